@@ -1,0 +1,50 @@
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import { stateDir } from "./repo.js";
+
+export type Db = Database.Database;
+
+/** A numbered schema change of one component; applied once, in order, inside a transaction. */
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+/** Opens `.worldline/worldline.db` of a repo: WAL, and a busy timeout so concurrent writers wait. */
+export function openRepoDb(repo: string): Db {
+  return openDb(join(stateDir(repo), "worldline.db"));
+}
+
+export function openDb(file: string): Db {
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("busy_timeout = 10000");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    component TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    applied_at TEXT NOT NULL,
+    PRIMARY KEY (component, version)
+  )`);
+  return db;
+}
+
+/** Applies the component's migrations that the database has not recorded yet. */
+export function migrate(db: Db, component: string, migrations: readonly Migration[]): void {
+  const applied = new Set(
+    db
+      .prepare<[string], { version: number }>("SELECT version FROM schema_migrations WHERE component = ?")
+      .all(component)
+      .map((r) => r.version),
+  );
+  const record = db.prepare("INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)");
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
+    // IMMEDIATE takes the write lock first, so two processes migrating at once serialize on the busy timeout.
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(component, m.version, new Date().toISOString());
+    }).immediate();
+  }
+}

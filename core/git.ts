@@ -1,0 +1,118 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { simpleGit, type SimpleGit } from "simple-git";
+import { UserError } from "./errors.js";
+
+/** The working tree (staged and unstaged changes), accepted wherever a revision is. */
+export const WORKTREE = "WORKTREE";
+
+export function git(repo: string): SimpleGit {
+  return simpleGit({ baseDir: repo, trimmed: false });
+}
+
+/** A revision as the user named it, with the commit it resolves to (null for the working tree). */
+export interface Revision {
+  name: string;
+  commit: string | null;
+}
+
+export async function resolveRevision(repo: string, rev: string | undefined): Promise<Revision> {
+  const name = rev ?? WORKTREE;
+  if (name === WORKTREE) return { name, commit: null };
+  if (name.startsWith("-")) {
+    throw new UserError(`revision "${name}" is not valid: expected a branch, tag, commit or ${WORKTREE}`);
+  }
+  try {
+    const out = await git(repo).raw(["rev-parse", "--verify", "--quiet", `${name}^{commit}`]);
+    const commit = out.trim();
+    if (/^[0-9a-f]{40,64}$/.test(commit)) return { name, commit };
+  } catch {
+    // fall through to the one-line error below
+  }
+  throw new UserError(`unknown revision "${name}" in ${repo}: expected a branch, tag, commit or ${WORKTREE}`);
+}
+
+/** The merge-base of HEAD with the default branch (origin/HEAD, else main, else master), else HEAD. */
+export async function defaultBase(repo: string): Promise<Revision> {
+  for (const candidate of ["origin/HEAD", "main", "master"]) {
+    try {
+      const out = await git(repo).raw(["merge-base", "HEAD", candidate]);
+      const commit = out.trim();
+      if (commit) return { name: candidate, commit };
+    } catch {
+      // try the next candidate
+    }
+  }
+  return resolveRevision(repo, "HEAD");
+}
+
+/** Git's own blob id of a content, so working-tree files and committed files share one key. */
+export function blobHash(content: Buffer | string): string {
+  const buf = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+  return createHash("sha1").update(`blob ${buf.length}\0`).update(buf).digest("hex");
+}
+
+export interface TreeEntry {
+  path: string;
+  hash: string;
+}
+
+/** Files of a commit: path and blob id, from one `git ls-tree`. */
+export async function listTree(repo: string, commit: string): Promise<TreeEntry[]> {
+  const out = await git(repo).raw(["ls-tree", "-r", "-z", "--full-tree", commit]);
+  const entries: TreeEntry[] = [];
+  for (const record of out.split("\0")) {
+    if (!record) continue;
+    const tab = record.indexOf("\t");
+    const [, type, hash] = record.slice(0, tab).split(" ");
+    if (type === "blob" && hash) entries.push({ path: record.slice(tab + 1), hash });
+  }
+  return entries;
+}
+
+/** Paths of the working tree that git would see: tracked and untracked, less ignored files. */
+export async function listWorktree(repo: string): Promise<string[]> {
+  const out = await git(repo).raw(["ls-files", "-z", "-c", "-o", "--exclude-standard"]);
+  return [...new Set(out.split("\0").filter(Boolean))];
+}
+
+/**
+ * Reads many blobs through one `git cat-file --batch` process (DESIGN.md: never one `git show` per file).
+ */
+export function readBlobs(repo: string, hashes: readonly string[]): Promise<Map<string, Buffer>> {
+  const wanted = [...new Set(hashes)];
+  const result = new Map<string, Buffer>();
+  if (wanted.length === 0) return Promise.resolve(result);
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", ["cat-file", "--batch"], { cwd: repo, stdio: ["pipe", "pipe", "pipe"] });
+    let pending: Buffer = Buffer.alloc(0);
+    let index = 0;
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on("data", (chunk: Buffer) => {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      for (;;) {
+        const nl = pending.indexOf(10);
+        if (nl < 0) return;
+        const header = pending.subarray(0, nl).toString("utf8");
+        const parts = header.split(" ");
+        if (parts[1] === "missing") {
+          pending = pending.subarray(nl + 1);
+          index++;
+          continue;
+        }
+        const size = Number(parts[2]);
+        if (pending.length < nl + 1 + size + 1) return;
+        result.set(parts[0] ?? wanted[index] ?? "", Buffer.from(pending.subarray(nl + 1, nl + 1 + size)));
+        pending = pending.subarray(nl + 1 + size + 1);
+        index++;
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve(result);
+      else reject(new Error(`git cat-file --batch failed in ${repo}: ${stderr.trim() || `exit ${code}`}`));
+    });
+    child.stdin.end(wanted.join("\n") + "\n");
+  });
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+
+/**
+ * The one vocabulary of simulation results (DESIGN.md, "Contracts"). Every part imports these schemas;
+ * the JSON report is exactly `Report`.
+ */
+export const VERDICTS = ["pass", "fail", "at-risk", "unaffected", "error"] as const;
+export const DEPTHS = ["static", "differential", "agent"] as const;
+
+export const RootCause = z.object({
+  location: z.string().describe("path:line of the first diverging step that lies in the change"),
+  symbol: z.string().describe("Symbol id holding that step, path#Name"),
+  base: z.unknown().describe("Value seen at that step on base"),
+  head: z.unknown().describe("Value seen at that step on head"),
+});
+
+export const Fix = z.object({
+  patch: z.string().describe("Unified diff that applies to head"),
+  verified: z.boolean().describe("True only when re-simulation with the patch turned the failures to pass and broke nothing else"),
+});
+
+export const ScenarioVerdict = z.object({
+  scenario: z.string().describe("Scenario id"),
+  verdict: z.enum(VERDICTS),
+  depth: z.enum(DEPTHS),
+  reason: z.string().describe("One or two sentences: why this verdict"),
+  steps: z.array(z.unknown()).optional().describe("The trace steps the verdict rests on"),
+  rootCause: RootCause.optional(),
+  effectsDiff: z.unknown().optional().describe("Predicted effects that differ between base and head"),
+  expectations: z.array(z.unknown()).optional().describe("Each expectation with its result on base and head"),
+  missingStubs: z.array(z.string()).optional().describe("Boundaries no stub answered, so values stayed symbolic"),
+  blastRadius: z.unknown().optional().describe("Customers, workflows, routes, tickets and scenarios hit"),
+  fix: Fix.optional(),
+});
+export type ScenarioVerdict = z.infer<typeof ScenarioVerdict>;
+
+export const Report = z.object({
+  base: z.string().describe("Base revision as given, with its commit"),
+  head: z.string().describe("Head revision as given (WORKTREE for the working tree)"),
+  selected: z.array(z.object({ scenario: z.string(), reasons: z.array(z.string()) })),
+  verdicts: z.array(ScenarioVerdict),
+  summary: z.string(),
+});
+export type Report = z.infer<typeof Report>;

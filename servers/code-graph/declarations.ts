@@ -1,0 +1,184 @@
+import { ts } from "ts-morph";
+
+/**
+ * Which declarations are symbols of the code graph, and their qualified names. One module serves both the
+ * syntax pass (which lists symbols) and the checker pass (which maps a resolved declaration back to its
+ * id), so both always agree on ids.
+ */
+export type SymbolKind =
+  | "function"
+  | "arrow-function"
+  | "function-expression"
+  | "class"
+  | "method"
+  | "constructor"
+  | "accessor"
+  | "property"
+  | "interface"
+  | "method-signature"
+  | "type-alias"
+  | "enum"
+  | "variable";
+
+export interface DeclarationInfo {
+  qualifiedName: string;
+  name: string;
+  kind: SymbolKind;
+  /** The node whose span is the symbol's span. */
+  spanNode: ts.Node;
+}
+
+function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+  return ts.canHaveModifiers(node) ? (ts.getModifiers(node) ?? []).some((m) => m.kind === kind) : false;
+}
+
+export function isExportedDeclaration(node: ts.Node): boolean {
+  return hasModifier(node, ts.SyntaxKind.ExportKeyword);
+}
+
+export function isDefaultExport(node: ts.Node): boolean {
+  return hasModifier(node, ts.SyntaxKind.ExportKeyword) && hasModifier(node, ts.SyntaxKind.DefaultKeyword);
+}
+
+function isTopLevel(node: ts.Node): boolean {
+  return ts.isSourceFile(node.parent);
+}
+
+function memberName(name: ts.PropertyName | undefined): string | undefined {
+  if (!name) return undefined;
+  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) return name.text;
+  if (ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
+  return undefined;
+}
+
+function ownerName(owner: ts.ClassLikeDeclaration | ts.InterfaceDeclaration): string | undefined {
+  if (!isTopLevel(owner)) return undefined;
+  if (ts.isClassDeclaration(owner) && isDefaultExport(owner)) return "default";
+  return owner.name?.text;
+}
+
+/** `exports.foo = ...` or `module.exports.foo = ...` as a top-level statement of a CommonJS file. */
+function commonJsExportName(node: ts.BinaryExpression): string | undefined {
+  if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return undefined;
+  if (!ts.isExpressionStatement(node.parent) || !ts.isSourceFile(node.parent.parent)) return undefined;
+  const left = node.left;
+  if (!ts.isPropertyAccessExpression(left)) return undefined;
+  const target = left.expression;
+  const isModuleExports =
+    ts.isPropertyAccessExpression(target) &&
+    ts.isIdentifier(target.expression) &&
+    target.expression.text === "module" &&
+    target.name.text === "exports";
+  if (ts.isIdentifier(left.name) && left.name.text === "exports" && ts.isIdentifier(target) && target.text === "module") {
+    return "default";
+  }
+  if ((ts.isIdentifier(target) && target.text === "exports") || isModuleExports) return left.name.text;
+  return undefined;
+}
+
+function functionValueKind(init: ts.Expression | undefined): SymbolKind | undefined {
+  if (!init) return undefined;
+  while (ts.isParenthesizedExpression(init) || ts.isAsExpression(init) || ts.isSatisfiesExpression(init)) init = init.expression;
+  if (ts.isArrowFunction(init)) return "arrow-function";
+  if (ts.isFunctionExpression(init)) return "function-expression";
+  return undefined;
+}
+
+/**
+ * The symbol a declaration node stands for, or undefined when it is not one (locals, parameters, nested
+ * functions). `exportedOnly` variables: a plain top-level variable is a symbol only when exported.
+ */
+export function declarationInfo(node: ts.Node): DeclarationInfo | undefined {
+  if (ts.isFunctionDeclaration(node) && isTopLevel(node)) {
+    const name = isDefaultExport(node) ? "default" : node.name?.text;
+    return name ? { qualifiedName: name, name: node.name?.text ?? name, kind: "function", spanNode: node } : undefined;
+  }
+  if (ts.isClassDeclaration(node) && isTopLevel(node)) {
+    const name = ownerName(node);
+    return name ? { qualifiedName: name, name: node.name?.text ?? name, kind: "class", spanNode: node } : undefined;
+  }
+  if (ts.isInterfaceDeclaration(node) && isTopLevel(node)) {
+    return { qualifiedName: node.name.text, name: node.name.text, kind: "interface", spanNode: node };
+  }
+  if (ts.isTypeAliasDeclaration(node) && isTopLevel(node)) {
+    return { qualifiedName: node.name.text, name: node.name.text, kind: "type-alias", spanNode: node };
+  }
+  if (ts.isEnumDeclaration(node) && isTopLevel(node)) {
+    return { qualifiedName: node.name.text, name: node.name.text, kind: "enum", spanNode: node };
+  }
+  if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)) {
+    const list = node.parent;
+    if (!ts.isVariableDeclarationList(list)) return undefined;
+    const statement = list.parent;
+    if (!ts.isVariableStatement(statement) || !isTopLevel(statement)) return undefined;
+    const fnKind = functionValueKind(node.initializer);
+    if (!fnKind && !isExportedDeclaration(statement)) return undefined;
+    const spanNode = list.declarations.length === 1 ? statement : node;
+    return { qualifiedName: node.name.text, name: node.name.text, kind: fnKind ?? "variable", spanNode };
+  }
+  if (ts.isExportAssignment(node) && !node.isExportEquals && isTopLevel(node)) {
+    const fnKind = functionValueKind(node.expression);
+    if (fnKind) return { qualifiedName: "default", name: "default", kind: fnKind, spanNode: node };
+    if (ts.isClassExpression(node.expression)) return { qualifiedName: "default", name: "default", kind: "class", spanNode: node };
+    return undefined;
+  }
+  if (ts.isBinaryExpression(node)) {
+    const name = commonJsExportName(node);
+    const fnKind = functionValueKind(node.right);
+    if (name && fnKind) return { qualifiedName: name, name, kind: fnKind, spanNode: node.parent };
+    if (name) return { qualifiedName: name, name, kind: "variable", spanNode: node.parent };
+    return undefined;
+  }
+  const parent = node.parent;
+  if (parent && (ts.isClassDeclaration(parent) || ts.isInterfaceDeclaration(parent))) {
+    const owner = ownerName(parent);
+    if (!owner) return undefined;
+    if (ts.isConstructorDeclaration(node)) {
+      return { qualifiedName: `${owner}.constructor`, name: "constructor", kind: "constructor", spanNode: node };
+    }
+    const name = memberName((node as ts.NamedDeclaration).name as ts.PropertyName | undefined);
+    if (!name) return undefined;
+    const q = `${owner}.${name}`;
+    if (ts.isMethodDeclaration(node)) return { qualifiedName: q, name, kind: "method", spanNode: node };
+    if (ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)) {
+      return { qualifiedName: q, name, kind: "accessor", spanNode: node };
+    }
+    if (ts.isPropertyDeclaration(node)) {
+      const fnKind = functionValueKind(node.initializer);
+      return { qualifiedName: q, name, kind: fnKind ?? "property", spanNode: node };
+    }
+    if (ts.isMethodSignature(node)) return { qualifiedName: q, name, kind: "method-signature", spanNode: node };
+    if (ts.isPropertySignature(node) && node.type && ts.isFunctionTypeNode(node.type)) {
+      return { qualifiedName: q, name, kind: "method-signature", spanNode: node };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The declaration a resolved symbol points at, normalised to the node `declarationInfo` understands:
+ * a function expression bound to a name maps to its variable, `exports.f = function` to the assignment.
+ */
+export function symbolNodeFor(decl: ts.Node): ts.Node {
+  if ((ts.isArrowFunction(decl) || ts.isFunctionExpression(decl) || ts.isClassExpression(decl)) && decl.parent) {
+    const p = decl.parent;
+    if (ts.isVariableDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isExportAssignment(p)) return p;
+    if (ts.isBinaryExpression(p)) return p;
+  }
+  if (ts.isPropertyAccessExpression(decl) && decl.parent && ts.isBinaryExpression(decl.parent)) return decl.parent;
+  if (ts.isBinaryExpression(decl)) return decl;
+  return decl;
+}
+
+/** The nearest enclosing symbol of a node, for attributing calls and reads; undefined at module level. */
+export function enclosingSymbol(node: ts.Node): DeclarationInfo | undefined {
+  let best: DeclarationInfo | undefined;
+  for (let cur: ts.Node | undefined = node.parent; cur && !ts.isSourceFile(cur); cur = cur.parent) {
+    const info = declarationInfo(cur);
+    if (info) best = info;
+    // Keep walking: a nested function inside a method is attributed to the method (the outermost symbol
+    // below class level wins only when it is a class member or a top-level declaration).
+    if (info && info.kind !== "class" && info.kind !== "interface") return info;
+  }
+  return best;
+}

@@ -1,0 +1,490 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { UserError } from "../../core/errors.js";
+import { readBlobs } from "../../core/git.js";
+import { parseLocation, parseSymbolId, symbolId, type SymbolId } from "../../core/ids.js";
+import type { ManifestSettings } from "./indexer.js";
+import type { CodeGraphStore, RevisionRow } from "./store.js";
+
+/**
+ * Read-side of the code graph: answers about one indexed revision. Plain values out, no MCP here.
+ */
+export interface SymbolInfo {
+  id: SymbolId;
+  name: string;
+  qualifiedName: string;
+  kind: string;
+  location: string;
+  span: string;
+  signature: string;
+  doc: string;
+  exported: boolean;
+}
+
+export interface CallSite {
+  /** The calling symbol; null when the call runs at module level. */
+  caller: SymbolId | null;
+  callee: SymbolId;
+  kind: string;
+  site: string;
+  depth: number;
+  /** Set when the edge reaches the callee through an interface or base-class method. */
+  via?: SymbolId;
+}
+
+export interface LiteralHit {
+  location: string;
+  value: string;
+  symbol: SymbolId | null;
+}
+
+export interface EntryPoint {
+  kind: "package-export" | "route" | "bin" | "script" | "main";
+  symbol: SymbolId | null;
+  location: string;
+  detail: string;
+}
+
+export interface ImpactItem {
+  symbol: SymbolId;
+  distance: number;
+  /** The symbol one step closer to the target, with the site of that call or reference. */
+  towards: SymbolId;
+  site: string;
+  entryPoints: string[];
+}
+
+export interface CallPathStep {
+  symbol: SymbolId;
+  site: string | null;
+}
+
+interface SymbolRow {
+  path: string;
+  qname: string;
+  name: string;
+  kind: string;
+  start_line: number;
+  end_line: number;
+  signature: string;
+  doc: string;
+  exported: number;
+}
+
+interface EdgeRow {
+  path: string;
+  kind: string;
+  from_q: string | null;
+  line: number;
+  to_id: string;
+}
+
+const SYMBOL_COLS = "mf.path AS path, s.qname, s.name, s.kind, s.start_line, s.end_line, s.signature, s.doc, s.exported";
+const CALL_KINDS = ["call", "new"];
+
+function toInfo(r: SymbolRow): SymbolInfo {
+  return {
+    id: symbolId(r.path, r.qname),
+    name: r.name,
+    qualifiedName: r.qname,
+    kind: r.kind,
+    location: `${r.path}:${r.start_line}`,
+    span: `${r.path}:${r.start_line}-${r.end_line}`,
+    signature: r.signature,
+    doc: r.doc,
+    exported: r.exported === 1,
+  };
+}
+
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export class CodeGraph {
+  constructor(
+    private readonly store: CodeGraphStore,
+    private readonly repo: string,
+    readonly revision: RevisionRow,
+  ) {}
+
+  private get db() {
+    return this.store.db;
+  }
+
+  private get manifest(): number {
+    return this.revision.manifest;
+  }
+
+  private hasPath(path: string): boolean {
+    return this.db.prepare("SELECT 1 FROM cg_manifest_file WHERE manifest = ? AND path = ?").get(this.manifest, path) !== undefined;
+  }
+
+  private unitOf(path: string): string | undefined {
+    return this.db
+      .prepare<[number, string], { unit: string }>("SELECT unit FROM cg_manifest_file WHERE manifest = ? AND path = ?")
+      .get(this.manifest, path)?.unit;
+  }
+
+  private findSymbol(id: SymbolId): SymbolRow | undefined {
+    const { path, qualifiedName } = parseSymbolId(id);
+    return this.db
+      .prepare<[number, string, string], SymbolRow>(
+        `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
+         WHERE mf.manifest = ? AND mf.path = ? AND s.qname = ?`,
+      )
+      .get(this.manifest, path, qualifiedName);
+  }
+
+  /** The symbol with this id, or a one-line error naming it and how to find the right id. */
+  requireSymbol(id: SymbolId): SymbolInfo {
+    const { path, qualifiedName } = parseSymbolId(id);
+    const row = this.findSymbol(id);
+    if (row) return toInfo(row);
+    if (!this.hasPath(path)) {
+      throw new UserError(`unknown path "${path}" in symbol "${id}" at revision ${this.revision.name}: expected a source file of the index (see search_symbols)`);
+    }
+    const near = this.search(qualifiedName.split(".").pop() ?? qualifiedName).slice(0, 3).map((s) => s.id);
+    throw new UserError(
+      `unknown symbol "${id}" at revision ${this.revision.name}: expected path#Name or path#Class.member${near.length ? `; did you mean ${near.join(", ")}?` : ""}`,
+    );
+  }
+
+  search(query: string, opts: { kind?: string | undefined; exportedOnly?: boolean | undefined } = {}): SymbolInfo[] {
+    const q = query.trim();
+    if (!q) throw new UserError('query "" is empty: expected part of a symbol name, a qualified name or words of its doc comment');
+    const like = `%${likeEscape(q)}%`;
+    const byName = this.db
+      .prepare<[number, string, string, string], SymbolRow>(
+        `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
+         WHERE mf.manifest = ? AND (s.qname LIKE ? ESCAPE '\\' OR (mf.path || '#' || s.qname) = ? OR s.name = ?)
+         LIMIT 2000`,
+      )
+      .all(this.manifest, like, q, q);
+    const lower = q.toLowerCase();
+    const rank = (r: SymbolRow): number => {
+      const name = r.name.toLowerCase();
+      const qn = r.qname.toLowerCase();
+      if (`${r.path}#${r.qname}` === q) return 0;
+      if (name === lower || qn === lower) return 1;
+      if (name.startsWith(lower) || qn.startsWith(lower)) return 2;
+      return 3;
+    };
+    byName.sort((a, b) => rank(a) - rank(b) || a.qname.length - b.qname.length || a.path.localeCompare(b.path));
+    const tokens = q.match(/[\p{L}\p{N}_]+/gu) ?? [];
+    let byDoc: SymbolRow[] = [];
+    if (tokens.length > 0) {
+      const match = tokens.map((t) => `"${t}"`).join(" ");
+      byDoc = this.db
+        .prepare<[string, number], SymbolRow>(
+          `SELECT ${SYMBOL_COLS} FROM cg_symbol_fts f JOIN cg_symbol s ON s.rowid = f.rowid
+           JOIN cg_manifest_file mf ON mf.hash = s.hash
+           WHERE cg_symbol_fts MATCH ? AND mf.manifest = ? ORDER BY bm25(cg_symbol_fts) LIMIT 500`,
+        )
+        .all(match, this.manifest);
+    }
+    const seen = new Set<string>();
+    const out: SymbolInfo[] = [];
+    for (const r of [...byName, ...byDoc]) {
+      const info = toInfo(r);
+      if (seen.has(info.id)) continue;
+      if (opts.kind && info.kind !== opts.kind) continue;
+      if (opts.exportedOnly && !info.exported) continue;
+      seen.add(info.id);
+      out.push(info);
+    }
+    return out;
+  }
+
+  async source(info: SymbolInfo): Promise<string> {
+    const path = info.span.slice(0, info.span.lastIndexOf(":"));
+    const [start, end] = info.span.slice(path.length + 1).split("-").map(Number) as [number, number];
+    const hash = this.db
+      .prepare<[number, string], { hash: string }>("SELECT hash FROM cg_manifest_file WHERE manifest = ? AND path = ?")
+      .get(this.manifest, path)?.hash;
+    let text = "";
+    if (this.revision.commit && hash) text = (await readBlobs(this.repo, [hash])).get(hash)?.toString("utf8") ?? "";
+    else text = await readFile(join(this.repo, path), "utf8").catch(() => "");
+    return text.split("\n").slice(start - 1, end).join("\n");
+  }
+
+  private edgesTo(ids: readonly string[], kinds: readonly string[]): EdgeRow[] {
+    if (ids.length === 0) return [];
+    return this.db
+      .prepare<unknown[], EdgeRow>(
+        `SELECT mf.path AS path, e.kind, e.from_q, e.line, e.to_id FROM cg_edge e
+         JOIN cg_manifest_file mf ON mf.unit = e.unit AND mf.manifest = ?
+         WHERE e.to_id IN (${ids.map(() => "?").join(",")}) AND e.kind IN (${kinds.map(() => "?").join(",")})
+         ORDER BY mf.path, e.line`,
+      )
+      .all(this.manifest, ...ids, ...kinds);
+  }
+
+  private edgesFrom(id: SymbolId, kinds: readonly string[]): EdgeRow[] {
+    const { path, qualifiedName } = parseSymbolId(id);
+    const unit = this.unitOf(path);
+    if (!unit) return [];
+    return this.db
+      .prepare<unknown[], EdgeRow>(
+        `SELECT ? AS path, kind, from_q, line, to_id FROM cg_edge
+         WHERE unit = ? AND from_q = ? AND kind IN (${kinds.map(() => "?").join(",")}) ORDER BY line`,
+      )
+      .all(path, unit, qualifiedName, ...kinds);
+  }
+
+  /** Interface and base-class methods a class member stands in for: calls to those may reach it. */
+  private abstractionsOf(id: SymbolId): SymbolId[] {
+    const { path, qualifiedName } = parseSymbolId(id);
+    const dot = qualifiedName.indexOf(".");
+    if (dot < 0) return [];
+    const unit = this.unitOf(path);
+    if (!unit) return [];
+    const owner = qualifiedName.slice(0, dot);
+    const member = qualifiedName.slice(dot + 1);
+    return this.db
+      .prepare<[string, string], { target_id: string }>("SELECT target_id FROM cg_heritage WHERE unit = ? AND class_q = ?")
+      .all(unit, owner)
+      .map((r) => `${r.target_id}.${member}`)
+      .filter((candidate) => this.findSymbol(candidate) !== undefined);
+  }
+
+  /** Classes implementing (or extending) the owner of an interface method, with their own member. */
+  private implementationsOf(id: SymbolId): SymbolId[] {
+    const { path, qualifiedName } = parseSymbolId(id);
+    const dot = qualifiedName.indexOf(".");
+    if (dot < 0) return [];
+    const owner = symbolId(path, qualifiedName.slice(0, dot));
+    const member = qualifiedName.slice(dot + 1);
+    return this.db
+      .prepare<[number, string], { path: string; class_q: string }>(
+        `SELECT mf.path AS path, h.class_q FROM cg_heritage h JOIN cg_manifest_file mf ON mf.unit = h.unit AND mf.manifest = ?
+         WHERE h.target_id = ?`,
+      )
+      .all(this.manifest, owner)
+      .map((r) => symbolId(r.path, `${r.class_q}.${member}`))
+      .filter((candidate) => this.findSymbol(candidate) !== undefined);
+  }
+
+  /** Direct callers of a symbol, including calls through the interfaces it implements and `new` of its class. */
+  private directCallers(id: SymbolId, kinds: readonly string[]): Array<EdgeRow & { via?: SymbolId }> {
+    const targets = [id];
+    const via = new Map<string, SymbolId>();
+    for (const a of this.abstractionsOf(id)) {
+      targets.push(a);
+      via.set(a, a);
+    }
+    const rows: Array<EdgeRow & { via?: SymbolId }> = this.edgesTo(targets, kinds).map((r) => {
+      const v = via.get(r.to_id);
+      return v ? { ...r, to_id: id, via: v } : r;
+    });
+    if (id.endsWith(".constructor")) rows.push(...this.edgesTo([id.slice(0, -".constructor".length)], ["new"]).map((r) => ({ ...r, to_id: id })));
+    return rows;
+  }
+
+  callers(id: SymbolId, depth: number, includeReferences = false): CallSite[] {
+    this.requireSymbol(id);
+    const kinds = includeReferences ? [...CALL_KINDS, "ref"] : CALL_KINDS;
+    const out: CallSite[] = [];
+    const seen = new Set([id]);
+    let frontier = [id];
+    for (let d = 1; d <= depth && frontier.length; d++) {
+      const next: SymbolId[] = [];
+      for (const target of frontier) {
+        for (const r of this.directCallers(target, kinds)) {
+          const caller = r.from_q === null ? null : symbolId(r.path, r.from_q);
+          out.push({ caller, callee: target, kind: r.kind, site: `${r.path}:${r.line}`, depth: d, ...(r.via ? { via: r.via } : {}) });
+          if (caller && !seen.has(caller)) {
+            seen.add(caller);
+            next.push(caller);
+          }
+        }
+      }
+      frontier = next;
+    }
+    return out;
+  }
+
+  private directCallees(id: SymbolId, kinds: readonly string[]): Array<{ callee: SymbolId; kind: string; site: string; via?: SymbolId }> {
+    const out: Array<{ callee: SymbolId; kind: string; site: string; via?: SymbolId }> = [];
+    for (const r of this.edgesFrom(id, kinds)) {
+      const site = `${r.path}:${r.line}`;
+      out.push({ callee: r.to_id, kind: r.kind, site });
+      const target = this.findSymbol(r.to_id);
+      if (target?.kind === "method-signature" || target?.kind === "method") {
+        for (const impl of this.implementationsOf(r.to_id)) out.push({ callee: impl, kind: r.kind, site, via: r.to_id });
+      }
+    }
+    return out;
+  }
+
+  callees(id: SymbolId, depth: number, includeReferences = false): CallSite[] {
+    this.requireSymbol(id);
+    const kinds = includeReferences ? [...CALL_KINDS, "ref"] : CALL_KINDS;
+    const out: CallSite[] = [];
+    const seen = new Set([id]);
+    let frontier = [id];
+    for (let d = 1; d <= depth && frontier.length; d++) {
+      const next: SymbolId[] = [];
+      for (const source of frontier) {
+        for (const c of this.directCallees(source, kinds)) {
+          out.push({ caller: source, callee: c.callee, kind: c.kind, site: c.site, depth: d, ...(c.via ? { via: c.via } : {}) });
+          if (!seen.has(c.callee)) {
+            seen.add(c.callee);
+            next.push(c.callee);
+          }
+        }
+      }
+      frontier = next;
+    }
+    return out;
+  }
+
+  /** Shortest call paths from one symbol to another (breadth-first over callees), up to `limit` paths. */
+  callPaths(from: SymbolId, to: SymbolId, maxDepth: number, limit: number): CallPathStep[][] {
+    this.requireSymbol(from);
+    this.requireSymbol(to);
+    const parents = new Map<SymbolId, Array<{ parent: SymbolId; site: string }>>([[from, []]]);
+    let frontier = [from];
+    for (let d = 0; d < maxDepth && frontier.length && !parents.has(to); d++) {
+      const next: SymbolId[] = [];
+      const levelNew = new Map<SymbolId, Array<{ parent: SymbolId; site: string }>>();
+      for (const s of frontier) {
+        for (const c of this.directCallees(s, CALL_KINDS)) {
+          if (parents.has(c.callee)) continue;
+          const list = levelNew.get(c.callee) ?? [];
+          if (!levelNew.has(c.callee)) next.push(c.callee);
+          list.push({ parent: s, site: c.site });
+          levelNew.set(c.callee, list);
+        }
+      }
+      for (const [k, v] of levelNew) parents.set(k, v);
+      frontier = next;
+    }
+    if (!parents.has(to) || from === to) return from === to ? [[{ symbol: from, site: null }]] : [];
+    const paths: CallPathStep[][] = [];
+    const walk = (node: SymbolId, suffix: CallPathStep[]): void => {
+      if (paths.length >= limit) return;
+      if (node === from) {
+        paths.push([{ symbol: from, site: null }, ...suffix]);
+        return;
+      }
+      for (const p of parents.get(node) ?? []) walk(p.parent, [{ symbol: node, site: p.site }, ...suffix]);
+    };
+    walk(to, []);
+    return paths;
+  }
+
+  findLiteral(text: string, exact: boolean): LiteralHit[] {
+    if (!text) throw new UserError('text "" is empty: expected the words of a message or string to find, e.g. "Invalid currency code"');
+    const rows = this.db
+      .prepare<[number, string], { path: string; line: number; value: string; symbol: string | null }>(
+        `SELECT mf.path AS path, l.line, l.value, l.symbol FROM cg_literal l JOIN cg_manifest_file mf ON mf.hash = l.hash
+         WHERE mf.manifest = ? AND ${exact ? "l.value = ?" : "l.value LIKE ? ESCAPE '\\'"} ORDER BY mf.path, l.line LIMIT 5000`,
+      )
+      .all(this.manifest, exact ? text : `%${likeEscape(text)}%`);
+    return rows.map((r) => ({ location: `${r.path}:${r.line}`, value: r.value, symbol: r.symbol ? symbolId(r.path, r.symbol) : null }));
+  }
+
+  entryPoints(kind?: EntryPoint["kind"]): EntryPoint[] {
+    const settings = this.store.manifestSettings(this.manifest) as ManifestSettings | undefined;
+    const out: EntryPoint[] = [];
+    const exportsOf = (path: string, seen: Set<string>): SymbolRow[] => {
+      if (seen.has(path)) return [];
+      seen.add(path);
+      const own = this.db
+        .prepare<[number, string], SymbolRow>(
+          `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
+           WHERE mf.manifest = ? AND mf.path = ? AND s.exported = 1 AND instr(s.qname, '.') = 0 ORDER BY s.start_line`,
+        )
+        .all(this.manifest, path);
+      const unit = this.unitOf(path);
+      const reexports = unit
+        ? this.db
+            .prepare<[string], { target: string }>("SELECT target FROM cg_import WHERE unit = ? AND kind = 'reexport' AND target IS NOT NULL")
+            .all(unit)
+        : [];
+      return [...own, ...reexports.flatMap((r) => exportsOf(r.target, seen))];
+    };
+    if (!kind || kind === "package-export") {
+      for (const file of settings?.entryFiles ?? []) {
+        for (const r of exportsOf(file, new Set())) {
+          out.push({ kind: "package-export", symbol: symbolId(r.path, r.qname), location: `${r.path}:${r.start_line}`, detail: `exported from ${file}` });
+        }
+      }
+    }
+    if (!kind || kind === "route") {
+      const routes = this.db
+        .prepare<[number], { path: string; line: number; framework: string; method: string; route_path: string; handler_id: string | null; handler_line: number }>(
+          `SELECT mf.path AS path, r.line, r.framework, r.method, r.route_path, r.handler_id, r.handler_line FROM cg_route r
+           JOIN cg_manifest_file mf ON mf.unit = r.unit AND mf.manifest = ? ORDER BY mf.path, r.line`,
+        )
+        .all(this.manifest);
+      for (const r of routes) {
+        out.push({
+          kind: "route",
+          symbol: r.handler_id,
+          location: `${r.path}:${r.line}`,
+          detail: `${r.method} ${r.route_path} (${r.framework}; handler at ${r.path}:${r.handler_line})`,
+        });
+      }
+    }
+    const fileEntries = (k: "bin" | "script" | "main", files: readonly string[], detail: string) => {
+      if (kind && kind !== k) return;
+      for (const f of files) out.push({ kind: k, symbol: null, location: `${f}:1`, detail });
+    };
+    fileEntries("bin", settings?.binFiles ?? [], "package.json bin");
+    fileEntries("script", settings?.scriptFiles ?? [], "run by a package.json script");
+    const mains = this.db
+      .prepare<[number], { path: string }>(
+        "SELECT mf.path AS path FROM cg_manifest_file mf JOIN cg_blob b ON b.hash = mf.hash WHERE mf.manifest = ? AND b.has_main = 1 ORDER BY mf.path",
+      )
+      .all(this.manifest)
+      .map((r) => r.path);
+    fileEntries("main", mains, "runs as a script (require.main, import.meta.main or process.argv)");
+    return out;
+  }
+
+  /** The innermost symbol whose span holds a location. */
+  symbolAt(location: string): SymbolInfo {
+    const { path, line } = parseLocation(location);
+    if (!this.hasPath(path)) {
+      throw new UserError(`unknown path "${path}" in location "${location}" at revision ${this.revision.name}: expected a source file of the index`);
+    }
+    const row = this.db
+      .prepare<[number, string, number, number], SymbolRow>(
+        `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
+         WHERE mf.manifest = ? AND mf.path = ? AND s.start_line <= ? AND s.end_line >= ?
+         ORDER BY (s.end_line - s.start_line) ASC LIMIT 1`,
+      )
+      .get(this.manifest, path, line, line);
+    if (!row) throw new UserError(`location "${location}" is not inside any symbol (module-level code): pass a line inside a function, method or class`);
+    return toInfo(row);
+  }
+
+  /** Every transitive caller (and referrer) of the targets, nearest first, with the entry points they are. */
+  impact(targets: readonly string[], maxDepth: number): { targets: SymbolId[]; items: ImpactItem[] } {
+    const start = targets.map((t) => (t.includes("#") ? this.requireSymbol(t).id : this.symbolAt(t).id));
+    const entries = new Map<SymbolId, string[]>();
+    for (const e of this.entryPoints()) {
+      if (!e.symbol) continue;
+      entries.set(e.symbol, [...(entries.get(e.symbol) ?? []), e.kind === "route" ? `route ${e.detail.split(" (")[0]}` : e.kind]);
+    }
+    const items: ImpactItem[] = [];
+    const seen = new Set(start);
+    let frontier = [...new Set(start)];
+    for (let d = 1; d <= maxDepth && frontier.length; d++) {
+      const next: SymbolId[] = [];
+      for (const target of frontier) {
+        for (const r of this.directCallers(target, [...CALL_KINDS, "ref"])) {
+          if (r.from_q === null) continue;
+          const caller = symbolId(r.path, r.from_q);
+          if (seen.has(caller)) continue;
+          seen.add(caller);
+          next.push(caller);
+          items.push({ symbol: caller, distance: d, towards: target, site: `${r.path}:${r.line}`, entryPoints: entries.get(caller) ?? [] });
+        }
+      }
+      frontier = next;
+    }
+    return { targets: [...new Set(start)], items };
+  }
+}

@@ -1,0 +1,69 @@
+import type { Migration } from "../../core/db.js";
+
+/**
+ * The code graph's tables. Facts a file's text decides are keyed by blob hash (`hash`); facts that need
+ * the checker are keyed by resolution unit (`unit`: path, hash and the export surfaces of its imports).
+ * A revision points at a manifest: the path, hash and unit of each file.
+ */
+export const CODE_GRAPH_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE cg_blob (
+  hash TEXT PRIMARY KEY,
+  lines INTEGER NOT NULL,
+  parse_errors TEXT NOT NULL,
+  surface_hash TEXT NOT NULL,
+  module_refs TEXT NOT NULL,
+  has_main INTEGER NOT NULL
+);
+CREATE TABLE cg_symbol (
+  hash TEXT NOT NULL,
+  qname TEXT NOT NULL,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  start_line INTEGER NOT NULL,
+  end_line INTEGER NOT NULL,
+  signature TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  exported INTEGER NOT NULL,
+  PRIMARY KEY (hash, qname)
+);
+CREATE INDEX cg_symbol_name ON cg_symbol(name);
+CREATE VIRTUAL TABLE cg_symbol_fts USING fts5(qname, doc, signature, content='cg_symbol', content_rowid='rowid');
+CREATE TRIGGER cg_symbol_ai AFTER INSERT ON cg_symbol BEGIN
+  INSERT INTO cg_symbol_fts(rowid, qname, doc, signature) VALUES (new.rowid, new.qname, new.doc, new.signature);
+END;
+CREATE TABLE cg_literal (hash TEXT NOT NULL, line INTEGER NOT NULL, value TEXT NOT NULL, symbol TEXT);
+CREATE INDEX cg_literal_hash ON cg_literal(hash);
+CREATE TABLE cg_config_read (hash TEXT NOT NULL, line INTEGER NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL, symbol TEXT);
+CREATE INDEX cg_config_read_hash ON cg_config_read(hash);
+CREATE INDEX cg_config_read_key ON cg_config_read(key);
+
+CREATE TABLE cg_unit (unit TEXT PRIMARY KEY, path TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE cg_edge (unit TEXT NOT NULL, kind TEXT NOT NULL, from_q TEXT, line INTEGER NOT NULL, to_id TEXT NOT NULL);
+CREATE INDEX cg_edge_unit ON cg_edge(unit);
+CREATE INDEX cg_edge_to ON cg_edge(to_id);
+CREATE TABLE cg_import (unit TEXT NOT NULL, line INTEGER NOT NULL, kind TEXT NOT NULL, specifier TEXT NOT NULL, target TEXT, external TEXT);
+CREATE INDEX cg_import_unit ON cg_import(unit);
+CREATE INDEX cg_import_target ON cg_import(target);
+CREATE TABLE cg_heritage (unit TEXT NOT NULL, class_q TEXT NOT NULL, relation TEXT NOT NULL, target_id TEXT NOT NULL);
+CREATE INDEX cg_heritage_unit ON cg_heritage(unit);
+CREATE INDEX cg_heritage_target ON cg_heritage(target_id);
+CREATE TABLE cg_route (unit TEXT NOT NULL, line INTEGER NOT NULL, framework TEXT NOT NULL, method TEXT NOT NULL, route_path TEXT NOT NULL, handler_id TEXT, handler_line INTEGER NOT NULL);
+CREATE INDEX cg_route_unit ON cg_route(unit);
+
+CREATE TABLE cg_manifest (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, settings TEXT NOT NULL);
+CREATE TABLE cg_manifest_file (manifest INTEGER NOT NULL, path TEXT NOT NULL, hash TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (manifest, path));
+CREATE INDEX cg_manifest_file_unit ON cg_manifest_file(manifest, unit);
+CREATE INDEX cg_manifest_file_hash ON cg_manifest_file(manifest, hash);
+CREATE TABLE cg_revision (
+  name TEXT PRIMARY KEY,
+  commit_sha TEXT,
+  manifest INTEGER NOT NULL,
+  indexed_at TEXT NOT NULL,
+  stats TEXT NOT NULL
+);
+`,
+  },
+];

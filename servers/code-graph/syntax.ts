@@ -1,0 +1,294 @@
+import { createHash } from "node:crypto";
+import { ts } from "ts-morph";
+import { declarationInfo, enclosingSymbol, isExportedDeclaration, type SymbolKind } from "./declarations.js";
+
+/**
+ * Facts a file's text alone decides (no type checker): symbols, string literals, config reads, module
+ * specifiers and the file's export surface. They are stored once per content hash.
+ */
+export interface SymbolFact {
+  qualifiedName: string;
+  name: string;
+  kind: SymbolKind;
+  startLine: number;
+  endLine: number;
+  signature: string;
+  doc: string;
+  exported: boolean;
+}
+
+export interface LiteralFact {
+  line: number;
+  value: string;
+  symbol: string | null;
+}
+
+export type ConfigKind = "env" | "config";
+
+export interface ConfigReadFact {
+  line: number;
+  key: string;
+  kind: ConfigKind;
+  symbol: string | null;
+}
+
+export type ModuleRefKind = "import" | "reexport" | "require" | "dynamic";
+
+export interface ModuleRef {
+  line: number;
+  specifier: string;
+  kind: ModuleRefKind;
+}
+
+export interface ParseError {
+  line: number;
+  message: string;
+}
+
+export interface LocalFacts {
+  lines: number;
+  parseErrors: ParseError[];
+  symbols: SymbolFact[];
+  literals: LiteralFact[];
+  configReads: ConfigReadFact[];
+  moduleRefs: ModuleRef[];
+  /** Hash of what other files can see (exports, their signatures and members): their resolution depends on it. */
+  surfaceHash: string;
+  /** The file runs as a script (`require.main === module` and the like). */
+  hasMain: boolean;
+}
+
+const MAX_LITERAL = 500;
+const MAX_SIGNATURE = 300;
+const CONFIG_ROOT = /^(config|cfg|conf|settings|\w+Config)$/i;
+
+export function scriptKindFor(path: string): ts.ScriptKind {
+  if (/\.tsx$/.test(path)) return ts.ScriptKind.TSX;
+  if (/\.jsx$/.test(path)) return ts.ScriptKind.JSX;
+  if (/\.(js|mjs|cjs)$/.test(path)) return ts.ScriptKind.JS;
+  return ts.ScriptKind.TS;
+}
+
+export function parseSource(fileName: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKindFor(fileName));
+}
+
+export function lineOf(sf: ts.SourceFile, pos: number): number {
+  return sf.getLineAndCharacterOfPosition(pos).line + 1;
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function signatureOf(node: ts.Node, info: { name: string; kind: SymbolKind }, sf: ts.SourceFile): string {
+  let fn: ts.SignatureDeclaration | undefined;
+  if (ts.isFunctionLike(node)) fn = node;
+  else if (ts.isVariableStatement(node)) {
+    const init = node.declarationList.declarations[0]?.initializer;
+    if (init && ts.isFunctionLike(init)) fn = init;
+  } else if ((ts.isVariableDeclaration(node) || ts.isPropertyDeclaration(node)) && node.initializer && ts.isFunctionLike(node.initializer)) {
+    fn = node.initializer;
+  } else if (ts.isExportAssignment(node) && ts.isFunctionLike(node.expression)) fn = node.expression;
+  else if (ts.isExpressionStatement(node) && ts.isBinaryExpression(node.expression) && ts.isFunctionLike(node.expression.right)) {
+    fn = node.expression.right;
+  } else if (ts.isPropertySignature(node) && node.type && ts.isFunctionTypeNode(node.type)) fn = node.type;
+  if (fn) {
+    const params = fn.parameters.map((p) => p.getText(sf)).join(", ");
+    const ret = fn.type ? `: ${fn.type.getText(sf)}` : "";
+    const asyncMark = ts.canHaveModifiers(fn) && ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ? "async " : "";
+    return oneLine(`${asyncMark}${info.name}(${params})${ret}`, MAX_SIGNATURE);
+  }
+  if (ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node)) {
+    const heritage = (node.heritageClauses ?? []).map((h) => h.getText(sf)).join(" ");
+    return oneLine(`${info.kind === "class" ? "class" : "interface"} ${info.name} ${heritage}`, MAX_SIGNATURE);
+  }
+  const text = node.getText(sf);
+  const bodyStart = text.indexOf("{");
+  return oneLine(info.kind === "enum" && bodyStart > 0 ? text.slice(0, bodyStart) : text, MAX_SIGNATURE);
+}
+
+function docOf(node: ts.Node, sf: ts.SourceFile): string {
+  const ranges = ts.getLeadingCommentRanges(sf.text, node.getFullStart()) ?? [];
+  for (let i = ranges.length - 1; i >= 0; i--) {
+    const r = ranges[i];
+    if (!r) continue;
+    const raw = sf.text.slice(r.pos, r.end);
+    if (raw.startsWith("/**")) {
+      return raw
+        .replace(/^\/\*\*|\*\/$/g, "")
+        .split("\n")
+        .map((l) => l.replace(/^\s*\* ?/, "").trimEnd())
+        .join("\n")
+        .trim();
+    }
+  }
+  return "";
+}
+
+function templateText(node: ts.TemplateExpression): string {
+  return node.head.text + node.templateSpans.map((s) => "${}" + s.literal.text).join("");
+}
+
+function isModuleSpecifier(node: ts.Node): boolean {
+  const p = node.parent;
+  if (!p) return false;
+  if ((ts.isImportDeclaration(p) || ts.isExportDeclaration(p)) && p.moduleSpecifier === node) return true;
+  if (ts.isExternalModuleReference(p)) return true;
+  if (ts.isLiteralTypeNode(p) && p.parent && ts.isImportTypeNode(p.parent)) return true;
+  return ts.isCallExpression(p) && isRequireOrImport(p);
+}
+
+function isRequireOrImport(call: ts.CallExpression): boolean {
+  return (
+    (ts.isIdentifier(call.expression) && call.expression.text === "require") ||
+    call.expression.kind === ts.SyntaxKind.ImportKeyword
+  );
+}
+
+function isProcessEnv(node: ts.Expression): boolean {
+  return (
+    ts.isPropertyAccessExpression(node) &&
+    node.name.text === "env" &&
+    ((ts.isIdentifier(node.expression) && node.expression.text === "process") ||
+      (ts.isMetaProperty(node.expression) && node.expression.name.text === "meta"))
+  );
+}
+
+/** A property-access chain rooted at a config-like identifier: `config.payment.timeoutMs`. */
+function configChain(node: ts.PropertyAccessExpression): string | undefined {
+  const names: string[] = [];
+  let cur: ts.Expression = node;
+  while (ts.isPropertyAccessExpression(cur)) {
+    names.unshift(cur.name.text);
+    cur = cur.expression;
+  }
+  if (!ts.isIdentifier(cur) || !CONFIG_ROOT.test(cur.text)) return undefined;
+  return names.join(".");
+}
+
+function symbolName(node: ts.Node): string | null {
+  return enclosingSymbol(node)?.qualifiedName ?? null;
+}
+
+export function extractLocalFacts(sf: ts.SourceFile): LocalFacts {
+  const symbols: SymbolFact[] = [];
+  const literals: LiteralFact[] = [];
+  const configReads: ConfigReadFact[] = [];
+  const moduleRefs: ModuleRef[] = [];
+  const localExports = new Set<string>();
+  const surface: string[] = [];
+
+  const visit = (node: ts.Node): void => {
+    const info = declarationInfo(node);
+    if (info) {
+      const span = info.spanNode;
+      const exported =
+        isExportedDeclaration(span) ||
+        ts.isExportAssignment(span) ||
+        (ts.isExpressionStatement(span) && span.parent !== undefined && ts.isSourceFile(span.parent)) ||
+        (ts.isVariableDeclaration(node) && isExportedDeclaration(node.parent.parent)) ||
+        (node.parent !== undefined &&
+          (ts.isClassDeclaration(node.parent) || ts.isInterfaceDeclaration(node.parent)) &&
+          isExportedDeclaration(node.parent));
+      symbols.push({
+        qualifiedName: info.qualifiedName,
+        name: info.name,
+        kind: info.kind,
+        startLine: lineOf(sf, span.getStart(sf)),
+        endLine: lineOf(sf, span.getEnd()),
+        signature: signatureOf(span === node || ts.isVariableStatement(span) ? span : node, info, sf),
+        doc: docOf(span, sf),
+        exported,
+      });
+    }
+
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      moduleRefs.push({ line: lineOf(sf, node.getStart(sf)), specifier: node.moduleSpecifier.text, kind: "import" });
+    } else if (ts.isExportDeclaration(node)) {
+      if (node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+        moduleRefs.push({ line: lineOf(sf, node.getStart(sf)), specifier: node.moduleSpecifier.text, kind: "reexport" });
+        surface.push(`from:${node.moduleSpecifier.text}:${node.exportClause?.getText(sf) ?? "*"}`);
+      } else if (node.exportClause && ts.isNamedExports(node.exportClause)) {
+        for (const el of node.exportClause.elements) {
+          localExports.add((el.propertyName ?? el.name).getText(sf));
+          surface.push(`as:${el.getText(sf)}`);
+        }
+      }
+    } else if (ts.isExportAssignment(node) && ts.isIdentifier(node.expression)) {
+      localExports.add(node.expression.text);
+      surface.push(`default:${node.expression.text}`);
+    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
+      const expr = node.moduleReference.expression;
+      if (ts.isStringLiteral(expr)) moduleRefs.push({ line: lineOf(sf, node.getStart(sf)), specifier: expr.text, kind: "require" });
+    } else if (ts.isCallExpression(node) && isRequireOrImport(node)) {
+      const arg = node.arguments[0];
+      if (arg && ts.isStringLiteralLike(arg)) {
+        const kind: ModuleRefKind = node.expression.kind === ts.SyntaxKind.ImportKeyword ? "dynamic" : "require";
+        moduleRefs.push({ line: lineOf(sf, node.getStart(sf)), specifier: arg.text, kind });
+      }
+    }
+
+    if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) && node.text && !isModuleSpecifier(node)) {
+      const p = node.parent;
+      const isName = (ts.isPropertyAssignment(p) || ts.isEnumMember(p) || ts.isPropertySignature(p)) && p.name === node;
+      if (!ts.isLiteralTypeNode(p) && !isName) {
+        literals.push({ line: lineOf(sf, node.getStart(sf)), value: node.text.slice(0, MAX_LITERAL), symbol: symbolName(node) });
+      }
+    } else if (ts.isTemplateExpression(node)) {
+      literals.push({ line: lineOf(sf, node.getStart(sf)), value: templateText(node).slice(0, MAX_LITERAL), symbol: symbolName(node) });
+    }
+
+    if (ts.isPropertyAccessExpression(node) && isProcessEnv(node.expression)) {
+      configReads.push({ line: lineOf(sf, node.getStart(sf)), key: node.name.text, kind: "env", symbol: symbolName(node) });
+    } else if (ts.isElementAccessExpression(node) && isProcessEnv(node.expression) && ts.isStringLiteralLike(node.argumentExpression)) {
+      configReads.push({ line: lineOf(sf, node.getStart(sf)), key: node.argumentExpression.text, kind: "env", symbol: symbolName(node) });
+    } else if (ts.isVariableDeclaration(node) && ts.isObjectBindingPattern(node.name) && node.initializer && isProcessEnv(node.initializer)) {
+      for (const el of node.name.elements) {
+        const key = (el.propertyName ?? el.name).getText(sf);
+        configReads.push({ line: lineOf(sf, el.getStart(sf)), key, kind: "env", symbol: symbolName(node) });
+      }
+    } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+      const callee = node.expression;
+      const arg = node.arguments[0];
+      if (
+        (callee.name.text === "get" || callee.name.text === "has") &&
+        ts.isIdentifier(callee.expression) &&
+        CONFIG_ROOT.test(callee.expression.text) &&
+        arg &&
+        ts.isStringLiteralLike(arg)
+      ) {
+        configReads.push({ line: lineOf(sf, node.getStart(sf)), key: arg.text, kind: "config", symbol: symbolName(node) });
+      }
+    } else if (ts.isPropertyAccessExpression(node) && !ts.isPropertyAccessExpression(node.parent)) {
+      const isCallee = ts.isCallExpression(node.parent) && node.parent.expression === node;
+      const target = isCallee ? node.expression : node;
+      const key = ts.isPropertyAccessExpression(target) ? configChain(target) : undefined;
+      if (key) configReads.push({ line: lineOf(sf, node.getStart(sf)), key, kind: "config", symbol: symbolName(node) });
+    }
+
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(sf, visit);
+
+  for (const s of symbols) {
+    if (!s.exported && !s.qualifiedName.includes(".") && localExports.has(s.name)) s.exported = true;
+    if (s.exported) surface.push(`${s.qualifiedName}|${s.kind}|${s.signature}`);
+  }
+  surface.sort();
+  const parseDiagnostics = (sf as unknown as { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics ?? [];
+  return {
+    lines: sf.getLineStarts().length,
+    parseErrors: parseDiagnostics.slice(0, 20).map((d) => ({
+      line: d.start === undefined ? 1 : lineOf(sf, d.start),
+      message: ts.flattenDiagnosticMessageText(d.messageText, " "),
+    })),
+    symbols,
+    literals,
+    configReads,
+    moduleRefs,
+    surfaceHash: createHash("sha1").update(surface.join("\n")).digest("hex"),
+    hasMain: /require\.main\s*===?\s*module|import\.meta\.main\b|process\.argv\[1\]/.test(sf.text),
+  };
+}
