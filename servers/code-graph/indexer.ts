@@ -83,6 +83,7 @@ export class CodeGraphIndexer {
           specifier: ref.specifier,
           target: r.kind === "file" ? r.path : null,
           external: r.kind === "external" ? r.packageName : null,
+          names: ref.names ?? null,
         });
       }
       deps.set(s.path, [...new Set(targets)]);

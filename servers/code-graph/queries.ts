@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../../core/errors.js";
+import { closest } from "../../core/suggest.js";
 import { readBlobs } from "../../core/git.js";
 import { parseLocation, parseSymbolId, symbolId, type SymbolId } from "../../core/ids.js";
 import type { ManifestSettings } from "./indexer.js";
@@ -143,7 +144,13 @@ export class CodeGraph {
     if (!this.hasPath(path)) {
       throw new UserError(`unknown path "${path}" in symbol "${id}" at revision ${this.revision.name}: expected a source file of the index (see search_symbols)`);
     }
-    const near = this.search(qualifiedName.split(".").pop() ?? qualifiedName).slice(0, 3).map((s) => s.id);
+    const inFile = this.db
+      .prepare<[number, string], { qname: string }>(
+        "SELECT s.qname FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash WHERE mf.manifest = ? AND mf.path = ?",
+      )
+      .all(this.manifest, path)
+      .map((r) => r.qname);
+    const near = closest(qualifiedName, inFile).map((q) => symbolId(path, q));
     throw new UserError(
       `unknown symbol "${id}" at revision ${this.revision.name}: expected path#Name or path#Class.member${near.length ? `; did you mean ${near.join(", ")}?` : ""}`,
     );
@@ -387,26 +394,38 @@ export class CodeGraph {
   entryPoints(kind?: EntryPoint["kind"]): EntryPoint[] {
     const settings = this.store.manifestSettings(this.manifest) as ManifestSettings | undefined;
     const out: EntryPoint[] = [];
-    const exportsOf = (path: string, seen: Set<string>): SymbolRow[] => {
-      if (seen.has(path)) return [];
-      seen.add(path);
+    // What a file exports, following `export *` and `export { a } from` to the declaring files.
+    const exportsOf = (path: string, names: readonly string[] | null, seen: Set<string>): SymbolRow[] => {
+      const key = `${path}\0${names?.join(",") ?? "*"}`;
+      if (seen.has(key)) return [];
+      seen.add(key);
       const own = this.db
         .prepare<[number, string], SymbolRow>(
           `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
            WHERE mf.manifest = ? AND mf.path = ? AND s.exported = 1 AND instr(s.qname, '.') = 0 ORDER BY s.start_line`,
         )
-        .all(this.manifest, path);
+        .all(this.manifest, path)
+        .filter((r) => !names || names.includes(r.qname) || names.includes(r.name));
       const unit = this.unitOf(path);
       const reexports = unit
         ? this.db
-            .prepare<[string], { target: string }>("SELECT target FROM cg_import WHERE unit = ? AND kind = 'reexport' AND target IS NOT NULL")
+            .prepare<[string], { target: string; names: string | null }>(
+              "SELECT target, names FROM cg_import WHERE unit = ? AND kind = 'reexport' AND target IS NOT NULL",
+            )
             .all(unit)
         : [];
-      return [...own, ...reexports.flatMap((r) => exportsOf(r.target, seen))];
+      return [
+        ...own,
+        ...reexports.flatMap((r) => {
+          const taken = r.names ? (JSON.parse(r.names) as string[]) : null;
+          const wanted = taken && names ? taken.filter((n) => names.includes(n)) : (taken ?? names);
+          return wanted && wanted.length === 0 ? [] : exportsOf(r.target, wanted, seen);
+        }),
+      ];
     };
     if (!kind || kind === "package-export") {
       for (const file of settings?.entryFiles ?? []) {
-        for (const r of exportsOf(file, new Set())) {
+        for (const r of exportsOf(file, null, new Set())) {
           out.push({ kind: "package-export", symbol: symbolId(r.path, r.qname), location: `${r.path}:${r.start_line}`, detail: `exported from ${file}` });
         }
       }

@@ -44,7 +44,7 @@ CREATE TABLE cg_unit (unit TEXT PRIMARY KEY, path TEXT NOT NULL, hash TEXT NOT N
 CREATE TABLE cg_edge (unit TEXT NOT NULL, kind TEXT NOT NULL, from_q TEXT, line INTEGER NOT NULL, to_id TEXT NOT NULL);
 CREATE INDEX cg_edge_unit ON cg_edge(unit);
 CREATE INDEX cg_edge_to ON cg_edge(to_id);
-CREATE TABLE cg_import (unit TEXT NOT NULL, line INTEGER NOT NULL, kind TEXT NOT NULL, specifier TEXT NOT NULL, target TEXT, external TEXT);
+CREATE TABLE cg_import (unit TEXT NOT NULL, line INTEGER NOT NULL, kind TEXT NOT NULL, specifier TEXT NOT NULL, target TEXT, external TEXT, names TEXT);
 CREATE INDEX cg_import_unit ON cg_import(unit);
 CREATE INDEX cg_import_target ON cg_import(target);
 CREATE TABLE cg_heritage (unit TEXT NOT NULL, class_q TEXT NOT NULL, relation TEXT NOT NULL, target_id TEXT NOT NULL);

@@ -18,6 +18,8 @@ export interface ImportFact {
   specifier: string;
   target: string | null;
   external: string | null;
+  /** Re-exported names, when only some are taken. */
+  names: string[] | null;
 }
 
 export interface ManifestFile {
@@ -134,8 +136,8 @@ export class CodeGraphStore {
     if (res.changes === 0) return;
     const edge = db.prepare("INSERT INTO cg_edge (unit, kind, from_q, line, to_id) VALUES (?, ?, ?, ?, ?)");
     for (const e of facts.edges) edge.run(unit, e.kind, e.from, e.line, e.to);
-    const imp = db.prepare("INSERT INTO cg_import (unit, line, kind, specifier, target, external) VALUES (?, ?, ?, ?, ?, ?)");
-    for (const i of imports) imp.run(unit, i.line, i.kind, i.specifier, i.target, i.external);
+    const imp = db.prepare("INSERT INTO cg_import (unit, line, kind, specifier, target, external, names) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    for (const i of imports) imp.run(unit, i.line, i.kind, i.specifier, i.target, i.external, i.names ? JSON.stringify(i.names) : null);
     const her = db.prepare("INSERT INTO cg_heritage (unit, class_q, relation, target_id) VALUES (?, ?, ?, ?)");
     for (const h of facts.heritage) her.run(unit, h.classQualifiedName, h.relation, h.target);
     const route = db.prepare(

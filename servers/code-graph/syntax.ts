@@ -38,6 +38,8 @@ export interface ModuleRef {
   line: number;
   specifier: string;
   kind: ModuleRefKind;
+  /** For `export { a as b } from`: the names taken from the target (`a`); absent for `export *`. */
+  names?: string[];
 }
 
 export interface ParseError {
@@ -208,7 +210,11 @@ export function extractLocalFacts(sf: ts.SourceFile): LocalFacts {
       moduleRefs.push({ line: lineOf(sf, node.getStart(sf)), specifier: node.moduleSpecifier.text, kind: "import" });
     } else if (ts.isExportDeclaration(node)) {
       if (node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-        moduleRefs.push({ line: lineOf(sf, node.getStart(sf)), specifier: node.moduleSpecifier.text, kind: "reexport" });
+        const names =
+          node.exportClause && ts.isNamedExports(node.exportClause)
+            ? node.exportClause.elements.map((el) => (el.propertyName ?? el.name).getText(sf))
+            : undefined;
+        moduleRefs.push({ line: lineOf(sf, node.getStart(sf)), specifier: node.moduleSpecifier.text, kind: "reexport", ...(names ? { names } : {}) });
         surface.push(`from:${node.moduleSpecifier.text}:${node.exportClause?.getText(sf) ?? "*"}`);
       } else if (node.exportClause && ts.isNamedExports(node.exportClause)) {
         for (const el of node.exportClause.elements) {

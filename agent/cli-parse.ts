@@ -1,0 +1,110 @@
+import { parseArgs } from "node:util";
+import { UserError } from "../core/errors.js";
+
+/**
+ * The `worldline` command line as data: each command's options in one table, parsed apart from the
+ * actions so parsing has its own tests and actions can be called directly.
+ */
+export interface OptionSpec {
+  type: "string" | "boolean";
+  description: string;
+  valueName?: string;
+}
+
+export interface CommandSpec {
+  summary: string;
+  usage: string;
+  options: Record<string, OptionSpec>;
+  /** Names of positional arguments, in order; a trailing `?` marks one optional. */
+  positionals: string[];
+}
+
+const repo: OptionSpec = { type: "string", valueName: "DIR", description: "Repository to work on (default: the git top level of the current directory)" };
+const rev: OptionSpec = { type: "string", valueName: "REV", description: "Revision: a branch, tag, commit or WORKTREE (default: WORKTREE, the working tree)" };
+const help: OptionSpec = { type: "boolean", description: "Show this help" };
+
+export const SERVERS = ["code-graph"] as const;
+export type ServerName = (typeof SERVERS)[number];
+
+export const COMMANDS = {
+  index: {
+    summary: "Index a repository's code graph at a revision and print a summary",
+    usage: "worldline index [--repo DIR] [--rev REV] [--json]",
+    options: { repo, rev, json: { type: "boolean", description: "Print the summary as JSON" }, help },
+    positionals: [],
+  },
+  serve: {
+    summary: "Run an MCP server over stdio",
+    usage: `worldline serve <${SERVERS.join("|")}> [--repo DIR] [--rev REV]`,
+    options: { repo, rev, help },
+    positionals: ["server"],
+  },
+} satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export interface ParsedCommand {
+  command: CommandName | "help" | "version";
+  /** The command help was asked for, if any. */
+  helpFor?: CommandName;
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+export function parseCommandLine(argv: readonly string[]): ParsedCommand {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+    const target = first === "help" ? rest[0] : undefined;
+    return target && isCommand(target) ? { command: "help", helpFor: target, values: {}, positionals: [] } : { command: "help", values: {}, positionals: [] };
+  }
+  if (first === "--version" || first === "-v") return { command: "version", values: {}, positionals: [] };
+  if (!isCommand(first)) {
+    throw new UserError(`unknown command "${first}": expected one of ${Object.keys(COMMANDS).join(", ")} (see worldline --help)`);
+  }
+  const spec: CommandSpec = COMMANDS[first];
+  const options = Object.fromEntries(Object.entries(spec.options).map(([name, o]) => [name, { type: o.type }]));
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
+  } catch (err) {
+    const msg = (err as Error).message.split("\n")[0] ?? "";
+    const bad = /'(-{1,2}[^']+)'/.exec(msg)?.[1] ?? msg;
+    const known = Object.keys(spec.options).map((o) => `--${o}`).join(", ");
+    if (/argument missing/.test(msg)) throw new UserError(`option ${bad} of worldline ${first} needs a value: see ${spec.usage}`);
+    throw new UserError(`unknown option ${bad} for worldline ${first}: expected one of ${known}`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) return { command: "help", helpFor: first, values: {}, positionals: [] };
+  const required = spec.positionals.filter((p) => !p.endsWith("?"));
+  if (parsed.positionals.length < required.length) {
+    throw new UserError(`worldline ${first} needs <${required[parsed.positionals.length]}>: usage ${spec.usage}`);
+  }
+  if (parsed.positionals.length > spec.positionals.length) {
+    throw new UserError(`unexpected argument "${parsed.positionals[spec.positionals.length]}" for worldline ${first}: usage ${spec.usage}`);
+  }
+  return { command: first, values, positionals: parsed.positionals };
+}
+
+export function helpText(command?: CommandName): string {
+  if (!command) {
+    const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+    return [
+      "worldline: what a change will break before it merges, and why the code is the way it is",
+      "",
+      "Usage: worldline <command> [options]",
+      "",
+      "Commands:",
+      ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+      "",
+      "Run worldline <command> --help for its options.",
+    ].join("\n");
+  }
+  const spec: CommandSpec = COMMANDS[command];
+  const rows = Object.entries(spec.options).map(([name, o]) => [`--${name}${o.valueName ? ` ${o.valueName}` : ""}`, o.description] as const);
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  return [spec.summary, "", `Usage: ${spec.usage}`, "", "Options:", ...rows.map(([flag, d]) => `  ${flag.padEnd(width)}  ${d}`)].join("\n");
+}

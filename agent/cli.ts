@@ -1,0 +1,108 @@
+import { errorLine, UserError } from "../core/errors.js";
+import { serveStdio } from "../core/mcp.js";
+import { resolveRepo } from "../core/repo.js";
+import { createCodeGraphServer, VERSION } from "../servers/code-graph/main.js";
+import { CodeGraphService } from "../servers/code-graph/service.js";
+import { helpText, parseCommandLine, SERVERS, type ParsedCommand } from "./cli-parse.js";
+
+/** Exit codes shared by every command: 2 for a usage or input error, 3 when Worldline itself failed. */
+export const EXIT = { ok: 0, usage: 2, internal: 3 } as const;
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const stdio: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+function str(v: string | boolean | undefined): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+async function runIndex(cmd: ParsedCommand, io: Io): Promise<number> {
+  const repo = await resolveRepo(str(cmd.values.repo));
+  const service = new CodeGraphService(repo);
+  try {
+    const { revision, manifest, stats } = await service.index(str(cmd.values.rev));
+    const graph = await service.graph(revision.name);
+    const entries = graph.entryPoints();
+    const routes = entries.filter((e) => e.kind === "route").length;
+    const summary = {
+      repo,
+      revision: revision.name,
+      commit: revision.commit,
+      manifest,
+      files: stats.files,
+      lines: stats.lines,
+      symbols: stats.symbols,
+      entryPoints: entries.length,
+      routes,
+      parsedFiles: stats.parsedFiles,
+      resolvedFiles: stats.resolvedFiles,
+      parseErrors: stats.parseErrors,
+      durationMs: stats.durationMs,
+    };
+    if (cmd.values.json) {
+      io.out(JSON.stringify(summary, null, 2));
+      return EXIT.ok;
+    }
+    const at = revision.commit ? `${revision.name} (${revision.commit.slice(0, 12)})` : revision.name;
+    io.out(`Indexed ${at} of ${repo} in ${(stats.durationMs / 1000).toFixed(2)} s`);
+    io.out(`  ${stats.files} files, ${stats.lines} lines, ${stats.symbols} symbols, ${entries.length} entry points (${routes} routes)`);
+    io.out(`  parsed ${stats.parsedFiles} files, resolved calls in ${stats.resolvedFiles} (the rest were already indexed)`);
+    if (stats.parseErrors.length > 0) {
+      io.out(`  ${stats.parseErrors.length} parse errors (indexed as far as possible):`);
+      for (const e of stats.parseErrors.slice(0, 10)) io.out(`    ${e.path}:${e.line} ${e.message}`);
+    }
+    return EXIT.ok;
+  } finally {
+    service.close();
+  }
+}
+
+async function runServe(cmd: ParsedCommand): Promise<number> {
+  const name = cmd.positionals[0];
+  if (!SERVERS.some((s) => s === name)) {
+    throw new UserError(`unknown server "${name}": expected one of ${SERVERS.join(", ")}`);
+  }
+  const repo = await resolveRepo(str(cmd.values.repo));
+  const { server, service } = await createCodeGraphServer(repo, str(cmd.values.rev));
+  await serveStdio(server, () => service.close());
+  return EXIT.ok;
+}
+
+/** Runs one command line; returns the exit code instead of exiting, so tests can call it directly. */
+export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
+  let cmd: ParsedCommand;
+  try {
+    cmd = parseCommandLine(argv);
+  } catch (err) {
+    io.err(`worldline: ${errorLine(err)}`);
+    return EXIT.usage;
+  }
+  try {
+    switch (cmd.command) {
+      case "help":
+        io.out(helpText(cmd.helpFor));
+        return EXIT.ok;
+      case "version":
+        io.out(VERSION);
+        return EXIT.ok;
+      case "index":
+        return await runIndex(cmd, io);
+      case "serve":
+        return await runServe(cmd);
+    }
+  } catch (err) {
+    if (err instanceof UserError) {
+      io.err(`worldline: ${err.message}`);
+      return EXIT.usage;
+    }
+    io.err(`worldline: internal error: ${errorLine(err)} (please report it with the command you ran)`);
+    if (process.env.WORLDLINE_DEBUG) io.err(String((err as Error).stack));
+    return EXIT.internal;
+  }
+}

@@ -1,0 +1,26 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+
+/** Shared MCP plumbing for the five servers: one result shape, one way to serve over stdio. */
+
+/** A tool answer: structured content, and the same JSON as text for clients that read only text. */
+export function toolResult<T extends object>(body: T): CallToolResult {
+  return { content: [{ type: "text", text: JSON.stringify(body) }], structuredContent: body as Record<string, unknown> };
+}
+
+export function createServer(name: string, version: string, instructions: string): McpServer {
+  return new McpServer({ name: `worldline-${name}`, version }, { instructions });
+}
+
+/** Serves over stdio until the client closes the stream; `onClose` releases what the server holds. */
+export async function serveStdio(server: McpServer, onClose: () => void): Promise<void> {
+  const transport = new StdioServerTransport();
+  await new Promise<void>((resolve, reject) => {
+    transport.onclose = () => {
+      onClose();
+      resolve();
+    };
+    server.connect(transport).catch(reject);
+  });
+}

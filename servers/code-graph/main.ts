@@ -1,0 +1,36 @@
+import { createServer } from "../../core/mcp.js";
+import { CodeGraphService } from "./service.js";
+import { registerCodeGraphTools } from "./tools.js";
+
+export const VERSION = "0.1.0";
+
+/**
+ * Builds the code-graph MCP server for a repo and brings its index up to date. Importing this file runs
+ * nothing: `worldline serve code-graph` calls it.
+ */
+export async function createCodeGraphServer(repo: string, rev?: string) {
+  const service = new CodeGraphService(repo, rev);
+  await service.index();
+  const server = createServer(
+    "code-graph",
+    VERSION,
+    "The code graph of one repository: symbols, calls, references, string literals, config reads and entry points. " +
+      "Symbol ids are path#Name or path#Class.member; locations are path:line. Answers say which files moved since the index; call reindex to refresh.",
+  );
+  registerCodeGraphTools(server, service);
+  return { server, service };
+}
+
+/** Runs the server over stdio when this file is executed directly: `tsx servers/code-graph/main.ts --repo DIR`. */
+async function runDirectly(): Promise<void> {
+  const { parseArgs } = await import("node:util");
+  const { resolveRepo } = await import("../../core/repo.js");
+  const { serveStdio } = await import("../../core/mcp.js");
+  const { values } = parseArgs({ options: { repo: { type: "string" }, rev: { type: "string" } } });
+  const { server, service } = await createCodeGraphServer(await resolveRepo(values.repo), values.rev);
+  await serveStdio(server, () => service.close());
+}
+
+if (process.argv[1] && import.meta.url === (await import("node:url")).pathToFileURL(process.argv[1]).href) {
+  await runDirectly();
+}

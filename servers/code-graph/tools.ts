@@ -1,0 +1,262 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { paginate, pageInput } from "../../core/paging.js";
+import { toolResult } from "../../core/mcp.js";
+import type { CodeGraphService } from "./service.js";
+
+/** The code graph's MCP face: each tool validates, asks the service, and returns bounded structured content. */
+
+const rev = z.string().optional().describe("Revision to answer about: a branch, tag, commit or WORKTREE (default: the served revision)");
+const symbolIdInput = z.string().min(1).describe("Symbol id: path#Name or path#Class.member, e.g. src/billing/invoice.ts#generateInvoice");
+
+const SymbolInfo = z.object({
+  id: z.string().describe("Symbol id, path#Name"),
+  name: z.string(),
+  qualifiedName: z.string().describe("Name within its file: Name or Class.member"),
+  kind: z.string().describe("function, arrow-function, class, method, constructor, interface, type-alias, enum, variable, ..."),
+  location: z.string().describe("path:line where it starts"),
+  span: z.string().describe("path:start-end"),
+  signature: z.string(),
+  doc: z.string().describe("Its doc comment, if any"),
+  exported: z.boolean(),
+});
+
+const CallSite = z.object({
+  caller: z.string().nullable().describe("Calling symbol, or null for module-level code"),
+  callee: z.string(),
+  kind: z.string().describe("call, new or ref"),
+  site: z.string().describe("path:line of the call"),
+  depth: z.number().int().describe("1 for direct calls"),
+  via: z.string().optional().describe("Interface or base method the call was resolved through"),
+});
+
+const common = {
+  revision: z.string().describe("Revision answered about"),
+  stale: z.array(z.string()).optional().describe("Files of the working tree that moved since this index (first 50)"),
+  staleCount: z.number().int().optional().describe("How many files moved since this index"),
+};
+
+function pageOutput<T extends z.ZodType>(item: T) {
+  return { items: z.array(item), nextCursor: z.string().optional().describe("Pass back as cursor for more"), ...common };
+}
+
+const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+
+export function registerCodeGraphTools(server: McpServer, service: CodeGraphService): void {
+  const answer = async <T extends object>(revName: string | undefined, build: (g: Awaited<ReturnType<CodeGraphService["graph"]>>) => T | Promise<T>) => {
+    const graph = await service.graph(revName);
+    const body = await build(graph);
+    return toolResult({ ...body, revision: graph.revision.name, ...(await service.staleness(graph)) });
+  };
+
+  server.registerTool(
+    "search_symbols",
+    {
+      title: "Search symbols",
+      description: "Find functions, classes, methods, interfaces, types and exported variables by name, qualified name or doc-comment words.",
+      inputSchema: {
+        query: z.string().min(1).describe("Part of a name (case-insensitive), a full id path#Name, or words of a doc comment"),
+        kind: z.string().optional().describe("Only symbols of this kind, e.g. function or method"),
+        exportedOnly: z.boolean().optional().describe("Only exported symbols"),
+        rev,
+        ...pageInput,
+      },
+      outputSchema: pageOutput(SymbolInfo),
+      annotations: READ_ONLY,
+    },
+    async (a) => answer(a.rev, (g) => paginate(g.search(a.query, { kind: a.kind, exportedOnly: a.exportedOnly }), a)),
+  );
+
+  server.registerTool(
+    "get_symbol",
+    {
+      title: "Get a symbol",
+      description: "One symbol's kind, span, signature and doc comment, and its source text when asked.",
+      inputSchema: { id: symbolIdInput, includeSource: z.boolean().optional().describe("Also return the symbol's source lines"), rev },
+      outputSchema: { symbol: SymbolInfo, source: z.string().optional().describe("Source lines of the symbol's span"), ...common },
+      annotations: READ_ONLY,
+    },
+    async (a) =>
+      answer(a.rev, async (g) => {
+        const symbol = g.requireSymbol(service.symbolId(a.id));
+        if (!a.includeSource) return { symbol };
+        const source = await g.source(symbol);
+        return { symbol, source: source.length > 16_000 ? `${source.slice(0, 16_000)}\n… (truncated)` : source };
+      }),
+  );
+
+  const depth = z.number().int().min(1).max(10).optional().describe("How many call levels to follow (default 1)");
+  const includeReferences = z.boolean().optional().describe("Also follow references that are not calls (handlers passed as values, type uses)");
+
+  server.registerTool(
+    "callers",
+    {
+      title: "Callers",
+      description: "Who calls a symbol, with each call site as path:line, following callers up to a depth. Calls through an interface the symbol implements count.",
+      inputSchema: { id: symbolIdInput, depth, includeReferences, rev, ...pageInput },
+      outputSchema: pageOutput(CallSite),
+      annotations: READ_ONLY,
+    },
+    async (a) => answer(a.rev, (g) => paginate(g.callers(service.symbolId(a.id), a.depth ?? 1, a.includeReferences), a)),
+  );
+
+  server.registerTool(
+    "callees",
+    {
+      title: "Callees",
+      description: "What a symbol calls, with each call site as path:line, following callees up to a depth. A call on an interface lists every implementation as a candidate.",
+      inputSchema: { id: symbolIdInput, depth, includeReferences, rev, ...pageInput },
+      outputSchema: pageOutput(CallSite),
+      annotations: READ_ONLY,
+    },
+    async (a) => answer(a.rev, (g) => paginate(g.callees(service.symbolId(a.id), a.depth ?? 1, a.includeReferences), a)),
+  );
+
+  const PathStep = z.object({ symbol: z.string(), site: z.string().nullable().describe("Call site that reaches this step; null for the start") });
+  server.registerTool(
+    "call_paths",
+    {
+      title: "Call paths",
+      description: "The shortest call chains from one symbol to another, each step with the call site that reaches it.",
+      inputSchema: {
+        from: symbolIdInput,
+        to: symbolIdInput,
+        maxDepth: z.number().int().min(1).max(20).optional().describe("Longest chain to search (default 8)"),
+        limit: z.number().int().min(1).max(50).optional().describe("Most paths to return (default 10)"),
+        rev,
+      },
+      outputSchema: { paths: z.array(z.array(PathStep)), ...common },
+      annotations: READ_ONLY,
+    },
+    async (a) =>
+      answer(a.rev, (g) => ({ paths: g.callPaths(service.symbolId(a.from), service.symbolId(a.to), a.maxDepth ?? 8, a.limit ?? 10) })),
+  );
+
+  server.registerTool(
+    "find_literal",
+    {
+      title: "Find a string literal",
+      description: "Where a string appears in code (e.g. the line that throws an error message), with the enclosing symbol.",
+      inputSchema: {
+        text: z.string().min(1).describe('Text to find inside string literals, e.g. "Invalid currency code"'),
+        exact: z.boolean().optional().describe("Match the whole literal instead of a substring"),
+        rev,
+        ...pageInput,
+      },
+      outputSchema: pageOutput(z.object({ location: z.string(), value: z.string(), symbol: z.string().nullable() })),
+      annotations: READ_ONLY,
+    },
+    async (a) => answer(a.rev, (g) => paginate(g.findLiteral(a.text, a.exact ?? false), a)),
+  );
+
+  const EntryKind = z.enum(["package-export", "route", "bin", "script", "main"]);
+  server.registerTool(
+    "entry_points",
+    {
+      title: "Entry points",
+      description: "Where execution enters the code: exports of package entries, HTTP routes (Express, Fastify, Hono, Koa, NestJS) and scripts.",
+      inputSchema: { kind: EntryKind.optional().describe("Only entry points of this kind"), rev, ...pageInput },
+      outputSchema: pageOutput(
+        z.object({ kind: EntryKind, symbol: z.string().nullable(), location: z.string(), detail: z.string().describe("Route method and path, or why it is an entry") }),
+      ),
+      annotations: READ_ONLY,
+    },
+    async (a) => answer(a.rev, (g) => paginate(g.entryPoints(a.kind), a)),
+  );
+
+  server.registerTool(
+    "impact",
+    {
+      title: "Impact of a change",
+      description: "Every transitive caller of the given symbols or path:line locations, nearest first, up to the entry points they reach.",
+      inputSchema: {
+        targets: z.array(z.string().min(1)).min(1).max(100).describe("Symbol ids (path#Name) or locations (path:line)"),
+        maxDepth: z.number().int().min(1).max(50).optional().describe("How far to follow callers (default 10)"),
+        rev,
+        ...pageInput,
+      },
+      outputSchema: {
+        targets: z.array(z.string()).describe("The symbols the targets resolved to"),
+        ...pageOutput(
+          z.object({
+            symbol: z.string(),
+            distance: z.number().int(),
+            towards: z.string().describe("The symbol one step closer to the target"),
+            site: z.string().describe("path:line of that call or reference"),
+            entryPoints: z.array(z.string()).describe("Entry points this symbol is, e.g. route POST /pay"),
+          }),
+        ),
+      },
+      annotations: READ_ONLY,
+    },
+    async (a) =>
+      answer(a.rev, (g) => {
+        const result = g.impact(a.targets.map((t) => service.target(t)), a.maxDepth ?? 10);
+        return { targets: result.targets, ...paginate(result.items, a) };
+      }),
+  );
+
+  const RevisionStatus = z.object({
+    name: z.string(),
+    commit: z.string().nullable(),
+    indexedAt: z.string(),
+    files: z.number().int(),
+    lines: z.number().int(),
+    symbols: z.number().int(),
+    durationMs: z.number(),
+    parseErrors: z.array(z.object({ path: z.string(), line: z.number().int(), message: z.string() })).describe("Files that did not parse cleanly (indexed as far as possible)"),
+  });
+  server.registerTool(
+    "index_status",
+    {
+      title: "Index status",
+      description: "Which revisions are indexed, their size, files that did not parse, and which files moved since the served index.",
+      inputSchema: { rev },
+      outputSchema: { repo: z.string(), revisions: z.array(RevisionStatus), ...common },
+      annotations: READ_ONLY,
+    },
+    async (a) =>
+      answer(a.rev, () => ({
+        repo: service.repo,
+        revisions: service.store.revisions().map((r) => ({
+          name: r.name,
+          commit: r.commit,
+          indexedAt: r.indexedAt,
+          files: r.stats.files,
+          lines: r.stats.lines,
+          symbols: r.stats.symbols,
+          durationMs: r.stats.durationMs,
+          parseErrors: r.stats.parseErrors.slice(0, 50),
+        })),
+      })),
+  );
+
+  server.registerTool(
+    "reindex",
+    {
+      title: "Re-index",
+      description: "Bring the index of a revision up to date; only files whose content or imports changed are parsed and re-resolved.",
+      inputSchema: { rev },
+      outputSchema: {
+        revision: z.string(),
+        commit: z.string().nullable(),
+        files: z.number().int(),
+        parsedFiles: z.number().int().describe("Files parsed in this run"),
+        resolvedFiles: z.number().int().describe("Files whose calls were re-resolved in this run"),
+        durationMs: z.number(),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (a) => {
+      const r = await service.index(a.rev);
+      return toolResult({
+        revision: r.revision.name,
+        commit: r.revision.commit,
+        files: r.stats.files,
+        parsedFiles: r.stats.parsedFiles,
+        resolvedFiles: r.stats.resolvedFiles,
+        durationMs: r.stats.durationMs,
+      });
+    },
+  );
+}
