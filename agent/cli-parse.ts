@@ -72,7 +72,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
   } catch (err) {
     const msg = (err as Error).message.split("\n")[0] ?? "";
-    const bad = /'(-{1,2}[^']+)'/.exec(msg)?.[1] ?? msg;
+    const bad = /'(-{1,2}[\w-]+)/.exec(msg)?.[1] ?? msg;
     const known = Object.keys(spec.options).map((o) => `--${o}`).join(", ");
     if (/argument missing/.test(msg)) throw new UserError(`option ${bad} of worldline ${first} needs a value: see ${spec.usage}`);
     throw new UserError(`unknown option ${bad} for worldline ${first}: expected one of ${known}`);

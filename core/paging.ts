@@ -20,15 +20,16 @@ export interface Page<T> {
 }
 
 function decodeCursor(cursor: string): number {
-  const offset = Number(Buffer.from(cursor, "base64url").toString("utf8"));
-  if (!Number.isInteger(offset) || offset < 0) {
+  const m = /^o:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
+  const offset = m ? Number(m[1]) : -1;
+  if (offset < 0) {
     throw new UserError(`cursor "${cursor}" is not valid: pass the nextCursor of a previous answer unchanged`);
   }
   return offset;
 }
 
 function encodeCursor(offset: number): string {
-  return Buffer.from(String(offset), "utf8").toString("base64url");
+  return Buffer.from(`o:${offset}`, "utf8").toString("base64url");
 }
 
 /**

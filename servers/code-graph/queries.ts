@@ -101,6 +101,36 @@ function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/**
+ * Breadth-first over call sites from a symbol, one level per step up to `depth`; `next` names the symbol
+ * each site leads to (its caller when walking up, its callee when walking down).
+ */
+function walkCalls(
+  start: SymbolId,
+  depth: number,
+  sitesOf: (id: SymbolId) => Array<Omit<CallSite, "depth">>,
+  next: (site: Omit<CallSite, "depth">) => SymbolId | null,
+): CallSite[] {
+  const out: CallSite[] = [];
+  const seen = new Set([start]);
+  let frontier = [start];
+  for (let d = 1; d <= depth && frontier.length; d++) {
+    const following: SymbolId[] = [];
+    for (const id of frontier) {
+      for (const site of sitesOf(id)) {
+        out.push({ ...site, depth: d });
+        const n = next(site);
+        if (n && !seen.has(n)) {
+          seen.add(n);
+          following.push(n);
+        }
+      }
+    }
+    frontier = following;
+  }
+  return out;
+}
+
 export class CodeGraph {
   constructor(
     private readonly store: CodeGraphStore,
@@ -290,24 +320,16 @@ export class CodeGraph {
   callers(id: SymbolId, depth: number, includeReferences = false): CallSite[] {
     this.requireSymbol(id);
     const kinds = includeReferences ? [...CALL_KINDS, "ref"] : CALL_KINDS;
-    const out: CallSite[] = [];
-    const seen = new Set([id]);
-    let frontier = [id];
-    for (let d = 1; d <= depth && frontier.length; d++) {
-      const next: SymbolId[] = [];
-      for (const target of frontier) {
-        for (const r of this.directCallers(target, kinds)) {
-          const caller = r.from_q === null ? null : symbolId(r.path, r.from_q);
-          out.push({ caller, callee: target, kind: r.kind, site: `${r.path}:${r.line}`, depth: d, ...(r.via ? { via: r.via } : {}) });
-          if (caller && !seen.has(caller)) {
-            seen.add(caller);
-            next.push(caller);
-          }
-        }
-      }
-      frontier = next;
-    }
-    return out;
+    return walkCalls(id, depth, (target) =>
+      this.directCallers(target, kinds).map((r) => ({
+        caller: r.from_q === null ? null : symbolId(r.path, r.from_q),
+        callee: target,
+        kind: r.kind,
+        site: `${r.path}:${r.line}`,
+        ...(r.via ? { via: r.via } : {}),
+      })),
+      (site) => site.caller,
+    );
   }
 
   private directCallees(id: SymbolId, kinds: readonly string[]): Array<{ callee: SymbolId; kind: string; site: string; via?: SymbolId }> {
@@ -326,23 +348,7 @@ export class CodeGraph {
   callees(id: SymbolId, depth: number, includeReferences = false): CallSite[] {
     this.requireSymbol(id);
     const kinds = includeReferences ? [...CALL_KINDS, "ref"] : CALL_KINDS;
-    const out: CallSite[] = [];
-    const seen = new Set([id]);
-    let frontier = [id];
-    for (let d = 1; d <= depth && frontier.length; d++) {
-      const next: SymbolId[] = [];
-      for (const source of frontier) {
-        for (const c of this.directCallees(source, kinds)) {
-          out.push({ caller: source, callee: c.callee, kind: c.kind, site: c.site, depth: d, ...(c.via ? { via: c.via } : {}) });
-          if (!seen.has(c.callee)) {
-            seen.add(c.callee);
-            next.push(c.callee);
-          }
-        }
-      }
-      frontier = next;
-    }
-    return out;
+    return walkCalls(id, depth, (source) => this.directCallees(source, kinds).map((c) => ({ caller: source, ...c })), (site) => site.callee);
   }
 
   /** Shortest call paths from one symbol to another (breadth-first over callees), up to `limit` paths. */
