@@ -1,12 +1,11 @@
 import { errorLine, UserError } from "../core/errors.js";
-import { serveStdio } from "../core/mcp.js";
 import { resolveRepo } from "../core/repo.js";
-import { createCodeGraphServer, VERSION } from "../servers/code-graph/main.js";
-import { CodeGraphService } from "../servers/code-graph/service.js";
+import { VERSION } from "../core/version.js";
 import { helpText, parseCommandLine, SERVERS, type ParsedCommand } from "./cli-parse.js";
 
 /** Exit codes shared by every command: 2 for a usage or input error, 3 when Worldline itself failed. */
 export const EXIT = { ok: 0, usage: 2, internal: 3 } as const;
+
 
 export interface Io {
   out: (line: string) => void;
@@ -24,6 +23,8 @@ function str(v: string | boolean | undefined): string | undefined {
 
 async function runIndex(cmd: ParsedCommand, io: Io): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
+  // Commands load what they use: the MCP SDK is not needed to index, nor the compiler to print help.
+  const { CodeGraphService } = await import("../servers/code-graph/service.js");
   const service = new CodeGraphService(repo);
   try {
     const { revision, manifest, stats } = await service.index(str(cmd.values.rev));
@@ -69,6 +70,8 @@ async function runServe(cmd: ParsedCommand): Promise<number> {
     throw new UserError(`unknown server "${name}": expected one of ${SERVERS.join(", ")}`);
   }
   const repo = await resolveRepo(str(cmd.values.repo));
+  const { createCodeGraphServer } = await import("../servers/code-graph/main.js");
+  const { serveStdio } = await import("../core/mcp.js");
   const { server, service } = await createCodeGraphServer(repo, str(cmd.values.rev));
   await serveStdio(server, () => service.close());
   return EXIT.ok;

@@ -1,4 +1,4 @@
-import { ts } from "ts-morph";
+import { ts } from "@ts-morph/common";
 
 /**
  * Which declarations are symbols of the code graph, and their qualified names. One module serves both the
@@ -88,7 +88,27 @@ function functionValueKind(init: ts.Expression | undefined): SymbolKind | undefi
  * The symbol a declaration node stands for, or undefined when it is not one (locals, parameters, nested
  * functions). `exportedOnly` variables: a plain top-level variable is a symbol only when exported.
  */
+const CANDIDATE_KINDS = new Set<ts.SyntaxKind>([
+  ts.SyntaxKind.FunctionDeclaration,
+  ts.SyntaxKind.ClassDeclaration,
+  ts.SyntaxKind.InterfaceDeclaration,
+  ts.SyntaxKind.TypeAliasDeclaration,
+  ts.SyntaxKind.EnumDeclaration,
+  ts.SyntaxKind.VariableDeclaration,
+  ts.SyntaxKind.ExportAssignment,
+  ts.SyntaxKind.BinaryExpression,
+  ts.SyntaxKind.Constructor,
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.GetAccessor,
+  ts.SyntaxKind.SetAccessor,
+  ts.SyntaxKind.PropertyDeclaration,
+  ts.SyntaxKind.MethodSignature,
+  ts.SyntaxKind.PropertySignature,
+]);
+
 export function declarationInfo(node: ts.Node): DeclarationInfo | undefined {
+  // Called on every node of every file: most are expressions, rejected here in one lookup.
+  if (!CANDIDATE_KINDS.has(node.kind)) return undefined;
   if (ts.isFunctionDeclaration(node) && isTopLevel(node)) {
     const name = isDefaultExport(node) ? "default" : node.name?.text;
     return name ? { qualifiedName: name, name: node.name?.text ?? name, kind: "function", spanNode: node } : undefined;
@@ -168,17 +188,4 @@ export function symbolNodeFor(decl: ts.Node): ts.Node {
   if (ts.isPropertyAccessExpression(decl) && decl.parent && ts.isBinaryExpression(decl.parent)) return decl.parent;
   if (ts.isBinaryExpression(decl)) return decl;
   return decl;
-}
-
-/** The nearest enclosing symbol of a node, for attributing calls and reads; undefined at module level. */
-export function enclosingSymbol(node: ts.Node): DeclarationInfo | undefined {
-  let best: DeclarationInfo | undefined;
-  for (let cur: ts.Node | undefined = node.parent; cur && !ts.isSourceFile(cur); cur = cur.parent) {
-    const info = declarationInfo(cur);
-    if (info) best = info;
-    // Keep walking: a nested function inside a method is attributed to the method (the outermost symbol
-    // below class level wins only when it is a class member or a top-level declaration).
-    if (info && info.kind !== "class" && info.kind !== "interface") return info;
-  }
-  return best;
 }

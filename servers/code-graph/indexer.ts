@@ -46,7 +46,15 @@ export class CodeGraphIndexer {
 
   async index(rev: string | undefined = WORKTREE): Promise<IndexResult> {
     const started = performance.now();
+    const phases: Record<string, number> = {};
+    let mark = started;
+    const phase = (name: string) => {
+      const t = performance.now();
+      phases[name] = Math.round(t - mark);
+      mark = t;
+    };
     const snap = await this.snapshot(rev);
+    phase("read");
     const { sources } = snap;
 
     const projectTexts = await snap.read(snap.projectFiles.map((f) => f.hash));
@@ -66,6 +74,7 @@ export class CodeGraphIndexer {
       newFacts.set(s.hash, facts);
       infos.set(s.hash, { ...facts });
     }
+    phase("parse");
 
     // 2. Resolution units: a file's checker facts hold while it and the surfaces of all it imports hold.
     const deps = new Map<string, string[]>();
@@ -112,6 +121,7 @@ export class CodeGraphIndexer {
       for (const d of closure.sort()) if (d !== s.path) h.update(`\0${d}\0${infos.get(hashOf.get(d) ?? "")?.surfaceHash}`);
       manifestFiles.push({ path: s.path, hash: s.hash, unit: h.digest("hex") });
     }
+    phase("units");
     const known = this.store.knownUnits(manifestFiles.map((f) => f.unit));
     const missing = manifestFiles.filter((f) => !known.has(f.unit));
 
@@ -125,6 +135,7 @@ export class CodeGraphIndexer {
       const files = new Map([...programPaths].map((p) => [p, { hash: hashOf.get(p) ?? "", text: texts.get(hashOf.get(p) ?? "") ?? "" }]));
       const program = this.programs.createProgram([...programPaths], files, resolver);
       const checker = program.getTypeChecker();
+      phase("program");
       const knownNames = this.store.symbolNames(sources.map((s) => s.hash));
       for (const facts of newFacts.values()) for (const sym of facts.symbols) knownNames.add(sym.name);
       for (const f of missing) {
@@ -135,6 +146,7 @@ export class CodeGraphIndexer {
       }
     }
     this.programs.retain(sourcePaths);
+    phase("resolve");
 
     const manifestSettings: ManifestSettings = { ...settings, ...entryFilesOf(settings, resolver) };
     const stats: IndexStats = {
@@ -145,6 +157,7 @@ export class CodeGraphIndexer {
       resolvedFiles: resolved.length,
       parseErrors: sources.flatMap((s) => (infos.get(s.hash)?.parseErrors ?? []).slice(0, 3).map((e) => ({ path: s.path, ...e }))),
       durationMs: 0,
+      phases,
     };
 
     // 4. One transaction: the previous index stays whole until this commits.
@@ -155,6 +168,7 @@ export class CodeGraphIndexer {
         for (const { file, facts } of resolved) this.store.insertUnit(file.unit, file.path, file.hash, facts, imports.get(file.path) ?? []);
         manifest = this.store.insertManifest(manifestFiles, manifestSettings);
         stats.symbols = this.store.symbolCount(manifest);
+        phase("store");
         stats.durationMs = Math.round(performance.now() - started);
         this.store.setRevision(snap.revision.name, snap.revision.commit, manifest, stats);
       })

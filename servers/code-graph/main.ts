@@ -1,8 +1,8 @@
 import { createServer } from "../../core/mcp.js";
+import { VERSION } from "../../core/version.js";
 import { CodeGraphService } from "./service.js";
 import { registerCodeGraphTools } from "./tools.js";
 
-export const VERSION = "0.1.0";
 
 /**
  * Builds the code-graph MCP server for a repo and brings its index up to date. Importing this file runs

@@ -1,5 +1,5 @@
 import { getLibFiles } from "@ts-morph/common";
-import { ts } from "ts-morph";
+import { ts } from "@ts-morph/common";
 import type { ModuleResolver } from "./module-resolver.js";
 import { parseSource } from "./syntax.js";
 

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { ts } from "ts-morph";
+import { ts } from "@ts-morph/common";
 import { z } from "zod";
 
 /**

@@ -1,4 +1,4 @@
-import { ts } from "ts-morph";
+import { ts } from "@ts-morph/common";
 import { symbolId, type SymbolId } from "../../core/ids.js";
 import { declarationInfo, symbolNodeFor } from "./declarations.js";
 import { lineOf } from "./syntax.js";

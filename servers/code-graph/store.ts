@@ -1,3 +1,4 @@
+import type Database from "better-sqlite3";
 import type { Db } from "../../core/db.js";
 import { migrate } from "../../core/db.js";
 import type { ResolvedFacts } from "./resolve.js";
@@ -44,6 +45,8 @@ export interface IndexStats {
   resolvedFiles: number;
   parseErrors: Array<{ path: string; line: number; message: string }>;
   durationMs: number;
+  /** Milliseconds per phase of the run (read, parse, units, program, resolve, store). */
+  phases?: Record<string, number>;
 }
 
 const CHUNK = 500;
@@ -56,8 +59,20 @@ function chunks<T>(items: readonly T[]): T[][] {
 
 /** Reads and writes the code graph's tables; knows SQL, not TypeScript. */
 export class CodeGraphStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(readonly db: Db) {
     migrate(db, "code-graph", CODE_GRAPH_MIGRATIONS);
+  }
+
+  /** Prepared once per store: an index run inserts hundreds of thousands of rows. */
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
   }
 
   blobInfos(hashes: readonly string[]): Map<string, BlobInfo> {
@@ -113,34 +128,31 @@ export class CodeGraphStore {
   }
 
   insertBlob(hash: string, facts: LocalFacts): void {
-    const db = this.db;
-    const res = db
-      .prepare("INSERT OR IGNORE INTO cg_blob (hash, lines, parse_errors, surface_hash, module_refs, has_main) VALUES (?, ?, ?, ?, ?, ?)")
+    const res = this.stmt("INSERT OR IGNORE INTO cg_blob (hash, lines, parse_errors, surface_hash, module_refs, has_main) VALUES (?, ?, ?, ?, ?, ?)")
       .run(hash, facts.lines, JSON.stringify(facts.parseErrors), facts.surfaceHash, JSON.stringify(facts.moduleRefs), facts.hasMain ? 1 : 0);
     if (res.changes === 0) return; // another process stored the same content first
-    const sym = db.prepare(
+    const sym = this.stmt(
       "INSERT OR IGNORE INTO cg_symbol (hash, qname, name, kind, start_line, end_line, signature, doc, exported) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     for (const s of facts.symbols) {
       sym.run(hash, s.qualifiedName, s.name, s.kind, s.startLine, s.endLine, s.signature, s.doc, s.exported ? 1 : 0);
     }
-    const lit = db.prepare("INSERT INTO cg_literal (hash, line, value, symbol) VALUES (?, ?, ?, ?)");
+    const lit = this.stmt("INSERT INTO cg_literal (hash, line, value, symbol) VALUES (?, ?, ?, ?)");
     for (const l of facts.literals) lit.run(hash, l.line, l.value, l.symbol);
-    const cfg = db.prepare("INSERT INTO cg_config_read (hash, line, key, kind, symbol) VALUES (?, ?, ?, ?, ?)");
+    const cfg = this.stmt("INSERT INTO cg_config_read (hash, line, key, kind, symbol) VALUES (?, ?, ?, ?, ?)");
     for (const c of facts.configReads) cfg.run(hash, c.line, c.key, c.kind, c.symbol);
   }
 
   insertUnit(unit: string, path: string, hash: string, facts: ResolvedFacts, imports: readonly ImportFact[]): void {
-    const db = this.db;
-    const res = db.prepare("INSERT OR IGNORE INTO cg_unit (unit, path, hash) VALUES (?, ?, ?)").run(unit, path, hash);
+    const res = this.stmt("INSERT OR IGNORE INTO cg_unit (unit, path, hash) VALUES (?, ?, ?)").run(unit, path, hash);
     if (res.changes === 0) return;
-    const edge = db.prepare("INSERT INTO cg_edge (unit, kind, from_q, line, to_id) VALUES (?, ?, ?, ?, ?)");
+    const edge = this.stmt("INSERT INTO cg_edge (unit, kind, from_q, line, to_id) VALUES (?, ?, ?, ?, ?)");
     for (const e of facts.edges) edge.run(unit, e.kind, e.from, e.line, e.to);
-    const imp = db.prepare("INSERT INTO cg_import (unit, line, kind, specifier, target, external, names) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    const imp = this.stmt("INSERT INTO cg_import (unit, line, kind, specifier, target, external, names) VALUES (?, ?, ?, ?, ?, ?, ?)");
     for (const i of imports) imp.run(unit, i.line, i.kind, i.specifier, i.target, i.external, i.names ? JSON.stringify(i.names) : null);
-    const her = db.prepare("INSERT INTO cg_heritage (unit, class_q, relation, target_id) VALUES (?, ?, ?, ?)");
+    const her = this.stmt("INSERT INTO cg_heritage (unit, class_q, relation, target_id) VALUES (?, ?, ?, ?)");
     for (const h of facts.heritage) her.run(unit, h.classQualifiedName, h.relation, h.target);
-    const route = db.prepare(
+    const route = this.stmt(
       "INSERT INTO cg_route (unit, line, framework, method, route_path, handler_id, handler_line) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     for (const r of facts.routes) route.run(unit, r.line, r.framework, r.method, r.path, r.handler, r.handlerLine);
@@ -151,7 +163,7 @@ export class CodeGraphStore {
       this.db.prepare("INSERT INTO cg_manifest (created_at, settings) VALUES (?, ?)").run(new Date().toISOString(), JSON.stringify(settings))
         .lastInsertRowid,
     );
-    const row = this.db.prepare("INSERT INTO cg_manifest_file (manifest, path, hash, unit) VALUES (?, ?, ?, ?)");
+    const row = this.stmt("INSERT INTO cg_manifest_file (manifest, path, hash, unit) VALUES (?, ?, ?, ?)");
     for (const f of files) row.run(id, f.path, f.hash, f.unit);
     return id;
   }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { ts } from "ts-morph";
-import { declarationInfo, enclosingSymbol, isExportedDeclaration, type SymbolKind } from "./declarations.js";
+import { ts } from "@ts-morph/common";
+import { declarationInfo, isExportedDeclaration, type DeclarationInfo, type SymbolKind } from "./declarations.js";
 
 /**
  * Facts a file's text alone decides (no type checker): symbols, string literals, config reads, module
@@ -170,10 +170,6 @@ function configChain(node: ts.PropertyAccessExpression): string | undefined {
   return names.join(".");
 }
 
-function symbolName(node: ts.Node): string | null {
-  return enclosingSymbol(node)?.qualifiedName ?? null;
-}
-
 export function extractLocalFacts(sf: ts.SourceFile): LocalFacts {
   const symbols: SymbolFact[] = [];
   const literals: LiteralFact[] = [];
@@ -182,101 +178,150 @@ export function extractLocalFacts(sf: ts.SourceFile): LocalFacts {
   const localExports = new Set<string>();
   const surface: string[] = [];
 
-  const visit = (node: ts.Node): void => {
-    const info = declarationInfo(node);
-    if (info) {
-      const span = info.spanNode;
-      const exported =
-        isExportedDeclaration(span) ||
-        ts.isExportAssignment(span) ||
-        (ts.isExpressionStatement(span) && span.parent !== undefined && ts.isSourceFile(span.parent)) ||
-        (ts.isVariableDeclaration(node) && isExportedDeclaration(node.parent.parent)) ||
-        (node.parent !== undefined &&
-          (ts.isClassDeclaration(node.parent) || ts.isInterfaceDeclaration(node.parent)) &&
-          isExportedDeclaration(node.parent));
-      symbols.push({
-        qualifiedName: info.qualifiedName,
-        name: info.name,
-        kind: info.kind,
-        startLine: lineOf(sf, span.getStart(sf)),
-        endLine: lineOf(sf, span.getEnd()),
-        signature: signatureOf(span === node || ts.isVariableStatement(span) ? span : node, info, sf),
-        doc: docOf(span, sf),
-        exported,
-      });
-    }
-
-    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
-      moduleRefs.push({ line: lineOf(sf, node.getStart(sf)), specifier: node.moduleSpecifier.text, kind: "import" });
-    } else if (ts.isExportDeclaration(node)) {
-      if (node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-        const names =
-          node.exportClause && ts.isNamedExports(node.exportClause)
-            ? node.exportClause.elements.map((el) => (el.propertyName ?? el.name).getText(sf))
-            : undefined;
-        moduleRefs.push({ line: lineOf(sf, node.getStart(sf)), specifier: node.moduleSpecifier.text, kind: "reexport", ...(names ? { names } : {}) });
-        surface.push(`from:${node.moduleSpecifier.text}:${node.exportClause?.getText(sf) ?? "*"}`);
-      } else if (node.exportClause && ts.isNamedExports(node.exportClause)) {
-        for (const el of node.exportClause.elements) {
-          localExports.add((el.propertyName ?? el.name).getText(sf));
-          surface.push(`as:${el.getText(sf)}`);
-        }
-      }
-    } else if (ts.isExportAssignment(node) && ts.isIdentifier(node.expression)) {
-      localExports.add(node.expression.text);
-      surface.push(`default:${node.expression.text}`);
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
-      const expr = node.moduleReference.expression;
-      if (ts.isStringLiteral(expr)) moduleRefs.push({ line: lineOf(sf, node.getStart(sf)), specifier: expr.text, kind: "require" });
-    } else if (ts.isCallExpression(node) && isRequireOrImport(node)) {
-      const arg = node.arguments[0];
-      if (arg && ts.isStringLiteralLike(arg)) {
-        const kind: ModuleRefKind = node.expression.kind === ts.SyntaxKind.ImportKeyword ? "dynamic" : "require";
-        moduleRefs.push({ line: lineOf(sf, node.getStart(sf)), specifier: arg.text, kind });
-      }
-    }
-
-    if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) && node.text && !isModuleSpecifier(node)) {
-      const p = node.parent;
-      const isName = (ts.isPropertyAssignment(p) || ts.isEnumMember(p) || ts.isPropertySignature(p)) && p.name === node;
-      if (!ts.isLiteralTypeNode(p) && !isName) {
-        literals.push({ line: lineOf(sf, node.getStart(sf)), value: node.text.slice(0, MAX_LITERAL), symbol: symbolName(node) });
-      }
-    } else if (ts.isTemplateExpression(node)) {
-      literals.push({ line: lineOf(sf, node.getStart(sf)), value: templateText(node).slice(0, MAX_LITERAL), symbol: symbolName(node) });
-    }
-
-    if (ts.isPropertyAccessExpression(node) && isProcessEnv(node.expression)) {
-      configReads.push({ line: lineOf(sf, node.getStart(sf)), key: node.name.text, kind: "env", symbol: symbolName(node) });
-    } else if (ts.isElementAccessExpression(node) && isProcessEnv(node.expression) && ts.isStringLiteralLike(node.argumentExpression)) {
-      configReads.push({ line: lineOf(sf, node.getStart(sf)), key: node.argumentExpression.text, kind: "env", symbol: symbolName(node) });
-    } else if (ts.isVariableDeclaration(node) && ts.isObjectBindingPattern(node.name) && node.initializer && isProcessEnv(node.initializer)) {
-      for (const el of node.name.elements) {
-        const key = (el.propertyName ?? el.name).getText(sf);
-        configReads.push({ line: lineOf(sf, el.getStart(sf)), key, kind: "env", symbol: symbolName(node) });
-      }
-    } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
-      const callee = node.expression;
-      const arg = node.arguments[0];
-      if (
-        (callee.name.text === "get" || callee.name.text === "has") &&
-        ts.isIdentifier(callee.expression) &&
-        CONFIG_ROOT.test(callee.expression.text) &&
-        arg &&
-        ts.isStringLiteralLike(arg)
-      ) {
-        configReads.push({ line: lineOf(sf, node.getStart(sf)), key: arg.text, kind: "config", symbol: symbolName(node) });
-      }
-    } else if (ts.isPropertyAccessExpression(node) && !ts.isPropertyAccessExpression(node.parent)) {
-      const isCallee = ts.isCallExpression(node.parent) && node.parent.expression === node;
-      const target = isCallee ? node.expression : node;
-      const key = ts.isPropertyAccessExpression(target) ? configChain(target) : undefined;
-      if (key) configReads.push({ line: lineOf(sf, node.getStart(sf)), key, kind: "config", symbol: symbolName(node) });
-    }
-
-    ts.forEachChild(node, visit);
+  const at = (node: ts.Node): number => lineOf(sf, node.getStart(sf));
+  const addSymbol = (node: ts.Node, info: DeclarationInfo): void => {
+    const span = info.spanNode;
+    const exported =
+      isExportedDeclaration(span) ||
+      ts.isExportAssignment(span) ||
+      (ts.isExpressionStatement(span) && ts.isSourceFile(span.parent)) ||
+      (ts.isVariableDeclaration(node) && isExportedDeclaration(node.parent.parent)) ||
+      ((ts.isClassDeclaration(node.parent) || ts.isInterfaceDeclaration(node.parent)) && isExportedDeclaration(node.parent));
+    symbols.push({
+      qualifiedName: info.qualifiedName,
+      name: info.name,
+      kind: info.kind,
+      startLine: at(span),
+      endLine: lineOf(sf, span.getEnd()),
+      signature: signatureOf(span === node || ts.isVariableStatement(span) ? span : node, info, sf),
+      doc: docOf(span, sf),
+      exported,
+    });
   };
-  ts.forEachChild(sf, visit);
+  const addLiteral = (node: ts.Node, value: string, current: string | null): void => {
+    literals.push({ line: at(node), value: value.slice(0, MAX_LITERAL), symbol: current });
+  };
+  const addConfig = (node: ts.Node, key: string, kind: ConfigKind, current: string | null): void => {
+    configReads.push({ line: at(node), key, kind, symbol: current });
+  };
+
+  // One handler per node kind: every file's every node passes here, so dispatch is one lookup.
+  type Handler = (node: ts.Node, current: string | null) => void;
+  const handlers = new Map<ts.SyntaxKind, Handler>([
+    [
+      ts.SyntaxKind.ImportDeclaration,
+      (node) => {
+        const n = node as ts.ImportDeclaration;
+        if (ts.isStringLiteral(n.moduleSpecifier)) moduleRefs.push({ line: at(n), specifier: n.moduleSpecifier.text, kind: "import" });
+      },
+    ],
+    [
+      ts.SyntaxKind.ExportDeclaration,
+      (node) => {
+        const n = node as ts.ExportDeclaration;
+        if (n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier)) {
+          const names = n.exportClause && ts.isNamedExports(n.exportClause) ? n.exportClause.elements.map((el) => (el.propertyName ?? el.name).getText(sf)) : undefined;
+          moduleRefs.push({ line: at(n), specifier: n.moduleSpecifier.text, kind: "reexport", ...(names ? { names } : {}) });
+          surface.push(`from:${n.moduleSpecifier.text}:${n.exportClause?.getText(sf) ?? "*"}`);
+        } else if (n.exportClause && ts.isNamedExports(n.exportClause)) {
+          for (const el of n.exportClause.elements) {
+            localExports.add((el.propertyName ?? el.name).getText(sf));
+            surface.push(`as:${el.getText(sf)}`);
+          }
+        }
+      },
+    ],
+    [
+      ts.SyntaxKind.ExportAssignment,
+      (node) => {
+        const n = node as ts.ExportAssignment;
+        if (ts.isIdentifier(n.expression)) {
+          localExports.add(n.expression.text);
+          surface.push(`default:${n.expression.text}`);
+        }
+      },
+    ],
+    [
+      ts.SyntaxKind.ImportEqualsDeclaration,
+      (node) => {
+        const n = node as ts.ImportEqualsDeclaration;
+        if (ts.isExternalModuleReference(n.moduleReference) && ts.isStringLiteral(n.moduleReference.expression)) {
+          moduleRefs.push({ line: at(n), specifier: n.moduleReference.expression.text, kind: "require" });
+        }
+      },
+    ],
+    [
+      ts.SyntaxKind.CallExpression,
+      (node, current) => {
+        const n = node as ts.CallExpression;
+        const arg = n.arguments[0];
+        if (isRequireOrImport(n)) {
+          if (arg && ts.isStringLiteralLike(arg)) {
+            moduleRefs.push({ line: at(n), specifier: arg.text, kind: n.expression.kind === ts.SyntaxKind.ImportKeyword ? "dynamic" : "require" });
+          }
+          return;
+        }
+        const callee = n.expression;
+        if (
+          ts.isPropertyAccessExpression(callee) &&
+          (callee.name.text === "get" || callee.name.text === "has") &&
+          ts.isIdentifier(callee.expression) &&
+          CONFIG_ROOT.test(callee.expression.text) &&
+          arg &&
+          ts.isStringLiteralLike(arg)
+        ) {
+          addConfig(n, arg.text, "config", current);
+        }
+      },
+    ],
+    [ts.SyntaxKind.StringLiteral, (node, current) => stringLiteral(node as ts.StringLiteral, current)],
+    [ts.SyntaxKind.NoSubstitutionTemplateLiteral, (node, current) => stringLiteral(node as ts.NoSubstitutionTemplateLiteral, current)],
+    [ts.SyntaxKind.TemplateExpression, (node, current) => addLiteral(node, templateText(node as ts.TemplateExpression), current)],
+    [
+      ts.SyntaxKind.PropertyAccessExpression,
+      (node, current) => {
+        const n = node as ts.PropertyAccessExpression;
+        if (isProcessEnv(n.expression)) return addConfig(n, n.name.text, "env", current);
+        if (ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n) return; // only the whole chain counts
+        const isCallee = ts.isCallExpression(n.parent) && n.parent.expression === n;
+        const target = isCallee ? n.expression : n;
+        const key = ts.isPropertyAccessExpression(target) ? configChain(target) : undefined;
+        if (key) addConfig(n, key, "config", current);
+      },
+    ],
+    [
+      ts.SyntaxKind.ElementAccessExpression,
+      (node, current) => {
+        const n = node as ts.ElementAccessExpression;
+        if (isProcessEnv(n.expression) && ts.isStringLiteralLike(n.argumentExpression)) addConfig(n, n.argumentExpression.text, "env", current);
+      },
+    ],
+    [
+      ts.SyntaxKind.VariableDeclaration,
+      (node, current) => {
+        const n = node as ts.VariableDeclaration;
+        if (ts.isObjectBindingPattern(n.name) && n.initializer && isProcessEnv(n.initializer)) {
+          for (const el of n.name.elements) addConfig(el, (el.propertyName ?? el.name).getText(sf), "env", current);
+        }
+      },
+    ],
+  ]);
+  const stringLiteral = (node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral, current: string | null): void => {
+    if (!node.text || isModuleSpecifier(node)) return;
+    const p = node.parent;
+    const isName = (ts.isPropertyAssignment(p) || ts.isEnumMember(p) || ts.isPropertySignature(p)) && p.name === node;
+    if (!ts.isLiteralTypeNode(p) && !isName) addLiteral(node, node.text, current);
+  };
+
+  // `current` is the enclosing symbol, carried down the walk rather than searched for at each fact.
+  const visit = (node: ts.Node, current: string | null): void => {
+    const info = declarationInfo(node);
+    const inner = info && info.kind !== "class" && info.kind !== "interface" ? info.qualifiedName : current;
+    if (info) addSymbol(node, info);
+    handlers.get(node.kind)?.(node, current);
+    ts.forEachChild(node, (child) => visit(child, inner));
+  };
+  ts.forEachChild(sf, (child) => visit(child, null));
 
   for (const s of symbols) {
     if (!s.exported && !s.qualifiedName.includes(".") && localExports.has(s.name)) s.exported = true;
