@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { resolveRevision, WORKTREE, type Revision } from "../../core/git.js";
+import { ImportGraph } from "./import-graph.js";
 import { ModuleResolver } from "./module-resolver.js";
 import { ProgramHost, repoPathOf } from "./program.js";
 import { readProjectSettings, type ProjectSettings } from "./project-settings.js";
@@ -99,28 +100,13 @@ export class CodeGraphIndexer {
       imports.set(s.path, facts);
     }
     const hashOf = new Map(sources.map((s) => [s.path, s.hash]));
-    const closureOf = (path: string): string[] => {
-      const seen = new Set([path]);
-      const queue = [path];
-      while (queue.length) {
-        for (const d of deps.get(queue.pop() as string) ?? []) {
-          if (!seen.has(d)) {
-            seen.add(d);
-            queue.push(d);
-          }
-        }
-      }
-      return [...seen];
-    };
-    const manifestFiles: ManifestFile[] = [];
-    const closures = new Map<string, string[]>();
-    for (const s of sources) {
-      const closure = closureOf(s.path);
-      closures.set(s.path, closure);
-      const h = createHash("sha1").update(`${s.path}\0${s.hash}`);
-      for (const d of closure.sort()) if (d !== s.path) h.update(`\0${d}\0${infos.get(hashOf.get(d) ?? "")?.surfaceHash}`);
-      manifestFiles.push({ path: s.path, hash: s.hash, unit: h.digest("hex") });
-    }
+    const graph = new ImportGraph(deps);
+    const deepSurface = graph.deepSurfaces((p) => infos.get(hashOf.get(p) ?? "")?.surfaceHash ?? "");
+    const manifestFiles: ManifestFile[] = sources.map((s) => ({
+      path: s.path,
+      hash: s.hash,
+      unit: createHash("sha1").update(`${s.path}\0${s.hash}\0${deepSurface.get(s.path)}`).digest("hex"),
+    }));
     phase("units");
     const known = this.store.knownUnits(manifestFiles.map((f) => f.unit));
     const missing = manifestFiles.filter((f) => !known.has(f.unit));
@@ -128,8 +114,7 @@ export class CodeGraphIndexer {
     // 3. Checker facts for the missing units, over a program of just the files they can see.
     const resolved: Array<{ file: ManifestFile; facts: ReturnType<typeof resolveFile> }> = [];
     if (missing.length > 0) {
-      const programPaths = new Set<string>();
-      for (const f of missing) for (const p of closures.get(f.path) ?? []) programPaths.add(p);
+      const programPaths = graph.closure(missing.map((f) => f.path));
       const needText = [...programPaths].map((p) => hashOf.get(p) ?? "").filter((h) => !texts.has(h));
       for (const [h, t] of await snap.read(needText)) texts.set(h, t);
       const files = new Map([...programPaths].map((p) => [p, { hash: hashOf.get(p) ?? "", text: texts.get(hashOf.get(p) ?? "") ?? "" }]));

@@ -205,44 +205,59 @@ export function resolveFile(sf: ts.SourceFile, ctx: ResolveContext): ResolvedFac
     }
   };
 
-  const visit = (node: ts.Node, current: string | null): void => {
+  // The enclosing symbol is kept in one variable, saved and restored around each node, so the walk
+  // allocates nothing per node (it runs over every node of every file).
+  let current: string | null = null;
+  const visit = (node: ts.Node): void => {
+    const saved = current;
     const info = declarationInfo(node);
-    let inner = current;
-    if (info && info.kind !== "interface") inner = info.kind === "class" ? current : info.qualifiedName;
-
-    if (ts.isClassDeclaration(node) && info) {
-      for (const clause of node.heritageClauses ?? []) {
-        const relation = clause.token === ts.SyntaxKind.ExtendsKeyword ? "extends" : "implements";
-        for (const t of clause.types) {
-          for (const target of targetsOf(t.expression)) heritage.push({ classQualifiedName: info.qualifiedName, relation, target });
+    if (info && info.kind !== "interface" && info.kind !== "class") current = info.qualifiedName;
+    switch (node.kind) {
+      case ts.SyntaxKind.ClassDeclaration:
+        if (info) {
+          const cls = node as ts.ClassDeclaration;
+          for (const clause of cls.heritageClauses ?? []) {
+            const relation = clause.token === ts.SyntaxKind.ExtendsKeyword ? "extends" : "implements";
+            for (const t of clause.types) {
+              for (const target of targetsOf(t.expression)) heritage.push({ classQualifiedName: info.qualifiedName, relation, target });
+            }
+          }
+          nestRoutes(cls, info.qualifiedName);
         }
+        break;
+      case ts.SyntaxKind.CallExpression: {
+        const call = node as ts.CallExpression;
+        const name = calleeName(call.expression);
+        if (name) addEdges("call", current, call, targetsOf(name));
+        routeOf(call);
+        break;
       }
-      nestRoutes(node, info.qualifiedName);
-    }
-
-    if (ts.isCallExpression(node)) {
-      const name = calleeName(node.expression);
-      if (name) addEdges("call", inner, node, targetsOf(name));
-      routeOf(node);
-    } else if (ts.isNewExpression(node)) {
-      const name = calleeName(node.expression);
-      if (name) {
-        const classes = targetsOf(name);
-        addEdges("new", inner, node, classes);
+      case ts.SyntaxKind.NewExpression: {
+        const name = calleeName((node as ts.NewExpression).expression);
+        if (name) addEdges("new", current, node, targetsOf(name));
+        break;
       }
-    } else if (ts.isIdentifier(node) && ctx.knownNames.has(node.text) && !isDeclarationName(node)) {
-      const p = node.parent;
-      const isCallee = (ts.isCallExpression(p) || ts.isNewExpression(p)) && p.expression === node;
-      const inImport = ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isExportSpecifier(p);
-      if (!isCallee && !inImport) addEdges("ref", inner, node, targetsOf(node));
-    } else if (ts.isPropertyAccessExpression(node) && ctx.knownNames.has(node.name.text)) {
-      const p = node.parent;
-      const isCallee = (ts.isCallExpression(p) || ts.isNewExpression(p)) && p.expression === node;
-      if (!isCallee) addEdges("ref", inner, node.name, targetsOf(node.name));
+      case ts.SyntaxKind.Identifier: {
+        const id = node as ts.Identifier;
+        if (!ctx.knownNames.has(id.text) || isDeclarationName(id)) break;
+        const p = id.parent;
+        const isCallee = (ts.isCallExpression(p) || ts.isNewExpression(p)) && p.expression === id;
+        const inImport = ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isExportSpecifier(p);
+        if (!isCallee && !inImport) addEdges("ref", current, id, targetsOf(id));
+        break;
+      }
+      case ts.SyntaxKind.PropertyAccessExpression: {
+        const pa = node as ts.PropertyAccessExpression;
+        if (!ctx.knownNames.has(pa.name.text)) break;
+        const p = pa.parent;
+        const isCallee = (ts.isCallExpression(p) || ts.isNewExpression(p)) && p.expression === pa;
+        if (!isCallee) addEdges("ref", current, pa.name, targetsOf(pa.name));
+        break;
+      }
     }
-
-    ts.forEachChild(node, (child) => visit(child, inner));
+    ts.forEachChild(node, visit);
+    current = saved;
   };
-  ts.forEachChild(sf, (child) => visit(child, null));
+  ts.forEachChild(sf, visit);
   return { edges, heritage, routes };
 }

@@ -30,9 +30,10 @@ CREATE TABLE cg_symbol (
   PRIMARY KEY (hash, qname)
 );
 CREATE INDEX cg_symbol_name ON cg_symbol(name);
-CREATE VIRTUAL TABLE cg_symbol_fts USING fts5(qname, doc, signature, content='cg_symbol', content_rowid='rowid');
-CREATE TRIGGER cg_symbol_ai AFTER INSERT ON cg_symbol BEGIN
-  INSERT INTO cg_symbol_fts(rowid, qname, doc, signature) VALUES (new.rowid, new.qname, new.doc, new.signature);
+-- Doc comments only: names are matched with LIKE, and most symbols have no doc, so this stays small.
+CREATE VIRTUAL TABLE cg_symbol_fts USING fts5(doc, content='cg_symbol', content_rowid='rowid');
+CREATE TRIGGER cg_symbol_ai AFTER INSERT ON cg_symbol WHEN new.doc <> '' BEGIN
+  INSERT INTO cg_symbol_fts(rowid, doc) VALUES (new.rowid, new.doc);
 END;
 CREATE TABLE cg_literal (hash TEXT NOT NULL, line INTEGER NOT NULL, value TEXT NOT NULL, symbol TEXT);
 CREATE INDEX cg_literal_hash ON cg_literal(hash);

@@ -313,15 +313,19 @@ export function extractLocalFacts(sf: ts.SourceFile): LocalFacts {
     if (!ts.isLiteralTypeNode(p) && !isName) addLiteral(node, node.text, current);
   };
 
-  // `current` is the enclosing symbol, carried down the walk rather than searched for at each fact.
-  const visit = (node: ts.Node, current: string | null): void => {
+  // `current` is the enclosing symbol, saved and restored around each node rather than searched for at
+  // each fact; the walk allocates nothing per node.
+  let current: string | null = null;
+  const visit = (node: ts.Node): void => {
+    const saved = current;
     const info = declarationInfo(node);
-    const inner = info && info.kind !== "class" && info.kind !== "interface" ? info.qualifiedName : current;
     if (info) addSymbol(node, info);
     handlers.get(node.kind)?.(node, current);
-    ts.forEachChild(node, (child) => visit(child, inner));
+    if (info && info.kind !== "class" && info.kind !== "interface") current = info.qualifiedName;
+    ts.forEachChild(node, visit);
+    current = saved;
   };
-  ts.forEachChild(sf, (child) => visit(child, null));
+  ts.forEachChild(sf, visit);
 
   for (const s of symbols) {
     if (!s.exported && !s.qualifiedName.includes(".") && localExports.has(s.name)) s.exported = true;

@@ -1,0 +1,121 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { generateRepo } from "./generate-repo.js";
+import { measure, median, type Measurement } from "./measure.js";
+
+/**
+ * `npm run bench`: code-graph index speed and memory against the TypeScript compiler on the same repos.
+ * Repos: a generated ~100k-line service (about 1,000 files) and a clean clone of this repository.
+ */
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const NODE = process.execPath;
+const BIN = join(ROOT, "bin/worldline.js");
+const TSC_JS = join(ROOT, "node_modules/typescript/bin/tsc");
+// TypeScript 7's `tsc` is a Node wrapper around a native binary: measure the binary itself.
+const TSC_NATIVE = join(ROOT, `node_modules/@typescript/typescript-${process.platform}-${process.arch}/lib/tsc`);
+const TSX_LOADER = pathToFileURL(join(ROOT, "node_modules/tsx/dist/esm/index.mjs")).href;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+const GIT_ENV = {
+  ...process.env,
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_AUTHOR_NAME: "Bench",
+  GIT_AUTHOR_EMAIL: "bench@example.test",
+  GIT_COMMITTER_NAME: "Bench",
+  GIT_COMMITTER_EMAIL: "bench@example.test",
+};
+
+function git(dir: string, args: string[]): void {
+  execFileSync("git", args, { cwd: dir, env: GIT_ENV, stdio: "ignore" });
+}
+
+interface Row {
+  repo: string;
+  what: string;
+  ms: number;
+  peakMiB: number;
+  vsTsc?: number;
+  vsNative?: number;
+}
+
+async function repeat(runs: number, before: () => void, command: string, args: string[], cwd: string): Promise<Measurement & { all: number[] }> {
+  const all: Measurement[] = [];
+  for (let i = 0; i < runs; i++) {
+    before();
+    const m = await measure(command, args, cwd);
+    if (command === NODE && args[0] === BIN && m.code !== 0) throw new Error(`${args.join(" ")} failed with code ${m.code}`);
+    all.push(m);
+  }
+  const ms = all.map((m) => m.ms);
+  return { ...(all[0] as Measurement), ms: median(ms), peakMiB: Math.max(...all.map((m) => m.peakMiB)), all: ms };
+}
+
+async function benchRepo(label: string, repo: string, tsconfig: string, editable: string | undefined): Promise<Row[]> {
+  const rows: Row[] = [];
+  const fresh = () => rmSync(join(repo, ".worldline"), { recursive: true, force: true });
+  const tsc = await repeat(RUNS, () => undefined, NODE, [TSC_JS, "--noEmit", "-p", tsconfig], repo);
+  rows.push({ repo: label, what: "tsc --noEmit (TypeScript 6.0, JS)", ms: tsc.ms, peakMiB: tsc.peakMiB });
+  const native = await repeat(RUNS, () => undefined, TSC_NATIVE, ["--noEmit", "-p", tsconfig], repo);
+  rows.push({ repo: label, what: "tsc --noEmit (TypeScript 7, native)", ms: native.ms, peakMiB: native.peakMiB });
+  const full = await repeat(RUNS, fresh, NODE, [BIN, "index", "--repo", repo], repo);
+  rows.push({ repo: label, what: "worldline index, full (cold CLI)", ms: full.ms, peakMiB: full.peakMiB, vsTsc: full.ms / tsc.ms, vsNative: full.ms / native.ms });
+  if (editable) {
+    const abs = join(repo, editable);
+    const original = readFileSync(abs, "utf8");
+    let round = 0;
+    const edit = () => writeFileSync(abs, original.replace("let total = 0;", `let total = ${100 + round++};`));
+    const cold = await repeat(RUNS, edit, NODE, [BIN, "index", "--repo", repo], repo);
+    rows.push({ repo: label, what: "worldline index after a 1-file change (cold CLI)", ms: cold.ms, peakMiB: cold.peakMiB });
+    writeFileSync(abs, original);
+    const warm = await measure(NODE, ["--import", TSX_LOADER, join(ROOT, "bench/warm-reindex.ts"), repo, editable, "5"], repo);
+    const result = JSON.parse(warm.stdout) as { median: number };
+    rows.push({ repo: label, what: "re-index after a 1-file change (warm process, median of 5)", ms: result.median, peakMiB: warm.peakMiB });
+  }
+  return rows;
+}
+
+function table(rows: Row[]): string {
+  const header = ["repo", "measurement", "time", "peak memory", "÷ tsc (JS)", "÷ tsc (native)"];
+  const body = rows.map((r) => [
+    r.repo,
+    r.what,
+    r.ms >= 1000 ? `${(r.ms / 1000).toFixed(2)} s` : `${Math.round(r.ms)} ms`,
+    `${Math.round(r.peakMiB)} MiB`,
+    r.vsTsc === undefined ? "" : `${r.vsTsc.toFixed(2)}x`,
+    r.vsNative === undefined ? "" : `${r.vsNative.toFixed(2)}x`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
+  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), "worldline-bench-"));
+  try {
+    const generated = join(work, "generated");
+    const gen = generateRepo(generated);
+    git(generated, ["init", "-q", "-b", "main"]);
+    git(generated, ["add", "-A"]);
+    git(generated, ["commit", "-q", "-m", "generated service"]);
+    process.stderr.write(`generated ${gen.files} files, ${gen.lines} lines in ${generated}\n`);
+
+    const self = join(work, "worldline");
+    git(ROOT, ["clone", "-q", "--no-local", ROOT, self]);
+    // The clone type-checks against this checkout's installed packages.
+    if (!existsSync(join(self, "node_modules"))) symlinkSync(join(ROOT, "node_modules"), join(self, "node_modules"));
+
+    const rows = [
+      ...(await benchRepo(`generated (${gen.files} files, ${Math.round(gen.lines / 1000)}k lines)`, generated, join(generated, "tsconfig.json"), gen.editable)),
+      ...(await benchRepo("this repo (clean clone)", self, join(self, "tsconfig.json"), undefined)),
+    ];
+    process.stdout.write(`${table(rows)}\n`);
+    process.stdout.write(`median of ${RUNS} runs each (BENCH_RUNS to change); peak memory is the largest resident set seen\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
