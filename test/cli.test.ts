@@ -42,7 +42,7 @@ describe("worldline command", () => {
     const io = capture();
     expect(await main(["index", "--repo", tmp.dir], io)).toBe(EXIT.ok);
     expect(io.stdout[0]).toMatch(/^Indexed WORKTREE of .* in \d+\.\d\d s$/);
-    expect(io.stdout[1]).toMatch(/13 files, \d+ lines, \d+ symbols, \d+ entry points \(5 routes\)/);
+    expect(io.stdout[1]).toMatch(/14 files, \d+ lines, \d+ symbols, \d+ entry points \(7 routes\)/);
     expect(io.stdout.join("\n")).toContain("src/broken.ts:5 '}' expected.");
   });
 
@@ -50,7 +50,7 @@ describe("worldline command", () => {
     const io = capture();
     expect(await main(["index", "--repo", tmp.dir, "--rev", "HEAD~1", "--json"], io)).toBe(EXIT.ok);
     const summary = JSON.parse(io.stdout.join("\n")) as { revision: string; commit: string; files: number; routes: number };
-    expect(summary).toMatchObject({ revision: "HEAD~1", files: 13, routes: 5 });
+    expect(summary).toMatchObject({ revision: "HEAD~1", files: 14, routes: 7 });
     expect(summary.commit).toMatch(/^[0-9a-f]{40}$/);
   });
 

@@ -70,7 +70,7 @@ describe("code-graph MCP server over stdio", () => {
     expect(lit.items.map((l) => l.location)).toEqual(["src/fx/convert.ts:5"]);
 
     const routes = structured<Page<{ detail: string }>>(await client.callTool({ name: "entry_points", arguments: { kind: "route" } }));
-    expect(routes.items).toHaveLength(5);
+    expect(routes.items).toHaveLength(7);
 
     const impact = structured<{ targets: string[]; items: Array<{ symbol: string; entryPoints: string[] }> }>(
       await client.callTool({ name: "impact", arguments: { targets: ["packages/money/src/index.ts#roundCents"] } }),

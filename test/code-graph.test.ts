@@ -122,10 +122,14 @@ describe("code graph of a fixture repo", () => {
     const g = await service.graph();
     const entries = g.entryPoints();
     const routes = entries.filter((e) => e.kind === "route").map((e) => `${e.detail.split(" (")[0]} -> ${e.symbol}`);
+    const frameworks = new Set(entries.filter((e) => e.kind === "route").map((e) => /\((\w+);/.exec(e.detail)?.[1]));
+    expect([...frameworks].sort()).toEqual(["express", "fastify", "hono", "koa", "nestjs"]);
     expect(routes.sort()).toEqual([
       "GET /customers/:id -> src/http/controller.ts#CustomerController.find",
       "GET /health -> null",
+      "GET /time -> src/http/hono.ts#showTime",
       "GET /timeout -> src/http/fastify.ts#timeoutHandler",
+      "GET /users/:id/time -> src/http/hono.ts#showTime",
       "POST /customers/:id/invoices -> src/http/controller.ts#CustomerController.invoice",
       "POST /invoices -> src/http/app.ts#invoiceRoute",
     ]);

@@ -98,7 +98,15 @@ export function resolveFile(sf: ts.SourceFile, ctx: ResolveContext): ResolvedFac
   const seen = new Set<string>();
   const heritage: HeritageFact[] = [];
   const routes: RouteFact[] = [];
-  const framework = ctx.externalImports.map((p) => FRAMEWORKS.find(([re]) => re.test(p))?.[1]).find(Boolean) ?? "unknown";
+  const frameworks = [...new Set(ctx.externalImports.map((p) => FRAMEWORKS.find(([re]) => re.test(p))?.[1]).filter((f): f is string => !!f))];
+  // A file may import two frameworks (an app and a router): the receiver's name decides between them.
+  const frameworkOf = (receiver: ts.Expression): string => {
+    if (frameworks.length <= 1) return frameworks[0] ?? "unknown";
+    const name = receiver.getText(sf).toLowerCase();
+    if (name.includes("router") && frameworks.includes("koa")) return "koa";
+    if (name.includes("fastify") && frameworks.includes("fastify")) return "fastify";
+    return frameworks.find((f) => f !== "koa") ?? frameworks[0] ?? "unknown";
+  };
 
   const targetsOf = (node: ts.Node): SymbolId[] => {
     let sym = checker.getSymbolAtLocation(node);
@@ -155,7 +163,7 @@ export function resolveFile(sf: ts.SourceFile, ctx: ResolveContext): ResolvedFac
       const m = stringValue(prop("method"));
       const h = prop("handler");
       const handler = h ? handlerOf(h) : undefined;
-      if (url && m && handler) routes.push({ line: lineOf(sf, call.getStart(sf)), framework, method: m.toUpperCase(), path: url, ...handler });
+      if (url && m && handler) routes.push({ line: lineOf(sf, call.getStart(sf)), framework: frameworkOf(receiver), method: m.toUpperCase(), path: url, ...handler });
       return;
     }
     if (!HTTP_METHODS.has(method) || call.arguments.length === 0) return;
@@ -167,7 +175,7 @@ export function resolveFile(sf: ts.SourceFile, ctx: ResolveContext): ResolvedFac
     const last = call.arguments[call.arguments.length - 1];
     const handler = last ? handlerOf(last) : undefined;
     if (path !== undefined && handler) {
-      routes.push({ line: lineOf(sf, call.getStart(sf)), framework, method: method.toUpperCase(), path, ...handler });
+      routes.push({ line: lineOf(sf, call.getStart(sf)), framework: frameworkOf(receiver), method: method.toUpperCase(), path, ...handler });
     }
   };
 
