@@ -31,7 +31,7 @@ describe("code-graph MCP server over stdio", () => {
   it("lists its tools, each with input and output schemas and read-only hints", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ["call_paths", "callees", "callers", "entry_points", "find_literal", "get_symbol", "impact", "index_status", "reindex", "search_symbols"].sort(),
+      ["call_paths", "callees", "callers", "config_reads", "entry_points", "find_literal", "get_symbol", "impact", "index_status", "reindex", "search_symbols"].sort(),
     );
     for (const t of tools) {
       expect(t.outputSchema, t.name).toBeDefined();
@@ -68,6 +68,15 @@ describe("code-graph MCP server over stdio", () => {
 
     const lit = structured<Page<{ location: string }>>(await client.callTool({ name: "find_literal", arguments: { text: "Invalid currency code" } }));
     expect(lit.items.map((l) => l.location)).toEqual(["src/fx/convert.ts:5"]);
+
+    const env = structured<Page<{ key: string; location: string; symbol: string }>>(
+      await client.callTool({ name: "config_reads", arguments: { key: "currency", kind: "env" } }),
+    );
+    expect(env.items).toEqual([
+      { key: "BILLING_CURRENCY_DEFAULT", kind: "env", location: "src/billing/invoice.ts:10", symbol: "src/billing/invoice.ts#generateInvoice" },
+    ]);
+    const cfg = structured<Page<{ key: string; symbol: string }>>(await client.callTool({ name: "config_reads", arguments: { kind: "config" } }));
+    expect(cfg.items.map((c) => `${c.key} ${c.symbol}`)).toEqual(["payment.timeoutMs src/billing/invoice.ts#paymentTimeout"]);
 
     const routes = structured<Page<{ detail: string }>>(await client.callTool({ name: "entry_points", arguments: { kind: "route" } }));
     expect(routes.items).toHaveLength(7);

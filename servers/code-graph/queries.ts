@@ -39,6 +39,13 @@ export interface LiteralHit {
   symbol: SymbolId | null;
 }
 
+export interface ConfigRead {
+  key: string;
+  kind: "env" | "config";
+  location: string;
+  symbol: SymbolId | null;
+}
+
 export interface EntryPoint {
   kind: "package-export" | "route" | "bin" | "script" | "main";
   symbol: SymbolId | null;
@@ -395,6 +402,17 @@ export class CodeGraph {
       )
       .all(this.manifest, exact ? text : `%${likeEscape(text)}%`);
     return rows.map((r) => ({ location: `${r.path}:${r.line}`, value: r.value, symbol: r.symbol ? symbolId(r.path, r.symbol) : null }));
+  }
+
+  /** Where environment variables and config keys are read; `key` matches a substring, case-insensitively. */
+  configReads(key?: string, kind?: ConfigRead["kind"]): ConfigRead[] {
+    const rows = this.db
+      .prepare<[number, string, string | null, string | null], { path: string; line: number; key: string; kind: ConfigRead["kind"]; symbol: string | null }>(
+        `SELECT mf.path AS path, r.line, r.key, r.kind, r.symbol FROM cg_config_read r JOIN cg_manifest_file mf ON mf.hash = r.hash
+         WHERE mf.manifest = ? AND r.key LIKE ? ESCAPE '\\' AND (? IS NULL OR r.kind = ?) ORDER BY r.key, mf.path, r.line LIMIT 5000`,
+      )
+      .all(this.manifest, `%${likeEscape(key ?? "")}%`, kind ?? null, kind ?? null);
+    return rows.map((r) => ({ key: r.key, kind: r.kind, location: `${r.path}:${r.line}`, symbol: r.symbol ? symbolId(r.path, r.symbol) : null }));
   }
 
   entryPoints(kind?: EntryPoint["kind"]): EntryPoint[] {

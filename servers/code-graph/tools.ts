@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { paginate, pageInput } from "../../core/paging.js";
+import { MAX_ANSWER_BYTES, paginate, pageInput } from "../../core/paging.js";
 import { toolResult } from "../../core/mcp.js";
 import type { CodeGraphService } from "./service.js";
 
@@ -129,7 +129,12 @@ export function registerCodeGraphTools(server: McpServer, service: CodeGraphServ
       annotations: READ_ONLY,
     },
     async (a) =>
-      answer(a.rev, (g) => ({ paths: g.callPaths(service.symbolId(a.from), service.symbolId(a.to), a.maxDepth ?? 8, a.limit ?? 10) })),
+      answer(a.rev, (g) => {
+        const paths = g.callPaths(service.symbolId(a.from), service.symbolId(a.to), a.maxDepth ?? 8, a.limit ?? 10);
+        // Keep the answer within the size bound: drop the longest-listed paths past it.
+        while (paths.length > 1 && JSON.stringify(paths).length > MAX_ANSWER_BYTES - 2_000) paths.pop();
+        return { paths };
+      }),
   );
 
   server.registerTool(
@@ -147,6 +152,25 @@ export function registerCodeGraphTools(server: McpServer, service: CodeGraphServ
       annotations: READ_ONLY,
     },
     async (a) => answer(a.rev, (g) => paginate(g.findLiteral(a.text, a.exact ?? false), a)),
+  );
+
+  server.registerTool(
+    "config_reads",
+    {
+      title: "Config reads",
+      description: "Where environment variables (process.env.X) and config keys (config.get('a.b'), config.payment.timeoutMs) are read, with the reading symbol.",
+      inputSchema: {
+        key: z.string().optional().describe("Part of the key to find, case-insensitive, e.g. TIMEOUT; all reads when absent"),
+        kind: z.enum(["env", "config"]).optional().describe("env for environment variables, config for config objects and files"),
+        rev,
+        ...pageInput,
+      },
+      outputSchema: pageOutput(
+        z.object({ key: z.string(), kind: z.enum(["env", "config"]), location: z.string().describe("path:line of the read"), symbol: z.string().nullable() }),
+      ),
+      annotations: READ_ONLY,
+    },
+    async (a) => answer(a.rev, (g) => paginate(g.configReads(a.key, a.kind), a)),
   );
 
   const EntryKind = z.enum(["package-export", "route", "bin", "script", "main"]);
@@ -210,7 +234,7 @@ export function registerCodeGraphTools(server: McpServer, service: CodeGraphServ
     "index_status",
     {
       title: "Index status",
-      description: "Which revisions are indexed, their size, files that did not parse, and which files moved since the served index.",
+      description: "Which revisions are indexed (latest 20), their size, files that did not parse (first 20 each), and which files moved since the served index.",
       inputSchema: { rev },
       outputSchema: { repo: z.string(), revisions: z.array(RevisionStatus), ...common },
       annotations: READ_ONLY,
@@ -218,7 +242,7 @@ export function registerCodeGraphTools(server: McpServer, service: CodeGraphServ
     async (a) =>
       answer(a.rev, () => ({
         repo: service.repo,
-        revisions: service.store.revisions().map((r) => ({
+        revisions: service.store.revisions().slice(0, 20).map((r) => ({
           name: r.name,
           commit: r.commit,
           indexedAt: r.indexedAt,
@@ -226,7 +250,7 @@ export function registerCodeGraphTools(server: McpServer, service: CodeGraphServ
           lines: r.stats.lines,
           symbols: r.stats.symbols,
           durationMs: r.stats.durationMs,
-          parseErrors: r.stats.parseErrors.slice(0, 50),
+          parseErrors: r.stats.parseErrors.slice(0, 20),
         })),
       })),
   );
