@@ -70,9 +70,11 @@ async function runServe(cmd: ParsedCommand): Promise<number> {
     throw new UserError(`unknown server "${name}": expected one of ${SERVERS.join(", ")}`);
   }
   const repo = await resolveRepo(str(cmd.values.repo));
-  const { createCodeGraphServer } = await import("../servers/code-graph/main.js");
   const { serveStdio } = await import("../core/mcp.js");
-  const { server, service } = await createCodeGraphServer(repo, str(cmd.values.rev));
+  const { server, service } =
+    name === "context-graph"
+      ? await (await import("../servers/context-graph/main.js")).createContextGraphServer(repo)
+      : await (await import("../servers/code-graph/main.js")).createCodeGraphServer(repo, str(cmd.values.rev));
   await serveStdio(server, () => service.close());
   return EXIT.ok;
 }

@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { UserError } from "./errors.js";
 
@@ -115,4 +117,33 @@ export function readBlobs(repo: string, hashes: readonly string[]): Promise<Map<
     });
     child.stdin.end(wanted.join("\n") + "\n");
   });
+}
+
+/** A file of a revision with its text. */
+export interface FileText {
+  path: string;
+  text: string;
+}
+
+/**
+ * Files of a revision (or the working tree) whose paths pass `wanted`, with their text: the worktree from
+ * disk, a commit through one cat-file process. Never checks anything out.
+ */
+export async function readFilesAt(repo: string, revision: Revision, wanted: (path: string) => boolean): Promise<FileText[]> {
+  if (revision.commit === null) {
+    const paths = (await listWorktree(repo)).filter(wanted).sort();
+    const files = await Promise.all(
+      paths.map(async (path) => {
+        try {
+          return { path, text: await readFile(join(repo, path), "utf8") };
+        } catch {
+          return undefined; // listed by git but deleted from the working tree
+        }
+      }),
+    );
+    return files.filter((f): f is FileText => f !== undefined);
+  }
+  const entries = (await listTree(repo, revision.commit)).filter((e) => wanted(e.path));
+  const blobs = await readBlobs(repo, entries.map((e) => e.hash));
+  return entries.map((e) => ({ path: e.path, text: blobs.get(e.hash)?.toString("utf8") ?? "" }));
 }

@@ -24,3 +24,20 @@ export async function serveStdio(server: McpServer, onClose: () => void): Promis
     server.connect(transport).catch(reject);
   });
 }
+
+/**
+ * Runs a server's `main.ts` over stdio when that file is executed directly (`tsx servers/x/main.ts --repo DIR`);
+ * does nothing when it is imported, so tests and the CLI can import it.
+ */
+export async function runWhenExecuted(
+  moduleUrl: string,
+  create: (repo: string, rev: string | undefined) => Promise<{ server: McpServer; service: { close(): void } }>,
+): Promise<void> {
+  const { pathToFileURL } = await import("node:url");
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  const { parseArgs } = await import("node:util");
+  const { resolveRepo } = await import("./repo.js");
+  const { values } = parseArgs({ options: { repo: { type: "string" }, rev: { type: "string" } } });
+  const { server, service } = await create(await resolveRepo(values.repo), values.rev);
+  await serveStdio(server, () => service.close());
+}

@@ -1,4 +1,4 @@
-import { createServer } from "../../core/mcp.js";
+import { createServer, runWhenExecuted } from "../../core/mcp.js";
 import { VERSION } from "../../core/version.js";
 import { CodeGraphService } from "./service.js";
 import { registerCodeGraphTools } from "./tools.js";
@@ -21,16 +21,4 @@ export async function createCodeGraphServer(repo: string, rev?: string) {
   return { server, service };
 }
 
-/** Runs the server over stdio when this file is executed directly: `tsx servers/code-graph/main.ts --repo DIR`. */
-async function runDirectly(): Promise<void> {
-  const { parseArgs } = await import("node:util");
-  const { resolveRepo } = await import("../../core/repo.js");
-  const { serveStdio } = await import("../../core/mcp.js");
-  const { values } = parseArgs({ options: { repo: { type: "string" }, rev: { type: "string" } } });
-  const { server, service } = await createCodeGraphServer(await resolveRepo(values.repo), values.rev);
-  await serveStdio(server, () => service.close());
-}
-
-if (process.argv[1] && import.meta.url === (await import("node:url")).pathToFileURL(process.argv[1]).href) {
-  await runDirectly();
-}
+await runWhenExecuted(import.meta.url, (repo, rev) => createCodeGraphServer(repo, rev));

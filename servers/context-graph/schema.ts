@@ -1,0 +1,79 @@
+import type { Migration } from "../../core/db.js";
+
+/**
+ * The context graph's tables. Plain SQL that PostgreSQL also takes, except the FTS5 table and its triggers
+ * (the full-text index is the one SQLite-only part; a PostgreSQL store would use a tsvector column).
+ */
+export const CONTEXT_GRAPH_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE ctx_node (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  props TEXT NOT NULL,
+  occurred_at TEXT,
+  recorded_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX ctx_node_kind ON ctx_node(kind);
+
+CREATE TABLE ctx_episode (
+  id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  body TEXT NOT NULL,
+  occurred_at TEXT,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX ctx_episode_ref ON ctx_episode(source, ref);
+
+CREATE TABLE ctx_edge (
+  id INTEGER PRIMARY KEY,
+  src TEXT NOT NULL,
+  rel TEXT NOT NULL,
+  dst TEXT NOT NULL,
+  claim_key TEXT NOT NULL,
+  valid_from TEXT,
+  valid_to TEXT,
+  recorded_at TEXT NOT NULL,
+  retracted_at TEXT,
+  at_rev TEXT,
+  props TEXT NOT NULL,
+  method TEXT NOT NULL,
+  authority TEXT NOT NULL,
+  authority_rank INTEGER NOT NULL,
+  confidence REAL NOT NULL,
+  fingerprint TEXT NOT NULL
+);
+CREATE INDEX ctx_edge_src ON ctx_edge(src, rel);
+CREATE INDEX ctx_edge_dst ON ctx_edge(dst, rel);
+CREATE INDEX ctx_edge_claim ON ctx_edge(src, rel, claim_key);
+CREATE INDEX ctx_edge_fingerprint ON ctx_edge(fingerprint);
+
+CREATE TABLE ctx_edge_episode (
+  edge INTEGER NOT NULL,
+  episode TEXT NOT NULL,
+  PRIMARY KEY (edge, episode)
+);
+
+CREATE TABLE ctx_ingestion (
+  source TEXT PRIMARY KEY,
+  last_run_at TEXT NOT NULL,
+  high_water TEXT,
+  stats TEXT NOT NULL
+);
+
+CREATE VIRTUAL TABLE ctx_node_fts USING fts5(title, body, content='ctx_node', content_rowid='rowid');
+CREATE TRIGGER ctx_node_ai AFTER INSERT ON ctx_node BEGIN
+  INSERT INTO ctx_node_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+CREATE TRIGGER ctx_node_au AFTER UPDATE OF title, body ON ctx_node BEGIN
+  INSERT INTO ctx_node_fts(ctx_node_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+  INSERT INTO ctx_node_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+`,
+  },
+];
