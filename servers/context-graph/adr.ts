@@ -96,7 +96,7 @@ function linksIn(text: string, from: string): AdrLink[] {
   return links;
 }
 
-const PATH_TOKEN = /(?<![\w/.-])((?:[\w@-]+\/)*[\w.-]+\.(?:ts|tsx|js|jsx|mjs|cjs|mts|cts|json|sql|ya?ml))(?:#([\w$.]+))?(?![\w/])/g;
+const PATH_TOKEN = /(?<![\w/.-])((?:[\w@-]+\/)*[\w.-]+\.(?:ts|tsx|js|jsx|mjs|cjs|mts|cts|json|sql|ya?ml))(?:#([\w$]+(?:\.[\w$]+)*))?(?![\w/])/g;
 
 /** Repo paths (and path#Symbol ids) named in the text, kept only when `exists` knows the path. */
 export function mentionsIn(text: string, exists: (path: string) => boolean): string[] {
