@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -77,19 +77,51 @@ async function benchRepo(label: string, repo: string, tsconfig: string, editable
   return rows;
 }
 
-function table(rows: Row[]): string {
-  const header = ["repo", "measurement", "time", "peak memory", "÷ tsc (JS)", "÷ tsc (native)"];
-  const body = rows.map((r) => [
-    r.repo,
-    r.what,
-    r.ms >= 1000 ? `${(r.ms / 1000).toFixed(2)} s` : `${Math.round(r.ms)} ms`,
-    `${Math.round(r.peakMiB)} MiB`,
-    r.vsTsc === undefined ? "" : `${r.vsTsc.toFixed(2)}x`,
-    r.vsNative === undefined ? "" : `${r.vsNative.toFixed(2)}x`,
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
+/** A Markdown table, columns padded to their widest cell. */
+function formatTable(header: string[], body: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
   return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
+}
+
+function table(rows: Row[]): string {
+  return formatTable(
+    ["repo", "measurement", "time", "peak memory", "÷ tsc (JS)", "÷ tsc (native)"],
+    rows.map((r) => [
+      r.repo,
+      r.what,
+      r.ms >= 1000 ? `${(r.ms / 1000).toFixed(2)} s` : `${Math.round(r.ms)} ms`,
+      `${Math.round(r.peakMiB)} MiB`,
+      r.vsTsc === undefined ? "" : `${r.vsTsc.toFixed(2)}x`,
+      r.vsNative === undefined ? "" : `${r.vsNative.toFixed(2)}x`,
+    ]),
+  );
+}
+
+/** The context graph: 1M edges shaped like a repo's, inserted in batches, then traversals (child process). */
+async function contextGraphTable(work: string): Promise<string> {
+  const dir = join(work, "context-graph");
+  mkdirSync(dir);
+  const edges = process.env.BENCH_GRAPH_EDGES ?? "1000000";
+  const run = await measure(NODE, ["--import", TSX_LOADER, join(ROOT, "bench/context-graph.ts"), dir, edges], ROOT);
+  const r = JSON.parse(run.stdout) as {
+    edges: number;
+    nodes: number;
+    insertMs: number;
+    neighborsMedianMs: number;
+    neighborsMedianFound: number;
+    pathMedianMs: number;
+    pathsFound: number;
+    pathQueries: number;
+    dbBytes: number;
+  };
+  return formatTable(["context graph", "result", "target"], [
+    [`insert ${r.edges.toLocaleString("en")} edges (${r.nodes.toLocaleString("en")} nodes), batches of 20,000`, `${(r.insertMs / 1000).toFixed(1)} s`, "under 60 s"],
+    [`neighbors to depth 3 of a typical node (median of 40; ${r.neighborsMedianFound} nodes each)`, `${r.neighborsMedianMs.toFixed(1)} ms`, "under 20 ms"],
+    [`evidence path, symbol to ticket (median of ${r.pathQueries}; ${r.pathsFound} found)`, `${r.pathMedianMs.toFixed(1)} ms`, "under 100 ms"],
+    ["database size", `${Math.round(r.dbBytes / 2 ** 20)} MiB`, ""],
+    ["peak memory of the run", `${Math.round(run.peakMiB)} MiB`, ""],
+  ]);
 }
 
 async function main(): Promise<void> {
@@ -112,7 +144,8 @@ async function main(): Promise<void> {
       ...(await benchRepo("this repo (clean clone)", self, join(self, "tsconfig.json"), undefined)),
     ];
     process.stdout.write(`${table(rows)}\n`);
-    process.stdout.write(`median of ${RUNS} runs each (BENCH_RUNS to change); peak memory is the largest resident set seen\n`);
+    process.stdout.write(`median of ${RUNS} runs each (BENCH_RUNS to change); peak memory is the largest resident set seen\n\n`);
+    process.stdout.write(`${await contextGraphTable(work)}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -48,10 +48,9 @@ CREATE TABLE ctx_edge (
   confidence REAL NOT NULL,
   fingerprint TEXT NOT NULL
 );
-CREATE INDEX ctx_edge_src ON ctx_edge(src, rel);
-CREATE INDEX ctx_edge_dst ON ctx_edge(dst, rel);
+-- (src, rel, claim_key) serves lookups by source too; (dst, rel) serves lookups by target.
 CREATE INDEX ctx_edge_claim ON ctx_edge(src, rel, claim_key);
-CREATE INDEX ctx_edge_fingerprint ON ctx_edge(fingerprint);
+CREATE INDEX ctx_edge_dst ON ctx_edge(dst, rel);
 
 CREATE TABLE ctx_edge_episode (
   edge INTEGER NOT NULL,
