@@ -6,21 +6,30 @@ import { openDb } from "../core/db.js";
 import { recordDecision } from "../servers/context-graph/decisions.js";
 import type { EdgeInput } from "../servers/context-graph/model.js";
 import { SqliteContextGraph } from "../servers/context-graph/sqlite-store.js";
+import type { ContextGraphStore } from "../servers/context-graph/store.js";
 import { steppingClock } from "./helpers/clock.js";
 import { tempDir } from "./helpers/git-fixture.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const git = { method: "git-ingest@1", authority: "deterministic" as const };
 
-describe("context graph store", () => {
+/**
+ * Each backend of the ContextGraphStore interface runs the same suite: a PostgreSQL store joins this list.
+ * Only the last test of the suite (WAL readers) is SQLite's own.
+ */
+const BACKENDS: Array<{ name: string; open: (dir: string, now: () => string) => ContextGraphStore }> = [
+  { name: "sqlite", open: (dir, now) => new SqliteContextGraph(openDb(join(dir, "graph.db")), { now }) },
+];
+
+describe.each(BACKENDS)("context graph store ($name)", ({ name, open }) => {
   let tmp: ReturnType<typeof tempDir>;
-  let store: SqliteContextGraph;
+  let store: ContextGraphStore;
   let clock: ReturnType<typeof steppingClock>;
 
   beforeEach(() => {
     tmp = tempDir();
     clock = steppingClock("2026-06-10T00:00:00Z");
-    store = new SqliteContextGraph(openDb(join(tmp.dir, "graph.db")), { now: clock.now });
+    store = open(tmp.dir, clock.now);
   });
   afterEach(() => {
     store.close();
@@ -175,7 +184,7 @@ describe("context graph store", () => {
     expect(node?.text).not.toContain("ops@example.com");
   });
 
-  it("lets readers read the last committed state while a writer holds a transaction", async () => {
+  it.runIf(name === "sqlite")("lets readers read the last committed state while a writer holds a transaction", async () => {
     await store.ingest({ nodes: [{ id: "ticket:A", title: "first" }] });
     const writer = openDb(join(tmp.dir, "graph.db"));
     const reader = new SqliteContextGraph(openDb(join(tmp.dir, "graph.db")));
