@@ -74,7 +74,9 @@ async function runServe(cmd: ParsedCommand): Promise<number> {
   const { server, service } =
     name === "context-graph"
       ? await (await import("../servers/context-graph/main.js")).createContextGraphServer(repo)
-      : await (await import("../servers/code-graph/main.js")).createCodeGraphServer(repo, str(cmd.values.rev));
+      : name === "git-history"
+        ? await (await import("../servers/git-history/main.js")).createGitHistoryServer(repo)
+        : await (await import("../servers/code-graph/main.js")).createCodeGraphServer(repo, str(cmd.values.rev));
   await serveStdio(server, () => service.close());
   return EXIT.ok;
 }

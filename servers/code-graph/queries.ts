@@ -239,6 +239,27 @@ export class CodeGraph {
     return out;
   }
 
+  /** Every symbol of one file, in source order (empty for a file the index does not hold). */
+  symbolsIn(path: string): SymbolInfo[] {
+    return this.db
+      .prepare<[number, string], SymbolRow>(
+        `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
+         WHERE mf.manifest = ? AND mf.path = ? ORDER BY s.start_line, s.qname`,
+      )
+      .all(this.manifest, path)
+      .map(toInfo);
+  }
+
+  /** A file's text at this revision, or undefined when the index does not hold it. */
+  async fileText(path: string): Promise<string | undefined> {
+    const hash = this.db
+      .prepare<[number, string], { hash: string }>("SELECT hash FROM cg_manifest_file WHERE manifest = ? AND path = ?")
+      .get(this.manifest, path)?.hash;
+    if (!hash) return undefined;
+    if (this.revision.commit) return (await readBlobs(this.repo, [hash])).get(hash)?.toString("utf8");
+    return readFile(join(this.repo, path), "utf8").catch(() => undefined);
+  }
+
   async source(info: SymbolInfo): Promise<string> {
     const path = info.span.slice(0, info.span.lastIndexOf(":"));
     const [start, end] = info.span.slice(path.length + 1).split("-").map(Number) as [number, number];

@@ -315,6 +315,10 @@ export class SqliteContextGraph implements ContextGraphStore {
     return ids.map((id) => byId.get(id)).filter((n): n is GraphNode => n !== undefined);
   }
 
+  async listNodes(kind: NodeKind): Promise<GraphNode[]> {
+    return (this.stmt("SELECT * FROM ctx_node WHERE kind = ? ORDER BY recorded_at, id").all(kind) as NodeRow[]).map((r) => this.toNode(r));
+  }
+
   async edgesOf(id: string, options: TraversalOptions = {}): Promise<GraphEdge[]> {
     const dir = options.direction ?? "both";
     const ends = dir === "out" ? "e.src = @id" : dir === "in" ? "e.dst = @id" : "(e.src = @id OR e.dst = @id)";

@@ -42,6 +42,8 @@ export interface ContextGraphStore {
   ingestAll(batches: readonly IngestBatch[]): Promise<IngestResult>;
   getNode(id: string, filter?: TimeFilter): Promise<GraphNode | undefined>;
   getNodes(ids: readonly string[]): Promise<GraphNode[]>;
+  /** Every node of a kind, oldest recorded first. */
+  listNodes(kind: NodeKind): Promise<GraphNode[]>;
   /** Edges touching a node, oldest event first. */
   edgesOf(id: string, options?: TraversalOptions): Promise<GraphEdge[]>;
   search(text: string, options?: { kinds?: NodeKind[] | undefined; filter?: TimeFilter | undefined; limit?: number; offset?: number }): Promise<SearchHit[]>;

@@ -1,0 +1,98 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { UserError } from "../../core/errors.js";
+import { git, WORKTREE } from "../../core/git.js";
+import type { CommitCache } from "./commits.js";
+import { ticketRefs, type TicketRef } from "./ticket-keys.js";
+
+/** One blamed line: who last changed it, when, and why (the commit message and the tickets it names). */
+export interface BlameLine {
+  line: number;
+  content: string;
+  commit: string;
+  /** True for lines changed in the working tree and not committed yet. */
+  uncommitted: boolean;
+  author: string;
+  email: string;
+  time: string;
+  summary: string;
+  message: string;
+  tickets: TicketRef[];
+}
+
+export const IGNORE_REVS_FILE = ".git-blame-ignore-revs";
+const ZERO = "0000000000000000000000000000000000000000";
+
+interface Porcelain {
+  line: number;
+  commit: string;
+  content: string;
+  author: string;
+  email: string;
+  time: string;
+  summary: string;
+}
+
+export function parsePorcelain(out: string): Porcelain[] {
+  const lines: Porcelain[] = [];
+  const info = new Map<string, Omit<Porcelain, "line" | "commit" | "content">>();
+  let current: { commit: string; line: number } | undefined;
+  let pending: Partial<Omit<Porcelain, "line" | "commit" | "content">> = {};
+  for (const raw of out.split("\n")) {
+    const header = /^([0-9a-f]{40}) \d+ (\d+)(?: \d+)?$/.exec(raw);
+    if (header) {
+      current = { commit: header[1] as string, line: Number(header[2]) };
+      pending = {};
+      continue;
+    }
+    if (!current) continue;
+    if (raw.startsWith("\t")) {
+      const known = info.get(current.commit) ?? {
+        author: pending.author ?? "",
+        email: pending.email ?? "",
+        time: pending.time ?? "",
+        summary: pending.summary ?? "",
+      };
+      info.set(current.commit, known);
+      lines.push({ line: current.line, commit: current.commit, content: raw.slice(1), ...known });
+      current = undefined;
+      continue;
+    }
+    const sp = raw.indexOf(" ");
+    const key = sp < 0 ? raw : raw.slice(0, sp);
+    const value = sp < 0 ? "" : raw.slice(sp + 1);
+    if (key === "author") pending.author = value;
+    else if (key === "author-mail") pending.email = value.replace(/^<|>$/g, "").toLowerCase();
+    else if (key === "author-time") pending.time = new Date(Number(value) * 1000).toISOString();
+    else if (key === "summary") pending.summary = value;
+  }
+  return lines;
+}
+
+/**
+ * Blames lines of a file at a revision (or the working tree), honouring `.git-blame-ignore-revs`: a line last
+ * touched by an ignored commit (a reformat) is attributed to the commit before it.
+ */
+export async function blame(repo: string, commits: CommitCache, path: string, range: { start: number; end: number }, rev: string = WORKTREE): Promise<BlameLine[]> {
+  if (range.start < 1 || range.end < range.start) {
+    throw new UserError(`lines ${range.start}-${range.end} of ${path} are not a range: expected 1-based start <= end`);
+  }
+  const args = ["blame", "--porcelain", "-L", `${range.start},${range.end}`];
+  if (existsSync(join(repo, IGNORE_REVS_FILE))) args.push("--ignore-revs-file", IGNORE_REVS_FILE);
+  if (rev !== WORKTREE) args.push(rev);
+  args.push("--", path);
+  let out: string;
+  try {
+    out = await git(repo).raw(args);
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/has only \d+ lines?/.test(msg)) throw new UserError(`lines ${range.start}-${range.end} of ${path} are past its end at ${rev}: ${msg.trim().split("\n").pop()}`);
+    throw new UserError(`cannot blame ${path} at ${rev}: the file does not exist there (expected a path tracked at that revision)`);
+  }
+  const rows = parsePorcelain(out);
+  const messages = await commits.get(rows.map((r) => r.commit).filter((c) => c !== ZERO));
+  return rows.map((r) => {
+    const message = messages.get(r.commit)?.message ?? r.summary;
+    return { ...r, uncommitted: r.commit === ZERO, message, tickets: r.commit === ZERO ? [] : ticketRefs(message) };
+  });
+}

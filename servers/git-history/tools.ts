@@ -1,0 +1,316 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { toolResult } from "../../core/mcp.js";
+import { paginate, pageInput } from "../../core/paging.js";
+import { confinePath } from "../../core/repo.js";
+import { blame } from "./blame.js";
+import { changedSymbols, diffFiles } from "./diff.js";
+import { fileHistory, rangeHistory } from "./history.js";
+import { ingestHistory } from "./ingest.js";
+import type { GitHistoryService } from "./service.js";
+import { suspectsOfFix, suspectsOfLocations } from "./suspects.js";
+import { why } from "./why.js";
+import { CODE_MAAT_DEFAULTS, coupling, hotspots, ownership } from "./views.js";
+
+/** The git-history server's MCP face. */
+
+const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+const base = z.string().optional().describe("Base revision (default: merge-base of HEAD with the default branch)");
+const head = z.string().optional().describe("Head revision, or WORKTREE for the working tree (default)");
+const since = z.string().optional().describe("Only history since this date, e.g. 2026-01-01 (default: all)");
+const TicketOut = z.object({ key: z.string(), kind: z.enum(["jira", "issue", "pull-request"]), relation: z.enum(["fixes", "references"]) });
+const pageOut = <T extends z.ZodType>(item: T) => ({ items: z.array(item), nextCursor: z.string().optional() });
+
+export function registerGitHistoryTools(server: McpServer, service: GitHistoryService): void {
+  const { repo } = service;
+
+  server.registerTool(
+    "diff",
+    {
+      title: "Diff",
+      description: "Files changed from base to head with their hunks (old and new line ranges) and renames; head may be the working tree.",
+      inputSchema: { base, head, ...pageInput },
+      outputSchema: {
+        base: z.string(),
+        head: z.string(),
+        ...pageOut(
+          z.object({
+            path: z.string(),
+            oldPath: z.string().optional(),
+            status: z.enum(["added", "deleted", "modified", "renamed"]),
+            hunks: z.array(z.object({ oldStart: z.number(), oldLines: z.number(), newStart: z.number(), newLines: z.number() })),
+          }),
+        ),
+      },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const r = await service.range(a.base, a.head);
+      const files = (await diffFiles(repo, r.base, r.head)).map((f) => ({
+        ...f,
+        hunks: f.hunks.slice(0, 200).map(({ oldStart, oldLines, newStart, newLines }) => ({ oldStart, oldLines, newStart, newLines })),
+      }));
+      return toolResult({ ...r, ...paginate(files, a) });
+    },
+  );
+
+  server.registerTool(
+    "changed_symbols",
+    {
+      title: "Changed symbols",
+      description: "The symbols a change touches, from the code graph at both revisions: added, removed, modified-body, modified-signature, moved.",
+      inputSchema: { base, head, ...pageInput },
+      outputSchema: {
+        base: z.string(),
+        head: z.string(),
+        ...pageOut(
+          z.object({
+            id: z.string(),
+            change: z.enum(["added", "removed", "modified-body", "modified-signature", "moved"]),
+            base: z.object({ id: z.string(), span: z.string() }).optional(),
+            head: z.object({ id: z.string(), span: z.string() }).optional(),
+          }),
+        ),
+      },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const r = await service.range(a.base, a.head);
+      return toolResult({ ...r, ...paginate(await changedSymbols(service.codeGraph, r.base, r.head), a) });
+    },
+  );
+
+  server.registerTool(
+    "blame",
+    {
+      title: "Blame",
+      description: "For each line: the commit, author, time and message that last changed it, and the tickets it names. Honours .git-blame-ignore-revs.",
+      inputSchema: {
+        path: z.string().min(1).describe("File path from the repo root"),
+        start: z.number().int().min(1).describe("First line, 1-based"),
+        end: z.number().int().min(1).optional().describe("Last line (default: start)"),
+        rev: z.string().optional().describe("Revision (default: the working tree)"),
+      },
+      outputSchema: {
+        lines: z.array(
+          z.object({
+            line: z.number(),
+            content: z.string(),
+            commit: z.string(),
+            uncommitted: z.boolean(),
+            author: z.string(),
+            time: z.string(),
+            summary: z.string(),
+            tickets: z.array(TicketOut),
+          }),
+        ),
+      },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const end = Math.min(a.end ?? a.start, a.start + 199);
+      const lines = await blame(repo, service.commits, confinePath(repo, a.path), { start: a.start, end }, a.rev);
+      return toolResult({ lines: lines.map(({ email: _e, message: _m, ...l }) => l) });
+    },
+  );
+
+  const HistoryOut = z.object({
+    commit: z.string(),
+    author: z.string(),
+    time: z.string(),
+    subject: z.string(),
+    tickets: z.array(TicketOut),
+    before: z.array(z.string()).optional().describe("For a symbol: its lines before this commit changed them"),
+    after: z.array(z.string()).optional(),
+  });
+  server.registerTool(
+    "history",
+    {
+      title: "History",
+      description: "Commits that touched a file (following renames) or one symbol's lines (git log -L), newest first, with their tickets.",
+      inputSchema: {
+        path: z.string().optional().describe("A file path"),
+        symbol: z.string().optional().describe("Or a symbol id, path#Name"),
+        rev: z.string().optional().describe("Revision to start from (default HEAD)"),
+        limit: z.number().int().min(1).max(200).optional().describe("Most commits (default 30)"),
+      },
+      outputSchema: { items: z.array(HistoryOut) },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const rev = a.rev ?? "HEAD";
+      const limit = a.limit ?? 30;
+      let entries;
+      if (a.symbol) {
+        const g = await service.codeGraph.graph(rev === "HEAD" ? undefined : rev);
+        const sym = g.requireSymbol(service.codeGraph.symbolId(a.symbol));
+        const [start, end] = sym.span.slice(sym.span.lastIndexOf(":") + 1).split("-").map(Number) as [number, number];
+        entries = await rangeHistory(repo, sym.span.slice(0, sym.span.lastIndexOf(":")), start, end, rev, limit);
+      } else if (a.path) entries = await fileHistory(repo, confinePath(repo, a.path), rev, limit);
+      else throw new Error('history needs "path" or "symbol": pass a file path or a symbol id');
+      return toolResult({ items: entries.map(({ email: _e, message: _m, before, after, ...e }) => ({ ...e, ...(before ? { before: before.slice(0, 40) } : {}), ...(after ? { after: after.slice(0, 40) } : {}) })) });
+    },
+  );
+
+  server.registerTool(
+    "why",
+    {
+      title: "Why is the code like this",
+      description: "The evidence chain for a line, a symbol or a config key: blame, the commits that shaped it with what they changed, their tickets, governing decisions and covering simulations; most relevant first.",
+      inputSchema: {
+        target: z.string().min(1).describe("path:line, a symbol id path#Name, or config:KEY (e.g. config:PAYMENT_TIMEOUT_MS)"),
+        limit: z.number().int().min(1).max(50).optional().describe("Most commits of history to follow (default 10)"),
+      },
+      outputSchema: {
+        target: z.string(),
+        location: z.string().describe("The lines the answer is about, path:start-end"),
+        summary: z.string(),
+        items: z.array(
+          z.object({
+            kind: z.enum(["commit", "ticket", "decision", "simulation"]),
+            id: z.string(),
+            summary: z.string(),
+            time: z.string().nullable(),
+            source: z.string().describe("Where this evidence came from"),
+            authority: z.enum(["human", "deterministic", "llm"]),
+            detail: z.string().optional(),
+          }),
+        ),
+      },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const answer = await why(repo, service.codeGraph, service.graph, service.commits, a.target, { ...(a.limit ? { limit: a.limit } : {}) });
+      return toolResult({ ...answer, items: answer.items.map((i) => (i.detail && i.detail.length > 1500 ? { ...i, detail: `${i.detail.slice(0, 1499)}…` } : i)) });
+    },
+  );
+
+  server.registerTool(
+    "hotspots",
+    {
+      title: "Hotspots",
+      description: "Files ranked by revisions x lines of code (code-maat), over a window.",
+      inputSchema: { since, ...pageInput },
+      outputSchema: pageOut(z.object({ path: z.string(), revisions: z.number(), lines: z.number(), score: z.number() })),
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const commits = await service.log(a.since);
+      const lines = await service.linesAtHead(new Set(commits.flatMap((c) => c.files.map((f) => f.path))));
+      return toolResult(paginate(hotspots(commits, (p) => lines.get(p)), a));
+    },
+  );
+
+  server.registerTool(
+    "coupling",
+    {
+      title: "Change coupling",
+      description: "Files that change together (code-maat: shared revisions / average revisions; defaults min 5 revisions, min 5 shared, min 30%, change sets over 30 files skipped). Commits naming the same ticket count as one change set.",
+      inputSchema: {
+        since,
+        minRevisions: z.number().int().min(1).optional(),
+        minShared: z.number().int().min(1).optional(),
+        minDegree: z.number().min(0).max(100).optional(),
+        maxChangesetSize: z.number().int().min(2).optional(),
+        ...pageInput,
+      },
+      outputSchema: pageOut(z.object({ a: z.string(), b: z.string(), shared: z.number(), degree: z.number(), revisionsA: z.number(), revisionsB: z.number() })),
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const options = {
+        minRevisions: a.minRevisions ?? CODE_MAAT_DEFAULTS.minRevisions,
+        minShared: a.minShared ?? CODE_MAAT_DEFAULTS.minShared,
+        minDegree: a.minDegree ?? CODE_MAAT_DEFAULTS.minDegree,
+        maxChangesetSize: a.maxChangesetSize ?? CODE_MAAT_DEFAULTS.maxChangesetSize,
+      };
+      return toolResult(paginate(coupling(await service.log(a.since), options), a));
+    },
+  );
+
+  server.registerTool(
+    "ownership",
+    {
+      title: "Ownership",
+      description: "Per file: main developer by added lines and by revisions, author fragmentation, code age in months, and knowledge loss to authors named as departed in worldline.config.json.",
+      inputSchema: { path: z.string().optional().describe("Only this file"), since, ...pageInput },
+      outputSchema: pageOut(
+        z.object({
+          path: z.string(),
+          mainDeveloper: z.object({ byAddedLines: z.string(), addedShare: z.number(), byRevisions: z.string(), revisionShare: z.number() }),
+          fragmentation: z.number(),
+          authors: z.number(),
+          ageMonths: z.number(),
+          lastChanged: z.string(),
+          knowledgeLoss: z.number(),
+        }),
+      ),
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const paths = a.path ? new Set([confinePath(repo, a.path)]) : undefined;
+      const rows = ownership(await service.log(a.since), { now: new Date(), departed: service.config.departedAuthors, ...(paths ? { paths } : {}) });
+      return toolResult(paginate(rows, a));
+    },
+  );
+
+  server.registerTool(
+    "suspect_commits",
+    {
+      title: "Suspect commits",
+      description: "Commits that probably introduced a bug: from a fix commit (SZZ) or from locations such as a stack trace's in-app frames (blame, recent first). Every candidate is kept with its method and confidence.",
+      inputSchema: {
+        fix: z.string().optional().describe("A fix commit: its deleted and changed lines are blamed at its parent"),
+        locations: z.array(z.string()).optional().describe("path:line locations, top stack frame first"),
+        maxAgeDays: z.number().int().min(1).optional().describe("Commits older than this get a note and less weight (default from config, 90)"),
+      },
+      outputSchema: {
+        items: z.array(
+          z.object({
+            commit: z.string(),
+            method: z.string(),
+            confidence: z.number(),
+            author: z.string(),
+            time: z.string(),
+            subject: z.string(),
+            evidence: z.array(z.string()),
+            note: z.string().optional(),
+          }),
+        ),
+      },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      if (!a.fix && !a.locations?.length) throw new Error('suspect_commits needs "fix" (a commit) or "locations" (path:line list)');
+      const items = [
+        ...(a.fix ? await suspectsOfFix(repo, service.commits, a.fix) : []),
+        ...(a.locations?.length
+          ? await suspectsOfLocations(repo, service.commits, a.locations.map((l) => service.codeGraph.target(l)), {
+              rev: "HEAD",
+              maxAgeDays: a.maxAgeDays ?? service.config.suspectAgeDays,
+            })
+          : []),
+      ];
+      return toolResult({ items });
+    },
+  );
+
+  server.registerTool(
+    "ingest_history",
+    {
+      title: "Ingest history",
+      description: "Record git history in the context graph: commits, people, files, modifies edges, ticket references and fix commits' suspects. Only new commits; a rewritten history closes the dropped commits' facts.",
+      inputSchema: {},
+      outputSchema: {
+        head: z.string(),
+        ingested: z.number(),
+        dropped: z.number(),
+        fixes: z.number(),
+        suspects: z.number(),
+        forcePushDetected: z.boolean(),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async () => toolResult(await ingestHistory(service.graph, repo, service.commits)),
+  );
+}
