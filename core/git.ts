@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -146,4 +146,12 @@ export async function readFilesAt(repo: string, revision: Revision, wanted: (pat
   const entries = (await listTree(repo, revision.commit)).filter((e) => wanted(e.path));
   const blobs = await readBlobs(repo, entries.map((e) => e.hash));
   return entries.map((e) => ({ path: e.path, text: blobs.get(e.hash)?.toString("utf8") ?? "" }));
+}
+
+/** Whether `ancestor` is reachable from `descendant` (false also when either is unknown). */
+export function isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean> {
+  // Exit status is the answer here, which simple-git does not surface; so plain execFile.
+  return new Promise((resolve) => {
+    execFile("git", ["merge-base", "--is-ancestor", ancestor, descendant], { cwd: repo }, (err) => resolve(!err));
+  });
 }

@@ -106,6 +106,12 @@ function signatureOf(node: ts.Node, info: { name: string; kind: SymbolKind }, sf
     const heritage = (node.heritageClauses ?? []).map((h) => h.getText(sf)).join(" ");
     return oneLine(`${info.kind === "class" ? "class" : "interface"} ${info.name} ${heritage}`, MAX_SIGNATURE);
   }
+  // A variable's signature is its declaration, not its value: a changed value is a changed body.
+  const decl = ts.isVariableStatement(node) ? node.declarationList.declarations[0] : ts.isVariableDeclaration(node) ? node : undefined;
+  if (decl && info.kind === "variable") {
+    const keyword = ts.isVariableDeclarationList(decl.parent) && decl.parent.flags & ts.NodeFlags.Const ? "const" : "let";
+    return oneLine(`${keyword} ${decl.name.getText(sf)}${decl.type ? `: ${decl.type.getText(sf)}` : ""}`, MAX_SIGNATURE);
+  }
   const text = node.getText(sf);
   const bodyStart = text.indexOf("{");
   return oneLine(info.kind === "enum" && bodyStart > 0 ? text.slice(0, bodyStart) : text, MAX_SIGNATURE);

@@ -1,4 +1,4 @@
-import { git } from "../../core/git.js";
+import { git, isAncestor } from "../../core/git.js";
 import type { EdgeInput, IngestBatch, NodeInput } from "../context-graph/model.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
 import type { CommitCache } from "./commits.js";
@@ -84,11 +84,7 @@ export async function ingestHistory(store: ContextGraphStore, repo: string, comm
   const closures: NonNullable<IngestBatch["closures"]> = [];
   let dropped = 0;
   if (previous && previous !== head) {
-    const isAncestor = await git(repo)
-      .raw(["merge-base", "--is-ancestor", previous, head])
-      .then(() => true)
-      .catch(() => false);
-    if (!isAncestor) {
+    if (!(await isAncestor(repo, previous, head))) {
       // History was rewritten: the commits only the old tip reached no longer hold. Close their facts.
       forcePushDetected = true;
       const reachable = new Set((await git(repo).raw(["rev-list", head])).split("\n").filter(Boolean));
