@@ -51,3 +51,16 @@ export function migrate(db: Db, component: string, migrations: readonly Migratio
     }).immediate();
   }
 }
+
+/** Prepares each SQL text once per connection: bulk writes run the same statements many thousand times. */
+export function statementCache(db: Db): (sql: string) => Database.Statement {
+  const cache = new Map<string, Database.Statement>();
+  return (sql) => {
+    let s = cache.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      cache.set(sql, s);
+    }
+    return s;
+  };
+}

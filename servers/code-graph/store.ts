@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { Db } from "../../core/db.js";
-import { migrate } from "../../core/db.js";
+import { migrate, statementCache } from "../../core/db.js";
 import type { ResolvedFacts } from "./resolve.js";
 import { CODE_GRAPH_MIGRATIONS } from "./schema.js";
 import type { LocalFacts, ModuleRef, ParseError } from "./syntax.js";
@@ -59,21 +59,13 @@ function chunks<T>(items: readonly T[]): T[][] {
 
 /** Reads and writes the code graph's tables; knows SQL, not TypeScript. */
 export class CodeGraphStore {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly stmt: (sql: string) => Database.Statement;
 
   constructor(readonly db: Db) {
     migrate(db, "code-graph", CODE_GRAPH_MIGRATIONS);
+    this.stmt = statementCache(db);
   }
 
-  /** Prepared once per store: an index run inserts hundreds of thousands of rows. */
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
 
   blobInfos(hashes: readonly string[]): Map<string, BlobInfo> {
     const out = new Map<string, BlobInfo>();

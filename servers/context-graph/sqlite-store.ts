@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
-import { type Db, migrate } from "../../core/db.js";
+import { type Db, migrate, statementCache } from "../../core/db.js";
 import { redact } from "../../core/redact.js";
 import {
   authorityRank,
@@ -87,7 +87,7 @@ export interface SqliteContextGraphOptions {
 
 export class SqliteContextGraph implements ContextGraphStore {
   private readonly now: () => string;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly stmt: (sql: string) => Database.Statement;
   /** Node ids known to be stored; spares a lookup per edge end on large imports. Cleared when a write fails. */
   private readonly knownNodes = new Set<string>();
 
@@ -96,17 +96,10 @@ export class SqliteContextGraph implements ContextGraphStore {
     options: SqliteContextGraphOptions = {},
   ) {
     migrate(db, "context-graph", CONTEXT_GRAPH_MIGRATIONS);
+    this.stmt = statementCache(db);
     this.now = options.now ?? (() => new Date().toISOString());
   }
 
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
 
   close(): void {
     this.db.close();
