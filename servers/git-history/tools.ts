@@ -1,5 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { UserError } from "../../core/errors.js";
 import { toolResult } from "../../core/mcp.js";
 import { paginate, pageInput } from "../../core/paging.js";
 import { confinePath } from "../../core/repo.js";
@@ -147,7 +148,7 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
         const [start, end] = sym.span.slice(sym.span.lastIndexOf(":") + 1).split("-").map(Number) as [number, number];
         entries = await rangeHistory(repo, sym.span.slice(0, sym.span.lastIndexOf(":")), start, end, rev, limit);
       } else if (a.path) entries = await fileHistory(repo, confinePath(repo, a.path), rev, limit);
-      else throw new Error('history needs "path" or "symbol": pass a file path or a symbol id');
+      else throw new UserError('history needs "path" or "symbol": pass a file path or a symbol id');
       return toolResult({ items: entries.map(({ email: _e, message: _m, before, after, ...e }) => ({ ...e, ...(before ? { before: before.slice(0, 40) } : {}), ...(after ? { after: after.slice(0, 40) } : {}) })) });
     },
   );
@@ -281,7 +282,7 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
       annotations: READ_ONLY,
     },
     async (a) => {
-      if (!a.fix && !a.locations?.length) throw new Error('suspect_commits needs "fix" (a commit) or "locations" (path:line list)');
+      if (!a.fix && !a.locations?.length) throw new UserError('suspect_commits needs "fix" (a commit) or "locations" (path:line list)');
       const items = [
         ...(a.fix ? await suspectsOfFix(repo, service.commits, a.fix) : []),
         ...(a.locations?.length
@@ -291,7 +292,8 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
             })
           : []),
       ];
-      return toolResult({ items });
+      // Bounded answer: the strongest 50 candidates, each with up to 20 lines of evidence.
+      return toolResult({ items: items.slice(0, 50).map((s) => ({ ...s, evidence: s.evidence.slice(0, 20) })) });
     },
   );
 
