@@ -23,7 +23,7 @@ const repo: OptionSpec = { type: "string", valueName: "DIR", description: "Repos
 const rev: OptionSpec = { type: "string", valueName: "REV", description: "Revision: a branch, tag, commit or WORKTREE (default: WORKTREE, the working tree)" };
 const help: OptionSpec = { type: "boolean", description: "Show this help" };
 
-export const SERVERS = ["code-graph", "git-history", "context-graph"] as const;
+export const SERVERS = ["code-graph", "git-history", "tickets", "context-graph"] as const;
 export type ServerName = (typeof SERVERS)[number];
 
 export const COMMANDS = {

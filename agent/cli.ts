@@ -76,7 +76,9 @@ async function runServe(cmd: ParsedCommand): Promise<number> {
       ? await (await import("../servers/context-graph/main.js")).createContextGraphServer(repo)
       : name === "git-history"
         ? await (await import("../servers/git-history/main.js")).createGitHistoryServer(repo)
-        : await (await import("../servers/code-graph/main.js")).createCodeGraphServer(repo, str(cmd.values.rev));
+        : name === "tickets"
+          ? await (await import("../servers/tickets/main.js")).createTicketServer(repo)
+          : await (await import("../servers/code-graph/main.js")).createCodeGraphServer(repo, str(cmd.values.rev));
   await serveStdio(server, () => service.close());
   return EXIT.ok;
 }

@@ -58,7 +58,7 @@ describe("worldline command", () => {
     for (const [argv, pattern] of [
       [["index", "--repo", `${tmp.dir}/missing`], /^worldline: repo ".*missing" does not exist: pass --repo/],
       [["index", "--repo", tmp.dir, "--rev", "v9"], /^worldline: unknown revision "v9" in .*: expected a branch, tag, commit or WORKTREE$/],
-      [["serve", "tickets", "--repo", tmp.dir], /^worldline: unknown server "tickets": expected one of code-graph, git-history, context-graph$/],
+      [["serve", "scenarios", "--repo", tmp.dir], /^worldline: unknown server "scenarios": expected one of code-graph, git-history, tickets, context-graph$/],
     ] as const) {
       const io = capture();
       expect(await main(argv, io)).toBe(EXIT.usage);

@@ -1,0 +1,188 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { UserError } from "../../core/errors.js";
+import { toolResult } from "../../core/mcp.js";
+import { paginate, pageInput } from "../../core/paging.js";
+import { confinePath } from "../../core/repo.js";
+import { importTickets } from "./importer.js";
+import { componentAndOwner, searchTickets, similarTickets } from "./queries.js";
+import type { TicketService } from "./service.js";
+import { readTicketFolder } from "./sources/folder.js";
+import { readJiraCsv } from "./sources/jira-csv.js";
+
+/** The tickets server's MCP face. */
+
+const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+const key = z.string().min(1).describe("Ticket key, e.g. SUP-12 or #12");
+const time = z.iso.datetime({ offset: true });
+const HitOut = z.object({ key: z.string(), title: z.string(), status: z.string(), kind: z.string(), created: z.string(), score: z.number() });
+const RefOut = z.object({ kind: z.string(), text: z.string(), target: z.string().nullable(), order: z.number().optional() });
+
+export function registerTicketTools(server: McpServer, service: TicketService): void {
+  const requireTicket = (k: string) => {
+    const t = service.store.get(k);
+    if (!t) throw new UserError(`unknown ticket "${k}": expected a key of an imported ticket (see search_tickets, or import_tickets first)`);
+    return t;
+  };
+
+  server.registerTool(
+    "import_tickets",
+    {
+      title: "Import tickets",
+      description: "Import tickets from a folder of JSON/YAML/Markdown files (default tickets/) or a Jira CSV export; redacts secrets, links them to code and history. Idempotent.",
+      inputSchema: {
+        source: z.enum(["folder", "jira-csv"]).describe("folder: one file per ticket; jira-csv: a Jira CSV export"),
+        path: z.string().optional().describe("The folder (default tickets) or the CSV file, from the repo root"),
+      },
+      outputSchema: {
+        added: z.number(),
+        updated: z.number(),
+        unchanged: z.number(),
+        errors: z.array(z.object({ file: z.string(), message: z.string() })).describe("Files or rows that were not tickets; the rest imported"),
+        redactions: z.array(z.object({ key: z.string(), rule: z.string(), count: z.number() })),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (a) => {
+      let read;
+      if (a.source === "folder") read = await readTicketFolder(service.repo, a.path ? confinePath(service.repo, a.path) : "tickets");
+      else {
+        if (!a.path) throw new UserError('import_tickets with source "jira-csv" needs "path": the CSV export inside the repo');
+        const file = confinePath(service.repo, a.path);
+        const text = await readFile(join(service.repo, file), "utf8").catch(() => {
+          throw new UserError(`Jira CSV "${file}" does not exist in ${service.repo}: expected a CSV export inside the repo`);
+        });
+        read = readJiraCsv(text, file);
+      }
+      return toolResult(await importTickets(service.importContext(), read.tickets, read.errors));
+    },
+  );
+
+  server.registerTool(
+    "search_tickets",
+    {
+      title: "Search tickets",
+      description: "Full-text search (bm25; title weighs most) over ticket titles, bodies and comments, with filters.",
+      inputSchema: {
+        query: z.string().min(1).describe("Words to find"),
+        status: z.string().optional(),
+        label: z.string().optional(),
+        component: z.string().optional(),
+        kind: z.enum(["bug", "incident", "task", "question", "feature"]).optional(),
+        createdAfter: time.optional(),
+        createdBefore: time.optional(),
+        ...pageInput,
+      },
+      outputSchema: { items: z.array(HitOut), nextCursor: z.string().optional() },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const hits = searchTickets(service.store, a.query, {
+        status: a.status,
+        label: a.label,
+        component: a.component,
+        kind: a.kind,
+        createdAfter: a.createdAfter,
+        createdBefore: a.createdBefore,
+      });
+      return toolResult(paginate(hits, a));
+    },
+  );
+
+  server.registerTool(
+    "get_ticket",
+    {
+      title: "Get a ticket",
+      description: "One ticket as imported (secrets and personal data redacted, with the rules that matched) and the code it names.",
+      inputSchema: { key },
+      outputSchema: {
+        ticket: z.record(z.string(), z.unknown()),
+        redactions: z.array(z.object({ rule: z.string(), count: z.number() })),
+        codeRefs: z.array(RefOut),
+      },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const t = requireTicket(a.key);
+      const body = t.ticket.body.length > 8000 ? `${t.ticket.body.slice(0, 7999)}…` : t.ticket.body;
+      return toolResult({ ticket: { ...t.ticket, body, comments: t.ticket.comments.slice(-20) }, redactions: t.redactions, codeRefs: service.store.codeRefs(a.key).slice(0, 100) });
+    },
+  );
+
+  server.registerTool(
+    "similar_tickets",
+    {
+      title: "Similar tickets",
+      description: "Likely duplicates of a ticket: ranked by text similarity plus shared code references, with the score parts and the shared evidence.",
+      inputSchema: { key, limit: z.number().int().min(1).max(50).optional() },
+      outputSchema: {
+        items: z.array(
+          HitOut.extend({ textScore: z.number(), codeScore: z.number(), sharedCode: z.array(z.string()), sharedTerms: z.array(z.string()) }),
+        ),
+      },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      requireTicket(a.key);
+      return toolResult({ items: similarTickets(service.store, a.key, a.limit ?? 10) });
+    },
+  );
+
+  server.registerTool(
+    "ticket_code_links",
+    {
+      title: "Ticket code links",
+      description: "The code a ticket names (stack frames resolved to symbols, files, error messages at their throw sites, config keys, commits), commits that fix or reference it, and its likely component and owner.",
+      inputSchema: { key },
+      outputSchema: {
+        codeRefs: z.array(RefOut),
+        commits: z.array(z.object({ commit: z.string(), rel: z.string(), time: z.string().nullable() })),
+        component: z.string().nullable(),
+        componentBasis: z.string(),
+        owner: z.object({ name: z.string(), share: z.number(), basis: z.string() }).nullable(),
+      },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      requireTicket(a.key);
+      const edges = await service.graph.edgesOf(`ticket:${a.key}`, { direction: "in", rels: ["fixes", "references"] });
+      const guess = await componentAndOwner(service.store, service.repo, a.key);
+      return toolResult({
+        codeRefs: service.store.codeRefs(a.key).slice(0, 100),
+        commits: edges.filter((e) => e.src.startsWith("commit:")).map((e) => ({ commit: e.src.slice(7), rel: e.rel, time: e.validFrom })),
+        component: guess.component,
+        componentBasis: guess.basis,
+        owner: guess.owner,
+      });
+    },
+  );
+
+  server.registerTool(
+    "ticket_suspects",
+    {
+      title: "Ticket suspects",
+      description: "Commits suspected of causing a ticket: from its stack frames (blame, recent first) and, once a commit fixed it, from that fix (SZZ). Each with method and confidence.",
+      inputSchema: { key },
+      outputSchema: {
+        items: z.array(z.object({ commit: z.string(), method: z.string(), confidence: z.number(), via: z.string(), evidence: z.array(z.string()) })),
+      },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      requireTicket(a.key);
+      const id = `ticket:${a.key}`;
+      const items: Array<{ commit: string; method: string; confidence: number; via: string; evidence: string[] }> = [];
+      for (const e of await service.graph.edgesOf(id, { direction: "in", rels: ["suspect-of"] })) {
+        items.push({ commit: e.src.slice(7), method: e.provenance.method, confidence: e.provenance.confidence, via: "stack frames", evidence: (e.props.evidence as string[] | undefined) ?? [] });
+      }
+      for (const fix of await service.graph.edgesOf(id, { direction: "in", rels: ["fixes"] })) {
+        for (const e of await service.graph.edgesOf(fix.src, { direction: "out", rels: ["induced-by"] })) {
+          items.push({ commit: e.dst.slice(7), method: e.provenance.method, confidence: e.provenance.confidence, via: `fix ${fix.src.slice(7, 19)}`, evidence: (e.props.evidence as string[] | undefined) ?? [] });
+        }
+      }
+      return toolResult({ items: items.sort((x, y) => y.confidence - x.confidence).slice(0, 50) });
+    },
+  );
+}
