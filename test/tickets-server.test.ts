@@ -1,0 +1,52 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeCodeFixture } from "./helpers/code-fixture.js";
+import { commitFiles, tempDir } from "./helpers/git-fixture.js";
+import { connectServer, errorText, structured } from "./helpers/mcp-client.js";
+import { JIRA_CSV, TICKET_FILES } from "./helpers/ticket-fixture.js";
+
+describe("tickets MCP server over stdio", () => {
+  const tmp = tempDir();
+  let client: Client;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    makeCodeFixture(tmp.dir);
+    commitFiles(tmp.dir, { message: "Tickets", files: { ...TICKET_FILES, "exports/jira.csv": JIRA_CSV } }, 3);
+    ({ client, close } = await connectServer("tickets", tmp.dir));
+  });
+  afterAll(async () => {
+    await close();
+    tmp.cleanup();
+  });
+
+  it("imports, searches, reads and relates tickets", async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(["get_ticket", "import_tickets", "search_tickets", "similar_tickets", "ticket_code_links", "ticket_suspects"]);
+    const folder = structured<{ added: number; errors: Array<{ file: string }> }>(await client.callTool({ name: "import_tickets", arguments: { source: "folder" } }));
+    expect(folder.added).toBe(5);
+    expect(folder.errors.map((e) => e.file)).toEqual(["tickets/broken.json"]);
+    const jira = structured<{ added: number }>(await client.callTool({ name: "import_tickets", arguments: { source: "jira-csv", path: "exports/jira.csv" } }));
+    expect(jira.added).toBe(2);
+    const again = structured<{ added: number; unchanged: number }>(await client.callTool({ name: "import_tickets", arguments: { source: "folder" } }));
+    expect(again).toMatchObject({ added: 0, unchanged: 5 });
+
+    const hits = structured<{ items: Array<{ key: string }> }>(await client.callTool({ name: "search_tickets", arguments: { query: "timeout provider" } }));
+    expect(hits.items.map((h) => h.key)).toEqual(["BILL-7"]);
+    const ticket = structured<{ ticket: { title: string }; codeRefs: Array<{ kind: string }> }>(await client.callTool({ name: "get_ticket", arguments: { key: "SUP-101" } }));
+    expect(ticket.ticket.title).toBe("Invoice generation crashes for EU customer");
+    const similar = structured<{ items: Array<{ key: string }> }>(await client.callTool({ name: "similar_tickets", arguments: { key: "SUP-101" } }));
+    expect(similar.items[0]?.key).toBe("SUP-102");
+    const links = structured<{ codeRefs: unknown[]; component: string; owner: { name: string } }>(await client.callTool({ name: "ticket_code_links", arguments: { key: "SUP-101" } }));
+    expect(links.owner.name).toBe("Ada Fixture");
+    const suspects = structured<{ items: Array<{ method: string; via: string }> }>(await client.callTool({ name: "ticket_suspects", arguments: { key: "SUP-101" } }));
+    expect(suspects.items[0]).toMatchObject({ method: "blame-frames@1", via: "stack frames" });
+  });
+
+  it("refuses bad input with one clear line", async () => {
+    expect(errorText(await client.callTool({ name: "get_ticket", arguments: { key: "SUP-999" } }))).toMatch(/unknown ticket "SUP-999"/);
+    expect(errorText(await client.callTool({ name: "import_tickets", arguments: { source: "jira-csv" } }))).toMatch(/needs "path"/);
+    expect(errorText(await client.callTool({ name: "import_tickets", arguments: { source: "jira-csv", path: "../x.csv" } }))).toMatch(/outside the repo/);
+    expect(errorText(await client.callTool({ name: "import_tickets", arguments: { source: "jira-csv", path: "missing.csv" } }))).toMatch(/Jira CSV "missing.csv" does not exist/);
+  });
+});
