@@ -147,6 +147,21 @@ async function gitHistoryTable(work: string): Promise<string> {
   ]);
 }
 
+/** Tickets: 50,000 generated tickets imported, then search and similar_tickets (child process). */
+async function ticketsTable(work: string): Promise<string> {
+  const dir = join(work, "tickets");
+  mkdirSync(dir);
+  const count = process.env.BENCH_TICKETS ?? "50000";
+  const run = await measure(NODE, ["--import", TSX_LOADER, join(ROOT, "bench/tickets.ts"), dir, count], ROOT);
+  const r = JSON.parse(run.stdout) as { tickets: number; importMs: number; searchMedianMs: number; similarMedianMs: number };
+  return formatTable(["tickets", "result", "target"], [
+    [`import ${r.tickets.toLocaleString("en")} tickets (redaction, code references, graph links)`, `${(r.importMs / 1000).toFixed(1)} s`, "under 60 s"],
+    ["search_tickets (median of 30)", `${r.searchMedianMs.toFixed(1)} ms`, "under 50 ms"],
+    ["similar_tickets (median of 30)", `${Math.round(r.similarMedianMs)} ms`, "under 200 ms"],
+    ["peak memory of the run", `${Math.round(run.peakMiB)} MiB`, ""],
+  ]);
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "worldline-bench-"));
   try {
@@ -169,7 +184,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${table(rows)}\n`);
     process.stdout.write(`median of ${RUNS} runs each (BENCH_RUNS to change); peak memory is the largest resident set seen\n\n`);
     process.stdout.write(`${await contextGraphTable(work)}\n\n`);
-    process.stdout.write(`${await gitHistoryTable(work)}\n`);
+    process.stdout.write(`${await gitHistoryTable(work)}\n\n`);
+    process.stdout.write(`${await ticketsTable(work)}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,3 +1,4 @@
+import type Database from "better-sqlite3";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../../core/errors.js";
@@ -145,8 +146,9 @@ export class CodeGraph {
     readonly revision: RevisionRow,
   ) {}
 
-  private get db() {
-    return this.store.db;
+  /** Statements are prepared once per store: a tool call or a ticket import runs the same few many times. */
+  private q<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    return this.store.prepare(sql) as unknown as Database.Statement<P, R>;
   }
 
   private get manifest(): number {
@@ -154,19 +156,17 @@ export class CodeGraph {
   }
 
   private hasPath(path: string): boolean {
-    return this.db.prepare("SELECT 1 FROM cg_manifest_file WHERE manifest = ? AND path = ?").get(this.manifest, path) !== undefined;
+    return this.q("SELECT 1 FROM cg_manifest_file WHERE manifest = ? AND path = ?").get(this.manifest, path) !== undefined;
   }
 
   private unitOf(path: string): string | undefined {
-    return this.db
-      .prepare<[number, string], { unit: string }>("SELECT unit FROM cg_manifest_file WHERE manifest = ? AND path = ?")
+    return this.q<[number, string], { unit: string }>("SELECT unit FROM cg_manifest_file WHERE manifest = ? AND path = ?")
       .get(this.manifest, path)?.unit;
   }
 
   private findSymbol(id: SymbolId): SymbolRow | undefined {
     const { path, qualifiedName } = parseSymbolId(id);
-    return this.db
-      .prepare<[number, string, string], SymbolRow>(
+    return this.q<[number, string, string], SymbolRow>(
         `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
          WHERE mf.manifest = ? AND mf.path = ? AND s.qname = ?`,
       )
@@ -181,8 +181,7 @@ export class CodeGraph {
     if (!this.hasPath(path)) {
       throw new UserError(`unknown path "${path}" in symbol "${id}" at revision ${this.revision.name}: expected a source file of the index (see search_symbols)`);
     }
-    const inFile = this.db
-      .prepare<[number, string], { qname: string }>(
+    const inFile = this.q<[number, string], { qname: string }>(
         "SELECT s.qname FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash WHERE mf.manifest = ? AND mf.path = ?",
       )
       .all(this.manifest, path)
@@ -197,8 +196,7 @@ export class CodeGraph {
     const q = query.trim();
     if (!q) throw new UserError('query "" is empty: expected part of a symbol name, a qualified name or words of its doc comment');
     const like = `%${likeEscape(q)}%`;
-    const byName = this.db
-      .prepare<[number, string, string, string], SymbolRow>(
+    const byName = this.q<[number, string, string, string], SymbolRow>(
         `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
          WHERE mf.manifest = ? AND (s.qname LIKE ? ESCAPE '\\' OR (mf.path || '#' || s.qname) = ? OR s.name = ?)
          LIMIT 2000`,
@@ -218,8 +216,7 @@ export class CodeGraph {
     let byDoc: SymbolRow[] = [];
     if (tokens.length > 0) {
       const match = tokens.map((t) => `"${t}"`).join(" ");
-      byDoc = this.db
-        .prepare<[string, number], SymbolRow>(
+      byDoc = this.q<[string, number], SymbolRow>(
           `SELECT ${SYMBOL_COLS} FROM cg_symbol_fts f JOIN cg_symbol s ON s.rowid = f.rowid
            JOIN cg_manifest_file mf ON mf.hash = s.hash
            WHERE cg_symbol_fts MATCH ? AND mf.manifest = ? ORDER BY bm25(cg_symbol_fts) LIMIT 500`,
@@ -239,10 +236,21 @@ export class CodeGraph {
     return out;
   }
 
+  /** Symbols whose name or qualified name is exactly `name` (an indexed lookup, for scanning free text). */
+  symbolsNamed(name: string): SymbolInfo[] {
+    const short = name.includes(".") ? (name.split(".").pop() ?? name) : name;
+    return this.q<[number, string], SymbolRow>(
+        `SELECT ${SYMBOL_COLS} FROM cg_symbol s JOIN cg_manifest_file mf ON mf.hash = s.hash AND mf.manifest = ?
+         WHERE s.name = ? ORDER BY mf.path, s.qname LIMIT 20`,
+      )
+      .all(this.manifest, short)
+      .filter((r) => r.qname === name || r.name === name || r.qname.endsWith(`.${name}`))
+      .map(toInfo);
+  }
+
   /** Every symbol of one file, in source order (empty for a file the index does not hold). */
   symbolsIn(path: string): SymbolInfo[] {
-    return this.db
-      .prepare<[number, string], SymbolRow>(
+    return this.q<[number, string], SymbolRow>(
         `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
          WHERE mf.manifest = ? AND mf.path = ? ORDER BY s.start_line, s.qname`,
       )
@@ -252,8 +260,7 @@ export class CodeGraph {
 
   /** A file's text at this revision, or undefined when the index does not hold it. */
   async fileText(path: string): Promise<string | undefined> {
-    const hash = this.db
-      .prepare<[number, string], { hash: string }>("SELECT hash FROM cg_manifest_file WHERE manifest = ? AND path = ?")
+    const hash = this.q<[number, string], { hash: string }>("SELECT hash FROM cg_manifest_file WHERE manifest = ? AND path = ?")
       .get(this.manifest, path)?.hash;
     if (!hash) return undefined;
     if (this.revision.commit) return (await readBlobs(this.repo, [hash])).get(hash)?.toString("utf8");
@@ -263,8 +270,7 @@ export class CodeGraph {
   async source(info: SymbolInfo): Promise<string> {
     const path = info.span.slice(0, info.span.lastIndexOf(":"));
     const [start, end] = info.span.slice(path.length + 1).split("-").map(Number) as [number, number];
-    const hash = this.db
-      .prepare<[number, string], { hash: string }>("SELECT hash FROM cg_manifest_file WHERE manifest = ? AND path = ?")
+    const hash = this.q<[number, string], { hash: string }>("SELECT hash FROM cg_manifest_file WHERE manifest = ? AND path = ?")
       .get(this.manifest, path)?.hash;
     let text = "";
     if (this.revision.commit && hash) text = (await readBlobs(this.repo, [hash])).get(hash)?.toString("utf8") ?? "";
@@ -274,8 +280,7 @@ export class CodeGraph {
 
   private edgesTo(ids: readonly string[], kinds: readonly string[]): EdgeRow[] {
     if (ids.length === 0) return [];
-    return this.db
-      .prepare<unknown[], EdgeRow>(
+    return this.q<unknown[], EdgeRow>(
         `SELECT mf.path AS path, e.kind, e.from_q, e.line, e.to_id FROM cg_edge e
          JOIN cg_manifest_file mf ON mf.unit = e.unit AND mf.manifest = ?
          WHERE e.to_id IN (${ids.map(() => "?").join(",")}) AND e.kind IN (${kinds.map(() => "?").join(",")})
@@ -288,8 +293,7 @@ export class CodeGraph {
     const { path, qualifiedName } = parseSymbolId(id);
     const unit = this.unitOf(path);
     if (!unit) return [];
-    return this.db
-      .prepare<unknown[], EdgeRow>(
+    return this.q<unknown[], EdgeRow>(
         `SELECT ? AS path, kind, from_q, line, to_id FROM cg_edge
          WHERE unit = ? AND from_q = ? AND kind IN (${kinds.map(() => "?").join(",")}) ORDER BY line`,
       )
@@ -305,8 +309,7 @@ export class CodeGraph {
     if (!unit) return [];
     const owner = qualifiedName.slice(0, dot);
     const member = qualifiedName.slice(dot + 1);
-    return this.db
-      .prepare<[string, string], { target_id: string }>("SELECT target_id FROM cg_heritage WHERE unit = ? AND class_q = ?")
+    return this.q<[string, string], { target_id: string }>("SELECT target_id FROM cg_heritage WHERE unit = ? AND class_q = ?")
       .all(unit, owner)
       .map((r) => `${r.target_id}.${member}`)
       .filter((candidate) => this.findSymbol(candidate) !== undefined);
@@ -319,8 +322,7 @@ export class CodeGraph {
     if (dot < 0) return [];
     const owner = symbolId(path, qualifiedName.slice(0, dot));
     const member = qualifiedName.slice(dot + 1);
-    return this.db
-      .prepare<[number, string], { path: string; class_q: string }>(
+    return this.q<[number, string], { path: string; class_q: string }>(
         `SELECT mf.path AS path, h.class_q FROM cg_heritage h JOIN cg_manifest_file mf ON mf.unit = h.unit AND mf.manifest = ?
          WHERE h.target_id = ?`,
       )
@@ -416,8 +418,7 @@ export class CodeGraph {
 
   findLiteral(text: string, exact: boolean): LiteralHit[] {
     if (!text) throw new UserError('text "" is empty: expected the words of a message or string to find, e.g. "Invalid currency code"');
-    const rows = this.db
-      .prepare<[number, string], { path: string; line: number; value: string; symbol: string | null }>(
+    const rows = this.q<[number, string], { path: string; line: number; value: string; symbol: string | null }>(
         `SELECT mf.path AS path, l.line, l.value, l.symbol FROM cg_literal l JOIN cg_manifest_file mf ON mf.hash = l.hash
          WHERE mf.manifest = ? AND ${exact ? "l.value = ?" : "l.value LIKE ? ESCAPE '\\'"} ORDER BY mf.path, l.line LIMIT 5000`,
       )
@@ -427,8 +428,7 @@ export class CodeGraph {
 
   /** Where environment variables and config keys are read; `key` matches a substring, case-insensitively. */
   configReads(key?: string, kind?: ConfigRead["kind"]): ConfigRead[] {
-    const rows = this.db
-      .prepare<[number, string, string | null, string | null], { path: string; line: number; key: string; kind: ConfigRead["kind"]; symbol: string | null }>(
+    const rows = this.q<[number, string, string | null, string | null], { path: string; line: number; key: string; kind: ConfigRead["kind"]; symbol: string | null }>(
         `SELECT mf.path AS path, r.line, r.key, r.kind, r.symbol FROM cg_config_read r JOIN cg_manifest_file mf ON mf.hash = r.hash
          WHERE mf.manifest = ? AND r.key LIKE ? ESCAPE '\\' AND (? IS NULL OR r.kind = ?) ORDER BY r.key, mf.path, r.line LIMIT 5000`,
       )
@@ -444,8 +444,7 @@ export class CodeGraph {
       const key = `${path}\0${names?.join(",") ?? "*"}`;
       if (seen.has(key)) return [];
       seen.add(key);
-      const own = this.db
-        .prepare<[number, string], SymbolRow>(
+      const own = this.q<[number, string], SymbolRow>(
           `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
            WHERE mf.manifest = ? AND mf.path = ? AND s.exported = 1 AND instr(s.qname, '.') = 0 ORDER BY s.start_line`,
         )
@@ -453,8 +452,7 @@ export class CodeGraph {
         .filter((r) => !names || names.includes(r.qname) || names.includes(r.name));
       const unit = this.unitOf(path);
       const reexports = unit
-        ? this.db
-            .prepare<[string], { target: string; names: string | null }>(
+        ? this.q<[string], { target: string; names: string | null }>(
               "SELECT target, names FROM cg_import WHERE unit = ? AND kind = 'reexport' AND target IS NOT NULL",
             )
             .all(unit)
@@ -476,8 +474,7 @@ export class CodeGraph {
       }
     }
     if (!kind || kind === "route") {
-      const routes = this.db
-        .prepare<[number], { path: string; line: number; framework: string; method: string; route_path: string; handler_id: string | null; handler_line: number }>(
+      const routes = this.q<[number], { path: string; line: number; framework: string; method: string; route_path: string; handler_id: string | null; handler_line: number }>(
           `SELECT mf.path AS path, r.line, r.framework, r.method, r.route_path, r.handler_id, r.handler_line FROM cg_route r
            JOIN cg_manifest_file mf ON mf.unit = r.unit AND mf.manifest = ? ORDER BY mf.path, r.line`,
         )
@@ -497,8 +494,7 @@ export class CodeGraph {
     };
     fileEntries("bin", settings?.binFiles ?? [], "package.json bin");
     fileEntries("script", settings?.scriptFiles ?? [], "run by a package.json script");
-    const mains = this.db
-      .prepare<[number], { path: string }>(
+    const mains = this.q<[number], { path: string }>(
         "SELECT mf.path AS path FROM cg_manifest_file mf JOIN cg_blob b ON b.hash = mf.hash WHERE mf.manifest = ? AND b.has_main = 1 ORDER BY mf.path",
       )
       .all(this.manifest)
@@ -513,8 +509,7 @@ export class CodeGraph {
     if (!this.hasPath(path)) {
       throw new UserError(`unknown path "${path}" in location "${location}" at revision ${this.revision.name}: expected a source file of the index`);
     }
-    const row = this.db
-      .prepare<[number, string, number, number], SymbolRow>(
+    const row = this.q<[number, string, number, number], SymbolRow>(
         `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
          WHERE mf.manifest = ? AND mf.path = ? AND s.start_line <= ? AND s.end_line >= ?
          ORDER BY (s.end_line - s.start_line) ASC LIMIT 1`,

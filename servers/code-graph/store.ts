@@ -61,6 +61,11 @@ function chunks<T>(items: readonly T[]): T[][] {
 export class CodeGraphStore {
   private readonly stmt: (sql: string) => Database.Statement;
 
+  /** A statement prepared once for this connection. */
+  prepare(sql: string): Database.Statement {
+    return this.stmt(sql);
+  }
+
   constructor(readonly db: Db) {
     migrate(db, "code-graph", CODE_GRAPH_MIGRATIONS);
     this.stmt = statementCache(db);

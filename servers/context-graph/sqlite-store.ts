@@ -315,12 +315,10 @@ export class SqliteContextGraph implements ContextGraphStore {
   async edgesOf(id: string, options: TraversalOptions = {}): Promise<GraphEdge[]> {
     const dir = options.direction ?? "both";
     const ends = dir === "out" ? "e.src = @id" : dir === "in" ? "e.dst = @id" : "(e.src = @id OR e.dst = @id)";
-    const rows = this.db
-      .prepare(
-        `SELECT e.* FROM ctx_edge e WHERE ${ends} AND ${relCondition("e", options.rels)} AND ${timeCondition("e", options.filter)}
+    const rows = this.stmt(
+      `SELECT e.* FROM ctx_edge e WHERE ${ends} AND ${relCondition("e", options.rels)} AND ${timeCondition("e", options.filter)}
          ORDER BY COALESCE(e.valid_from, e.recorded_at), e.id`,
-      )
-      .all({ id, ...timeParams(options.filter) }) as EdgeRow[];
+    ).all({ id, ...timeParams(options.filter) }) as EdgeRow[];
     return rows.map((r) => this.toEdge(r));
   }
 

@@ -99,25 +99,29 @@ export async function suspectsOfLocations(
     weights.set(blamed.commit, w);
   }
   const info = await commits.get([...weights.keys()]);
-  const now = options.now ?? new Date();
   const out: SuspectCommit[] = [];
   for (const [sha, w] of weights) {
     const c = info.get(sha);
     if (!c) continue;
-    const ageDays = (now.getTime() - new Date(c.committedAt).getTime()) / 86_400_000;
-    const old = ageDays > options.maxAgeDays;
-    out.push({
+    const suspect: SuspectCommit = {
       commit: sha,
       method: "blame-frames@1",
-      confidence: round((w.weight / Math.max(totalWeight, 1e-9)) * (old ? 0.2 : 1)),
+      confidence: round(w.weight / Math.max(totalWeight, 1e-9)),
       author: c.author.name,
       time: c.committedAt,
       subject: c.subject,
       evidence: w.evidence,
-      ...(old ? { note: `older than ${options.maxAgeDays} days (${Math.round(ageDays)} days)` } : {}),
-    });
+    };
+    out.push(ageAdjusted(suspect, options.now ?? new Date(), options.maxAgeDays));
   }
   return out.sort((a, b) => b.confidence - a.confidence || b.time.localeCompare(a.time));
+}
+
+/** A suspect older than `maxAgeDays` before `now` keeps a fifth of its confidence, and a note saying why. */
+export function ageAdjusted(s: SuspectCommit, now: Date, maxAgeDays: number): SuspectCommit {
+  const ageDays = (now.getTime() - new Date(s.time).getTime()) / 86_400_000;
+  if (ageDays <= maxAgeDays) return s;
+  return { ...s, confidence: round(s.confidence * 0.2), note: `older than ${maxAgeDays} days (${Math.round(ageDays)} days)` };
 }
 
 function round(n: number): number {

@@ -1,4 +1,3 @@
-import type { CodeGraph } from "../code-graph/queries.js";
 import type { CodeRef } from "./model.js";
 
 /**
@@ -16,7 +15,12 @@ const PR = /(?:\bPR\s*|pull request\s*|(?<![\w&/])#)(\d+)\b/gi;
 const IDENT = /\b([a-z][a-zA-Z0-9]*[A-Z][a-zA-Z0-9]*|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+)(?:\.([a-zA-Z_$][\w$]*))?\b/g;
 
 export interface RepoView {
-  graph: CodeGraph;
+  /** Code-graph look-ups, memoized for one import: tickets repeat the same frames, names and messages. */
+  symbolAt(location: string): string | null;
+  findLiteral(text: string): Array<{ location: string; symbol: string | null }>;
+  symbolsNamed(name: string): string[];
+  /** Config keys the code reads (env variables and config paths). */
+  configKeys: ReadonlySet<string>;
   /** Repo paths of the indexed revision, for matching file paths and frames. */
   paths: ReadonlySet<string>;
   /** Commit shas known to git, for matching hashes. */
@@ -56,13 +60,7 @@ export async function extractCodeRefs(text: string, repo: RepoView): Promise<Cod
     }
     const path = repoPath(repo.paths, raw);
     let target: string | null = null;
-    if (path) {
-      try {
-        target = repo.graph.symbolAt(`${path}:${line}`).id;
-      } catch {
-        target = `${path}:${line}`; // module-level code: the location itself
-      }
-    }
+    if (path) target = repo.symbolAt(`${path}:${line}`) ?? `${path}:${line}`; // module-level code: the location itself
     add({ kind: "frame", text: where, target, order: order++ });
   }
 
@@ -76,10 +74,11 @@ export async function extractCodeRefs(text: string, repo: RepoView): Promise<Cod
   const messages = [...text.matchAll(MESSAGE)].map((m) => m[1] ?? "").concat([...text.matchAll(QUOTED)].map((m) => m[1] ?? ""));
   for (const msg of messages) {
     // Messages carry values (codes, amounts) the code fills in: try the text, then its leading words.
-    const tries = [msg.trim(), msg.split(/[:(\[{]/)[0]?.trim() ?? "", msg.split(/\s+/).slice(0, 4).join(" ")];
+    // The static part before the first value is what the code's literal holds, so it is tried first.
+    const tries = [msg.split(/[:(\[{]/)[0]?.trim() ?? "", msg.trim(), msg.split(/\s+/).slice(0, 4).join(" ")];
     for (const t of tries) {
       if (t.length < 6) continue;
-      const hits = repo.graph.findLiteral(t, false);
+      const hits = repo.findLiteral(t);
       if (hits.length > 0 && hits.length <= 5) {
         for (const h of hits) add({ kind: "message", text: t, target: h.symbol ?? h.location });
         break;
@@ -87,16 +86,15 @@ export async function extractCodeRefs(text: string, repo: RepoView): Promise<Cod
     }
   }
 
-  const configKeys = new Set(repo.graph.configReads().map((r) => r.key));
   for (const m of text.matchAll(CONFIG)) {
     const key = m[1] ?? "";
-    if (configKeys.has(key)) add({ kind: "config", text: key, target: `config:${key}` });
+    if (repo.configKeys.has(key)) add({ kind: "config", text: key, target: `config:${key}` });
   }
 
   for (const m of text.matchAll(IDENT)) {
     const name = m[2] ? `${m[1]}.${m[2]}` : (m[1] ?? "");
-    const hits = repo.graph.search(name).filter((s) => s.qualifiedName === name || s.name === name);
-    if (hits.length > 0 && hits.length <= 3) for (const h of hits) add({ kind: "symbol", text: name, target: h.id });
+    const hits = repo.symbolsNamed(name);
+    if (hits.length > 0 && hits.length <= 3) for (const h of hits) add({ kind: "symbol", text: name, target: h });
   }
 
   for (const m of text.matchAll(SHA)) {

@@ -3,7 +3,8 @@ import { redact, type Redaction } from "../../core/redact.js";
 import type { EdgeInput, IngestBatch } from "../context-graph/model.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
 import type { CommitCache } from "../git-history/commits.js";
-import { suspectsOfLocations } from "../git-history/suspects.js";
+import { git } from "../../core/git.js";
+import { ageAdjusted, suspectsOfLocations, type SuspectCommit } from "../git-history/suspects.js";
 import { extractCodeRefs, type RepoView } from "./code-refs.js";
 import type { CodeRef, Ticket } from "./model.js";
 import type { TicketStore } from "./store.js";
@@ -24,6 +25,9 @@ export interface ImportSummary {
   redactions: Array<{ key: string; rule: string; count: number }>;
 }
 
+/** Blame answers shared by tickets: many carry the same stack frames. Keyed by HEAD and the stack. */
+type SuspectMemo = Map<string, Promise<SuspectCommit[]>>;
+
 export interface ImportContext {
   store: TicketStore;
   graph: ContextGraphStore;
@@ -31,6 +35,7 @@ export interface ImportContext {
   repo: string;
   commits: CommitCache;
   suspectAgeDays: number;
+  suspectMemo?: SuspectMemo;
   now?: () => string;
 }
 
@@ -65,6 +70,8 @@ export async function importTickets(ctx: ImportContext, tickets: readonly Ticket
   const summary: ImportSummary = { added: 0, updated: 0, unchanged: 0, errors: [...errors], redactions: [] };
   const now = ctx.now?.() ?? new Date().toISOString();
   const view = await ctx.repoView();
+  const memo: SuspectMemo = ctx.suspectMemo ?? new Map();
+  const head = await git(ctx.repo).raw(["rev-parse", "HEAD"]).then((h) => h.trim(), () => "");
   const toSave: Array<Parameters<TicketStore["save"]>[0][number]> = [];
   const batches: IngestBatch[] = [];
   const byKey = new Map<string, Ticket>();
@@ -83,7 +90,7 @@ export async function importTickets(ctx: ImportContext, tickets: readonly Ticket
     const text = [ticket.title, ticket.body, ...ticket.comments.map((c) => c.body)].join("\n\n");
     const refs = await extractCodeRefs(text, view);
     toSave.push({ ticket, refs, redactions, contentHash });
-    batches.push(await graphBatch(ctx, ticket, refs, text));
+    batches.push(await graphBatch(ctx, ticket, refs, text, memo, head));
   }
   // Graph first, then the ticket rows: a crash between them re-imports (idempotently) next time.
   if (batches.length) await ctx.graph.ingestAll(batches);
@@ -91,7 +98,7 @@ export async function importTickets(ctx: ImportContext, tickets: readonly Ticket
   return summary;
 }
 
-async function graphBatch(ctx: ImportContext, t: Ticket, refs: CodeRef[], text: string): Promise<IngestBatch> {
+async function graphBatch(ctx: ImportContext, t: Ticket, refs: CodeRef[], text: string, memo: SuspectMemo, head: string): Promise<IngestBatch> {
   const id = `ticket:${t.key}`;
   const at = t.updated ?? t.created;
   const prov = { method: TICKET_METHOD, authority: "deterministic" as const, confidence: 1 };
@@ -118,7 +125,14 @@ async function graphBatch(ctx: ImportContext, t: Ticket, refs: CodeRef[], text: 
       return `${path}:${line}`;
     });
   if (locations.length) {
-    const suspects = await suspectsOfLocations(ctx.repo, ctx.commits, locations, { rev: "HEAD", maxAgeDays: ctx.suspectAgeDays, now: new Date(t.created) }).catch(() => []);
+    // Blame once per stack; the age of each suspect is then judged against this ticket's creation.
+    const memoKey = `${head}\0${locations.join("\0")}`;
+    let pending = memo.get(memoKey);
+    if (!pending) {
+      pending = suspectsOfLocations(ctx.repo, ctx.commits, locations, { rev: "HEAD", maxAgeDays: Number.POSITIVE_INFINITY }).catch(() => []);
+      memo.set(memoKey, pending);
+    }
+    const suspects = (await pending).map((s) => ageAdjusted(s, new Date(t.created), ctx.suspectAgeDays));
     for (const s of suspects) {
       edges.push({
         src: `commit:${s.commit}`,

@@ -4,6 +4,7 @@ import { loadConfig, type WorldlineConfig } from "../../core/repo.js";
 import { CodeGraphService } from "../code-graph/service.js";
 import { SqliteContextGraph } from "../context-graph/sqlite-store.js";
 import { CommitCache } from "../git-history/commits.js";
+import type { SuspectCommit } from "../git-history/suspects.js";
 import type { RepoView } from "./code-refs.js";
 import { type ImportContext } from "./importer.js";
 import { TicketStore } from "./store.js";
@@ -30,15 +31,38 @@ export class TicketService {
     this.codeGraph.close();
   }
 
+  private view: { manifest: number; view: RepoView } | undefined;
+  /** Stack-frame suspects by HEAD and stack, shared by imports: tickets repeat the same traces. */
+  readonly suspectMemo = new Map<string, Promise<SuspectCommit[]>>();
+
+  /** The code graph at the working tree, with look-ups memoized while the index stays the same. */
   async repoView(): Promise<RepoView> {
     await this.codeGraph.index();
     const graph = await this.codeGraph.graph();
-    const paths = new Set(this.codeGraph.store.manifestFiles(graph.revision.manifest).map((f) => f.path));
-    return {
-      graph,
-      paths,
-      hasCommit: async (prefix) => (await resolveRevision(this.repo, prefix).catch(() => undefined))?.commit ?? undefined,
+    if (this.view?.manifest === graph.revision.manifest) return this.view.view;
+    const memo = <T>(fn: (k: string) => T) => {
+      const cache = new Map<string, T>();
+      return (k: string): T => {
+        if (!cache.has(k)) cache.set(k, fn(k));
+        return cache.get(k) as T;
+      };
     };
+    const view: RepoView = {
+      paths: new Set(this.codeGraph.store.manifestFiles(graph.revision.manifest).map((f) => f.path)),
+      configKeys: new Set(graph.configReads().map((r) => r.key)),
+      symbolAt: memo((loc) => {
+        try {
+          return graph.symbolAt(loc).id;
+        } catch {
+          return null;
+        }
+      }),
+      findLiteral: memo((text) => graph.findLiteral(text, false).slice(0, 6)),
+      symbolsNamed: memo((name) => graph.symbolsNamed(name).map((s) => s.id)),
+      hasCommit: memo(async (prefix) => (await resolveRevision(this.repo, prefix).catch(() => undefined))?.commit ?? undefined),
+    };
+    this.view = { manifest: graph.revision.manifest, view };
+    return view;
   }
 
   importContext(now?: () => string): ImportContext {
@@ -49,6 +73,7 @@ export class TicketService {
       repo: this.repo,
       commits: this.commits,
       suspectAgeDays: this.config.suspectAgeDays,
+      suspectMemo: this.suspectMemo,
       ...(now ? { now } : {}),
     };
   }
