@@ -1,3 +1,5 @@
+import type { Keyv } from "keyv";
+import { openCache } from "../../core/cache.js";
 import { openRepoDb } from "../../core/db.js";
 import { resolveRevision } from "../../core/git.js";
 import { loadConfig, type WorldlineConfig } from "../../core/repo.js";
@@ -25,7 +27,16 @@ export class TicketService {
     this.config = loadConfig(repo);
   }
 
+  private cache: Keyv | undefined;
+
+  /** HTTP answers with their ETags, for conditional requests to trackers. */
+  httpCache(): Keyv {
+    this.cache ??= openCache(this.repo, "tickets-http");
+    return this.cache;
+  }
+
   close(): void {
+    void this.cache?.disconnect();
     this.store.db.close();
     this.graph.close();
     this.codeGraph.close();

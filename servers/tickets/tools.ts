@@ -10,6 +10,8 @@ import { importTickets } from "./importer.js";
 import { componentAndOwner, searchTickets, similarTickets } from "./queries.js";
 import type { TicketService } from "./service.js";
 import { readTicketFolder } from "./sources/folder.js";
+import { readGithubIssues } from "./sources/github.js";
+import { readJiraIssues } from "./sources/jira.js";
 import { readJiraCsv } from "./sources/jira-csv.js";
 
 /** The tickets server's MCP face. */
@@ -33,8 +35,14 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
       title: "Import tickets",
       description: "Import tickets from a folder of JSON/YAML/Markdown files (default tickets/) or a Jira CSV export; redacts secrets, links them to code and history. Idempotent.",
       inputSchema: {
-        source: z.enum(["folder", "jira-csv"]).describe("folder: one file per ticket; jira-csv: a Jira CSV export"),
+        source: z
+          .enum(["folder", "jira-csv", "github", "jira"])
+          .describe("folder: one file per ticket; jira-csv: a Jira CSV export; github: GitHub Issues (GITHUB_TOKEN); jira: Jira Cloud (JIRA_EMAIL, JIRA_API_TOKEN)"),
         path: z.string().optional().describe("The folder (default tickets) or the CSV file, from the repo root"),
+        repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/).optional().describe("For github: owner/name"),
+        baseUrl: z.url().optional().describe("For github (default https://api.github.com) or jira (your site, e.g. https://acme.atlassian.net)"),
+        jql: z.string().optional().describe("For jira: which issues (default: all, oldest update first)"),
+        since: z.iso.datetime({ offset: true }).optional().describe("Only tickets updated since (default: since the last import from this source)"),
       },
       outputSchema: {
         added: z.number(),
@@ -47,6 +55,21 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
     },
     async (a) => {
       let read;
+      if (a.source === "github" || a.source === "jira") {
+        const source = a.source === "github" ? `github:${a.repo ?? ""}` : `jira:${a.baseUrl ?? ""}`;
+        const since = a.since ?? (await service.graph.ingestion(`tickets:${source}`))?.highWater ?? undefined;
+        if (a.source === "github") {
+          if (!a.repo) throw new UserError('import_tickets with source "github" needs "repo": owner/name of the GitHub repository');
+          read = await readGithubIssues({ repo: a.repo, baseUrl: a.baseUrl, token: process.env.GITHUB_TOKEN, since, cache: service.httpCache() });
+        } else {
+          if (!a.baseUrl) throw new UserError('import_tickets with source "jira" needs "baseUrl": your Jira site, e.g. https://acme.atlassian.net');
+          read = await readJiraIssues({ baseUrl: a.baseUrl, jql: a.jql, email: process.env.JIRA_EMAIL, token: process.env.JIRA_API_TOKEN, since });
+        }
+        const summary = await importTickets(service.importContext(), read.tickets, read.errors);
+        const newest = read.tickets.map((t) => t.updated ?? t.created).sort().pop();
+        if (newest) await service.graph.markIngestion(`tickets:${source}`, newest, { imported: read.tickets.length });
+        return toolResult(summary);
+      }
       if (a.source === "folder") read = await readTicketFolder(service.repo, a.path ? confinePath(service.repo, a.path) : "tickets");
       else {
         if (!a.path) throw new UserError('import_tickets with source "jira-csv" needs "path": the CSV export inside the repo');
