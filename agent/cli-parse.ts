@@ -23,7 +23,7 @@ const repo: OptionSpec = { type: "string", valueName: "DIR", description: "Repos
 const rev: OptionSpec = { type: "string", valueName: "REV", description: "Revision: a branch, tag, commit or WORKTREE (default: WORKTREE, the working tree)" };
 const help: OptionSpec = { type: "boolean", description: "Show this help" };
 
-export const SERVERS = ["code-graph", "git-history", "tickets", "context-graph"] as const;
+export const SERVERS = ["code-graph", "git-history", "tickets", "scenarios", "context-graph"] as const;
 export type ServerName = (typeof SERVERS)[number];
 
 export const COMMANDS = {
@@ -31,6 +31,25 @@ export const COMMANDS = {
     summary: "Index a repository's code graph at a revision and print a summary",
     usage: "worldline index [--repo DIR] [--rev REV] [--json]",
     options: { repo, rev, json: { type: "boolean", description: "Print the summary as JSON" }, help },
+    positionals: [],
+  },
+  scenarios: {
+    summary: "List the repo's scenarios and the files that did not load",
+    usage: "worldline scenarios list [--repo DIR] [--rev REV]",
+    options: { repo, rev, help },
+    positionals: ["action"],
+  },
+  simulate: {
+    summary: "Simulate scenarios against a change and print each verdict with its touched steps",
+    usage: "worldline simulate [--base REV] [--head REV] [--scenario ID] [--repo DIR] [--json]",
+    options: {
+      repo,
+      base: { type: "string", valueName: "REV", description: "Base revision (default: HEAD)" },
+      head: { type: "string", valueName: "REV", description: "Head revision (default: WORKTREE, the working tree)" },
+      scenario: { type: "string", valueName: "ID", description: "Only this scenario (default: the scenarios the change selects)" },
+      json: { type: "boolean", description: "Print the report as JSON" },
+      help,
+    },
     positionals: [],
   },
   serve: {

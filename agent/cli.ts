@@ -78,9 +78,62 @@ async function runServe(cmd: ParsedCommand): Promise<number> {
         ? await (await import("../servers/git-history/main.js")).createGitHistoryServer(repo)
         : name === "tickets"
           ? await (await import("../servers/tickets/main.js")).createTicketServer(repo)
-          : await (await import("../servers/code-graph/main.js")).createCodeGraphServer(repo, str(cmd.values.rev));
+          : name === "scenarios"
+            ? await (await import("../servers/scenarios/main.js")).createScenarioServer(repo)
+            : await (await import("../servers/code-graph/main.js")).createCodeGraphServer(repo, str(cmd.values.rev));
   await serveStdio(server, () => service.close());
   return EXIT.ok;
+}
+
+async function runScenarios(cmd: ParsedCommand, io: Io): Promise<number> {
+  if (cmd.positionals[0] !== "list") throw new UserError(`unknown action "${cmd.positionals[0]}" for worldline scenarios: expected list`);
+  const repo = await resolveRepo(str(cmd.values.repo));
+  const { ScenarioService } = await import("../servers/scenarios/service.js");
+  const service = new ScenarioService(repo);
+  try {
+    const { scenarios, errors } = await service.load(str(cmd.values.rev));
+    for (const s of scenarios) io.out(`${s.id.padEnd(32)} ${s.simulate ? "executable" : "prose     "} ${s.title}`);
+    for (const e of errors) io.err(`worldline: ${e.message}`);
+    io.out(`${scenarios.length} scenarios${errors.length ? `, ${errors.length} files did not load` : ""}`);
+    return EXIT.ok;
+  } finally {
+    service.close();
+  }
+}
+
+async function runSimulate(cmd: ParsedCommand, io: Io): Promise<number> {
+  const repo = await resolveRepo(str(cmd.values.repo));
+  const { ScenarioService } = await import("../servers/scenarios/service.js");
+  const { WORKTREE } = await import("../core/git.js");
+  const service = new ScenarioService(repo);
+  try {
+    const base = str(cmd.values.base) ?? "HEAD";
+    const head = str(cmd.values.head) ?? WORKTREE;
+    const only = str(cmd.values.scenario);
+    const selected = only ? [{ scenario: only, score: 1, reasons: ["asked for"] }] : (await service.select(base, head)).selected;
+    const verdicts = [];
+    for (const s of selected) {
+      if (!cmd.values.json) io.err(`simulating ${s.scenario} (static)…`);
+      verdicts.push((await service.simulateStatic(s.scenario, base, head)).verdict);
+    }
+    const counts = verdicts.reduce<Record<string, number>>((m, v) => ({ ...m, [v.verdict]: (m[v.verdict] ?? 0) + 1 }), {});
+    const summary = verdicts.length ? Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ") : "no scenario selected";
+    const report = { base, head, selected: selected.map(({ scenario, reasons }) => ({ scenario, reasons })), verdicts, summary };
+    if (cmd.values.json) {
+      io.out(JSON.stringify(report, null, 2));
+      return EXIT.ok;
+    }
+    for (const v of verdicts) {
+      io.out(`${v.verdict.toUpperCase().padEnd(10)} ${v.scenario}: ${v.reason}`);
+      for (const step of (v.steps ?? []) as Array<{ location: string; symbol: string; touched?: { hunks: string[] } }>) {
+        if (step.touched) io.out(`           ${step.location} in ${step.symbol} (hunk ${step.touched.hunks.join(", ")})`);
+      }
+    }
+    io.out(summary);
+    return EXIT.ok;
+  } finally {
+    service.close();
+  }
 }
 
 /** Runs one command line; returns the exit code instead of exiting, so tests can call it directly. */
@@ -104,6 +157,10 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         return await runIndex(cmd, io);
       case "serve":
         return await runServe(cmd);
+      case "scenarios":
+        return await runScenarios(cmd, io);
+      case "simulate":
+        return await runSimulate(cmd, io);
     }
   } catch (err) {
     if (err instanceof UserError) {

@@ -1,0 +1,89 @@
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { z } from "zod";
+import { UserError } from "../../core/errors.js";
+
+/**
+ * The scenario file format of DESIGN.md: Markdown with YAML front matter (id, title, sources, customers,
+ * workflow, and an optional `simulate:` block with a world and steps), then plain English.
+ */
+const SymbolRef = z.string().regex(/^[^#\s]+#[\w$.]+$/, "a symbol is path#Name or path#Class.member, e.g. src/billing/invoice.ts#generateInvoice");
+
+export const Stub = z
+  .object({
+    returns: z.unknown().optional().describe("What the stand-in answers"),
+    throws: z.string().optional().describe("An error message the stand-in throws instead"),
+    match: z.record(z.string(), z.unknown()).optional().describe("Argument positions that must match for this answer"),
+  })
+  .strict();
+
+export const Step = z
+  .object({
+    call: SymbolRef.describe("The function, or path#Class.method, to call"),
+    args: z.array(z.unknown()).optional(),
+    args_js: z.string().optional().describe("A JS expression for the arguments, the entry module's exports in scope"),
+    construct: z.array(z.unknown()).optional().describe("Constructor arguments for path#Class.method"),
+    expect: z.array(z.string()).default([]).describe("JS expressions over result and effects that must hold"),
+  })
+  .strict()
+  .refine((s) => !(s.args && s.args_js), { message: "give args or args_js, not both" });
+
+export const Simulate = z
+  .object({
+    world: z
+      .object({
+        clock: z.union([z.iso.datetime({ offset: true }), z.date()]).optional(),
+        env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+        stubs: z.record(z.string(), z.union([Stub, z.array(Stub)])).default({}),
+        seed: z.number().int().optional(),
+      })
+      .strict()
+      .default({ env: {}, stubs: {} }),
+    steps: z.array(Step).min(1, "simulate needs at least one step"),
+  })
+  .strict();
+
+export const ScenarioMeta = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "an id is lower-case words joined by dashes, e.g. eu-proration-fx-rounding"),
+    title: z.string().min(1),
+    source: z.array(z.string().regex(/^(ticket|incident|test|decision):.+/, "a source is ticket:KEY, incident:KEY, test:path or decision:path")).default([]),
+    customers: z.array(z.string()).default([]),
+    workflow: z.string().optional(),
+    tags: z.array(z.string()).default([]),
+    entry: z.array(SymbolRef).default([]).describe("Entry symbols for the static trace when there is no simulate block"),
+    simulate: Simulate.optional(),
+  })
+  .strict();
+export type ScenarioMeta = z.output<typeof ScenarioMeta>;
+
+export interface Scenario extends ScenarioMeta {
+  /** Repo path of the file. */
+  path: string;
+  /** The plain-English description below the front matter. */
+  prose: string;
+}
+
+/** Parses one scenario file; errors name the file and the field. */
+export function parseScenario(path: string, text: string): Scenario {
+  const fm = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text);
+  if (!fm) throw new UserError(`scenario ${path}: expected YAML front matter between --- lines, then the description`);
+  let raw: unknown;
+  try {
+    raw = parseYaml(fm[1] ?? "");
+  } catch (err) {
+    throw new UserError(`scenario ${path}: front matter is not valid YAML (${(err as Error).message.split("\n")[0]})`);
+  }
+  const parsed = ScenarioMeta.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`scenario ${path}: field "${issue?.path.join(".") || "(root)"}" ${issue?.message ?? "is invalid"}`);
+  }
+  return { ...parsed.data, path, prose: (fm[2] ?? "").trim() };
+}
+
+/** The file text of a scenario (front matter then prose), as written to the repo on request. */
+export function renderScenario(s: Scenario): string {
+  const { path: _path, prose, ...meta } = s;
+  const clean = Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)));
+  return `---\n${stringifyYaml(clean, { lineWidth: 0 }).trimEnd()}\n---\n${prose.trim()}\n`;
+}

@@ -1,0 +1,189 @@
+import { createHash } from "node:crypto";
+import { openRepoDb } from "../../core/db.js";
+import { UserError } from "../../core/errors.js";
+import { resolveRevision, WORKTREE } from "../../core/git.js";
+import { loadConfig, type WorldlineConfig } from "../../core/repo.js";
+import { closest } from "../../core/suggest.js";
+import type { ScenarioVerdict } from "../../core/verdict.js";
+import { CodeGraphService } from "../code-graph/service.js";
+import { recordDecision } from "../context-graph/decisions.js";
+import { SqliteContextGraph } from "../context-graph/sqlite-store.js";
+import { changedSymbols, diffFiles } from "../git-history/diff.js";
+import type { Scenario } from "./format.js";
+import { findEntries, markTouched, walkTrace, type EntryCandidate, type TraceStep } from "./static-trace.js";
+import { loadScenarios, scenarioBatch, type LoadedScenarios } from "./store.js";
+
+export const STATIC_METHOD = "static-trace@1";
+
+export interface Selected {
+  scenario: string;
+  score: number;
+  reasons: string[];
+}
+
+export interface StaticSimulation {
+  verdict: ScenarioVerdict;
+  entries: EntryCandidate[];
+  trace: TraceStep[];
+  simulation: string;
+}
+
+/** Scenarios of one repo: the files, their graph nodes, selection for a change and the static trace. */
+export class ScenarioService {
+  readonly codeGraph: CodeGraphService;
+  readonly graph: SqliteContextGraph;
+  readonly config: WorldlineConfig;
+
+  constructor(readonly repo: string) {
+    this.codeGraph = new CodeGraphService(repo);
+    this.graph = new SqliteContextGraph(openRepoDb(repo));
+    this.config = loadConfig(repo);
+  }
+
+  close(): void {
+    this.codeGraph.close();
+    this.graph.close();
+  }
+
+  /** Loads the scenarios at a revision and records their nodes and links in the context graph. */
+  async load(rev: string = WORKTREE): Promise<LoadedScenarios> {
+    const loaded = await loadScenarios(this.repo, this.config.scenarioDirs, rev);
+    const atRev = (await resolveRevision(this.repo, rev)).commit ?? WORKTREE;
+    if (loaded.scenarios.length) await this.graph.ingestAll(loaded.scenarios.map((s) => scenarioBatch(s, atRev)));
+    return loaded;
+  }
+
+  async require(id: string, rev: string = WORKTREE): Promise<Scenario> {
+    const { scenarios } = await this.load(rev);
+    const s = scenarios.find((x) => x.id === id);
+    if (s) return s;
+    const near = closest(id, scenarios.map((x) => x.id));
+    throw new UserError(`unknown scenario "${id}": expected an id from list_scenarios${near.length ? `; did you mean ${near.join(", ")}?` : ""}`);
+  }
+
+  private async ticketSymbols(s: Scenario): Promise<string[]> {
+    const out: string[] = [];
+    for (const src of s.source.filter((x) => x.startsWith("ticket:") || x.startsWith("incident:"))) {
+      for (const e of await this.graph.edgesOf(src.replace(/^incident:/, "ticket:"), { direction: "out", rels: ["references"] })) {
+        if (e.dst.startsWith("symbol:")) out.push(e.dst.slice("symbol:".length));
+      }
+    }
+    return out;
+  }
+
+  private async graphAt(rev: string) {
+    return this.codeGraph.graph(rev === WORKTREE ? undefined : rev);
+  }
+
+  /** Every scenario the change can affect, with the reasons; ranked, never capped. */
+  async select(base: string, head: string): Promise<{ selected: Selected[]; changed: string[]; errors: LoadedScenarios["errors"] }> {
+    const { scenarios, errors } = await this.load(head);
+    const files = await diffFiles(this.repo, base, head);
+    const changes = await changedSymbols(this.codeGraph, base, head, files);
+    const changedIds = new Set(changes.map((c) => c.head?.id ?? c.id));
+    const changedNames = new Map(changes.map((c) => [(c.head?.id ?? c.id).split("#")[1]?.split(".").pop() ?? "", c.head?.id ?? c.id]));
+    const changedFiles = new Set(files.map((f) => f.path));
+    const g = await this.graphAt(head);
+    const selected: Selected[] = [];
+    for (const s of scenarios) {
+      const reasons: string[] = [];
+      let score = 0;
+      // 1. Coverage: symbols its last simulation executed.
+      const sims = await this.graph.edgesOf(`scenario:${s.id}`, { direction: "in", rels: ["simulates"] });
+      const last = sims.sort((a, b) => (b.validFrom ?? "").localeCompare(a.validFrom ?? ""))[0];
+      if (last) {
+        const covered = (await this.graph.edgesOf(last.src, { direction: "out", rels: ["covers"] })).map((e) => e.dst.slice("symbol:".length)).filter((x) => changedIds.has(x));
+        if (covered.length) {
+          score = Math.max(score, 1);
+          reasons.push(`its last simulation covered ${covered.slice(0, 5).join(", ")}`);
+        }
+      }
+      // 2. Reachability from its entry points in the call graph.
+      const entries = findEntries(s, g, await this.ticketSymbols(s));
+      const trace = walkTrace(g, entries.map((e) => e.symbol));
+      const hit = trace.filter((t) => t.kind === "enter" && changedIds.has(t.symbol));
+      if (hit.length) {
+        const nearest = Math.min(...hit.map((t) => t.depth));
+        score = Math.max(score, 0.9 - 0.05 * nearest);
+        reasons.push(...hit.slice(0, 5).map((t) => `${t.symbol} is reachable from ${entries[0]?.symbol} (${t.depth} calls away)`));
+      }
+      // 3. Text and sources: its tickets name changed code, or its text names a changed symbol.
+      for (const src of s.source) {
+        const named = (await this.graph.edgesOf(src, { direction: "out", rels: ["references"] })).map((e) => e.dst);
+        const shared = named.filter((n) => changedIds.has(n.replace(/^symbol:/, "")) || changedFiles.has(n.replace(/^file:/, "")));
+        if (shared.length) {
+          score = Math.max(score, 0.6);
+          reasons.push(`its source ${src} names changed code: ${shared.slice(0, 3).join(", ")}`);
+        }
+      }
+      for (const [name, id] of changedNames) {
+        if (name.length > 3 && new RegExp(`\\b${name}\\b`).test(`${s.title}\n${s.prose}`)) {
+          score = Math.max(score, 0.5);
+          reasons.push(`its text names ${id}`);
+        }
+      }
+      if (reasons.length) selected.push({ scenario: s.id, score: Math.round(score * 100) / 100, reasons });
+    }
+    return { selected: selected.sort((a, b) => b.score - a.score || a.scenario.localeCompare(b.scenario)), changed: [...changedIds].sort(), errors };
+  }
+
+  /** The static trace of one scenario for a change; the simulation and a decision trace are recorded. */
+  async simulateStatic(id: string, base: string, head: string): Promise<StaticSimulation> {
+    const s = await this.require(id, head);
+    const headRev = await resolveRevision(this.repo, head);
+    const g = await this.graphAt(head);
+    const entries = findEntries(s, g, await this.ticketSymbols(s));
+    let verdict: ScenarioVerdict;
+    let trace: TraceStep[] = [];
+    if (entries.length === 0) {
+      verdict = {
+        scenario: s.id,
+        verdict: "error",
+        depth: "static",
+        reason: "no entry point found: add a simulate: block or an entry: list, or name the functions or routes it exercises",
+      };
+    } else {
+      const files = await diffFiles(this.repo, base, head);
+      const changes = await changedSymbols(this.codeGraph, base, head, files);
+      trace = markTouched(walkTrace(g, entries.map((e) => e.symbol)), changes, files);
+      const touched = trace.filter((t) => t.touched);
+      const touchedSymbols = [...new Set(touched.map((t) => t.symbol))];
+      verdict = {
+        scenario: s.id,
+        verdict: touched.length ? "at-risk" : "unaffected",
+        depth: "static",
+        reason: touched.length
+          ? `the change touches ${touched.length} step(s) on its path, in ${touchedSymbols.slice(0, 5).join(", ")}`
+          : `the change is off its path (${new Set(trace.map((t) => t.symbol)).size} symbols from ${entries.map((e) => e.symbol).join(", ")})`,
+        steps: (touched.length ? touched : trace).slice(0, 100),
+      };
+    }
+    const simulation = await this.record(s, base, headRev.commit ?? WORKTREE, verdict, trace);
+    return { verdict, entries, trace, simulation };
+  }
+
+  private async record(s: Scenario, base: string, head: string, verdict: ScenarioVerdict, trace: TraceStep[]): Promise<string> {
+    const now = new Date().toISOString();
+    const key = createHash("sha1").update(JSON.stringify([s.id, base, head, STATIC_METHOD, verdict.verdict, trace.length])).digest("hex").slice(0, 16);
+    const id = `simulation:${key}`;
+    const prov = { method: STATIC_METHOD, authority: "deterministic" as const, confidence: 1 };
+    const covered = [...new Set(trace.filter((t) => t.kind === "enter").map((t) => t.symbol))];
+    await this.graph.ingest({
+      nodes: [{ id, title: `${s.id}: ${verdict.verdict} (static)`, text: verdict.reason, occurredAt: now, props: { scenario: s.id, base, head, depth: "static", verdict: verdict.verdict } }],
+      edges: [
+        { src: id, rel: "simulates", dst: `scenario:${s.id}`, validFrom: now, provenance: prov },
+        ...(head !== WORKTREE ? [{ src: id, rel: "evaluated", dst: `commit:${head}`, validFrom: now, provenance: prov }] : []),
+        ...covered.map((sym) => ({ src: id, rel: "covers", dst: `symbol:${sym}`, validFrom: now, atRev: head, provenance: prov })),
+      ],
+    });
+    await recordDecision(this.graph, {
+      question: `Does the change ${base.slice(0, 12)}..${head.slice(0, 12)} affect scenario ${s.id}?`,
+      conclusion: `${verdict.verdict}: ${verdict.reason}`,
+      evidence: [id, `scenario:${s.id}`, ...[...new Set(trace.filter((t) => t.touched).map((t) => `symbol:${t.symbol}`))].slice(0, 20)],
+      reasoning: "static trace: entry points, then the call graph in statement order, steps marked where the diff touches them",
+      author: STATIC_METHOD,
+      at: now,
+    });
+    return id;
+  }
+}

@@ -1,0 +1,130 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { UserError } from "../../core/errors.js";
+import { WORKTREE } from "../../core/git.js";
+import { toolResult } from "../../core/mcp.js";
+import { paginate, pageInput } from "../../core/paging.js";
+import { ScenarioVerdict } from "../../core/verdict.js";
+import { ScenarioMeta } from "./format.js";
+import type { ScenarioService } from "./service.js";
+import { writeScenario } from "./store.js";
+
+/** The scenarios server's MCP face. */
+
+const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+const rev = z.string().optional().describe("Revision to read scenarios at (default: the working tree)");
+const base = z.string().optional().describe("Base revision (default: HEAD)");
+const head = z.string().optional().describe("Head revision, or WORKTREE (default)");
+const Summary = z.object({ id: z.string(), title: z.string(), path: z.string(), workflow: z.string().optional(), executable: z.boolean(), source: z.array(z.string()) });
+const ErrorsOut = z.array(z.object({ file: z.string(), message: z.string() })).describe("Scenario files that did not load; the rest did");
+
+export function registerScenarioTools(server: McpServer, service: ScenarioService): void {
+  const summary = (s: { id: string; title: string; path: string; workflow?: string | undefined; simulate?: unknown; source: string[] }) => ({
+    id: s.id,
+    title: s.title,
+    path: s.path,
+    ...(s.workflow ? { workflow: s.workflow } : {}),
+    executable: s.simulate !== undefined,
+    source: s.source,
+  });
+
+  server.registerTool(
+    "list_scenarios",
+    {
+      title: "List scenarios",
+      description: "The scenarios in the repo (scenarios/ by default) at a revision, and the files that did not load.",
+      inputSchema: { rev, ...pageInput },
+      outputSchema: { items: z.array(Summary), nextCursor: z.string().optional(), errors: ErrorsOut },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const { scenarios, errors } = await service.load(a.rev);
+      return toolResult({ ...paginate(scenarios.map(summary), a), errors });
+    },
+  );
+
+  server.registerTool(
+    "get_scenario",
+    {
+      title: "Get a scenario",
+      description: "One scenario: its front matter (sources, customers, workflow, simulate block) and its description.",
+      inputSchema: { id: z.string().min(1), rev },
+      outputSchema: { scenario: z.record(z.string(), z.unknown()) },
+      annotations: READ_ONLY,
+    },
+    async (a) => toolResult({ scenario: { ...(await service.require(a.id, a.rev)) } }),
+  );
+
+  server.registerTool(
+    "search_scenarios",
+    {
+      title: "Search scenarios",
+      description: "Full-text search (bm25) over scenario titles and descriptions.",
+      inputSchema: { text: z.string().min(1), ...pageInput },
+      outputSchema: { items: z.array(z.object({ id: z.string(), title: z.string(), score: z.number() })), nextCursor: z.string().optional() },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      await service.load();
+      const hits = await service.graph.search(a.text, { kinds: ["scenario"], limit: 200 });
+      return toolResult(paginate(hits.map((h) => ({ id: h.node.id.slice("scenario:".length), title: h.node.title, score: Number(h.score.toFixed(4)) })), a));
+    },
+  );
+
+  server.registerTool(
+    "upsert_scenario",
+    {
+      title: "Write a scenario",
+      description: "Create or update a scenario file in the repo (this writes scenarios/<id>.md, or the scenario's existing file). Validated before writing.",
+      inputSchema: { scenario: ScenarioMeta.extend({ prose: z.string().default("") }).describe("Front matter fields and the description") },
+      outputSchema: { path: z.string(), created: z.boolean() },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (a) => {
+      const existing = (await service.load()).scenarios.find((s) => s.id === a.scenario.id);
+      const path = await writeScenario(service.repo, { ...a.scenario, ...(existing ? { path: existing.path } : {}) }, service.config.scenarioDirs[0] ?? "scenarios");
+      await service.load();
+      return toolResult({ path, created: !existing });
+    },
+  );
+
+  server.registerTool(
+    "select_scenarios",
+    {
+      title: "Select scenarios for a change",
+      description: "Every scenario a change can affect, ranked, each with its reasons: its last simulation covered a changed symbol, a changed symbol is reachable from its entry points, or its sources and text relate to the changed code. Never capped silently.",
+      inputSchema: { base, head, ...pageInput },
+      outputSchema: {
+        items: z.array(z.object({ scenario: z.string(), score: z.number(), reasons: z.array(z.string()) })),
+        nextCursor: z.string().optional(),
+        changed: z.array(z.string()).describe("Changed symbols the selection used"),
+        errors: ErrorsOut,
+      },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const r = await service.select(a.base ?? "HEAD", a.head ?? WORKTREE);
+      return toolResult({ ...paginate(r.selected, a), changed: r.changed.slice(0, 200), errors: r.errors });
+    },
+  );
+
+  server.registerTool(
+    "simulate_scenario",
+    {
+      title: "Simulate a scenario",
+      description: "Simulate a scenario against a change. depth static: find its entry points, walk the call graph in statement order, and mark the steps the change touches (unaffected, at-risk, or error when no entry point is found). Records the simulation and a decision trace.",
+      inputSchema: { id: z.string().min(1), base, head, depth: z.enum(["static"]).optional().describe("static (the differential depth comes with the sandbox)") },
+      outputSchema: {
+        verdict: ScenarioVerdict,
+        entries: z.array(z.object({ symbol: z.string(), score: z.number(), why: z.string() })),
+        simulation: z.string().describe("The simulation node recorded in the context graph"),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (a) => {
+      if (a.depth && a.depth !== "static") throw new UserError(`depth "${a.depth}" is not available yet: expected static`);
+      const r = await service.simulateStatic(a.id, a.base ?? "HEAD", a.head ?? WORKTREE);
+      return toolResult({ verdict: r.verdict, entries: r.entries, simulation: r.simulation });
+    },
+  );
+}
