@@ -31,7 +31,7 @@ export const Simulate = z
   .object({
     world: z
       .object({
-        clock: z.union([z.iso.datetime({ offset: true }), z.date()]).optional(),
+        clock: z.iso.datetime({ offset: true }).optional().describe("The simulated time, ISO-8601"),
         env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
         stubs: z.record(z.string(), z.union([Stub, z.array(Stub)])).default({}),
         seed: z.number().int().optional(),

@@ -1,0 +1,60 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { V1_FILES, V2_CONVERT } from "./helpers/code-fixture.js";
+import { makeRepo, tempDir } from "./helpers/git-fixture.js";
+import { connectServer, errorText, structured } from "./helpers/mcp-client.js";
+import { SCENARIO_FILES } from "./helpers/scenario-fixture.js";
+
+describe("scenarios MCP server over stdio", () => {
+  const tmp = tempDir();
+  let client: Client;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    makeRepo(tmp.dir, [
+      { message: "v1", files: { ...V1_FILES, ...SCENARIO_FILES } },
+      { message: "SUP-9: round before converting", files: { "src/fx/convert.ts": V2_CONVERT } },
+    ]);
+    ({ client, close } = await connectServer("scenarios", tmp.dir));
+  });
+  afterAll(async () => {
+    await close();
+    tmp.cleanup();
+  });
+
+  it("lists, reads, searches, writes, selects and simulates", async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(["get_scenario", "list_scenarios", "search_scenarios", "select_scenarios", "simulate_scenario", "upsert_scenario"]);
+    const list = structured<{ items: Array<{ id: string; executable: boolean }>; errors: unknown[] }>(await client.callTool({ name: "list_scenarios", arguments: {} }));
+    expect(list.items.map((s) => `${s.id} ${s.executable}`)).toEqual(["eu-invoice-fx true", "mystery false", "payment-timeout false"]);
+    expect(list.errors).toHaveLength(1);
+    const got = structured<{ scenario: { workflow: string } }>(await client.callTool({ name: "get_scenario", arguments: { id: "eu-invoice-fx" } }));
+    expect(got.scenario.workflow).toBe("invoicing");
+    const found = structured<{ items: Array<{ id: string }> }>(await client.callTool({ name: "search_scenarios", arguments: { text: "timeout" } }));
+    expect(found.items.map((h) => h.id)).toEqual(["payment-timeout"]);
+
+    const written = structured<{ path: string; created: boolean }>(
+      await client.callTool({
+        name: "upsert_scenario",
+        arguments: { scenario: { id: "refund-rounding", title: "Refunds round to cents", entry: ["packages/money/src/index.ts#roundCents"], prose: "A refund of 10.005 rounds to 10.01." } },
+      }),
+    );
+    expect(written).toEqual({ path: "scenarios/refund-rounding.md", created: true });
+    expect(readFileSync(join(tmp.dir, written.path), "utf8")).toContain("A refund of 10.005 rounds to 10.01.");
+
+    const selected = structured<{ items: Array<{ scenario: string }> }>(await client.callTool({ name: "select_scenarios", arguments: { base: "HEAD~1", head: "HEAD" } }));
+    expect(selected.items.map((s) => s.scenario)).toEqual(["eu-invoice-fx"]);
+    const sim = structured<{ verdict: { verdict: string }; simulation: string }>(await client.callTool({ name: "simulate_scenario", arguments: { id: "eu-invoice-fx", base: "HEAD~1", head: "HEAD" } }));
+    expect(sim.verdict.verdict).toBe("at-risk");
+    expect(sim.simulation).toMatch(/^simulation:/);
+  });
+
+  it("refuses bad input with one clear line", async () => {
+    expect(errorText(await client.callTool({ name: "get_scenario", arguments: { id: "nope" } }))).toMatch(/unknown scenario "nope"/);
+    expect(errorText(await client.callTool({ name: "simulate_scenario", arguments: { id: "eu-invoice-fx", base: "v0" } }))).toMatch(/unknown revision "v0"/);
+    const bad = await client.callTool({ name: "upsert_scenario", arguments: { scenario: { id: "Bad Id", title: "x" } } }).catch((e: Error) => ({ isError: true, content: [{ text: e.message }] }));
+    expect(errorText(bad)).toMatch(/id/);
+  });
+});
