@@ -17,8 +17,9 @@ export function openRepoDb(repo: string): Db {
 
 export function openDb(file: string): Db {
   const db = new Database(file);
-  db.pragma("journal_mode = WAL");
+  // The busy timeout first: switching to WAL itself needs the lock another process may hold.
   db.pragma("busy_timeout = 10000");
+  db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   // Large graphs insert into several indexes at random places: a bigger page cache saves most re-reads.
@@ -35,17 +36,14 @@ export function openDb(file: string): Db {
 
 /** Applies the component's migrations that the database has not recorded yet. */
 export function migrate(db: Db, component: string, migrations: readonly Migration[]): void {
-  const applied = new Set(
-    db
-      .prepare<[string], { version: number }>("SELECT version FROM schema_migrations WHERE component = ?")
-      .all(component)
-      .map((r) => r.version),
-  );
+  const isApplied = db.prepare<[string, number], { version: number }>("SELECT version FROM schema_migrations WHERE component = ? AND version = ?");
   const record = db.prepare("INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)");
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (applied.has(m.version)) continue;
-    // IMMEDIATE takes the write lock first, so two processes migrating at once serialize on the busy timeout.
+    if (isApplied.get(component, m.version)) continue;
+    // IMMEDIATE takes the write lock first, so two processes migrating at once serialize on the busy
+    // timeout; the check is repeated under the lock, since the other may have applied it meanwhile.
     db.transaction(() => {
+      if (isApplied.get(component, m.version)) return;
       db.exec(m.sql);
       record.run(component, m.version, new Date().toISOString());
     }).immediate();
