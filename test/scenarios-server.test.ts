@@ -26,7 +26,7 @@ describe("scenarios MCP server over stdio", () => {
 
   it("lists, reads, searches, writes, selects and simulates", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["get_scenario", "list_scenarios", "search_scenarios", "select_scenarios", "simulate_scenario", "upsert_scenario"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["draft_scenario", "get_scenario", "list_scenarios", "search_scenarios", "select_scenarios", "simulate_scenario", "upsert_scenario"]);
     const list = structured<{ items: Array<{ id: string; executable: boolean }>; errors: unknown[] }>(await client.callTool({ name: "list_scenarios", arguments: {} }));
     expect(list.items.map((s) => `${s.id} ${s.executable}`)).toEqual(["eu-invoice-fx true", "mystery false", "payment-timeout false"]);
     expect(list.errors).toHaveLength(1);

@@ -236,6 +236,18 @@ export class CodeGraph {
     return out;
   }
 
+  /** The symbols called from a line range of a file (e.g. one test case's body), in line order. */
+  callsInRange(path: string, start: number, end: number): string[] {
+    const unit = this.unitOf(path);
+    if (!unit) return [];
+    return this.q<[string, number, number], { to_id: string }>(
+      "SELECT to_id FROM cg_edge WHERE unit = ? AND kind IN ('call', 'new') AND line BETWEEN ? AND ? ORDER BY line",
+    )
+      .all(unit, start, end)
+      .map((r) => r.to_id)
+      .filter((id, i, all) => all.indexOf(id) === i);
+  }
+
   /** Symbols whose name or qualified name is exactly `name` (an indexed lookup, for scanning free text). */
   symbolsNamed(name: string): SymbolInfo[] {
     const short = name.includes(".") ? (name.split(".").pop() ?? name) : name;

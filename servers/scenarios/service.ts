@@ -1,14 +1,18 @@
 import { createHash } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { openRepoDb } from "../../core/db.js";
 import { UserError } from "../../core/errors.js";
 import { resolveRevision, WORKTREE } from "../../core/git.js";
-import { loadConfig, type WorldlineConfig } from "../../core/repo.js";
+import { confinePath, loadConfig, type WorldlineConfig } from "../../core/repo.js";
 import { closest } from "../../core/suggest.js";
 import type { ScenarioVerdict } from "../../core/verdict.js";
 import { CodeGraphService } from "../code-graph/service.js";
 import { recordDecision } from "../context-graph/decisions.js";
 import { SqliteContextGraph } from "../context-graph/sqlite-store.js";
 import { changedSymbols, diffFiles } from "../git-history/diff.js";
+import { TicketStore } from "../tickets/store.js";
+import { draftFromTest, draftFromTicket, type Draft } from "./draft.js";
 import type { Scenario } from "./format.js";
 import { findEntries, markTouched, walkTrace, type EntryCandidate, type TraceStep } from "./static-trace.js";
 import { loadScenarios, scenarioBatch, type LoadedScenarios } from "./store.js";
@@ -33,16 +37,51 @@ export class ScenarioService {
   readonly codeGraph: CodeGraphService;
   readonly graph: SqliteContextGraph;
   readonly config: WorldlineConfig;
+  readonly tickets: TicketStore;
 
   constructor(readonly repo: string) {
     this.codeGraph = new CodeGraphService(repo);
     this.graph = new SqliteContextGraph(openRepoDb(repo));
+    this.tickets = new TicketStore(openRepoDb(repo));
     this.config = loadConfig(repo);
   }
 
   close(): void {
     this.codeGraph.close();
     this.graph.close();
+    this.tickets.db.close();
+  }
+
+  /** A draft from an imported ticket, or from the test cases of a test file; written only when asked. */
+  async draft(from: { ticket?: string | undefined; test?: string | undefined; testName?: string | undefined }, write: boolean): Promise<Array<Draft & { written?: string }>> {
+    let drafts: Draft[];
+    if (from.ticket) {
+      const stored = this.tickets.get(from.ticket);
+      if (!stored) throw new UserError(`unknown ticket "${from.ticket}": import it first (tickets server, import_tickets)`);
+      drafts = [draftFromTicket(stored.ticket, this.tickets.codeRefs(from.ticket))];
+    } else if (from.test) {
+      const path = confinePath(this.repo, from.test);
+      const text = await readFile(join(this.repo, path), "utf8").catch(() => {
+        throw new UserError(`test file "${path}" does not exist in ${this.repo}: expected a vitest, jest or node:test file`);
+      });
+      await this.codeGraph.index();
+      drafts = draftFromTest(path, text, await this.codeGraph.graph(), from.testName);
+    } else throw new UserError('draft_scenario needs "ticket" (a ticket key) or "test" (a test file path)');
+    const existing = new Set((await loadScenarios(this.repo, this.config.scenarioDirs)).scenarios.map((s) => s.id));
+    const out: Array<Draft & { written?: string }> = [];
+    for (const d of drafts) {
+      if (!write) {
+        out.push(d);
+        continue;
+      }
+      if (existing.has(d.scenario.id)) throw new UserError(`scenario "${d.scenario.id}" already exists: edit it with upsert_scenario instead`);
+      const path = `${this.config.scenarioDirs[0] ?? "scenarios"}/${d.scenario.id}.md`;
+      await mkdir(dirname(join(this.repo, path)), { recursive: true });
+      await writeFile(join(this.repo, path), d.text);
+      out.push({ ...d, written: path });
+    }
+    if (write) await this.load();
+    return out;
   }
 
   /** Loads the scenarios at a revision and records their nodes and links in the context graph. */

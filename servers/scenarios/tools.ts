@@ -89,6 +89,36 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
   );
 
   server.registerTool(
+    "draft_scenario",
+    {
+      title: "Draft a scenario",
+      description: "Draft a scenario from an imported ticket (its words, code references as entry points, and its inputs and wrong value when it carries them) or from a test file's cases. Writes to the repo only with write: true.",
+      inputSchema: {
+        ticket: z.string().optional().describe("A ticket key, e.g. SUP-12"),
+        test: z.string().optional().describe("Or a test file path"),
+        testName: z.string().optional().describe("With test: only this test case"),
+        write: z.boolean().optional().describe("Write the draft into scenarios/ (default false: only return it)"),
+      },
+      outputSchema: {
+        drafts: z.array(
+          z.object({
+            id: z.string(),
+            text: z.string().describe("The scenario file, with a TODO skeleton when it is not executable yet"),
+            executable: z.boolean(),
+            missing: z.array(z.string()).describe("What the draft still needs to be executable"),
+            written: z.string().optional(),
+          }),
+        ),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    async (a) => {
+      const drafts = await service.draft({ ticket: a.ticket, test: a.test, testName: a.testName }, a.write ?? false);
+      return toolResult({ drafts: drafts.slice(0, 20).map((d) => ({ id: d.scenario.id, text: d.text, executable: d.executable, missing: d.missing, ...(d.written ? { written: d.written } : {}) })) });
+    },
+  );
+
+  server.registerTool(
     "select_scenarios",
     {
       title: "Select scenarios for a change",

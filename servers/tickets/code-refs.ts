@@ -71,7 +71,9 @@ export async function extractCodeRefs(text: string, repo: RepoView): Promise<Cod
     if (path && !refs.some((r) => r.kind === "frame" && r.text.startsWith(raw))) add({ kind: "file", text: raw, target: path });
   }
 
-  const messages = [...text.matchAll(MESSAGE)].map((m) => m[1] ?? "").concat([...text.matchAll(QUOTED)].map((m) => m[1] ?? ""));
+  // Quoted text counts as a message only when it has words: a quoted JSON key or value is not one.
+  const quoted = [...text.matchAll(QUOTED)].map((m) => m[1] ?? "").filter((q) => /\S\s+\S/.test(q));
+  const messages = [...text.matchAll(MESSAGE)].map((m) => m[1] ?? "").concat(quoted);
   for (const msg of messages) {
     // Messages carry values (codes, amounts) the code fills in: try the text, then its leading words.
     // The static part before the first value is what the code's literal holds, so it is tried first.
