@@ -107,8 +107,8 @@ async function runSimulate(cmd: ParsedCommand, io: Io): Promise<number> {
   const { WORKTREE } = await import("../core/git.js");
   const service = new ScenarioService(repo);
   try {
-    const base = str(cmd.values.base) ?? "HEAD";
-    const head = str(cmd.values.head) ?? WORKTREE;
+    const named = { base: str(cmd.values.base) ?? "HEAD", head: str(cmd.values.head) ?? WORKTREE };
+    const { base, head } = await service.pin(named.base, named.head);
     const only = str(cmd.values.scenario);
     const selected = only ? [{ scenario: only, score: 1, reasons: ["asked for"] }] : (await service.select(base, head)).selected;
     const verdicts = [];
@@ -118,7 +118,7 @@ async function runSimulate(cmd: ParsedCommand, io: Io): Promise<number> {
     }
     const counts = verdicts.reduce<Record<string, number>>((m, v) => ({ ...m, [v.verdict]: (m[v.verdict] ?? 0) + 1 }), {});
     const summary = verdicts.length ? Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ") : "no scenario selected";
-    const report = { base, head, selected: selected.map(({ scenario, reasons }) => ({ scenario, reasons })), verdicts, summary };
+    const report = { base: `${named.base} (${base.slice(0, 12)})`, head: head === WORKTREE ? WORKTREE : `${named.head} (${head.slice(0, 12)})`, selected: selected.map(({ scenario, reasons }) => ({ scenario, reasons })), verdicts, summary };
     if (cmd.values.json) {
       io.out(JSON.stringify(report, null, 2));
       return EXIT.ok;

@@ -162,6 +162,22 @@ async function ticketsTable(work: string): Promise<string> {
   ]);
 }
 
+/** Scenarios: selection plus static simulation of 200 scenarios for one change, warm index (child process). */
+async function scenariosTable(work: string): Promise<string> {
+  const dir = join(work, "scenarios");
+  mkdirSync(dir);
+  const run = await measure(NODE, ["--import", TSX_LOADER, join(ROOT, "bench/scenarios.ts"), dir, process.env.BENCH_SCENARIOS ?? "200"], ROOT);
+  const r = JSON.parse(run.stdout) as { lines: number; scenarios: number; selected: number; indexMs: number; selectMs: number; simulateMs: number; verdicts: Record<string, number> };
+  const verdicts = Object.entries(r.verdicts).map(([k, n]) => `${n} ${k}`).join(", ");
+  return formatTable(["scenarios (generated repo, " + `${Math.round(r.lines / 1000)}k lines)`, "result", "target"], [
+    ["index base and head (reported apart; the rest runs warm)", `${(r.indexMs / 1000).toFixed(1)} s`, ""],
+    [`select scenarios for the change (${r.selected} of ${r.scenarios} selected)`, `${(r.selectMs / 1000).toFixed(2)} s`, ""],
+    [`static simulation of all ${r.scenarios} scenarios (${verdicts})`, `${(r.simulateMs / 1000).toFixed(2)} s`, ""],
+    ["selection plus simulation", `${((r.selectMs + r.simulateMs) / 1000).toFixed(2)} s`, "under 15 s"],
+    ["peak memory of the run", `${Math.round(run.peakMiB)} MiB`, ""],
+  ]);
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "worldline-bench-"));
   try {
@@ -185,7 +201,8 @@ async function main(): Promise<void> {
     process.stdout.write(`median of ${RUNS} runs each (BENCH_RUNS to change); peak memory is the largest resident set seen\n\n`);
     process.stdout.write(`${await contextGraphTable(work)}\n\n`);
     process.stdout.write(`${await gitHistoryTable(work)}\n\n`);
-    process.stdout.write(`${await ticketsTable(work)}\n`);
+    process.stdout.write(`${await ticketsTable(work)}\n\n`);
+    process.stdout.write(`${await scenariosTable(work)}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -18,16 +18,23 @@ export interface Revision {
   commit: string | null;
 }
 
+/** Full commit ids already verified to exist, per repo: a commit id never changes what it names. */
+const verifiedCommits = new Set<string>();
+
 export async function resolveRevision(repo: string, rev: string | undefined): Promise<Revision> {
   const name = rev ?? WORKTREE;
   if (name === WORKTREE) return { name, commit: null };
+  if (verifiedCommits.has(`${repo}\0${name}`)) return { name, commit: name };
   if (name.startsWith("-")) {
     throw new UserError(`revision "${name}" is not valid: expected a branch, tag, commit or ${WORKTREE}`);
   }
   try {
     const out = await git(repo).raw(["rev-parse", "--verify", "--quiet", `${name}^{commit}`]);
     const commit = out.trim();
-    if (/^[0-9a-f]{40,64}$/.test(commit)) return { name, commit };
+    if (/^[0-9a-f]{40,64}$/.test(commit)) {
+      verifiedCommits.add(`${repo}\0${commit}`);
+      return { name, commit };
+    }
   } catch {
     // fall through to the one-line error below
   }

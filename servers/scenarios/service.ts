@@ -13,6 +13,7 @@ import { SqliteContextGraph } from "../context-graph/sqlite-store.js";
 import { changedSymbols, diffFiles } from "../git-history/diff.js";
 import { TicketStore } from "../tickets/store.js";
 import { draftFromTest, draftFromTicket, type Draft } from "./draft.js";
+import type { CodeGraph } from "../code-graph/queries.js";
 import type { Scenario } from "./format.js";
 import { findEntries, markTouched, walkTrace, type EntryCandidate, type TraceStep } from "./static-trace.js";
 import { loadScenarios, scenarioBatch, type LoadedScenarios } from "./store.js";
@@ -84,12 +85,49 @@ export class ScenarioService {
     return out;
   }
 
+  /** Per-run memos: scenarios of a commit, the change between two commits, callees per indexed revision. */
+  private readonly loadedAt = new Map<string, LoadedScenarios>();
+  private readonly changesAt = new Map<string, { files: Awaited<ReturnType<typeof diffFiles>>; changes: Awaited<ReturnType<typeof changedSymbols>> }>();
+  private readonly calleesAt = new Map<number, Map<string, Array<{ callee: string; site: string }>>>();
+
   /** Loads the scenarios at a revision and records their nodes and links in the context graph. */
   async load(rev: string = WORKTREE): Promise<LoadedScenarios> {
-    const loaded = await loadScenarios(this.repo, this.config.scenarioDirs, rev);
     const atRev = (await resolveRevision(this.repo, rev)).commit ?? WORKTREE;
+    const hit = atRev !== WORKTREE ? this.loadedAt.get(atRev) : undefined;
+    if (hit) return hit;
+    const loaded = await loadScenarios(this.repo, this.config.scenarioDirs, rev);
     if (loaded.scenarios.length) await this.graph.ingestAll(loaded.scenarios.map((s) => scenarioBatch(s, atRev)));
+    if (atRev !== WORKTREE) this.loadedAt.set(atRev, loaded);
     return loaded;
+  }
+
+  /** The files and symbols a change touches; memoized when both ends are commits (they cannot move). */
+  private async change(base: string, head: string) {
+    const [b, h] = await Promise.all([resolveRevision(this.repo, base), resolveRevision(this.repo, head)]);
+    const key = b.commit && h.commit ? `${b.commit}..${h.commit}` : undefined;
+    const hit = key ? this.changesAt.get(key) : undefined;
+    if (hit) return hit;
+    const files = await diffFiles(this.repo, base, head);
+    const result = { files, changes: await changedSymbols(this.codeGraph, base, head, files) };
+    if (key) this.changesAt.set(key, result);
+    return result;
+  }
+
+  private calleesOf(g: CodeGraph): (symbol: string) => Array<{ callee: string; site: string }> {
+    let memo = this.calleesAt.get(g.revision.manifest);
+    if (!memo) {
+      memo = new Map();
+      this.calleesAt.set(g.revision.manifest, memo);
+    }
+    const m = memo;
+    return (symbol) => {
+      let calls = m.get(symbol);
+      if (!calls) {
+        calls = g.callees(symbol, 1).map((c) => ({ callee: c.callee, site: c.site }));
+        m.set(symbol, calls);
+      }
+      return calls;
+    };
   }
 
   async require(id: string, rev: string = WORKTREE): Promise<Scenario> {
@@ -114,11 +152,16 @@ export class ScenarioService {
     return this.codeGraph.graph(rev === WORKTREE ? undefined : rev);
   }
 
+  /** base and head as commit ids (head may stay WORKTREE), resolved once so a run sees one change. */
+  async pin(base: string, head: string): Promise<{ base: string; head: string }> {
+    const [b, h] = await Promise.all([resolveRevision(this.repo, base), resolveRevision(this.repo, head)]);
+    return { base: b.commit ?? base, head: h.commit ?? WORKTREE };
+  }
+
   /** Every scenario the change can affect, with the reasons; ranked, never capped. */
   async select(base: string, head: string): Promise<{ selected: Selected[]; changed: string[]; errors: LoadedScenarios["errors"] }> {
     const { scenarios, errors } = await this.load(head);
-    const files = await diffFiles(this.repo, base, head);
-    const changes = await changedSymbols(this.codeGraph, base, head, files);
+    const { files, changes } = await this.change(base, head);
     const changedIds = new Set(changes.map((c) => c.head?.id ?? c.id));
     const changedNames = new Map(changes.map((c) => [(c.head?.id ?? c.id).split("#")[1]?.split(".").pop() ?? "", c.head?.id ?? c.id]));
     const changedFiles = new Set(files.map((f) => f.path));
@@ -139,7 +182,7 @@ export class ScenarioService {
       }
       // 2. Reachability from its entry points in the call graph.
       const entries = findEntries(s, g, await this.ticketSymbols(s));
-      const trace = walkTrace(g, entries.map((e) => e.symbol));
+      const trace = walkTrace(g, entries.map((e) => e.symbol), 8, 500, this.calleesOf(g));
       const hit = trace.filter((t) => t.kind === "enter" && changedIds.has(t.symbol));
       if (hit.length) {
         const nearest = Math.min(...hit.map((t) => t.depth));
@@ -182,9 +225,8 @@ export class ScenarioService {
         reason: "no entry point found: add a simulate: block or an entry: list, or name the functions or routes it exercises",
       };
     } else {
-      const files = await diffFiles(this.repo, base, head);
-      const changes = await changedSymbols(this.codeGraph, base, head, files);
-      trace = markTouched(walkTrace(g, entries.map((e) => e.symbol)), changes, files);
+      const { files, changes } = await this.change(base, head);
+      trace = markTouched(walkTrace(g, entries.map((e) => e.symbol), 8, 500, this.calleesOf(g)), changes, files);
       const touched = trace.filter((t) => t.touched);
       const touchedSymbols = [...new Set(touched.map((t) => t.symbol))];
       verdict = {

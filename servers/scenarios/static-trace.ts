@@ -65,7 +65,13 @@ export function findEntries(s: Scenario, graph: CodeGraph, ticketSymbols: readon
 }
 
 /** Depth-first from each entry, callees in statement order, each symbol entered once, to `maxDepth` calls. */
-export function walkTrace(graph: CodeGraph, entries: readonly string[], maxDepth = 8, maxSteps = 500): TraceStep[] {
+export function walkTrace(
+  graph: CodeGraph,
+  entries: readonly string[],
+  maxDepth = 8,
+  maxSteps = 500,
+  calleesOf: (symbol: string) => Array<{ callee: string; site: string }> = (symbol) => graph.callees(symbol, 1),
+): TraceStep[] {
   const steps: TraceStep[] = [];
   const entered = new Set<string>();
   const visit = (symbol: string, depth: number) => {
@@ -79,7 +85,7 @@ export function walkTrace(graph: CodeGraph, entries: readonly string[], maxDepth
     }
     steps.push({ symbol, location, kind: "enter", depth });
     if (depth >= maxDepth) return;
-    const calls = graph.callees(symbol, 1).sort((a, b) => lineOf(a.site) - lineOf(b.site));
+    const calls = [...calleesOf(symbol)].sort((a, b) => lineOf(a.site) - lineOf(b.site));
     for (const c of calls) {
       if (steps.length >= maxSteps) return;
       steps.push({ symbol, location: c.site, kind: "call", call: c.callee, depth });

@@ -133,7 +133,8 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
       annotations: READ_ONLY,
     },
     async (a) => {
-      const r = await service.select(a.base ?? "HEAD", a.head ?? WORKTREE);
+      const pinned = await service.pin(a.base ?? "HEAD", a.head ?? WORKTREE);
+      const r = await service.select(pinned.base, pinned.head);
       return toolResult({ ...paginate(r.selected, a), changed: r.changed.slice(0, 200), errors: r.errors });
     },
   );
@@ -153,7 +154,8 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
     },
     async (a) => {
       if (a.depth && a.depth !== "static") throw new UserError(`depth "${a.depth}" is not available yet: expected static`);
-      const r = await service.simulateStatic(a.id, a.base ?? "HEAD", a.head ?? WORKTREE);
+      const pinned = await service.pin(a.base ?? "HEAD", a.head ?? WORKTREE);
+      const r = await service.simulateStatic(a.id, pinned.base, pinned.head);
       return toolResult({ verdict: r.verdict, entries: r.entries, simulation: r.simulation });
     },
   );

@@ -1,0 +1,64 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ScenarioService } from "../servers/scenarios/service.js";
+import { generateRepo } from "./generate-repo.js";
+
+/**
+ * Child process of `npm run bench`: the generated ~100k-line service with 200 scenarios (most with simulate
+ * steps, some prose-only), and a change to a widely used module. With a warm index (its time reported apart):
+ * selection plus the static simulation of every scenario. Prints JSON.
+ */
+const [dir, countText = "200"] = process.argv.slice(2);
+if (!dir) throw new Error("usage: scenarios.ts DIR [SCENARIOS]");
+const COUNT = Number(countText);
+const repo = generateRepo(dir, 1000);
+// generateRepo lays out 50 units per module, in order.
+const unit = (i: number) => `src/mod${Math.floor(i / 50)}/unit${i % 50}.ts`;
+mkdirSync(join(dir, "scenarios"), { recursive: true });
+for (let n = 0; n < COUNT; n++) {
+  const idx = Math.floor((n * 997) % 1000);
+  const executable = n % 5 !== 0;
+  const front = [
+    "---",
+    `id: scenario-${n}`,
+    `title: Step ${idx} computes its total`,
+    `workflow: pipeline-${idx % 7}`,
+    ...(executable
+      ? ["simulate:", "  steps:", `    - call: ${unit(idx)}#compute${idx}`, "      args: [42]", "      expect:", "        - typeof result === 'number'"]
+      : [`entry: [${unit(idx)}#U${idx}Service.handle]`]),
+    "---",
+    `The pipeline step ${idx} computes a rounded total for the amount it is given.`,
+  ];
+  writeFileSync(join(dir, "scenarios", `scenario-${n}.md`), `${front.join("\n")}\n`);
+}
+const env = { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "Bench", GIT_AUTHOR_EMAIL: "b@example.test", GIT_COMMITTER_NAME: "Bench", GIT_COMMITTER_EMAIL: "b@example.test" };
+const git = (args: string[]) => execFileSync("git", args, { cwd: dir, env });
+git(["init", "-q", "-b", "main"]);
+git(["add", "-A"]);
+git(["commit", "-q", "-m", "service and scenarios"]);
+// The change: a body edit in a low-numbered unit, which many later units import.
+const changed = join(dir, unit(3));
+writeFileSync(changed, readFileSync(changed, "utf8").replace("let total = 0;", "let total = 1;"));
+git(["commit", "-q", "-am", "SUP-1: start totals at one"]);
+
+const service = new ScenarioService(dir);
+let t = performance.now();
+await service.codeGraph.index("HEAD~1");
+await service.codeGraph.index("HEAD");
+const indexMs = performance.now() - t;
+
+t = performance.now();
+const { base, head } = await service.pin("HEAD~1", "HEAD");
+const { selected } = await service.select(base, head);
+const selectMs = performance.now() - t;
+const { scenarios } = await service.load(head);
+const verdicts: Record<string, number> = {};
+t = performance.now();
+for (const s of scenarios) {
+  const r = await service.simulateStatic(s.id, base, head);
+  verdicts[r.verdict.verdict] = (verdicts[r.verdict.verdict] ?? 0) + 1;
+}
+const simulateMs = performance.now() - t;
+service.close();
+process.stdout.write(JSON.stringify({ files: repo.files, lines: repo.lines, scenarios: scenarios.length, selected: selected.length, indexMs, selectMs, simulateMs, verdicts }));
