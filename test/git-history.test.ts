@@ -161,6 +161,18 @@ describe("git history of an authored repo", () => {
 });
 
 describe("history into the context graph", () => {
+  it("refuses a repo with no commits with one line", async () => {
+    const tmp = tempDir();
+    try {
+      gitIn(tmp.dir, ["init", "-q", "-b", "main"]);
+      const service = new GitHistoryService(tmp.dir);
+      await expect(ingestHistory(service.graph, tmp.dir, service.commits)).rejects.toThrow(/has no commits yet: commit something, then ingest its history/);
+      service.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it("ingests commits, people, files, tickets and suspects; incrementally; and closes facts of rewritten history", async () => {
     const tmp = tempDir();
     try {

@@ -1,4 +1,5 @@
-import { git, isAncestor } from "../../core/git.js";
+import { UserError } from "../../core/errors.js";
+import { git, isAncestor, resolveRevision } from "../../core/git.js";
 import type { EdgeInput, IngestBatch, NodeInput } from "../context-graph/model.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
 import type { CommitCache } from "./commits.js";
@@ -77,7 +78,9 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
 }
 
 export async function ingestHistory(store: ContextGraphStore, repo: string, commits: CommitCache, options: { now?: () => string } = {}): Promise<HistoryIngestion> {
-  const head = (await git(repo).raw(["rev-parse", "HEAD"])).trim();
+  const head = (await resolveRevision(repo, "HEAD").catch(() => {
+    throw new UserError(`${repo} has no commits yet: commit something, then ingest its history`);
+  })).commit as string;
   const mark = await store.ingestion(SOURCE);
   const previous = mark?.highWater ?? null;
   let forcePushDetected = false;
