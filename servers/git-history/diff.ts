@@ -23,7 +23,11 @@ export interface FileDiff {
   hunks: Hunk[];
 }
 
-export type SymbolChangeKind = "added" | "removed" | "modified-body" | "modified-signature" | "moved";
+/**
+ * `module-context`: the symbol itself did not change but module-level code of its file did (a constant, a
+ * regex, an import it uses), so its behaviour may have.
+ */
+export type SymbolChangeKind = "added" | "removed" | "modified-body" | "modified-signature" | "moved" | "module-context";
 
 export interface ChangedSymbol {
   /** The symbol's id at head (at base for a removed one). */
@@ -94,6 +98,10 @@ export async function diffFiles(repo: string, base: string, head: string): Promi
   return files;
 }
 
+function squash(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
 function spanOf(s: SymbolInfo): { start: number; end: number } {
   const [start, end] = s.span.slice(s.span.lastIndexOf(":") + 1).split("-").map(Number) as [number, number];
   return { start, end };
@@ -125,10 +133,29 @@ export async function changedSymbols(codeGraph: CodeGraphService, base: string, 
         added.push(a);
         continue;
       }
-      const change: SymbolChangeKind | undefined = b.sym.signature !== a.sym.signature ? "modified-signature" : b.text !== a.text ? "modified-body" : undefined;
+      // Whitespace-only edits (a reformat) change no behaviour and are not reported.
+      const change: SymbolChangeKind | undefined =
+        b.sym.signature !== a.sym.signature ? "modified-signature" : squash(b.text) !== squash(a.text) ? "modified-body" : undefined;
       if (change) out.push({ id: a.sym.id, change, base: { id: b.sym.id, span: b.sym.span }, head: { id: a.sym.id, span: a.sym.span } });
     }
     for (const [q, b] of before) if (!after.has(q)) removed.push(b);
+    // Hunks outside every symbol change module-level code the file's functions may read.
+    const spans = [...after.values()].map((a) => spanOf(a.sym));
+    const outside = f.hunks.some((h) => {
+      if (h.newLines === 0 && h.oldLines === 0) return false;
+      const lines = h.added.length ? h.added : h.removed;
+      if (lines.every((l) => /^\s*(import\b|\/\/|\/?\*|$)/.test(l))) return false;
+      const start = h.newStart;
+      const end = h.newStart + Math.max(h.newLines, 1) - 1;
+      return !spans.some((s) => s.start <= start && s.end >= end);
+    });
+    if (outside) {
+      const reported = new Set(out.map((c) => c.id));
+      for (const a of after.values()) {
+        if (reported.has(a.sym.id) || !before.has(a.sym.qualifiedName) || !/function|method/.test(a.sym.kind)) continue;
+        out.push({ id: a.sym.id, change: "module-context", base: { id: before.get(a.sym.qualifiedName)?.sym.id ?? a.sym.id, span: before.get(a.sym.qualifiedName)?.sym.span ?? "" }, head: { id: a.sym.id, span: a.sym.span } });
+      }
+    }
   }
   // A symbol removed from one file and added with the same name and text to another has moved.
   for (const a of added) {

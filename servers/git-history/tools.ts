@@ -67,7 +67,7 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
         ...pageOut(
           z.object({
             id: z.string(),
-            change: z.enum(["added", "removed", "modified-body", "modified-signature", "moved"]),
+            change: z.enum(["added", "removed", "modified-body", "modified-signature", "moved", "module-context"]),
             base: z.object({ id: z.string(), span: z.string() }).optional(),
             head: z.object({ id: z.string(), span: z.string() }).optional(),
           }),

@@ -113,6 +113,67 @@ export class ScenarioService {
     return result;
   }
 
+  /**
+   * For changed variables (config objects, tables), the property names the diff touched inside them: a read
+   * of `config.payment.timeoutMs` is affected by a change to `timeoutMs`, not by one to `databaseUrl`.
+   */
+  private changedKeys(changes: Awaited<ReturnType<typeof changedSymbols>>, files: Awaited<ReturnType<typeof diffFiles>>): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    for (const c of changes) {
+      if (!c.head || c.change !== "modified-body") continue;
+      const path = c.head.span.slice(0, c.head.span.lastIndexOf(":"));
+      const [a, b] = c.head.span.slice(c.head.span.lastIndexOf(":") + 1).split("-").map(Number) as [number, number];
+      const keys = new Set<string>();
+      for (const h of files.find((f) => f.path === path)?.hunks ?? []) {
+        if (h.newStart > b || h.newStart + Math.max(h.newLines, 1) - 1 < a) continue;
+        for (const line of [...h.added, ...h.removed]) for (const m of line.matchAll(/(\w+)\s*:/g)) if (m[1]) keys.add(m[1]);
+      }
+      out.set(c.head.id, keys);
+    }
+    return out;
+  }
+
+  /** Whether a read of a changed variable by `symbol` can see the change (config keys narrow it). */
+  private readsChange(g: CodeGraph, symbol: string, variable: string, keys: Map<string, Set<string>>): boolean {
+    const changed = keys.get(variable);
+    if (!changed || changed.size === 0) return true;
+    const read = this.configKeysBySymbol(g).get(symbol);
+    if (!read) return true; // it reads the object whole
+    return [...read].some((k) => changed.has(k.split(".").pop() ?? k));
+  }
+
+  private readonly configKeysAt = new Map<number, Map<string, Set<string>>>();
+
+  private configKeysBySymbol(g: CodeGraph): Map<string, Set<string>> {
+    let m = this.configKeysAt.get(g.revision.manifest);
+    if (!m) {
+      m = new Map();
+      for (const r of g.configReads(undefined, "config")) if (r.symbol) m.set(r.symbol, (m.get(r.symbol) ?? new Set()).add(r.key));
+      this.configKeysAt.set(g.revision.manifest, m);
+    }
+    return m;
+  }
+
+  /** Symbols a symbol reads without calling (variables, config objects), memoized per indexed revision. */
+  private readonly refsAt = new Map<number, Map<string, Array<{ callee: string; site: string }>>>();
+
+  private refsOf(g: CodeGraph): (symbol: string) => Array<{ callee: string; site: string }> {
+    let memo = this.refsAt.get(g.revision.manifest);
+    if (!memo) {
+      memo = new Map();
+      this.refsAt.set(g.revision.manifest, memo);
+    }
+    const m = memo;
+    return (symbol) => {
+      let refs = m.get(symbol);
+      if (!refs) {
+        refs = g.callees(symbol, 1, true).filter((c) => c.kind === "ref").map((c) => ({ callee: c.callee, site: c.site }));
+        m.set(symbol, refs);
+      }
+      return refs;
+    };
+  }
+
   private calleesOf(g: CodeGraph): (symbol: string) => Array<{ callee: string; site: string }> {
     let memo = this.calleesAt.get(g.revision.manifest);
     if (!memo) {
@@ -159,8 +220,8 @@ export class ScenarioService {
   }
 
   /** Every scenario the change can affect, with the reasons; ranked, never capped. */
-  async select(base: string, head: string): Promise<{ selected: Selected[]; changed: string[]; errors: LoadedScenarios["errors"] }> {
-    const { scenarios, errors } = await this.load(head);
+  async select(base: string, head: string, scenarioRev: string = head): Promise<{ selected: Selected[]; changed: string[]; errors: LoadedScenarios["errors"] }> {
+    const { scenarios, errors } = await this.load(scenarioRev);
     const { files, changes } = await this.change(base, head);
     const changedIds = new Set(changes.map((c) => c.head?.id ?? c.id));
     const changedNames = new Map(changes.map((c) => [(c.head?.id ?? c.id).split("#")[1]?.split(".").pop() ?? "", c.head?.id ?? c.id]));
@@ -188,6 +249,16 @@ export class ScenarioService {
         const nearest = Math.min(...hit.map((t) => t.depth));
         score = Math.max(score, 0.9 - 0.05 * nearest);
         reasons.push(...hit.slice(0, 5).map((t) => `${t.symbol} is reachable from ${entries[0]?.symbol} (${t.depth} calls away)`));
+      }
+      // A symbol on its path reads a changed variable (a config object, a table of rates).
+      const refsOf = this.refsOf(g);
+      const keys = this.changedKeys(changes, files);
+      const reads = trace
+        .filter((t) => t.kind === "enter")
+        .flatMap((t) => refsOf(t.symbol).filter((r) => changedIds.has(r.callee) && this.readsChange(g, t.symbol, r.callee, keys)).map((r) => ({ ...r, by: t })));
+      if (reads.length) {
+        score = Math.max(score, 0.85 - 0.05 * Math.min(...reads.map((r) => r.by.depth)));
+        reasons.push(...reads.slice(0, 5).map((r) => `${r.by.symbol} reads ${r.callee}, which changed (${r.site})`));
       }
       // 3. Text and sources: its tickets name changed code, or its text names a changed symbol.
       for (const src of s.source) {
@@ -227,6 +298,17 @@ export class ScenarioService {
     } else {
       const { files, changes } = await this.change(base, head);
       trace = markTouched(walkTrace(g, entries.map((e) => e.symbol), 8, 500, this.calleesOf(g)), changes, files);
+      // Reads of changed variables are touched steps too.
+      const changedIds = new Set(changes.map((c) => c.head?.id ?? c.id));
+      const refsOf = this.refsOf(g);
+      const keys = this.changedKeys(changes, files);
+      const reads: TraceStep[] = [];
+      for (const t of trace.filter((x) => x.kind === "enter")) {
+        for (const r of refsOf(t.symbol)) {
+          if (changedIds.has(r.callee) && this.readsChange(g, t.symbol, r.callee, keys)) reads.push({ symbol: t.symbol, location: r.site, kind: "call", call: r.callee, depth: t.depth, touched: { change: "reads-changed", hunks: [] } });
+        }
+      }
+      trace = [...trace, ...reads];
       const touched = trace.filter((t) => t.touched);
       const touchedSymbols = [...new Set(touched.map((t) => t.symbol))];
       verdict = {
