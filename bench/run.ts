@@ -167,13 +167,23 @@ async function scenariosTable(work: string): Promise<string> {
   const dir = join(work, "scenarios");
   mkdirSync(dir);
   const run = await measure(NODE, ["--import", TSX_LOADER, join(ROOT, "bench/scenarios.ts"), dir, process.env.BENCH_SCENARIOS ?? "200"], ROOT);
-  const r = JSON.parse(run.stdout) as { lines: number; scenarios: number; selected: number; indexMs: number; selectMs: number; simulateMs: number; verdicts: Record<string, number> };
+  const r = JSON.parse(run.stdout) as {
+    lines: number;
+    scenarios: number;
+    selected: number;
+    indexMs: number;
+    selectMs: number;
+    simulateMs: number;
+    verdicts: Record<string, number>;
+    sample: { scenarios: number; selected: number; indexMs: number; ms: number };
+  };
   const verdicts = Object.entries(r.verdicts).map(([k, n]) => `${n} ${k}`).join(", ");
   return formatTable(["scenarios (generated repo, " + `${Math.round(r.lines / 1000)}k lines)`, "result", "target"], [
     ["index base and head (reported apart; the rest runs warm)", `${(r.indexMs / 1000).toFixed(1)} s`, ""],
     [`select scenarios for the change (${r.selected} of ${r.scenarios} selected)`, `${(r.selectMs / 1000).toFixed(2)} s`, ""],
     [`static simulation of all ${r.scenarios} scenarios (${verdicts})`, `${(r.simulateMs / 1000).toFixed(2)} s`, ""],
     ["selection plus simulation", `${((r.selectMs + r.simulateMs) / 1000).toFixed(2)} s`, "under 15 s"],
+    [`sample service, pr/rounding-refactor: select (${r.sample.selected} of ${r.sample.scenarios}) and simulate all (index ${(r.sample.indexMs / 1000).toFixed(1)} s apart)`, `${(r.sample.ms / 1000).toFixed(2)} s`, "under 2 s"],
     ["peak memory of the run", `${Math.round(run.peakMiB)} MiB`, ""],
   ]);
 }

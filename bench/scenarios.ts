@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { buildBilling } from "../examples/billing/build.js";
 import { ScenarioService } from "../servers/scenarios/service.js";
 import { generateRepo } from "./generate-repo.js";
 
@@ -61,4 +62,31 @@ for (const s of scenarios) {
 }
 const simulateMs = performance.now() - t;
 service.close();
-process.stdout.write(JSON.stringify({ files: repo.files, lines: repo.lines, scenarios: scenarios.length, selected: selected.length, indexMs, selectMs, simulateMs, verdicts }));
+
+// The sample service: pr/rounding-refactor against main.
+const sample = buildBilling(join(dir, "..", "sample-billing")).dir;
+const billing = new ScenarioService(sample);
+t = performance.now();
+await billing.codeGraph.index("main");
+await billing.codeGraph.index("pr/rounding-refactor");
+const sampleIndexMs = performance.now() - t;
+t = performance.now();
+const pinned = await billing.pin("main", "pr/rounding-refactor");
+const sampleSelected = (await billing.select(pinned.base, pinned.head)).selected.length;
+const sampleScenarios = (await billing.load(pinned.head)).scenarios;
+for (const s of sampleScenarios) await billing.simulateStatic(s.id, pinned.base, pinned.head);
+const sampleMs = performance.now() - t;
+billing.close();
+process.stdout.write(
+  JSON.stringify({
+    files: repo.files,
+    lines: repo.lines,
+    scenarios: scenarios.length,
+    selected: selected.length,
+    indexMs,
+    selectMs,
+    simulateMs,
+    verdicts,
+    sample: { scenarios: sampleScenarios.length, selected: sampleSelected, indexMs: sampleIndexMs, ms: sampleMs },
+  }),
+);

@@ -20,6 +20,20 @@ import { loadScenarios, scenarioBatch, type LoadedScenarios } from "./store.js";
 
 export const STATIC_METHOD = "static-trace@1";
 
+/** A per-symbol answer memoized for one indexed revision (the index does not change under a manifest id). */
+function perRevision<T>(memos: Map<number, Map<string, T>>, g: CodeGraph, compute: (symbol: string) => T): (symbol: string) => T {
+  let memo = memos.get(g.revision.manifest);
+  if (!memo) {
+    memo = new Map();
+    memos.set(g.revision.manifest, memo);
+  }
+  const m = memo;
+  return (symbol) => {
+    if (!m.has(symbol)) m.set(symbol, compute(symbol));
+    return m.get(symbol) as T;
+  };
+}
+
 export interface Selected {
   scenario: string;
   score: number;
@@ -158,37 +172,11 @@ export class ScenarioService {
   private readonly refsAt = new Map<number, Map<string, Array<{ callee: string; site: string }>>>();
 
   private refsOf(g: CodeGraph): (symbol: string) => Array<{ callee: string; site: string }> {
-    let memo = this.refsAt.get(g.revision.manifest);
-    if (!memo) {
-      memo = new Map();
-      this.refsAt.set(g.revision.manifest, memo);
-    }
-    const m = memo;
-    return (symbol) => {
-      let refs = m.get(symbol);
-      if (!refs) {
-        refs = g.callees(symbol, 1, true).filter((c) => c.kind === "ref").map((c) => ({ callee: c.callee, site: c.site }));
-        m.set(symbol, refs);
-      }
-      return refs;
-    };
+    return perRevision(this.refsAt, g, (symbol) => g.callees(symbol, 1, true).filter((c) => c.kind === "ref").map((c) => ({ callee: c.callee, site: c.site })));
   }
 
   private calleesOf(g: CodeGraph): (symbol: string) => Array<{ callee: string; site: string }> {
-    let memo = this.calleesAt.get(g.revision.manifest);
-    if (!memo) {
-      memo = new Map();
-      this.calleesAt.set(g.revision.manifest, memo);
-    }
-    const m = memo;
-    return (symbol) => {
-      let calls = m.get(symbol);
-      if (!calls) {
-        calls = g.callees(symbol, 1).map((c) => ({ callee: c.callee, site: c.site }));
-        m.set(symbol, calls);
-      }
-      return calls;
-    };
+    return perRevision(this.calleesAt, g, (symbol) => g.callees(symbol, 1).map((c) => ({ callee: c.callee, site: c.site })));
   }
 
   async require(id: string, rev: string = WORKTREE): Promise<Scenario> {
