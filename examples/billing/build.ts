@@ -49,6 +49,11 @@ const EMAIL_BUG: Array<[string, string]> = [
   ["/^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}$/", "/^[A-Za-z0-9._%+]+@[A-Za-z0-9]+(\\.[A-Za-z0-9]+)*\\.[A-Za-z]{2,}$/"],
 ];
 const PRORATION_BUG: Array<[string, string]> = [["const share = remaining / total;", "const share = remaining / 30;"]];
+const VAT_EARLY: Array<[string, string]> = [
+  ["  SE: 0.25,\n", ""],
+  ["  if (vatId && c !== HOME_COUNTRY) return { rate: 0, reverseCharge: true, reason: `business customer in ${c}: reverse charge` };\n", ""],
+];
+const VAT_NO_SWEDEN: Array<[string, string]> = [["  SE: 0.25,\n", ""]];
 const CONVERT_BUG: Array<[string, string]> = [
   [
     " * Converts an amount between currencies. The amount is converted at full precision and rounded once, at the\n * end: rounding before converting loses a cent on EU invoices (ADR 0003, SUP-1423).",
@@ -103,13 +108,18 @@ export function buildBilling(dir: string): { dir: string; commits: Record<string
   step("proration", { message: "SUP-101: prorate plan changes mid-cycle", author: BOB, date: day("2025-09-19"), files: { "src/billing/proration.ts": replaced("src/billing/proration.ts", PRORATION_BUG) } });
   step("rates", { message: "FX rates from the ECB reference feed", author: CAROL, date: day("2025-09-24"), files: { "src/fx/rates.ts": fourSpaces(replaced("src/fx/rates.ts", RATES_BUG)) } });
   step("convert", { message: "Currency conversion for invoices", author: CAROL, date: day("2025-09-26"), files: { "src/fx/convert.ts": replaced("src/fx/convert.ts", CONVERT_BUG) } });
-  step("vat", { message: "EU VAT with reverse charge for businesses", author: DAN, date: day("2025-09-30"), files: f("src/tax/vat.ts") });
+  step("vat", { message: "EU VAT by the customer's country", author: DAN, date: day("2025-09-30"), files: { "src/tax/vat.ts": replaced("src/tax/vat.ts", VAT_EARLY) } });
   step("invoice", { message: "Invoices: plan price or proration, converted, with VAT", author: ADA, date: day("2025-10-02"), files: f("src/billing/invoice.ts") });
   step("subscriptions", { message: "Subscriptions and plan changes", author: BOB, date: day("2025-10-03"), files: f("src/subscriptions/service.ts") });
   step("provider", { message: "Payment provider over HTTP with a 5s timeout", author: EVE, date: day("2025-10-06"), files: { ...f("src/payments/provider.ts"), ...f("docs/adr/0002-payment-timeout-of-5-seconds.md") } });
   step("retry", { message: "Retry payments with exponential backoff", author: EVE, date: day("2025-10-09"), files: f("src/payments/retry.ts") });
   step("routes", { message: "HTTP routes for customers, plan changes and invoices", author: ADA, date: day("2025-10-14"), files: { ...f("src/http/routes.ts"), ...f("src/http/server.ts") } });
+  step("reverse", { message: "Reverse charge for EU businesses abroad\n\nFixes SUP-250", author: DAN, date: day("2025-10-15"), files: { "src/tax/vat.ts": replaced("src/tax/vat.ts", VAT_NO_SWEDEN) } });
+  step("sweden", { message: "SUP-251: add Swedish VAT", author: DAN, date: day("2025-10-17"), files: f("src/tax/vat.ts") });
+  step("release10", { message: "Release 1.0.0", author: ADA_OLD, date: day("2025-10-18"), files: { "package.json": replaced("package.json", [['"version": "1.4.0"', '"version": "1.0.0"']]), ...f("README.md") } });
   step("credit", { message: "Credit notes for refunds", author: BOB, date: day("2025-10-21"), files: f("src/billing/credit-notes.ts") });
+  step("coupons", { message: "Coupons: percent or amount off for a number of cycles", author: BOB, date: day("2025-10-23"), files: f("src/billing/discounts.ts") });
+  step("address", { message: "Billing addresses with postal code checks", author: ADA_OLD, date: day("2025-10-24"), files: f("src/customers/address.ts") });
   step("reformat", { message: "Reformat src/fx with two-space indent", author: CAROL, date: day("2025-10-28"), files: { "src/fx/rates.ts": replaced("src/fx/rates.ts", RATES_BUG) } });
   step("ignore", {
     message: "Ignore the reformat in blame; merge Ada's identities",
@@ -119,6 +129,8 @@ export function buildBilling(dir: string): { dir: string; commits: Record<string
   });
   step("emailfix", { message: "Accept hyphens in email addresses\n\nBilling contacts like accounts-payable@acme-group.de were rejected.\n\nFixes SUP-204", author: DAN, date: day("2025-11-04"), files: f("src/customers/email.ts") });
   step("dunning", { message: "Dunning steps for overdue invoices", author: BOB, date: day("2025-11-10"), files: f("src/billing/dunning.ts") });
+  step("mail", { message: "Invoice and reminder emails", author: EVE, date: day("2025-11-12"), files: f("src/notifications/email-sender.ts") });
+  step("tests", { message: "Tests for proration, email and money", author: DAN, date: day("2025-11-13"), files: { ...f("test/email.test.ts"), ...f("test/money.test.ts"), "test/proration.test.ts": finalFile("test/proration.test.ts") } });
   step("prorationfix", {
     message: "Fix proration for months that are not 30 days long\n\nThe share divided the remaining days by 30 whatever the month: a change on 15 February charged 14/30 instead of 14/28.\n\nFixes SUP-131",
     author: DAN,
@@ -136,9 +148,11 @@ export function buildBilling(dir: string): { dir: string; commits: Record<string
     files: { ...f("src/config/index.ts"), ...f("docs/adr/0004-payment-timeout-of-30-seconds.md") },
   });
   step("webhooks", { message: "Webhooks from the payment provider", author: EVE, date: day("2025-12-15"), files: f("src/webhooks/provider-events.ts") });
+  step("auth", { message: "API keys for partner integrations", author: ADA, date: day("2025-12-18"), files: f("src/http/auth.ts") });
   step("monthly", { message: "Monthly billing run", author: ADA, date: day("2026-01-05"), files: f("src/jobs/monthly-run.ts") });
   step("fxonce", { message: "SUP-1423: round FX amounts once, after conversion", author: CAROL, date: day("2026-01-19"), files: { ...f("src/fx/convert.ts"), ...f("docs/adr/0003-round-fx-once.md") } });
   step("revenue", { message: "Revenue report by plan", author: DAN, date: day("2026-02-02"), files: f("src/reports/revenue.ts") });
+  step("release14", { message: "Release 1.4.0", author: ADA, date: day("2026-02-03"), files: { ...f("package.json"), ...f("CHANGELOG.md") } });
   step("tickets", { message: "Support tickets exported for triage", author: BOB, date: day("2026-03-02"), files: ticketFiles(finalFile) });
   step("scenarios", { message: "Scenarios for the billing workflows", author: ADA, date: day("2026-03-05"), files: scenarioFiles() });
 
