@@ -3,7 +3,6 @@ import { VERSION } from "../../core/version.js";
 import { CodeGraphService } from "./service.js";
 import { registerCodeGraphTools } from "./tools.js";
 
-
 /**
  * Builds the code-graph MCP server for a repo and brings its index up to date. Importing this file runs
  * nothing: `worldline serve code-graph` calls it.
