@@ -1,7 +1,8 @@
 import { errorLine, UserError } from "../core/errors.js";
 import { resolveRepo } from "../core/repo.js";
 import { VERSION } from "../core/version.js";
-import { helpText, parseCommandLine, SERVERS, type ParsedCommand } from "./cli-parse.js";
+import type { Served } from "../core/mcp.js";
+import { helpText, parseCommandLine, SERVERS, type ParsedCommand, type ServerName } from "./cli-parse.js";
 
 /** Exit codes shared by every command: 2 for a usage or input error, 3 when Worldline itself failed. */
 export const EXIT = { ok: 0, usage: 2, internal: 3 } as const;
@@ -64,6 +65,15 @@ async function runIndex(cmd: ParsedCommand, io: Io): Promise<number> {
   }
 }
 
+/** Each server's factory, loaded only when that server is asked for. */
+const SERVER_FACTORIES: Record<ServerName, (repo: string, rev: string | undefined) => Promise<Served>> = {
+  "code-graph": async (repo, rev) => (await import("../servers/code-graph/main.js")).createCodeGraphServer(repo, rev),
+  "git-history": async (repo) => (await import("../servers/git-history/main.js")).createGitHistoryServer(repo),
+  tickets: async (repo) => (await import("../servers/tickets/main.js")).createTicketServer(repo),
+  scenarios: async (repo) => (await import("../servers/scenarios/main.js")).createScenarioServer(repo),
+  "context-graph": async (repo) => (await import("../servers/context-graph/main.js")).createContextGraphServer(repo),
+};
+
 async function runServe(cmd: ParsedCommand): Promise<number> {
   const name = cmd.positionals[0];
   if (!SERVERS.some((s) => s === name)) {
@@ -71,16 +81,7 @@ async function runServe(cmd: ParsedCommand): Promise<number> {
   }
   const repo = await resolveRepo(str(cmd.values.repo));
   const { serveStdio } = await import("../core/mcp.js");
-  const { server, service } =
-    name === "context-graph"
-      ? await (await import("../servers/context-graph/main.js")).createContextGraphServer(repo)
-      : name === "git-history"
-        ? await (await import("../servers/git-history/main.js")).createGitHistoryServer(repo)
-        : name === "tickets"
-          ? await (await import("../servers/tickets/main.js")).createTicketServer(repo)
-          : name === "scenarios"
-            ? await (await import("../servers/scenarios/main.js")).createScenarioServer(repo)
-            : await (await import("../servers/code-graph/main.js")).createCodeGraphServer(repo, str(cmd.values.rev));
+  const { server, service } = await SERVER_FACTORIES[name as ServerName](repo, str(cmd.values.rev));
   await serveStdio(server, () => service.close());
   return EXIT.ok;
 }

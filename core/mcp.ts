@@ -1,6 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { VERSION } from "./version.js";
 
 /** Shared MCP plumbing for the five servers: one result shape, one way to serve over stdio. */
 
@@ -9,8 +10,17 @@ export function toolResult<T extends object>(body: T): CallToolResult {
   return { content: [{ type: "text", text: JSON.stringify(body) }], structuredContent: body as Record<string, unknown> };
 }
 
-export function createServer(name: string, version: string, instructions: string): McpServer {
-  return new McpServer({ name: `worldline-${name}`, version }, { instructions });
+/** A server and the service behind it (closed when the client goes away). */
+export interface Served<S extends { close(): void } = { close(): void }> {
+  server: McpServer;
+  service: S;
+}
+
+/** One Worldline server: its name, what it is for (the instructions clients show), its service and tools. */
+export function buildServer<S extends { close(): void }>(name: string, instructions: string, service: S, register: (server: McpServer, service: S) => void): Served<S> {
+  const server = new McpServer({ name: `worldline-${name}`, version: VERSION }, { instructions });
+  register(server, service);
+  return { server, service };
 }
 
 /** Serves over stdio until the client closes the stream; `onClose` releases what the server holds. */
@@ -31,7 +41,7 @@ export async function serveStdio(server: McpServer, onClose: () => void): Promis
  */
 export async function runWhenExecuted(
   moduleUrl: string,
-  create: (repo: string, rev: string | undefined) => Promise<{ server: McpServer; service: { close(): void } }>,
+  create: (repo: string, rev: string | undefined) => Promise<Served>,
 ): Promise<void> {
   const { pathToFileURL } = await import("node:url");
   if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;

@@ -1,5 +1,4 @@
-import { createServer, runWhenExecuted } from "../../core/mcp.js";
-import { VERSION } from "../../core/version.js";
+import { buildServer, runWhenExecuted } from "../../core/mcp.js";
 import { CodeGraphService } from "./service.js";
 import { registerCodeGraphTools } from "./tools.js";
 
@@ -10,14 +9,13 @@ import { registerCodeGraphTools } from "./tools.js";
 export async function createCodeGraphServer(repo: string, rev?: string) {
   const service = new CodeGraphService(repo, rev);
   await service.index();
-  const server = createServer(
+  return buildServer(
     "code-graph",
-    VERSION,
     "The code graph of one repository: symbols, calls, references, string literals, config reads and entry points. " +
       "Symbol ids are path#Name or path#Class.member; locations are path:line. Answers say which files moved since the index; call reindex to refresh.",
+    service,
+    registerCodeGraphTools,
   );
-  registerCodeGraphTools(server, service);
-  return { server, service };
 }
 
 await runWhenExecuted(import.meta.url, (repo, rev) => createCodeGraphServer(repo, rev));

@@ -1,19 +1,16 @@
-import { createServer, runWhenExecuted } from "../../core/mcp.js";
-import { VERSION } from "../../core/version.js";
+import { buildServer, runWhenExecuted } from "../../core/mcp.js";
 import { ContextGraphService } from "./service.js";
 import { registerContextGraphTools } from "./tools.js";
 
 /** Builds the context-graph MCP server for a repo. Importing this file runs nothing. */
 export async function createContextGraphServer(repo: string) {
-  const service = new ContextGraphService(repo);
-  const server = createServer(
+  return buildServer(
     "context-graph",
-    VERSION,
     "The context graph of one repository: why the code is the way it is. Nodes are kind:key (file:, symbol:, commit:, person:, " +
       "ticket:, incident:, decision:, scenario:, simulation:, config:, episode:); edges carry event time, system time, revision and provenance.",
+    new ContextGraphService(repo),
+    registerContextGraphTools,
   );
-  registerContextGraphTools(server, service);
-  return { server, service };
 }
 
 await runWhenExecuted(import.meta.url, (repo) => createContextGraphServer(repo));

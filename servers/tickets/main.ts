@@ -1,18 +1,15 @@
-import { createServer, runWhenExecuted } from "../../core/mcp.js";
-import { VERSION } from "../../core/version.js";
+import { buildServer, runWhenExecuted } from "../../core/mcp.js";
 import { TicketService } from "./service.js";
 import { registerTicketTools } from "./tools.js";
 
 /** Builds the tickets MCP server for a repo. Importing this file runs nothing. */
 export async function createTicketServer(repo: string) {
-  const service = new TicketService(repo);
-  const server = createServer(
+  return buildServer(
     "tickets",
-    VERSION,
     "Support tickets, bug reports and incidents of one repository: import, search, duplicates, and their links to code and history. Ticket keys are like SUP-12 or #12.",
+    new TicketService(repo),
+    registerTicketTools,
   );
-  registerTicketTools(server, service);
-  return { server, service };
 }
 
 await runWhenExecuted(import.meta.url, (repo) => createTicketServer(repo));
