@@ -98,13 +98,19 @@ function table(rows: Row[]): string {
   );
 }
 
+/** Runs one of the bench's child scripts (its own process, so its peak memory is its own) and reads its JSON. */
+async function runChild<T>(script: string, args: string[]): Promise<{ r: T; peakMiB: number }> {
+  const run = await measure(NODE, ["--import", TSX_LOADER, join(ROOT, "bench", script), ...args], ROOT);
+  if (run.code !== 0) throw new Error(`bench/${script} failed with code ${run.code}`);
+  return { r: JSON.parse(run.stdout) as T, peakMiB: run.peakMiB };
+}
+
 /** The context graph: 1M edges shaped like a repo's, inserted in batches, then traversals (child process). */
 async function contextGraphTable(work: string): Promise<string> {
   const dir = join(work, "context-graph");
   mkdirSync(dir);
   const edges = process.env.BENCH_GRAPH_EDGES ?? "1000000";
-  const run = await measure(NODE, ["--import", TSX_LOADER, join(ROOT, "bench/context-graph.ts"), dir, edges], ROOT);
-  const r = JSON.parse(run.stdout) as {
+  const { r, peakMiB } = await runChild<{
     edges: number;
     nodes: number;
     insertMs: number;
@@ -114,13 +120,13 @@ async function contextGraphTable(work: string): Promise<string> {
     pathsFound: number;
     pathQueries: number;
     dbBytes: number;
-  };
+  }>("context-graph.ts", [dir, edges]);
   return formatTable(["context graph", "result", "target"], [
     [`insert ${r.edges.toLocaleString("en")} edges (${r.nodes.toLocaleString("en")} nodes), batches of 20,000`, `${(r.insertMs / 1000).toFixed(1)} s`, "under 60 s"],
     [`neighbors to depth 3 of a typical node (median of 40; ${r.neighborsMedianFound} nodes each)`, `${r.neighborsMedianMs.toFixed(1)} ms`, "under 20 ms"],
     [`evidence path, symbol to ticket (median of ${r.pathQueries}; ${r.pathsFound} found)`, `${r.pathMedianMs.toFixed(1)} ms`, "under 100 ms"],
     ["database size", `${Math.round(r.dbBytes / 2 ** 20)} MiB`, ""],
-    ["peak memory of the run", `${Math.round(run.peakMiB)} MiB`, ""],
+    ["peak memory of the run", `${Math.round(peakMiB)} MiB`, ""],
   ]);
 }
 
@@ -128,8 +134,7 @@ async function contextGraphTable(work: string): Promise<string> {
 async function gitHistoryTable(work: string): Promise<string> {
   const dir = join(work, "history");
   const commits = process.env.BENCH_COMMITS ?? "5000";
-  const run = await measure(NODE, ["--import", TSX_LOADER, join(ROOT, "bench/git-history.ts"), dir, commits], ROOT);
-  const r = JSON.parse(run.stdout) as {
+  const { r, peakMiB } = await runChild<{
     commits: number;
     ingestMs: number;
     fixes: number;
@@ -138,12 +143,12 @@ async function gitHistoryTable(work: string): Promise<string> {
     hotspots: number;
     couplingPairs: number;
     whyMedianMs: number;
-  };
+  }>("git-history.ts", [dir, commits]);
   return formatTable(["git history", "result", "target"], [
     [`ingest ${r.commits.toLocaleString("en")} commits into the context graph (${r.fixes} fixes, ${r.suspects} SZZ suspects)`, `${(r.ingestMs / 1000).toFixed(1)} s`, "under 30 s"],
     [`hotspots and coupling over the whole history (${r.hotspots} files, ${r.couplingPairs} coupled pairs)`, `${Math.round(r.viewsMs)} ms`, ""],
     ["why path:line (median of 20)", `${Math.round(r.whyMedianMs)} ms`, "under 200 ms"],
-    ["peak memory of the run", `${Math.round(run.peakMiB)} MiB`, ""],
+    ["peak memory of the run", `${Math.round(peakMiB)} MiB`, ""],
   ]);
 }
 
@@ -152,13 +157,12 @@ async function ticketsTable(work: string): Promise<string> {
   const dir = join(work, "tickets");
   mkdirSync(dir);
   const count = process.env.BENCH_TICKETS ?? "50000";
-  const run = await measure(NODE, ["--import", TSX_LOADER, join(ROOT, "bench/tickets.ts"), dir, count], ROOT);
-  const r = JSON.parse(run.stdout) as { tickets: number; importMs: number; searchMedianMs: number; similarMedianMs: number };
+  const { r, peakMiB } = await runChild<{ tickets: number; importMs: number; searchMedianMs: number; similarMedianMs: number }>("tickets.ts", [dir, count]);
   return formatTable(["tickets", "result", "target"], [
     [`import ${r.tickets.toLocaleString("en")} tickets (redaction, code references, graph links)`, `${(r.importMs / 1000).toFixed(1)} s`, "under 60 s"],
     ["search_tickets (median of 30)", `${r.searchMedianMs.toFixed(1)} ms`, "under 50 ms"],
     ["similar_tickets (median of 30)", `${Math.round(r.similarMedianMs)} ms`, "under 200 ms"],
-    ["peak memory of the run", `${Math.round(run.peakMiB)} MiB`, ""],
+    ["peak memory of the run", `${Math.round(peakMiB)} MiB`, ""],
   ]);
 }
 
@@ -166,8 +170,7 @@ async function ticketsTable(work: string): Promise<string> {
 async function scenariosTable(work: string): Promise<string> {
   const dir = join(work, "scenarios");
   mkdirSync(dir);
-  const run = await measure(NODE, ["--import", TSX_LOADER, join(ROOT, "bench/scenarios.ts"), dir, process.env.BENCH_SCENARIOS ?? "200"], ROOT);
-  const r = JSON.parse(run.stdout) as {
+  const { r, peakMiB } = await runChild<{
     lines: number;
     scenarios: number;
     selected: number;
@@ -176,7 +179,7 @@ async function scenariosTable(work: string): Promise<string> {
     simulateMs: number;
     verdicts: Record<string, number>;
     sample: { scenarios: number; selected: number; indexMs: number; ms: number };
-  };
+  }>("scenarios.ts", [dir, process.env.BENCH_SCENARIOS ?? "200"]);
   const verdicts = Object.entries(r.verdicts).map(([k, n]) => `${n} ${k}`).join(", ");
   return formatTable(["scenarios (generated repo, " + `${Math.round(r.lines / 1000)}k lines)`, "result", "target"], [
     ["index base and head (reported apart; the rest runs warm)", `${(r.indexMs / 1000).toFixed(1)} s`, ""],
@@ -184,7 +187,7 @@ async function scenariosTable(work: string): Promise<string> {
     [`static simulation of all ${r.scenarios} scenarios (${verdicts})`, `${(r.simulateMs / 1000).toFixed(2)} s`, ""],
     ["selection plus simulation", `${((r.selectMs + r.simulateMs) / 1000).toFixed(2)} s`, "under 15 s"],
     [`sample service, pr/rounding-refactor: select (${r.sample.selected} of ${r.sample.scenarios}) and simulate all (index ${(r.sample.indexMs / 1000).toFixed(1)} s apart)`, `${(r.sample.ms / 1000).toFixed(2)} s`, "under 2 s"],
-    ["peak memory of the run", `${Math.round(run.peakMiB)} MiB`, ""],
+    ["peak memory of the run", `${Math.round(peakMiB)} MiB`, ""],
   ]);
 }
 
