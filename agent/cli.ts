@@ -112,10 +112,11 @@ async function runSimulate(cmd: ParsedCommand, io: Io): Promise<number> {
     const { base, head } = await service.pin(named.base, named.head);
     const only = str(cmd.values.scenario);
     const selected = only ? [{ scenario: only, score: 1, reasons: ["asked for"] }] : (await service.select(base, head)).selected;
+    const loaded = new Map((await service.load(head)).scenarios.map((s) => [s.id, s]));
     const verdicts = [];
     for (const s of selected) {
       if (!cmd.values.json) io.err(`simulating ${s.scenario} (static)…`);
-      verdicts.push((await service.simulateStatic(s.scenario, base, head)).verdict);
+      verdicts.push((await service.simulateStatic(loaded.get(s.scenario) ?? s.scenario, base, head)).verdict);
     }
     const counts = verdicts.reduce<Record<string, number>>((m, v) => ({ ...m, [v.verdict]: (m[v.verdict] ?? 0) + 1 }), {});
     const summary = verdicts.length ? Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ") : "no scenario selected";

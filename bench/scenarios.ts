@@ -57,7 +57,7 @@ const { scenarios } = await service.load(head);
 const verdicts: Record<string, number> = {};
 t = performance.now();
 for (const s of scenarios) {
-  const r = await service.simulateStatic(s.id, base, head);
+  const r = await service.simulateStatic(s, base, head);
   verdicts[r.verdict.verdict] = (verdicts[r.verdict.verdict] ?? 0) + 1;
 }
 const simulateMs = performance.now() - t;
@@ -74,7 +74,7 @@ t = performance.now();
 const pinned = await billing.pin("main", "pr/rounding-refactor");
 const sampleSelected = (await billing.select(pinned.base, pinned.head)).selected.length;
 const sampleScenarios = (await billing.load(pinned.head)).scenarios;
-for (const s of sampleScenarios) await billing.simulateStatic(s.id, pinned.base, pinned.head);
+for (const s of sampleScenarios) await billing.simulateStatic(s, pinned.base, pinned.head);
 const sampleMs = performance.now() - t;
 billing.close();
 process.stdout.write(

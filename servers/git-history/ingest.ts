@@ -85,23 +85,21 @@ export async function ingestHistory(store: ContextGraphStore, repo: string, comm
   const previous = mark?.highWater ?? null;
   let forcePushDetected = false;
   const closures: NonNullable<IngestBatch["closures"]> = [];
-  let dropped = 0;
-  if (previous && previous !== head) {
-    if (!(await isAncestor(repo, previous, head))) {
-      // History was rewritten: the commits only the old tip reached no longer hold. Close their facts.
-      forcePushDetected = true;
-      const reachable = new Set((await git(repo).raw(["rev-list", head])).split("\n").filter(Boolean));
-      const now = options.now?.() ?? new Date().toISOString();
-      for (const node of await store.listNodes("commit")) {
-        const sha = node.id.slice("commit:".length);
-        if (reachable.has(sha) || node.props.dropped) continue;
-        dropped++;
-        for (const e of await store.edgesOf(node.id, { direction: "out" })) if (!e.validTo) closures.push({ src: e.src, rel: e.rel, key: e.key, validTo: now });
-        for (const e of await store.edgesOf(node.id, { direction: "in", rels: ["authored"] })) if (!e.validTo) closures.push({ src: e.src, rel: e.rel, key: e.key, validTo: now });
-      }
+  const droppedNodes: NodeInput[] = [];
+  const now = options.now?.() ?? new Date().toISOString();
+  const commitNodes = await store.listNodes("commit");
+  if (previous && previous !== head && !(await isAncestor(repo, previous, head))) {
+    // History was rewritten: the commits only the old tip reached no longer hold. Close their facts.
+    forcePushDetected = true;
+    const reachable = new Set((await git(repo).raw(["rev-list", head])).split("\n").filter(Boolean));
+    for (const node of commitNodes) {
+      if (reachable.has(node.id.slice("commit:".length)) || node.props.dropped) continue;
+      droppedNodes.push({ id: node.id, title: node.title, props: { dropped: true, droppedAt: now } });
+      for (const e of await store.edgesOf(node.id, { direction: "out" })) if (!e.validTo) closures.push({ src: e.src, rel: e.rel, key: e.key, validTo: now });
+      for (const e of await store.edgesOf(node.id, { direction: "in", rels: ["authored"] })) if (!e.validTo) closures.push({ src: e.src, rel: e.rel, key: e.key, validTo: now });
     }
   }
-  const known = new Set((await store.listNodes("commit")).map((n) => n.id.slice("commit:".length)));
+  const known = new Set(commitNodes.map((n) => n.id.slice("commit:".length)));
   const range = previous && !forcePushDetected && previous !== head ? [head, `^${previous}`] : [head];
   const fresh = previous === head ? [] : (await readLog(repo, range)).filter((c) => !known.has(c.sha));
   // Oldest first, so that stubs become full nodes in the order the history happened.
@@ -124,13 +122,8 @@ export async function ingestHistory(store: ContextGraphStore, repo: string, comm
     suspectEdges += edges.length;
     if (edges.length) batches.push({ edges });
   }
-  if (closures.length) batches.push({ closures, nodes: [] });
-  if (forcePushDetected) {
-    const now = options.now?.() ?? new Date().toISOString();
-    const droppedNodes = (await store.listNodes("commit")).filter((n) => !n.props.dropped && closures.some((c) => c.src === n.id));
-    batches.push({ nodes: droppedNodes.map((n) => ({ id: n.id, title: n.title, props: { dropped: true, droppedAt: now } })) });
-  }
+  if (closures.length || droppedNodes.length) batches.push({ closures, nodes: droppedNodes });
   await store.ingestAll(batches);
-  await store.markIngestion(SOURCE, head, { ingested: fresh.length, dropped, fixes: fixes.length, suspects: suspectEdges });
-  return { head, ingested: fresh.length, dropped, fixes: fixes.length, suspects: suspectEdges, forcePushDetected };
+  await store.markIngestion(SOURCE, head, { ingested: fresh.length, dropped: droppedNodes.length, fixes: fixes.length, suspects: suspectEdges });
+  return { head, ingested: fresh.length, dropped: droppedNodes.length, fixes: fixes.length, suspects: suspectEdges, forcePushDetected };
 }

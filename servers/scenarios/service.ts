@@ -269,8 +269,9 @@ export class ScenarioService {
   }
 
   /** The static trace of one scenario for a change; the simulation and a decision trace are recorded. */
-  async simulateStatic(id: string, base: string, head: string): Promise<StaticSimulation> {
-    const s = await this.require(id, head);
+  async simulateStatic(scenario: string | Scenario, base: string, head: string): Promise<StaticSimulation> {
+    // A caller simulating many scenarios passes them loaded, so the files are not re-read for each.
+    const s = typeof scenario === "string" ? await this.require(scenario, head) : scenario;
     const headRev = await resolveRevision(this.repo, head);
     const g = await this.graphAt(head);
     const entries = findEntries(s, g, await this.ticketSymbols(s));
