@@ -12,9 +12,10 @@ interface Event {
   value?: unknown;
 }
 
-function run(source: string, entry: string, ...args: unknown[]): { result: unknown; events: Event[]; sites: Site[] } {
+function run(source: string, entry: string, ...args: unknown[]): { result: unknown; events: Event[]; sites: Site[]; values: Event[] } {
   const { code, sites } = instrument("src/fixture.ts", source);
   const events: Event[] = [];
+  const values: Event[] = [];
   const at = (id: number) => sites[id] as Site;
   const recorder = {
     step: (id: number) => void events.push({ kind: "step", line: at(id).line }),
@@ -22,17 +23,19 @@ function run(source: string, entry: string, ...args: unknown[]): { result: unkno
     ret: (id: number, v?: unknown) => (events.push({ kind: "return", line: at(id).line, name: at(id).name, value: v }), v),
     throw: (id: number, e: unknown) => void events.push({ kind: "throw", line: at(id).line, name: at(id).name, value: (e as Error).message }),
     exit: (id: number) => void events.push({ kind: "exit", line: at(id).line, name: at(id).name }),
+    val: (id: number, v: unknown) => void values.push({ kind: "value", line: at(id).line, value: v }),
   };
   const module = { exports: {} as Record<string, (...a: unknown[]) => unknown> };
   new Function("module", "exports", "__wl", code)(module, module.exports, recorder);
   events.length = 0; // what the module did while loading is not the entry's trace
+  values.length = 0;
   let result: unknown;
   try {
     result = module.exports[entry]?.(...args);
   } catch (err) {
     result = `threw ${(err as Error).message}`;
   }
-  return { result, events, sites };
+  return { result, events, sites, values };
 }
 
 const SOURCE = [
@@ -71,6 +74,20 @@ describe("instrument", () => {
     const big = run(SOURCE, "price", 100, 0.19);
     expect(big.events.map((e) => `${e.kind}@${e.line}`)).toEqual(["enter@1", "step@2", "step@3", "step@3", "return@1", "exit@1"]);
     expect(big.events.find((e) => e.kind === "return")?.value).toBe(119);
+  });
+
+  it("records the value each const or let statement bound, and where each function ends", () => {
+    const r = run(SOURCE, "price", 10, 0.19);
+    expect(r.values).toEqual([
+      { kind: "value", line: 2, value: 10 * (1 + 0.19) },
+      { kind: "value", line: 5, value: 1190 },
+    ]);
+    expect(r.sites.find((s) => s.name === "price")).toMatchObject({ kind: "function", line: 1, endLine: 8 });
+  });
+
+  it("refuses top-level await with its location", () => {
+    expect(() => instrument("src/boot.ts", "const a = 1;\nawait Promise.resolve(a);\n")).toThrow("src/boot.ts:2: top-level await cannot be simulated");
+    expect(() => instrument("src/ok.ts", "export async function f() { await Promise.resolve(1); }\n")).not.toThrow();
   });
 
   it("records a thrown error at the function that threw it", () => {

@@ -48,7 +48,7 @@ const SCENARIOS: S[] = [
       "    args: [{ customerId: c_1, change: { from: basic, to: pro, at: 2026-03-15 } }]",
       "    expect:",
       "      - result.total === Math.round(result.total * 100) / 100",
-      "      - result.lines[0].amount === 43.36",
+      "      - result.lines[0].amount === 58.87",
       "      - effects.some(e => e.target === 'pg#Pool.query' && /insert into invoices/.test(e.args[0]))",
     ],
     prose: "When a customer with an EU billing address changes plan mid-cycle, the proration is computed on the real month, converted once at full precision and rounded to cents at the end (ADR 0003).",

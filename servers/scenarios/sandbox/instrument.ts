@@ -14,6 +14,8 @@ export interface Site {
   line: number;
   /** For function sites: the function's name as the code graph would qualify it, or `<anonymous>`. */
   name?: string;
+  /** For function sites: the last line of the function, so a hunk can be placed inside or outside it. */
+  endLine?: number;
 }
 
 export interface Instrumented {
@@ -43,6 +45,7 @@ export function instrument(path: string, text: string): Instrumented {
   const sites: Site[] = [];
   let sourceFile: ts.SourceFile | undefined;
   const lineOf = (node: ts.Node) => (sourceFile ? sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1 : 0);
+  const endLineOf = (node: ts.Node) => (sourceFile ? sourceFile.getLineAndCharacterOfPosition(node.getEnd()).line + 1 : 0);
   const site = (s: Site) => sites.push(s) - 1;
 
   const transformer: ts.TransformerFactory<ts.SourceFile> = (context) => {
@@ -55,13 +58,30 @@ export function instrument(path: string, text: string): Instrumented {
         if (ts.isFunctionDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isImportDeclaration(s) || ts.isEmptyStatement(s)) {
           return [visited];
         }
-        return [f.createExpressionStatement(call(f, "step", [f.createNumericLiteral(site({ kind: "statement", line: lineOf(s) }))])), visited];
+        const id = site({ kind: "statement", line: lineOf(s) });
+        const out = [f.createExpressionStatement(call(f, "step", [f.createNumericLiteral(id)])), visited];
+        const declared = declaredValue(s);
+        if (declared) out.push(f.createExpressionStatement(call(f, "val", [f.createNumericLiteral(id), declared])));
+        return out;
       });
+
+    /**
+     * The value a `const`/`let` statement bound, recorded after it so a divergence shows both sides' values.
+     * Exported module-level declarations are skipped: the CommonJS emit turns them into `exports.x`, and a
+     * synthesized reference to `x` would not be rewritten.
+     */
+    const declaredValue = (s: ts.Statement): ts.Expression | undefined => {
+      if (!ts.isVariableStatement(s) || s.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword || m.kind === ts.SyntaxKind.DeclareKeyword)) return undefined;
+      const names = s.declarationList.declarations.flatMap((d) => (ts.isIdentifier(d.name) ? [d.name.text] : []));
+      if (names.length !== s.declarationList.declarations.length || names.length === 0) return undefined;
+      if (names.length === 1) return f.createIdentifier(names[0] as string);
+      return f.createObjectLiteralExpression(names.map((n) => f.createShorthandPropertyAssignment(n)));
+    };
 
     const asBlock = (s: ts.Statement): ts.Block => (ts.isBlock(s) ? s : f.createBlock([s], true));
 
     const wrapBody = (node: ts.FunctionLikeDeclaration, body: ts.ConciseBody): ts.Block => {
-      const id = f.createNumericLiteral(site({ kind: "function", line: lineOf(node), name: functionName(node) }));
+      const id = f.createNumericLiteral(site({ kind: "function", line: lineOf(node), name: functionName(node), endLine: endLineOf(node) }));
       const params = node.parameters.map((p) => (ts.isIdentifier(p.name) ? (f.createIdentifier(p.name.text) as ts.Expression) : f.createIdentifier("undefined")));
       const statements = ts.isBlock(body)
         ? stepped(body.statements)
@@ -91,6 +111,10 @@ export function instrument(path: string, text: string): Instrumented {
     };
 
     const visit = (node: ts.Node): ts.Node => {
+      // CommonJS has no top-level await: say where it is rather than fail obscurely inside the sandbox.
+      if ((ts.isAwaitExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier)) && !ts.findAncestor(node.parent, ts.isFunctionLike)) {
+        throw new Error(`${path}:${lineOf(node)}: top-level await cannot be simulated (modules are loaded as CommonJS); move it into a function`);
+      }
       if (ts.isIfStatement(node)) {
         return f.updateIfStatement(
           node,

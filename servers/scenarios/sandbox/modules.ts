@@ -1,0 +1,244 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { dirname, join, posix, relative, sep } from "node:path";
+import { ts } from "@ts-morph/common";
+import { instrument, type Site } from "./instrument.js";
+import { WORLDLINE_ROOT } from "./paths.js";
+import type { RevisionFiles } from "./sources.js";
+
+/**
+ * The module loader's host half, run in the pool child: the isolate asks for `specifier` from module `from`
+ * and gets back the module's CommonJS code as a string. The repo's own files are instrumented (their steps
+ * are the trace); installed packages load as they are (ESM transpiled to CommonJS); Node's pure built-ins
+ * come from pure-JS ports installed with Worldline; anything else is `missing` and becomes a stand-in.
+ */
+const PORT_PREFIX = "worldline:";
+
+/** Node built-ins that are pure computation, and the npm port that provides each inside the isolate. */
+const PORTS: Record<string, string> = {
+  path: "path-browserify",
+  "path/posix": "path-browserify",
+  url: "url",
+  util: "util",
+  events: "events",
+  buffer: "buffer",
+  string_decoder: "string_decoder",
+  querystring: "querystring-es3",
+  assert: "assert",
+  "assert/strict": "assert",
+};
+const BUILTINS = new Set(builtinModules);
+
+export interface SiteRef extends Site {
+  path: string;
+}
+
+type Answer =
+  | { kind: "code"; id: string; filename: string; code: string; siteBase: number }
+  | { kind: "json"; id: string; text: string }
+  | { kind: "loaded"; id: string }
+  | { kind: "missing" }
+  | { kind: "error"; message: string };
+
+/** Transpiled code per file content, kept for the life of the process (content-addressed, so never stale). */
+const compiled = new Map<string, { code: string; sites: Site[] }>();
+
+function cached(kind: string, path: string, text: string, make: () => { code: string; sites: Site[] }): { code: string; sites: Site[] } {
+  const key = createHash("sha1").update(kind).update("\0").update(path).update("\0").update(text).digest("hex");
+  let hit = compiled.get(key);
+  if (!hit) {
+    hit = make();
+    if (compiled.size > 5000) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(key, hit);
+  }
+  return hit;
+}
+
+function topLevelAwaitLine(path: string, text: string): number | undefined {
+  if (!/\bawait\b/.test(text)) return undefined;
+  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
+  let line: number | undefined;
+  const walk = (n: ts.Node): void => {
+    if (line !== undefined || ts.isFunctionLike(n)) return;
+    if (ts.isAwaitExpression(n) || (ts.isForOfStatement(n) && n.awaitModifier)) line = sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
+    else ts.forEachChild(n, walk);
+  };
+  walk(sf);
+  return line;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function tryJs(p: string): string | undefined {
+  for (const c of [p, `${p}.js`, `${p}.cjs`, `${p}.mjs`, `${p}.json`, join(p, "index.js"), join(p, "index.cjs"), join(p, "index.mjs")]) if (isFile(c)) return c;
+  return undefined;
+}
+
+const CONDITIONS = ["require", "node", "default", "import"];
+
+function conditional(target: unknown): string | undefined {
+  if (typeof target === "string") return target;
+  if (Array.isArray(target)) {
+    for (const t of target) {
+      const hit = conditional(t);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+  if (target && typeof target === "object") {
+    const entries = Object.entries(target);
+    for (const cond of CONDITIONS) {
+      const e = entries.find(([k]) => k === cond);
+      const hit = e ? conditional(e[1]) : undefined;
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}
+
+/** A package's file for a subpath ("" for the root), by `exports` (require conditions first), else main. */
+function packageFile(pkgDir: string, subpath: string): string | undefined {
+  let pkg: { exports?: unknown; main?: string } = {};
+  try {
+    pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as typeof pkg;
+  } catch {
+    // no package.json: plain files
+  }
+  if (pkg.exports !== undefined) {
+    const map = typeof pkg.exports === "object" && pkg.exports && !Array.isArray(pkg.exports) && Object.keys(pkg.exports).some((k) => k.startsWith(".")) ? (pkg.exports as Record<string, unknown>) : { ".": pkg.exports };
+    const want = subpath ? `./${subpath}` : ".";
+    let target = map[want];
+    if (target === undefined) {
+      for (const [k, v] of Object.entries(map)) {
+        const star = k.indexOf("*");
+        if (star >= 0 && want.startsWith(k.slice(0, star)) && want.endsWith(k.slice(star + 1))) {
+          const rest = want.slice(star, want.length - (k.length - star - 1));
+          const t = conditional(v);
+          target = t?.replace("*", rest);
+          break;
+        }
+      }
+    }
+    const file = conditional(target);
+    return file ? tryJs(join(pkgDir, file)) : undefined;
+  }
+  return subpath ? tryJs(join(pkgDir, subpath)) : tryJs(join(pkgDir, pkg.main ?? "index.js")) ?? tryJs(join(pkgDir, "index"));
+}
+
+function isEsm(file: string, text: string): boolean {
+  if (file.endsWith(".mjs")) return true;
+  if (file.endsWith(".cjs")) return false;
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const pj = join(dir, "package.json");
+    if (isFile(pj)) {
+      try {
+        if ((JSON.parse(readFileSync(pj, "utf8")) as { type?: string }).type === "module") return true;
+      } catch {
+        // unreadable package.json: fall through to the syntax
+      }
+      break;
+    }
+  }
+  return /^\s*(import\s[\s\S]*?from\s|export\s)/m.test(text) && !/\brequire\(|module\.exports/.test(text);
+}
+
+export class ModuleLoader {
+  readonly sites: SiteRef[] = [];
+  readonly loaded = new Set<string>();
+  private readonly sent = new Set<string>();
+
+  constructor(
+    private readonly repo: string,
+    private readonly source: RevisionFiles,
+  ) {}
+
+  /** The callback the isolate calls; answers JSON. */
+  load(specifier: string, from: string): string {
+    try {
+      const answer = this.resolveAndRead(specifier, from);
+      // The isolate keeps what it has evaluated; send each module's code once per run.
+      if (answer.kind === "code" || answer.kind === "json") {
+        if (this.sent.has(answer.id)) return JSON.stringify({ kind: "loaded", id: answer.id } satisfies Answer);
+        this.sent.add(answer.id);
+      }
+      return JSON.stringify(answer);
+    } catch (err) {
+      return JSON.stringify({ kind: "error", message: (err as Error).message } satisfies Answer);
+    }
+  }
+
+  private resolveAndRead(specifier: string, from: string): Answer {
+    const bare = specifier.replace(/^node:/, "");
+    const port = PORTS[bare];
+    if (port) return this.packageModule(WORLDLINE_ROOT, WORLDLINE_ROOT, port, true);
+    if (BUILTINS.has(bare) || specifier.startsWith("node:")) return { kind: "missing" };
+    if (from.startsWith(PORT_PREFIX)) return this.diskModule(WORLDLINE_ROOT, join(WORLDLINE_ROOT, from.slice(PORT_PREFIX.length)), specifier, true);
+    if (from.startsWith("node_modules/") || from.includes("/node_modules/")) return this.diskModule(this.repo, join(this.repo, from), specifier, false);
+    const r = this.source.resolver.resolve(specifier, from || "index.ts");
+    if (r.kind === "file") return this.repoModule(r.path);
+    if (r.kind === "missing") return { kind: "missing" };
+    return this.packageModule(this.repo, from ? join(this.repo, dirname(from)) : this.repo, specifier, false);
+  }
+
+  private repoModule(path: string): Answer {
+    if (this.sent.has(path)) return { kind: "loaded", id: path };
+    const text = this.source.files.get(path) ?? "";
+    if (path.endsWith(".json")) return { kind: "json", id: path, text };
+    const { code, sites } = cached("repo", path, text, () => instrument(path, text));
+    const siteBase = this.sites.length;
+    for (const s of sites) this.sites.push({ ...s, path });
+    this.loaded.add(path);
+    return { kind: "code", id: path, filename: path, code, siteBase };
+  }
+
+  /** A bare specifier from `fromDir`: the nearest node_modules holding the package, up to `root`. */
+  private packageModule(root: string, fromDir: string, specifier: string, isPort: boolean): Answer {
+    const parts = specifier.split("/");
+    const name = specifier.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] ?? specifier);
+    const subpath = specifier.slice(name.length + 1);
+    for (let dir = fromDir; ; dir = dirname(dir)) {
+      const pkgDir = join(dir, "node_modules", name);
+      if (existsSync(pkgDir)) {
+        const file = packageFile(pkgDir, subpath);
+        return file ? this.fileModule(root, file, isPort) : { kind: "missing" };
+      }
+      if (dir === root || dir === dirname(dir) || !dir.startsWith(root)) return { kind: "missing" };
+    }
+  }
+
+  /** A specifier from an installed package's file: relative on disk, bare through node_modules. */
+  private diskModule(root: string, fromFile: string, specifier: string, isPort: boolean): Answer {
+    if (specifier.startsWith(".") || specifier.startsWith("/")) {
+      const file = tryJs(specifier.startsWith("/") ? specifier : join(dirname(fromFile), specifier));
+      return file && file.startsWith(root) ? this.fileModule(root, file, isPort) : { kind: "missing" };
+    }
+    return this.packageModule(root, dirname(fromFile), specifier, isPort);
+  }
+
+  private fileModule(root: string, file: string, isPort: boolean): Answer {
+    const rel = relative(root, file).split(sep).join(posix.sep);
+    const id = isPort ? `${PORT_PREFIX}${rel}` : rel;
+    if (this.sent.has(id)) return { kind: "loaded", id };
+    const text = readFileSync(file, "utf8");
+    if (file.endsWith(".json")) return { kind: "json", id, text };
+    const esm = isEsm(file, text);
+    if (esm) {
+      const line = topLevelAwaitLine(rel, text);
+      if (line !== undefined) throw new Error(`${rel}:${line}: top-level await cannot be simulated (modules are loaded as CommonJS)`);
+    }
+    const { code } = esm
+      ? cached("esm", rel, text, () => ({
+          code: ts.transpileModule(text, { fileName: rel.replace(/\.mjs$/, ".js"), compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, allowJs: true } }).outputText,
+          sites: [],
+        }))
+      : { code: text };
+    return { kind: "code", id, filename: id, code, siteBase: 0 };
+  }
+}

@@ -1,0 +1,111 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import type { RunResult, SimulationJob } from "./protocol.js";
+import { WORLDLINE_ROOT } from "./paths.js";
+
+/**
+ * A small pool of child processes that run simulation jobs (DESIGN.md: isolates live in children, never in
+ * the server's own process, because some allocations abort a whole process despite the isolate's memory
+ * limit). A child that dies fails only its own job, as an `error` run, and is replaced.
+ */
+const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
+const TSX = pathToFileURL(join(WORLDLINE_ROOT, "node_modules/tsx/dist/esm/index.mjs")).href;
+
+interface Worker {
+  proc: ChildProcess;
+  busy?: { id: number; job: SimulationJob; resolve: (r: RunResult) => void; timer: NodeJS.Timeout };
+  ready: boolean;
+}
+
+export function failedRun(job: SimulationJob, reason: string): RunResult {
+  return { rev: job.rev, status: "error", error: { reason }, steps: [], trace: [], truncated: 0, effects: [], missingStubs: [], logs: [], modules: [], executed: [], ms: 0 };
+}
+
+export class SandboxPool {
+  private readonly workers: Worker[] = [];
+  private readonly waiting: Array<{ job: SimulationJob; resolve: (r: RunResult) => void }> = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly size = Math.max(1, Math.min(4, availableParallelism()))) {}
+
+  run(job: SimulationJob): Promise<RunResult> {
+    if (this.closed) return Promise.resolve(failedRun(job, "the simulation pool is closed"));
+    return new Promise((resolve) => {
+      this.waiting.push({ job, resolve });
+      this.dispatch();
+    });
+  }
+
+  /** Stops every child; pending jobs end as errors. */
+  close(): void {
+    this.closed = true;
+    for (const w of this.workers) {
+      if (w.busy) {
+        clearTimeout(w.busy.timer);
+        w.busy.resolve(failedRun(w.busy.job, "the simulation pool closed during the run"));
+      }
+      w.proc.kill("SIGKILL");
+    }
+    this.workers.length = 0;
+    for (const q of this.waiting.splice(0)) q.resolve(failedRun(q.job, "the simulation pool is closed"));
+  }
+
+  private spawnWorker(): Worker {
+    const proc = spawn(process.execPath, ["--no-node-snapshot", "--import", TSX, CHILD], {
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", TZ: "UTC" },
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+    });
+    const w: Worker = { proc, ready: false };
+    let stderr = "";
+    proc.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    proc.on("message", (msg: { ready?: boolean; id?: number; result?: RunResult }) => {
+      if (msg.ready) {
+        w.ready = true;
+        this.dispatch();
+        return;
+      }
+      if (w.busy && msg.id === w.busy.id && msg.result) {
+        const b = w.busy;
+        w.busy = undefined;
+        clearTimeout(b.timer);
+        b.resolve(msg.result);
+        this.dispatch();
+      }
+    });
+    proc.on("exit", (code, signal) => {
+      const i = this.workers.indexOf(w);
+      if (i >= 0) this.workers.splice(i, 1);
+      if (w.busy) {
+        clearTimeout(w.busy.timer);
+        const why = signal ? `signal ${signal}` : `exit code ${code}`;
+        const detail = /memory|allocation/i.test(stderr) ? " after running out of memory" : "";
+        w.busy.resolve(failedRun(w.busy.job, `the simulation process died (${why})${detail}: the code may allocate without bound`));
+        w.busy = undefined;
+      }
+      if (!this.closed) this.dispatch();
+    });
+    this.workers.push(w);
+    return w;
+  }
+
+  private dispatch(): void {
+    while (this.waiting.length && !this.closed) {
+      let w = this.workers.find((x) => x.ready && !x.busy);
+      if (!w) {
+        if (this.workers.length < this.size) this.spawnWorker();
+        return;
+      }
+      const next = this.waiting.shift();
+      if (!next) return;
+      const id = this.nextId++;
+      // A child that stops answering (stuck outside the isolate) is killed; its run is an error.
+      const timer = setTimeout(() => w?.proc.kill("SIGKILL"), next.job.limits.cpuMs * 3 + 30_000);
+      w.busy = { id, job: next.job, resolve: next.resolve, timer };
+      w.proc.send({ id, job: next.job });
+      w = undefined;
+    }
+  }
+}

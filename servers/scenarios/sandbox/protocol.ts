@@ -1,0 +1,158 @@
+/**
+ * What crosses between the parts of the sandbox: the job a pool child runs (one scenario on one revision),
+ * what the in-isolate prelude reports, and the run result the child sends back. Only plain data crosses:
+ * JSON between processes, strings between the child and its isolate.
+ */
+
+/** One stub answer (scenario format `world.stubs`); a list of them is tried in order, the first match wins. */
+export interface StubSpec {
+  returns?: unknown;
+  throws?: string;
+  match?: Record<string, unknown>;
+  sequence?: Array<{ returns?: unknown; throws?: string }>;
+  async?: boolean;
+}
+
+export interface StepSpec {
+  call: string;
+  args?: unknown[] | undefined;
+  args_js?: string | undefined;
+  construct?: unknown[] | undefined;
+  expect: string[];
+}
+
+export interface Limits {
+  /** CPU budget of one run (all steps, timers and expectations), in ms. */
+  cpuMs: number;
+  /** V8 heap limit of the isolate, in MiB. */
+  memoryMb: number;
+  /** Trace events kept; later ones are counted, not stored. */
+  maxEvents: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { cpuMs: 2000, memoryMb: 128, maxEvents: 50_000 };
+
+export interface SimulationJob {
+  repo: string;
+  /** A commit id, or WORKTREE. */
+  rev: string;
+  /** Files replaced before loading (a fix being checked), repo path to text. */
+  overlay?: Record<string, string>;
+  clock?: string | undefined;
+  env: Record<string, string | number | boolean>;
+  seed?: number | undefined;
+  stubs: Record<string, StubSpec | StubSpec[]>;
+  steps: StepSpec[];
+  /** Package names (and `scope/*` patterns) whose calls are recorded and answered by stand-ins. */
+  boundaryPackages: string[];
+  limits: Limits;
+}
+
+/** The prelude's configuration, handed into the isolate as JSON. */
+export interface PreludeConfig {
+  clockMs: number;
+  env: Record<string, string>;
+  seed: number;
+  stubs: Record<string, StubSpec[]>;
+  steps: StepSpec[];
+  boundaries: string[];
+  maxEvents: number;
+}
+
+/** A bounded copy of a value: JSON, with tagged objects for what JSON cannot say. */
+export type Snap = unknown;
+
+/** Trace events as the prelude records them: [type, site, call depth, value?]. */
+export const EV = { step: 0, val: 1, enter: 2, ret: 3, throw: 4, exit: 5 } as const;
+export type RawEvent = [number, number, number, Snap?];
+
+export interface RawEffect {
+  target: string;
+  kind: "call" | "new";
+  args: Snap[];
+  site: number;
+  answer: "stub" | "symbolic" | "threw";
+}
+
+export type ExpectationStatus = "pass" | "fail" | "threw" | "unchecked";
+
+export interface ExpectationResult {
+  expect: string;
+  status: ExpectationStatus;
+  detail?: string;
+  /** The expression read a value no stub answered. */
+  symbolic?: boolean;
+}
+
+export interface RawStep {
+  result?: Snap;
+  error?: { name: string; message: string; site: number };
+  pending?: boolean;
+  expectations: ExpectationResult[];
+  /** Index range of this step's effects. */
+  effects: [number, number];
+}
+
+export interface PreludeReport {
+  events: RawEvent[];
+  truncated: number;
+  effects: RawEffect[];
+  logs: string[];
+  missingStubs: string[];
+  steps: RawStep[];
+  /** The last statement or function entered: where a limit hit the run. */
+  lastSite: number;
+  fatal?: { reason: string; site: number };
+}
+
+/** A trace event with its source location. */
+export interface TraceEvent {
+  kind: "step" | "value" | "enter" | "return" | "throw" | "exit";
+  at: string;
+  /** The enclosing function, as a symbol id (path#name). */
+  symbol?: string;
+  depth: number;
+  value?: Snap;
+}
+
+export interface Effect {
+  target: string;
+  kind: "call" | "new";
+  args: Snap[];
+  at: string;
+  answer: RawEffect["answer"];
+}
+
+export interface StepOutcome {
+  call: string;
+  result?: Snap;
+  error?: { name: string; message: string; at: string };
+  pending?: boolean;
+  expectations: ExpectationResult[];
+  effects: Effect[];
+}
+
+/** A function that ran, with its span: what a change must touch to matter to this run. */
+export interface ExecutedFunction {
+  symbol: string;
+  path: string;
+  line: number;
+  endLine: number;
+}
+
+export interface RunResult {
+  rev: string;
+  status: "ok" | "error";
+  /** Why the run could not complete, with where (error status only). */
+  error?: { reason: string; at?: string };
+  steps: StepOutcome[];
+  trace: TraceEvent[];
+  truncated: number;
+  effects: Effect[];
+  missingStubs: string[];
+  logs: string[];
+  /** Repo files the run loaded. */
+  modules: string[];
+  executed: ExecutedFunction[];
+  ms: number;
+}

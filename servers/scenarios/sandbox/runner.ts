@@ -1,0 +1,135 @@
+import { readFileSync } from "node:fs";
+import { ts } from "@ts-morph/common";
+import ivm from "isolated-vm";
+import { ModuleLoader, type SiteRef } from "./modules.js";
+import type { Effect, ExecutedFunction, PreludeConfig, PreludeReport, RawEffect, RunResult, SimulationJob, StubSpec, TraceEvent } from "./protocol.js";
+import { revisionFiles } from "./sources.js";
+
+/**
+ * One run of a scenario's steps on one revision, inside a fresh isolate (run only in a pool child: never in
+ * a server's process or a test worker). All simulated code runs inside calls that carry the remaining CPU
+ * budget as their timeout, so no code resumes unbounded: async work is driven from here one task at a time.
+ */
+const PRELUDE = ts.transpileModule(readFileSync(new URL("./prelude.ts", import.meta.url), "utf8"), {
+  compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, removeComments: true },
+}).outputText;
+
+const KINDS = ["step", "value", "enter", "return", "throw", "exit"] as const;
+
+class Limit extends Error {}
+
+export async function runJob(job: SimulationJob): Promise<RunResult> {
+  const started = performance.now();
+  const source = await revisionFiles(job.repo, job.rev, job.overlay);
+  const loader = new ModuleLoader(job.repo, source);
+  const isolate = new ivm.Isolate({ memoryLimit: job.limits.memoryMb });
+  let report: PreludeReport | undefined;
+  let failure: { reason: string; site?: number } | undefined;
+  try {
+    const context = isolate.createContextSync();
+    const config: PreludeConfig = {
+      clockMs: job.clock ? Date.parse(job.clock) : Date.UTC(2026, 0, 1),
+      env: Object.fromEntries(Object.entries(job.env).map(([k, v]) => [k, String(v)])),
+      seed: job.seed ?? 1,
+      stubs: Object.fromEntries(Object.entries(job.stubs).map(([k, v]): [string, StubSpec[]] => [k, Array.isArray(v) ? v : [v]])),
+      steps: job.steps,
+      boundaries: job.boundaryPackages,
+      maxEvents: job.limits.maxEvents,
+    };
+    const load = new ivm.Callback((spec: string, from: string) => loader.load(String(spec), String(from)));
+    const dispatch = context.evalClosureSync(
+      `const exports = {}; const module = { exports };\n${PRELUDE}\nconst api = exports.install(globalThis, $0, $1);\nreturn (cmd, arg) => api[cmd](arg);`,
+      [load, JSON.stringify(config)],
+      { result: { reference: true }, filename: "worldline:prelude.js" },
+    ) as ivm.Reference<(cmd: string, arg?: number) => unknown>;
+
+    const deadline = started + job.limits.cpuMs;
+    const call = (cmd: string, arg?: number): unknown => {
+      const remaining = Math.max(1, Math.round(deadline - performance.now()));
+      try {
+        return dispatch.applySync(undefined, arg === undefined ? [cmd] : [cmd, arg], { timeout: remaining });
+      } catch (err) {
+        const message = (err as Error).message ?? String(err);
+        if (/timed out/i.test(message)) throw new Limit(`CPU time limit of ${job.limits.cpuMs} ms reached (an endless loop, or work too large to simulate)`);
+        if (/disposed|memory/i.test(message)) throw new Limit(`memory limit of ${job.limits.memoryMb} MiB reached`);
+        throw err;
+      }
+    };
+    try {
+      for (let i = 0; i < job.steps.length; i++) {
+        call("begin", i);
+        for (let n = 0; n < 100_000 && call("pump") === "pending"; n++);
+        call("finish", i);
+        if (call("fatal")) break;
+      }
+      for (let n = 0; n < 1000 && call("tick") === true; n++);
+    } catch (err) {
+      if (!(err instanceof Limit)) throw err;
+      failure = { reason: err.message };
+    }
+    if (!isolate.isDisposed) {
+      try {
+        report = JSON.parse(dispatch.applySync(undefined, ["report"], { timeout: 2000 }) as string) as PreludeReport;
+      } catch {
+        // a limit left the isolate unusable: the failure says why
+      }
+    }
+  } finally {
+    if (!isolate.isDisposed) isolate.dispose();
+  }
+  return toResult(job, loader, report, failure, performance.now() - started);
+}
+
+function toResult(job: SimulationJob, loader: ModuleLoader, report: PreludeReport | undefined, failure: { reason: string } | undefined, ms: number): RunResult {
+  const sites = loader.sites;
+  const at = (site: number | undefined): string => {
+    const s = site === undefined ? undefined : sites[site];
+    return s ? `${s.path}:${s.line}` : "(outside the repo's code)";
+  };
+  const trace: TraceEvent[] = [];
+  const executed = new Map<string, ExecutedFunction>();
+  const fnAtDepth: Array<SiteRef | undefined> = [];
+  for (const [type, site, depth, value] of report?.events ?? []) {
+    const s = sites[site];
+    if (!s) continue;
+    if (type === 2) {
+      fnAtDepth[depth] = s;
+      const symbol = `${s.path}#${s.name ?? "<anonymous>"}`;
+      if (!executed.has(symbol)) executed.set(symbol, { symbol, path: s.path, line: s.line, endLine: s.endLine ?? s.line });
+    }
+    const fn = type === 2 || type === 3 || type === 4 ? s : fnAtDepth[depth];
+    trace.push({
+      kind: KINDS[type] ?? "step",
+      at: `${s.path}:${s.line}`,
+      ...(fn?.name ? { symbol: `${fn.path}#${fn.name}` } : {}),
+      depth,
+      ...(value !== undefined ? { value } : {}),
+    });
+  }
+  const effect = (e: RawEffect): Effect => ({ target: e.target, kind: e.kind, args: e.args, at: at(e.site), answer: e.answer });
+  const effects = (report?.effects ?? []).map(effect);
+  const fatal = failure ? { reason: failure.reason, at: at(report?.lastSite) } : report?.fatal ? { reason: report.fatal.reason, at: at(report.fatal.site) } : undefined;
+  const result: RunResult = {
+    rev: job.rev,
+    status: fatal || !report ? "error" : "ok",
+    steps: (report?.steps ?? []).map((s, i) => ({
+      call: job.steps[i]?.call ?? "",
+      ...(s.result !== undefined ? { result: s.result } : {}),
+      ...(s.error ? { error: { name: s.error.name, message: s.error.message, at: at(s.error.site) } } : {}),
+      ...(s.pending ? { pending: true } : {}),
+      expectations: s.expectations,
+      effects: effects.slice(s.effects[0], s.effects[1]),
+    })),
+    trace,
+    truncated: report?.truncated ?? 0,
+    effects,
+    missingStubs: report?.missingStubs ?? [],
+    logs: report?.logs ?? [],
+    modules: [...loader.loaded].sort(),
+    executed: [...executed.values()],
+    ms: Math.round(ms),
+  };
+  if (fatal) result.error = fatal;
+  else if (!report) result.error = { reason: "the isolate ended without a report" };
+  return result;
+}
