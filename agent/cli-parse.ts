@@ -40,13 +40,14 @@ export const COMMANDS = {
     positionals: ["action"],
   },
   simulate: {
-    summary: "Simulate scenarios against a change and print each verdict with its touched steps",
-    usage: "worldline simulate [--base REV] [--head REV] [--scenario ID] [--repo DIR] [--json]",
+    summary: "Simulate scenarios against a change and print each verdict with its root cause or touched steps",
+    usage: "worldline simulate [--base REV] [--head REV] [--scenario ID] [--depth static|differential] [--repo DIR] [--json]",
     options: {
       repo,
       base: { type: "string", valueName: "REV", description: "Base revision (default: HEAD)" },
       head: { type: "string", valueName: "REV", description: "Head revision (default: WORKTREE, the working tree)" },
       scenario: { type: "string", valueName: "ID", description: "Only this scenario (default: the scenarios the change selects)" },
+      depth: { type: "string", valueName: "DEPTH", description: "static for every scenario (default: differential where a scenario has simulate:)" },
       json: { type: "boolean", description: "Print the report as JSON" },
       help,
     },

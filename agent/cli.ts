@@ -112,12 +112,12 @@ async function runSimulate(cmd: ParsedCommand, io: Io): Promise<number> {
     const { base, head } = await service.pin(named.base, named.head);
     const only = str(cmd.values.scenario);
     const selected = only ? [{ scenario: only, score: 1, reasons: ["asked for"] }] : (await service.select(base, head)).selected;
+    const depth = str(cmd.values.depth);
+    if (depth !== undefined && depth !== "static" && depth !== "differential") throw new UserError(`--depth "${depth}": expected static or differential`);
     const loaded = new Map((await service.load(head)).scenarios.map((s) => [s.id, s]));
-    const verdicts = [];
-    for (const s of selected) {
-      if (!cmd.values.json) io.err(`simulating ${s.scenario} (static)…`);
-      verdicts.push((await service.simulateStatic(loaded.get(s.scenario) ?? s.scenario, base, head)).verdict);
-    }
+    if (!cmd.values.json) io.err(`simulating ${selected.length} scenario(s)…`);
+    // In parallel: differential runs go to the sandbox's process pool, one isolate per run.
+    const verdicts = await Promise.all(selected.map(async (s) => (await service.simulate(loaded.get(s.scenario) ?? s.scenario, base, head, depth)).verdict));
     const counts = verdicts.reduce<Record<string, number>>((m, v) => ({ ...m, [v.verdict]: (m[v.verdict] ?? 0) + 1 }), {});
     const summary = verdicts.length ? Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ") : "no scenario selected";
     const report = { base: `${named.base} (${base.slice(0, 12)})`, head: head === WORKTREE ? WORKTREE : `${named.head} (${head.slice(0, 12)})`, selected: selected.map(({ scenario, reasons }) => ({ scenario, reasons })), verdicts, summary };
@@ -126,7 +126,7 @@ async function runSimulate(cmd: ParsedCommand, io: Io): Promise<number> {
       return EXIT.ok;
     }
     for (const v of verdicts) {
-      io.out(`${v.verdict.toUpperCase().padEnd(10)} ${v.scenario}: ${v.reason}`);
+      io.out(`${v.verdict.toUpperCase().padEnd(10)} ${v.scenario} (${v.depth}): ${v.reason}`);
       for (const step of (v.steps ?? []) as Array<{ location: string; symbol: string; touched?: { hunks: string[] } }>) {
         if (step.touched) io.out(`           ${step.location} in ${step.symbol} (hunk ${step.touched.hunks.join(", ")})`);
       }

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { applyPatch } from "../../core/patch.js";
 import { dirname, join } from "node:path";
 import { openRepoDb } from "../../core/db.js";
 import { UserError } from "../../core/errors.js";
-import { resolveRevision, WORKTREE } from "../../core/git.js";
+import { git, resolveRevision, WORKTREE } from "../../core/git.js";
 import { confinePath, loadConfig, type WorldlineConfig } from "../../core/repo.js";
 import { closest } from "../../core/suggest.js";
 import type { ScenarioVerdict } from "../../core/verdict.js";
@@ -17,6 +18,11 @@ import type { CodeGraph } from "../code-graph/queries.js";
 import type { Scenario } from "./format.js";
 import { findEntries, markTouched, walkTrace, type EntryCandidate, type TraceStep } from "./static-trace.js";
 import { loadScenarios, scenarioBatch, type LoadedScenarios } from "./store.js";
+import { changeTouchesRun, compareRuns } from "./compare.js";
+import { DIFFERENTIAL_METHOD, differentialVerdict, errorVerdict, jobFor, unaffectedVerdict } from "./differential.js";
+import { boundaries } from "./sandbox/boundaries.js";
+import { SandboxPool } from "./sandbox/pool.js";
+import type { RunResult } from "./sandbox/protocol.js";
 
 export const STATIC_METHOD = "static-trace@1";
 
@@ -47,6 +53,22 @@ export interface StaticSimulation {
   simulation: string;
 }
 
+export interface DifferentialSimulation {
+  verdict: ScenarioVerdict;
+  base: RunResult;
+  /** Absent when the change is off the scenario's path (head need not run). */
+  head?: RunResult;
+  simulation: string;
+}
+
+export interface FixCheck {
+  scenario: string;
+  before: ScenarioVerdict["verdict"];
+  after: ScenarioVerdict["verdict"];
+  turned: boolean;
+  reason: string;
+}
+
 /** Scenarios of one repo: the files, their graph nodes, selection for a change and the static trace. */
 export class ScenarioService {
   readonly codeGraph: CodeGraphService;
@@ -61,7 +83,16 @@ export class ScenarioService {
     this.config = loadConfig(repo);
   }
 
+  private pool: SandboxPool | undefined;
+
+  /** The sandbox's process pool, started on first use (isolates never run in this process). */
+  sandbox(): SandboxPool {
+    this.pool ??= new SandboxPool();
+    return this.pool;
+  }
+
   close(): void {
+    this.pool?.close();
     this.codeGraph.close();
     this.graph.close();
     this.tickets.db.close();
@@ -310,18 +341,98 @@ export class ScenarioService {
         steps: (touched.length ? touched : trace).slice(0, 100),
       };
     }
-    const simulation = await this.record(s, base, headRev.commit ?? WORKTREE, verdict, trace);
+    const simulation = await this.record(s, base, headRev.commit ?? WORKTREE, verdict, {
+      method: STATIC_METHOD,
+      covered: trace.filter((t) => t.kind === "enter").map((t) => t.symbol),
+      evidence: [...new Set(trace.filter((t) => t.touched).map((t) => `symbol:${t.symbol}`))],
+      reasoning: "static trace: entry points, then the call graph in statement order, steps marked where the diff touches them",
+    });
     return { verdict, entries, trace, simulation };
   }
 
-  private async record(s: Scenario, base: string, head: string, verdict: ScenarioVerdict, trace: TraceStep[]): Promise<string> {
+  /**
+   * Depth 2: the scenario's steps run on base and on head in the sandbox and are compared. Head is not run
+   * when no hunk touches what base executed (`unaffected`). `overlay` replaces head files (a fix being checked).
+   */
+  async simulateDifferential(scenario: string | Scenario, base: string, head: string, overlay?: Record<string, string>): Promise<DifferentialSimulation> {
+    const s = typeof scenario === "string" ? await this.require(scenario, head) : scenario;
+    if (!s.simulate) throw new UserError(`scenario "${s.id}" has no simulate: block, so it cannot run at depth differential; use depth static or add one`);
+    const headRev = (await resolveRevision(this.repo, head)).commit ?? WORKTREE;
+    const bounds = boundaries(this.config.boundaryPackages);
+    const pool = this.sandbox();
+    const { files } = await this.change(base, head);
+    const overlaid = overlay && Object.keys(overlay).length ? overlay : undefined;
+    let headRun: RunResult | undefined;
+    const baseRun = await pool.run(jobFor(s, this.repo, base, bounds));
+    let verdict: ScenarioVerdict;
+    if (baseRun.status === "error") verdict = errorVerdict(s, "base", baseRun);
+    else if (!overlaid && !changeTouchesRun(baseRun, files).touched) verdict = unaffectedVerdict(s, baseRun);
+    else {
+      headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));
+      verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun) : differentialVerdict(s, baseRun, headRun, compareRuns(baseRun, headRun, files));
+    }
+    const covered = (headRun && headRun.status === "ok" ? headRun : baseRun).executed.map((f) => f.symbol);
+    const evidence = verdict.rootCause ? [`symbol:${verdict.rootCause.symbol}`] : [];
+    const trace = (headRun ?? baseRun).trace;
+    const simulation = await this.record(s, base, headRev, verdict, {
+      method: DIFFERENTIAL_METHOD,
+      covered: overlaid ? [] : covered,
+      evidence,
+      reasoning: "differential simulation: the steps ran on base and head in the sandbox, traces aligned through the diff, first divergence in the change is the root cause",
+      props: {
+        ...(overlaid ? { overlay: Object.keys(overlaid) } : {}),
+        ...(verdict.rootCause ? { rootCause: verdict.rootCause } : {}),
+        effects: (headRun ?? baseRun).effects.slice(0, 50),
+        trace: trace.slice(0, 200),
+        ...(trace.length > 200 || (headRun ?? baseRun).truncated ? { traceTruncated: trace.length - 200 + (headRun ?? baseRun).truncated } : {}),
+      },
+    });
+    return { verdict, base: baseRun, ...(headRun ? { head: headRun } : {}), simulation };
+  }
+
+  /** Depth by the scenario: differential when it has `simulate:` (unless static is asked for), else static. */
+  async simulate(scenario: string | Scenario, base: string, head: string, depth?: "static" | "differential"): Promise<{ verdict: ScenarioVerdict; simulation: string; entries?: EntryCandidate[] }> {
+    const s = typeof scenario === "string" ? await this.require(scenario, head) : scenario;
+    if (depth === "differential" && !s.simulate) throw new UserError(`scenario "${s.id}" has no simulate: block, so it cannot run at depth differential; use depth static or add one`);
+    if (s.simulate && depth !== "static") return this.simulateDifferential(s, base, head);
+    return this.simulateStatic(s, base, head);
+  }
+
+  /** Re-simulates head with a patch applied and says which verdicts turned (DESIGN.md: how a fix is verified). */
+  async checkFix(ids: string[], patch: string, base: string, head: string): Promise<FixCheck[]> {
+    const scenarios = await Promise.all(ids.map((id) => this.require(id, head)));
+    for (const s of scenarios) {
+      if (!s.simulate) throw new UserError(`scenario "${s.id}" has no simulate: block: check_fix needs executable scenarios`);
+    }
+    const headRev = (await resolveRevision(this.repo, head)).commit;
+    const read = async (path: string): Promise<string | undefined> => {
+      const safe = confinePath(this.repo, path);
+      if (headRev === null) return readFile(join(this.repo, safe), "utf8").catch(() => undefined);
+      return git(this.repo).show([`${headRev}:${safe}`]).catch(() => undefined);
+    };
+    const overlay = Object.fromEntries(await applyPatch(patch, read));
+    return Promise.all(
+      scenarios.map(async (s) => {
+        const [before, after] = await Promise.all([this.simulateDifferential(s, base, head), this.simulateDifferential(s, base, head, overlay)]);
+        return { scenario: s.id, before: before.verdict.verdict, after: after.verdict.verdict, turned: before.verdict.verdict !== after.verdict.verdict, reason: after.verdict.reason };
+      }),
+    );
+  }
+
+  private async record(
+    s: Scenario,
+    base: string,
+    head: string,
+    verdict: ScenarioVerdict,
+    how: { method: string; covered: string[]; evidence: string[]; reasoning: string; props?: Record<string, unknown> },
+  ): Promise<string> {
     const now = new Date().toISOString();
-    const key = createHash("sha1").update(JSON.stringify([s.id, base, head, STATIC_METHOD, verdict.verdict, trace.length])).digest("hex").slice(0, 16);
+    const key = createHash("sha1").update(JSON.stringify([s.id, base, head, how.method, verdict.verdict, verdict.reason, how.props?.overlay ?? null])).digest("hex").slice(0, 16);
     const id = `simulation:${key}`;
-    const prov = { method: STATIC_METHOD, authority: "deterministic" as const, confidence: 1 };
-    const covered = [...new Set(trace.filter((t) => t.kind === "enter").map((t) => t.symbol))];
+    const prov = { method: how.method, authority: "deterministic" as const, confidence: 1 };
+    const covered = [...new Set(how.covered)];
     await this.graph.ingest({
-      nodes: [{ id, title: `${s.id}: ${verdict.verdict} (static)`, text: verdict.reason, occurredAt: now, props: { scenario: s.id, base, head, depth: "static", verdict: verdict.verdict } }],
+      nodes: [{ id, title: `${s.id}: ${verdict.verdict} (${verdict.depth})`, text: verdict.reason, occurredAt: now, props: { scenario: s.id, base, head, depth: verdict.depth, verdict: verdict.verdict, ...how.props } }],
       edges: [
         { src: id, rel: "simulates", dst: `scenario:${s.id}`, validFrom: now, provenance: prov },
         ...(head !== WORKTREE ? [{ src: id, rel: "evaluated", dst: `commit:${head}`, validFrom: now, provenance: prov }] : []),
@@ -331,9 +442,9 @@ export class ScenarioService {
     await recordDecision(this.graph, {
       question: `Does the change ${base.slice(0, 12)}..${head.slice(0, 12)} affect scenario ${s.id}?`,
       conclusion: `${verdict.verdict}: ${verdict.reason}`,
-      evidence: [id, `scenario:${s.id}`, ...[...new Set(trace.filter((t) => t.touched).map((t) => `symbol:${t.symbol}`))].slice(0, 20)],
-      reasoning: "static trace: entry points, then the call graph in statement order, steps marked where the diff touches them",
-      author: STATIC_METHOD,
+      evidence: [id, `scenario:${s.id}`, ...how.evidence.slice(0, 20)],
+      reasoning: how.reasoning,
+      author: how.method,
       at: now,
     });
     return id;

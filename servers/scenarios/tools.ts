@@ -1,10 +1,9 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { UserError } from "../../core/errors.js";
 import { WORKTREE } from "../../core/git.js";
 import { toolResult } from "../../core/mcp.js";
 import { paginate, pageInput } from "../../core/paging.js";
-import { ScenarioVerdict } from "../../core/verdict.js";
+import { ScenarioVerdict, VERDICTS } from "../../core/verdict.js";
 import { ScenarioMeta } from "./format.js";
 import type { ScenarioService } from "./service.js";
 import { writeScenario } from "./store.js";
@@ -143,20 +142,45 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
     "simulate_scenario",
     {
       title: "Simulate a scenario",
-      description: "Simulate a scenario against a change. depth static: find its entry points, walk the call graph in statement order, and mark the steps the change touches (unaffected, at-risk, or error when no entry point is found). Records the simulation and a decision trace.",
-      inputSchema: { id: z.string().min(1), base, head, depth: z.enum(["static"]).optional().describe("static (the differential depth comes with the sandbox)") },
+      description:
+        "Simulate a scenario against a change. A scenario with a simulate: block runs at depth differential: its steps run on base and head in a sandbox (stand-ins for I/O, a virtual clock), the traces are compared, and the verdict names the root-cause line with the values on each side and the effects that differ (unaffected when nothing on its path changed). Without one, or with depth static: entry points, the call graph in statement order, and the steps the change touches. Records the simulation and a decision trace.",
+      inputSchema: { id: z.string().min(1), base, head, depth: z.enum(["static", "differential"]).optional().describe("Default: differential when the scenario has simulate:, else static") },
       outputSchema: {
         verdict: ScenarioVerdict,
-        entries: z.array(z.object({ symbol: z.string(), score: z.number(), why: z.string() })),
+        entries: z.array(z.object({ symbol: z.string(), score: z.number(), why: z.string() })).optional().describe("Entry points found (static depth)"),
         simulation: z.string().describe("The simulation node recorded in the context graph"),
       },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (a) => {
-      if (a.depth && a.depth !== "static") throw new UserError(`depth "${a.depth}" is not available yet: expected static`);
       const pinned = await service.pin(a.base ?? "HEAD", a.head ?? WORKTREE);
-      const r = await service.simulateStatic(a.id, pinned.base, pinned.head);
-      return toolResult({ verdict: r.verdict, entries: r.entries, simulation: r.simulation });
+      const r = await service.simulate(a.id, pinned.base, pinned.head, a.depth);
+      return toolResult({ verdict: r.verdict, ...(r.entries ? { entries: r.entries } : {}), simulation: r.simulation });
+    },
+  );
+
+  server.registerTool(
+    "check_fix",
+    {
+      title: "Check a fix",
+      description:
+        "Re-simulate head with a patch applied (in memory: the repo is not touched) and say, per scenario, whether its verdict turned. A fix is verified when the failing scenarios turn to pass and none that passed stops passing.",
+      inputSchema: {
+        ids: z.array(z.string().min(1)).min(1).describe("Scenario ids to re-simulate (each needs a simulate: block)"),
+        patch: z.string().min(1).describe("A unified diff against head, as git diff prints it"),
+        base,
+        head,
+      },
+      outputSchema: {
+        results: z.array(z.object({ scenario: z.string(), before: z.enum(VERDICTS), after: z.enum(VERDICTS), turned: z.boolean(), reason: z.string() })),
+        verified: z.boolean().describe("Every scenario passes with the patch"),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (a) => {
+      const pinned = await service.pin(a.base ?? "HEAD", a.head ?? WORKTREE);
+      const results = await service.checkFix(a.ids, a.patch, pinned.base, pinned.head);
+      return toolResult({ results, verified: results.every((r) => r.after === "pass") });
     },
   );
 }

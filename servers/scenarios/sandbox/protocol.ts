@@ -154,5 +154,7 @@ export interface RunResult {
   /** Repo files the run loaded. */
   modules: string[];
   executed: ExecutedFunction[];
+  /** Every function of the loaded repo modules, run or not: a hunk outside all of them is module-level code. */
+  functions: ExecutedFunction[];
   ms: number;
 }

@@ -127,6 +127,7 @@ function toResult(job: SimulationJob, loader: ModuleLoader, report: PreludeRepor
     logs: report?.logs ?? [],
     modules: [...loader.loaded].sort(),
     executed: [...executed.values()],
+    functions: sites.filter((s) => s.kind === "function").map((s) => ({ symbol: `${s.path}#${s.name ?? "<anonymous>"}`, path: s.path, line: s.line, endLine: s.endLine ?? s.line })),
     ms: Math.round(ms),
   };
   if (fatal) result.error = fatal;

@@ -1,0 +1,102 @@
+import type { ScenarioVerdict } from "../../core/verdict.js";
+import type { Comparison } from "./compare.js";
+import type { Scenario } from "./format.js";
+import { DEFAULT_LIMITS, type Limits, type RunResult, type SimulationJob } from "./sandbox/protocol.js";
+
+/** The differential depth's two halves that know nothing of stores: the job for a side, and the verdict. */
+export const DIFFERENTIAL_METHOD = "differential@1";
+
+export function jobFor(s: Scenario, repo: string, rev: string, boundaryPackages: string[], overlay?: Record<string, string>, limits: Limits = DEFAULT_LIMITS): SimulationJob {
+  const sim = s.simulate;
+  if (!sim) throw new Error(`scenario ${s.id} has no simulate block`);
+  return {
+    repo,
+    rev,
+    ...(overlay ? { overlay } : {}),
+    clock: sim.world.clock,
+    env: sim.world.env,
+    seed: sim.world.seed,
+    stubs: sim.world.stubs,
+    steps: sim.steps,
+    boundaryPackages,
+    limits,
+  };
+}
+
+const show = (v: unknown): string => {
+  const s = JSON.stringify(v);
+  return s === undefined ? "undefined" : s.length > 120 ? `${s.slice(0, 120)}…` : s;
+};
+
+export function unaffectedVerdict(s: Scenario, base: RunResult): ScenarioVerdict {
+  const files = new Set(base.executed.map((f) => f.path)).size;
+  return {
+    scenario: s.id,
+    verdict: "unaffected",
+    depth: "differential",
+    reason: `nothing on its path changed: on base it ran ${base.executed.length} functions in ${files} files and no hunk touches them, so head was not run`,
+  };
+}
+
+export function errorVerdict(s: Scenario, side: "base" | "head", run: RunResult): ScenarioVerdict {
+  const where = run.error?.at ? ` at ${run.error.at}` : "";
+  return {
+    scenario: s.id,
+    verdict: "error",
+    depth: "differential",
+    reason: `the simulation could not run on ${side}: ${run.error?.reason ?? "unknown failure"}${where}`,
+    ...(run.trace.length ? { steps: run.trace.slice(-10) } : {}),
+  };
+}
+
+/** The verdict from both runs and their comparison (DESIGN.md: a verdict resting on a symbolic value is at most at-risk). */
+export function differentialVerdict(s: Scenario, base: RunResult, head: RunResult, cmp: Comparison): ScenarioVerdict {
+  const failing = cmp.expectations.filter((e) => e.head === "fail" || e.head === "threw");
+  const symbolic = failing.some((e) => e.symbolic) || cmp.expectations.some((e) => e.symbolic);
+  const headThrew = head.steps.findIndex((st, i) => st.error && !base.steps[i]?.error);
+  const pending = head.steps.findIndex((st) => st.pending);
+  const cause = cmp.rootCause ? ` Root cause ${cmp.rootCause.location} in ${cmp.rootCause.symbol}: base ${show(cmp.rootCause.base)}, head ${show(cmp.rootCause.head)}.` : "";
+  const missing = head.missingStubs.length ? ` No stub answered ${head.missingStubs.join(", ")}.` : "";
+  let verdict: ScenarioVerdict["verdict"];
+  let reason: string;
+  if (failing.length) {
+    const f = failing[0] as Comparison["expectations"][number];
+    const was = f.base === "pass" ? "passes on base" : `${f.base} on base`;
+    verdict = symbolic ? "at-risk" : "fail";
+    reason = `step ${f.step}: expectation \`${f.expect}\` ${f.head === "threw" ? `threw (${f.detail ?? "error"})` : "fails"} on head (${was}).${cause}${symbolic ? " It reads values no stub answered, so the failure is not certain." : ""}${missing}`;
+  } else if (headThrew >= 0) {
+    const e = head.steps[headThrew]?.error;
+    verdict = symbolic || head.missingStubs.length ? "at-risk" : "fail";
+    reason = `step ${headThrew + 1} throws on head (${e?.name}: ${e?.message} at ${e?.at}) and not on base.${cause}${missing}`;
+  } else if (pending >= 0) {
+    verdict = "at-risk";
+    reason = `step ${pending + 1} never settles on head: it awaits something no stub or timer resolves.${missing}`;
+  } else if (symbolic) {
+    verdict = "at-risk";
+    reason = `its expectations hold on head but read values no stub answered.${missing}`;
+  } else if (cmp.diverged && cmp.expectations.some((e) => e.base !== "pass" && e.head === "pass")) {
+    verdict = "pass";
+    reason = `its expectations hold on head (some did not on base: the change fixes them).${cause}`;
+  } else if (cmp.diverged && (cmp.resultsDiffer || cmp.effectsDiff.added.length + cmp.effectsDiff.removed.length + cmp.effectsDiff.changed.length > 0)) {
+    verdict = "at-risk";
+    const ef = cmp.effectsDiff;
+    reason = `its expectations hold, but behaviour changed where they do not look (${cmp.resultsDiffer ? "a step's result, " : ""}${ef.changed.length} changed, ${ef.added.length} added, ${ef.removed.length} removed effects).${cause}`;
+  } else {
+    verdict = "pass";
+    const checked = cmp.expectations.filter((e) => e.head === "pass").length;
+    reason = cmp.diverged ? `its ${checked} expectations hold on head; the path changed but results and effects are the same.` : `base and head behave identically over ${head.steps.length} steps; ${checked} expectations hold.`;
+  }
+  const unchecked = cmp.expectations.filter((e) => e.head === "unchecked").length;
+  if (unchecked) reason += ` ${unchecked} prose expectation(s) unchecked.`;
+  return {
+    scenario: s.id,
+    verdict,
+    depth: "differential",
+    reason,
+    steps: cmp.steps,
+    ...(cmp.rootCause ? { rootCause: cmp.rootCause } : {}),
+    effectsDiff: cmp.effectsDiff,
+    expectations: cmp.expectations,
+    ...(head.missingStubs.length ? { missingStubs: head.missingStubs } : {}),
+  };
+}
