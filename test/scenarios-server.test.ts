@@ -26,7 +26,7 @@ describe("scenarios MCP server over stdio", () => {
 
   it("lists, reads, searches, writes, selects and simulates", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["draft_scenario", "get_scenario", "list_scenarios", "search_scenarios", "select_scenarios", "simulate_scenario", "upsert_scenario"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["draft_scenario", "get_scenario", "list_scenarios", "search_scenarios", "select_scenarios", "simulate_scenario", "upsert_scenario", "check_fix"].sort());
     const list = structured<{ items: Array<{ id: string; executable: boolean }>; errors: unknown[] }>(await client.callTool({ name: "list_scenarios", arguments: {} }));
     expect(list.items.map((s) => `${s.id} ${s.executable}`)).toEqual(["eu-invoice-fx true", "mystery false", "payment-timeout false"]);
     expect(list.errors).toHaveLength(1);
@@ -46,9 +46,13 @@ describe("scenarios MCP server over stdio", () => {
 
     const selected = structured<{ items: Array<{ scenario: string }> }>(await client.callTool({ name: "select_scenarios", arguments: { base: "HEAD~1", head: "HEAD" } }));
     expect(selected.items.map((s) => s.scenario)).toEqual(["eu-invoice-fx"]);
-    const sim = structured<{ verdict: { verdict: string }; simulation: string }>(await client.callTool({ name: "simulate_scenario", arguments: { id: "eu-invoice-fx", base: "HEAD~1", head: "HEAD" } }));
-    expect(sim.verdict.verdict).toBe("at-risk");
+    const sim = structured<{ verdict: { verdict: string; depth: string; rootCause: { location: string } }; simulation: string }>(
+      await client.callTool({ name: "simulate_scenario", arguments: { id: "eu-invoice-fx", base: "HEAD~1", head: "HEAD" } }),
+    );
+    expect(sim.verdict).toMatchObject({ verdict: "fail", depth: "differential", rootCause: { location: "src/fx/convert.ts:7" } });
     expect(sim.simulation).toMatch(/^simulation:/);
+    const stat = structured<{ verdict: { verdict: string; depth: string } }>(await client.callTool({ name: "simulate_scenario", arguments: { id: "eu-invoice-fx", base: "HEAD~1", head: "HEAD", depth: "static" } }));
+    expect(stat.verdict).toMatchObject({ verdict: "at-risk", depth: "static" });
   });
 
   it("refuses bad input with one clear line", async () => {

@@ -52,7 +52,8 @@ export function errorVerdict(s: Scenario, side: "base" | "head", run: RunResult)
 /** The verdict from both runs and their comparison (DESIGN.md: a verdict resting on a symbolic value is at most at-risk). */
 export function differentialVerdict(s: Scenario, base: RunResult, head: RunResult, cmp: Comparison): ScenarioVerdict {
   const failing = cmp.expectations.filter((e) => e.head === "fail" || e.head === "threw");
-  const symbolic = failing.some((e) => e.symbolic) || cmp.expectations.some((e) => e.symbolic);
+  // Values no stub answered flowed through head: where head diverged, its verdict cannot be certain.
+  const symbolic = cmp.expectations.some((e) => e.symbolic) || (head.missingStubs.length > 0 && cmp.diverged);
   const headThrew = head.steps.findIndex((st, i) => st.error && !base.steps[i]?.error);
   const pending = head.steps.findIndex((st) => st.pending);
   const cause = cmp.rootCause ? ` Root cause ${cmp.rootCause.location} in ${cmp.rootCause.symbol}: base ${show(cmp.rootCause.base)}, head ${show(cmp.rootCause.head)}.` : "";

@@ -12,7 +12,13 @@ export const Stub = z
   .object({
     returns: z.unknown().optional().describe("What the stand-in answers"),
     throws: z.string().optional().describe("An error message the stand-in throws instead"),
-    match: z.record(z.string(), z.unknown()).optional().describe("Argument positions that must match for this answer"),
+    match: z.record(z.string(), z.unknown()).optional().describe("Argument positions that must match for this answer (objects match by the keys given)"),
+    sequence: z
+      .array(z.object({ returns: z.unknown().optional(), throws: z.string().optional() }).strict())
+      .min(1)
+      .optional()
+      .describe("Answers for successive calls; the last repeats"),
+    async: z.boolean().optional().describe("Answer with a promise (default: by the target: async functions and I/O clients do)"),
   })
   .strict();
 

@@ -179,6 +179,7 @@ export class ModuleLoader {
     const port = PORTS[bare];
     if (port) return this.packageModule(WORLDLINE_ROOT, WORLDLINE_ROOT, port, true);
     if (BUILTINS.has(bare) || specifier.startsWith("node:")) return { kind: "missing" };
+    if (from === PORT_PREFIX) return this.packageModule(WORLDLINE_ROOT, WORLDLINE_ROOT, specifier, true);
     if (from.startsWith(PORT_PREFIX)) return this.diskModule(WORLDLINE_ROOT, join(WORLDLINE_ROOT, from.slice(PORT_PREFIX.length)), specifier, true);
     if (from.startsWith("node_modules/") || from.includes("/node_modules/")) return this.diskModule(this.repo, join(this.repo, from), specifier, false);
     const r = this.source.resolver.resolve(specifier, from || "index.ts");
