@@ -73,6 +73,44 @@ describe("the sample billing service", () => {
     }
   });
 
+  it("on pr/rounding-refactor the EU proration scenario fails at the changed line, with both values and the invoice row written wrong", async () => {
+    const { base, head } = await scenarios.pin("main", "pr/rounding-refactor");
+    const shareLine = git(repo(), ["show", "pr/rounding-refactor:src/billing/proration.ts"]).split("\n").findIndex((l) => l.includes("const share")) + 1;
+    const eu = await scenarios.simulate("eu-proration-fx-rounding", base, head);
+    expect(eu.verdict).toMatchObject({
+      verdict: "fail",
+      depth: "differential",
+      rootCause: { location: `src/billing/proration.ts:${shareLine}`, symbol: "src/billing/proration.ts#prorate", base: 17 / 31, head: 0.55 },
+    });
+    expect(eu.verdict.expectations).toContainEqual({ step: 1, expect: "result.lines[0].amount === 58.87", base: "pass", head: "fail" });
+    const diff = eu.verdict.effectsDiff as { changed: Array<{ target: string; base: unknown[]; head: unknown[] }> };
+    const insert = diff.changed.find((c) => c.target === "pg#Pool.query" && String(c.base[0]).startsWith("insert into invoices"));
+    expect(insert?.base[1]).toEqual(["inv_c_1_1773568800000", "c_1", "USD", 41.63, 7.91, 49.54]);
+    expect(insert?.head[1]).toEqual(["inv_c_1_1773568800000", "c_1", "USD", 41.75, 7.93, 49.68]);
+
+    // Every other executable scenario passes or is unaffected, except the upgrade whose invoice total moved.
+    const { scenarios: all } = await scenarios.load(head);
+    const verdicts = await Promise.all(all.filter((s) => s.simulate && s.id !== "eu-proration-fx-rounding").map(async (s) => [s.id, (await scenarios.simulate(s, base, head)).verdict.verdict] as const));
+    for (const [id, v] of verdicts) expect(v, id).toMatch(id === "plan-upgrade-invoiced" ? /^at-risk$/ : /^(pass|unaffected)$/);
+    expect(verdicts.find(([id]) => id === "email-hyphenated-accepted")?.[1]).toBe("unaffected");
+    // Prose-only scenarios stay at depth 1.
+    expect((await scenarios.simulate("payment-retry-gives-up", base, head)).verdict.depth).toBe("static");
+  });
+
+  it("check_fix with the revert of the rounding hunk turns the EU proration scenario to pass", async () => {
+    const { base, head } = await scenarios.pin("main", "pr/rounding-refactor");
+    const revert = git(repo(), ["diff", "pr/rounding-refactor", "main", "--", "src/billing/proration.ts"]);
+    const checked = await scenarios.checkFix(["eu-proration-fx-rounding", "proration-short-month"], revert, base, head);
+    expect(checked).toEqual([
+      expect.objectContaining({ scenario: "eu-proration-fx-rounding", before: "fail", after: "pass", turned: true }),
+      expect.objectContaining({ scenario: "proration-short-month", before: "pass", after: "pass", turned: false }),
+    ]);
+    await expect(scenarios.checkFix(["eu-proration-fx-rounding"], "not a diff", base, head)).rejects.toThrow(/patch: no file changes found; expected a unified diff/);
+    const stale = revert.replace("const share = Math.round", "const share = Math.floor");
+    await expect(scenarios.checkFix(["eu-proration-fx-rounding"], stale, base, head)).rejects.toThrow(/patch: hunk 1 for src\/billing\/proration.ts does not apply/);
+    await expect(scenarios.checkFix(["payment-retry-gives-up"], revert, base, head)).rejects.toThrow(/scenario "payment-retry-gives-up" has no simulate: block/);
+  });
+
   it("selects for the labelled changes of its history with recall 100% and precision at least 80%, each with a reason", async () => {
     let truePositives = 0;
     let selectedCount = 0;
