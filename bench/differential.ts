@@ -1,0 +1,115 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { ts } from "@ts-morph/common";
+import { buildBilling } from "../examples/billing/build.js";
+import { ScenarioService } from "../servers/scenarios/service.js";
+import { boundaries } from "../servers/scenarios/sandbox/boundaries.js";
+import { SandboxPool } from "../servers/scenarios/sandbox/pool.js";
+import { DEFAULT_LIMITS, type SimulationJob } from "../servers/scenarios/sandbox/protocol.js";
+import { median } from "./measure.js";
+
+/**
+ * Child process of `npm run bench`: differential simulation on the sample service (main against
+ * pr/rounding-refactor) with the process pool: one typical scenario after warm-up, and the executable
+ * scenarios repeated to 50 scenario runs (each base and head) in parallel. Then the instrumentation's
+ * overhead: the same CPU-bound function run instrumented in the sandbox against untransformed in Node.
+ * Prints JSON.
+ */
+const [dir] = process.argv.slice(2);
+if (!dir) throw new Error("usage: differential.ts DIR");
+const sample = buildBilling(join(dir, "billing")).dir;
+const service = new ScenarioService(sample);
+const { base, head } = await service.pin("main", "pr/rounding-refactor");
+await service.codeGraph.index(base);
+await service.codeGraph.index(head);
+const executable = (await service.load(head)).scenarios.filter((s) => s.simulate);
+const typical = executable.find((s) => s.id === "eu-proration-fx-rounding");
+if (!typical) throw new Error("the sample lost its EU proration scenario");
+
+// Warm-up: the pool's children start, each revision's files are read and its modules transpiled once.
+let t = performance.now();
+await Promise.all(executable.map((s) => service.simulateDifferential(s, base, head)));
+const warmupMs = performance.now() - t;
+
+const one: number[] = [];
+for (let i = 0; i < 10; i++) {
+  t = performance.now();
+  await service.simulateDifferential(typical, base, head);
+  one.push(performance.now() - t);
+}
+
+const batch = Array.from({ length: 50 }, (_, i) => executable[i % executable.length] as (typeof executable)[number]);
+t = performance.now();
+const results = await Promise.all(batch.map((s) => service.simulateDifferential(s, base, head)));
+const batchMs = performance.now() - t;
+const sandboxRuns = results.reduce((n, r) => n + 1 + (r.head ? 1 : 0), 0);
+const verdicts: Record<string, number> = {};
+for (const r of results) verdicts[r.verdict.verdict] = (verdicts[r.verdict.verdict] ?? 0) + 1;
+const poolSize = service.sandbox().size;
+service.close();
+
+// Instrumentation overhead: a loop over the sample's proration, in the sandbox and natively.
+const work = join(dir, "overhead");
+mkdirSync(join(work, "src"), { recursive: true });
+const source = [
+  "export function prorate(from: number, to: number, day: number, days: number) {",
+  "  const share = (days - day + 1) / days;",
+  "  const credit = Math.round(from * share * 100) / 100;",
+  "  const charge = Math.round(to * share * 100) / 100;",
+  "  return { credit, charge, net: Math.round((charge - credit) * 100) / 100 };",
+  "}",
+  "export function loop(n: number): number {",
+  "  let total = 0;",
+  "  for (let i = 0; i < n; i++) total += prorate(29, 99, (i % 28) + 1, 31).net;",
+  "  return total;",
+  "}",
+].join("\n");
+writeFileSync(join(work, "src/work.ts"), source);
+const plain = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+writeFileSync(join(work, "native.cjs"), plain);
+const native = createRequire(import.meta.url)(join(work, "native.cjs")) as { loop(n: number): number };
+const N = 200_000;
+native.loop(N);
+const nativeRuns: number[] = [];
+for (let i = 0; i < 5; i++) {
+  t = performance.now();
+  native.loop(N);
+  nativeRuns.push(performance.now() - t);
+}
+const { execFileSync } = await import("node:child_process");
+execFileSync("git", ["init", "-q", "-b", "main"], { cwd: work });
+const pool = new SandboxPool(1);
+const job = (n: number): SimulationJob => ({
+  repo: work,
+  rev: "WORKTREE",
+  env: {},
+  stubs: {},
+  steps: [{ call: "src/work.ts#loop", args: [n], expect: [] }],
+  boundaryPackages: boundaries([]),
+  limits: { ...DEFAULT_LIMITS, cpuMs: 60_000 },
+});
+await pool.run(job(N));
+const empty: number[] = [];
+const full: number[] = [];
+for (let i = 0; i < 5; i++) {
+  empty.push((await pool.run(job(0))).ms);
+  full.push((await pool.run(job(N))).ms);
+}
+pool.close();
+const nativeMs = median(nativeRuns);
+const sandboxMs = median(full) - median(empty);
+
+process.stdout.write(
+  JSON.stringify({
+    scenarios: executable.length,
+    warmupMs,
+    oneMs: median(one),
+    batch: batch.length,
+    batchMs,
+    sandboxRuns,
+    verdicts,
+    poolSize,
+    overhead: { calls: N, nativeMs, sandboxMs, ratio: sandboxMs / nativeMs },
+  }),
+);
