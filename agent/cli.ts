@@ -130,6 +130,11 @@ async function runSimulate(cmd: ParsedCommand, io: Io): Promise<number> {
       for (const step of (v.steps ?? []) as Array<{ location: string; symbol: string; touched?: { hunks: string[] } }>) {
         if (step.touched) io.out(`           ${step.location} in ${step.symbol} (hunk ${step.touched.hunks.join(", ")})`);
       }
+      const diff = v.effectsDiff as { changed?: Array<{ target: string; at: string; base: unknown[]; head: unknown[] }>; added?: Array<{ target: string; at: string }>; removed?: Array<{ target: string; at: string }> } | undefined;
+      const short = (x: unknown) => (JSON.stringify(x) ?? "").slice(0, 160);
+      for (const c of diff?.changed ?? []) io.out(`           effect ${c.target} at ${c.at}: ${short(c.base)} -> ${short(c.head)}`);
+      for (const a of diff?.added ?? []) io.out(`           effect added: ${a.target} at ${a.at}`);
+      for (const r of diff?.removed ?? []) io.out(`           effect removed: ${r.target} at ${r.at}`);
     }
     io.out(summary);
     return EXIT.ok;

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { V1_FILES, V2_CONVERT } from "./helpers/code-fixture.js";
-import { makeRepo, tempDir } from "./helpers/git-fixture.js";
+import { gitIn, makeRepo, tempDir } from "./helpers/git-fixture.js";
 import { connectServer, errorText, structured } from "./helpers/mcp-client.js";
 import { SCENARIO_FILES } from "./helpers/scenario-fixture.js";
 
@@ -53,6 +53,20 @@ describe("scenarios MCP server over stdio", () => {
     expect(sim.simulation).toMatch(/^simulation:/);
     const stat = structured<{ verdict: { verdict: string; depth: string } }>(await client.callTool({ name: "simulate_scenario", arguments: { id: "eu-invoice-fx", base: "HEAD~1", head: "HEAD", depth: "static" } }));
     expect(stat.verdict).toMatchObject({ verdict: "at-risk", depth: "static" });
+  });
+
+  it("check_fix re-simulates head with a patch and says which verdicts turned; the repo is untouched", async () => {
+    const revert = gitIn(tmp.dir, ["diff", "HEAD", "HEAD~1", "--", "src/fx/convert.ts"]);
+    const before = readFileSync(join(tmp.dir, "src/fx/convert.ts"), "utf8");
+    const r = structured<{ results: Array<{ scenario: string; before: string; after: string; turned: boolean }>; verified: boolean }>(
+      await client.callTool({ name: "check_fix", arguments: { ids: ["eu-invoice-fx"], patch: revert, base: "HEAD~1", head: "HEAD" } }),
+    );
+    expect(r).toMatchObject({ results: [{ scenario: "eu-invoice-fx", before: "fail", after: "pass", turned: true }], verified: true });
+    expect(readFileSync(join(tmp.dir, "src/fx/convert.ts"), "utf8")).toBe(before);
+    expect(errorText(await client.callTool({ name: "check_fix", arguments: { ids: ["eu-invoice-fx"], patch: "+++ nothing" } }))).toMatch(/^patch: no file changes found; expected a unified diff/);
+    expect(errorText(await client.callTool({ name: "check_fix", arguments: { ids: ["nope"], patch: revert } }))).toMatch(/unknown scenario "nope"/);
+    expect(errorText(await client.callTool({ name: "check_fix", arguments: { ids: [], patch: revert } }))).toMatch(/ids/);
+    expect(errorText(await client.callTool({ name: "simulate_scenario", arguments: { id: "mystery", depth: "differential" } }))).toMatch(/scenario "mystery" has no simulate: block, so it cannot run at depth differential/);
   });
 
   it("refuses bad input with one clear line", async () => {

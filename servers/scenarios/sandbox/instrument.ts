@@ -87,13 +87,16 @@ export function instrument(path: string, text: string): Instrumented {
         ? stepped(body.statements)
         : [f.createReturnStatement(ts.visitNode(body, visit) as ts.Expression)];
       const error = f.createUniqueName("error");
+      // enter answers the caller's current site; exit restores it, so a call made right after this function
+      // returns is attributed to the caller's statement, not to this function's last one.
+      const caller = f.createUniqueName("caller");
       return f.createBlock(
         [
-          f.createExpressionStatement(call(f, "enter", [id, f.createArrayLiteralExpression(params)])),
+          f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(caller, undefined, undefined, call(f, "enter", [id, f.createArrayLiteralExpression(params)]))], ts.NodeFlags.Const)),
           f.createTryStatement(
             f.createBlock(statements.map((s) => rewriteReturns(s, id)), true),
             f.createCatchClause(error, f.createBlock([f.createExpressionStatement(call(f, "throw", [id, error])), f.createThrowStatement(error)], true)),
-            f.createBlock([f.createExpressionStatement(call(f, "exit", [id]))], true),
+            f.createBlock([f.createExpressionStatement(call(f, "exit", [id, caller]))], true),
           ),
         ],
         true,

@@ -111,9 +111,11 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       push([1, base + s, depth, snap(v, 2)]);
     },
     enter(s: number, args: unknown[]) {
+      const caller = lastSite;
       depth++;
       lastSite = base + s;
       push([2, base + s, depth, snap(args, 2)]);
+      return caller;
     },
     ret(s: number, v?: unknown) {
       push([3, base + s, depth, snap(v)]);
@@ -124,8 +126,9 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       if (e instanceof RangeError && /call stack/i.test(e.message) && !fatal) fatal = { reason: "recursion without end: the call stack was exhausted", site: lastSite };
       push([4, base + s, depth, snap(e, 1)]);
     },
-    exit(_s: number) {
+    exit(_s: number, caller?: number) {
       depth--;
+      if (caller !== undefined && !fatal) lastSite = caller;
     },
   });
 
