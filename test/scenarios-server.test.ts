@@ -26,7 +26,7 @@ describe("scenarios MCP server over stdio", () => {
 
   it("lists, reads, searches, writes, selects and simulates", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["draft_scenario", "get_scenario", "list_scenarios", "search_scenarios", "select_scenarios", "simulate_scenario", "upsert_scenario", "check_fix"].sort());
+    expect(tools.map((t) => t.name).sort()).toEqual(["draft_scenario", "get_scenario", "list_scenarios", "search_scenarios", "select_scenarios", "simulate_scenario", "upsert_scenario", "check_fix", "draft_fix"].sort());
     const list = structured<{ items: Array<{ id: string; executable: boolean }>; errors: unknown[] }>(await client.callTool({ name: "list_scenarios", arguments: {} }));
     expect(list.items.map((s) => `${s.id} ${s.executable}`)).toEqual(["eu-invoice-fx true", "mystery false", "payment-timeout false"]);
     expect(list.errors).toHaveLength(1);
@@ -56,7 +56,12 @@ describe("scenarios MCP server over stdio", () => {
   });
 
   it("check_fix re-simulates head with a patch and says which verdicts turned; the repo is untouched", async () => {
-    const revert = gitIn(tmp.dir, ["diff", "HEAD", "HEAD~1", "--", "src/fx/convert.ts"]);
+    const drafted = structured<{ patch: string; hunk: string }>(await client.callTool({ name: "draft_fix", arguments: { location: "src/fx/convert.ts:7", base: "HEAD~1", head: "HEAD" } }));
+    expect(drafted.hunk).toBe("src/fx/convert.ts:7-8");
+    expect(drafted.patch).toMatch(/^--- a\/src\/fx\/convert.ts\n\+\+\+ b\/src\/fx\/convert.ts\n@@ -7,2 \+7,\d+ @@\n-/);
+    expect(errorText(await client.callTool({ name: "draft_fix", arguments: { location: "src/fx/convert.ts:1", base: "HEAD~1", head: "HEAD" } }))).toMatch(/src\/fx\/convert.ts:1 is not inside a hunk of the change/);
+    expect(errorText(await client.callTool({ name: "draft_fix", arguments: { location: "nowhere", base: "HEAD~1", head: "HEAD" } }))).toMatch(/location "nowhere": expected path:line/);
+    const revert = drafted.patch;
     const before = readFileSync(join(tmp.dir, "src/fx/convert.ts"), "utf8");
     const r = structured<{ results: Array<{ scenario: string; before: string; after: string; turned: boolean }>; verified: boolean }>(
       await client.callTool({ name: "check_fix", arguments: { ids: ["eu-invoice-fx"], patch: revert, base: "HEAD~1", head: "HEAD" } }),

@@ -6,7 +6,7 @@ import { registerScenarioTools } from "./tools.js";
 export async function createScenarioServer(repo: string) {
   return buildServer(
     "scenarios",
-    "Plain-English scenarios of how one repository must behave: list, read, search and write them, select the ones a change can affect, and simulate them (static trace).",
+    "Plain-English scenarios of how one repository must behave: list, read, search and write them, select the ones a change can affect, and simulate them against a change (differential: both revisions run in a sandbox and compared; static: the call graph walk), and check a fix.",
     new ScenarioService(repo),
     registerScenarioTools,
   );

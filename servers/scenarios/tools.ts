@@ -6,6 +6,7 @@ import { paginate, pageInput } from "../../core/paging.js";
 import { ScenarioVerdict, VERDICTS } from "../../core/verdict.js";
 import { ScenarioMeta } from "./format.js";
 import type { ScenarioService } from "./service.js";
+import { revertHunk } from "./fix.js";
 import { writeScenario } from "./store.js";
 
 /** The scenarios server's MCP face. */
@@ -156,6 +157,21 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
       const pinned = await service.pin(a.base ?? "HEAD", a.head ?? WORKTREE);
       const r = await service.simulate(a.id, pinned.base, pinned.head, a.depth);
       return toolResult({ verdict: r.verdict, ...(r.entries ? { entries: r.entries } : {}), simulation: r.simulation });
+    },
+  );
+
+  server.registerTool(
+    "draft_fix",
+    {
+      title: "Draft a fix",
+      description: "The minimal fix draft for a root cause: the revert of the one hunk of the change that holds the given head line, as a unified diff against head. Check it with check_fix before calling it a fix.",
+      inputSchema: { location: z.string().min(1).describe("The root cause, path:line at head"), base, head },
+      outputSchema: { patch: z.string(), path: z.string(), hunk: z.string().describe("The head lines the reverted hunk covers, path:start-end") },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const pinned = await service.pin(a.base ?? "HEAD", a.head ?? WORKTREE);
+      return toolResult(await revertHunk(service.repo, pinned.base, pinned.head, a.location));
     },
   );
 
