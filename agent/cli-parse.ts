@@ -24,6 +24,20 @@ const rev: OptionSpec = { type: "string", valueName: "REV", description: "Revisi
 const help: OptionSpec = { type: "boolean", description: "Show this help" };
 
 export const SERVERS = ["code-graph", "git-history", "tickets", "scenarios", "context-graph"] as const;
+
+const simulateOptions: Record<string, OptionSpec> = {
+  repo,
+  base: { type: "string", valueName: "REV", description: "Base revision (default: HEAD)" },
+  head: { type: "string", valueName: "REV", description: "Head revision (default: the working tree)" },
+  worktree: { type: "boolean", description: "Head is the working tree, uncommitted changes included (the default)" },
+  scenario: { type: "string", valueName: "ID", description: "Only this scenario (default: the scenarios the change selects)" },
+  planner: { type: "string", valueName: "NAME", description: "embedded (default: deterministic, offline) or llm (needs ANTHROPIC_API_KEY)" },
+  format: { type: "string", valueName: "FORMAT", description: "terminal (default), markdown (a PR comment), json (the Report schema) or sarif (2.1.0)" },
+  out: { type: "string", valueName: "FILE", description: "Write the report to FILE instead of standard output" },
+  json: { type: "boolean", description: "Same as --format json" },
+  quiet: { type: "boolean", description: "No progress lines on standard error" },
+  help,
+};
 export type ServerName = (typeof SERVERS)[number];
 
 export const COMMANDS = {
@@ -40,16 +54,18 @@ export const COMMANDS = {
     positionals: ["action"],
   },
   simulate: {
-    summary: "Simulate scenarios against a change and print each verdict with its root cause or touched steps",
-    usage: "worldline simulate [--base REV] [--head REV] [--scenario ID] [--depth static|differential] [--repo DIR] [--json]",
+    summary: "What breaks if I merge this: select, simulate and explain the scenarios a change can affect",
+    usage: "worldline simulate [--base REV] [--head REV|--worktree] [--scenario ID] [--planner embedded|llm] [--format terminal|markdown|json|sarif] [--out FILE] [--repo DIR]",
+    options: simulateOptions,
+    positionals: [],
+  },
+  check: {
+    summary: "The same report, as a gate: exit 1 when a scenario that passed at base fails at head (a pre-push self-check for coding agents)",
+    usage: "worldline check [--base REV] [--head REV|--worktree] [--fail-on at-risk,error] [--pre-push] [--format ...] [--out FILE] [--repo DIR]",
     options: {
-      repo,
-      base: { type: "string", valueName: "REV", description: "Base revision (default: HEAD)" },
-      head: { type: "string", valueName: "REV", description: "Head revision (default: WORKTREE, the working tree)" },
-      scenario: { type: "string", valueName: "ID", description: "Only this scenario (default: the scenarios the change selects)" },
-      depth: { type: "string", valueName: "DEPTH", description: "static for every scenario (default: differential where a scenario has simulate:)" },
-      json: { type: "boolean", description: "Print the report as JSON" },
-      help,
+      ...simulateOptions,
+      "fail-on": { type: "string", valueName: "KINDS", description: "Also exit 1 for these verdicts: at-risk, error, or both comma-separated" },
+      "pre-push": { type: "boolean", description: "Read the refs git passes a pre-push hook on standard input and check each push" },
     },
     positionals: [],
   },

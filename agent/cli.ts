@@ -2,15 +2,18 @@ import { errorLine, UserError } from "../core/errors.js";
 import { resolveRepo } from "../core/repo.js";
 import { VERSION } from "../core/version.js";
 import type { Served } from "../core/mcp.js";
+import { FORMATS, render, type Format } from "./report/index.js";
 import { helpText, parseCommandLine, SERVERS, type ParsedCommand, type ServerName } from "./cli-parse.js";
 
-/** Exit codes shared by every command: 2 for a usage or input error, 3 when Worldline itself failed. */
-export const EXIT = { ok: 0, usage: 2, internal: 3 } as const;
+/** Exit codes shared by every command: 1 when `check` finds a new failure, 2 for a usage or input error, 3 when Worldline itself failed. */
+export const EXIT = { ok: 0, fail: 1, usage: 2, internal: 3 } as const;
 
 
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Standard input, for the pre-push hook (tests pass their own). */
+  readStdin?: () => Promise<string>;
 }
 
 const stdio: Io = {
@@ -102,45 +105,63 @@ async function runScenarios(cmd: ParsedCommand, io: Io): Promise<number> {
   }
 }
 
+function reportOptions(cmd: ParsedCommand): { format: Format; planner: "embedded" | "llm" } {
+  const format = cmd.values.json ? "json" : (str(cmd.values.format) ?? "terminal");
+  if (!FORMATS.some((f) => f === format)) throw new UserError(`--format "${format}": expected one of ${FORMATS.join(", ")}`);
+  const planner = str(cmd.values.planner) ?? "embedded";
+  if (planner !== "embedded" && planner !== "llm") throw new UserError(`--planner "${planner}": expected embedded or llm`);
+  if (cmd.values.worktree && cmd.values.head) throw new UserError("give --head REV or --worktree, not both");
+  return { format: format as Format, planner };
+}
+
+async function emit(text: string, cmd: ParsedCommand, io: Io): Promise<void> {
+  const out = str(cmd.values.out);
+  if (out) {
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(out, `${text}\n`);
+  } else io.out(text);
+}
+
 async function runSimulate(cmd: ParsedCommand, io: Io): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
-  const { ScenarioService } = await import("../servers/scenarios/service.js");
-  const { WORKTREE } = await import("../core/git.js");
-  const service = new ScenarioService(repo);
-  try {
-    const named = { base: str(cmd.values.base) ?? "HEAD", head: str(cmd.values.head) ?? WORKTREE };
-    const { base, head } = await service.pin(named.base, named.head);
-    const only = str(cmd.values.scenario);
-    const selected = only ? [{ scenario: only, score: 1, reasons: ["asked for"] }] : (await service.select(base, head)).selected;
-    const depth = str(cmd.values.depth);
-    if (depth !== undefined && depth !== "static" && depth !== "differential") throw new UserError(`--depth "${depth}": expected static or differential`);
-    const loaded = new Map((await service.load(head)).scenarios.map((s) => [s.id, s]));
-    if (!cmd.values.json) io.err(`simulating ${selected.length} scenario(s)…`);
-    // In parallel: differential runs go to the sandbox's process pool, one isolate per run.
-    const verdicts = await Promise.all(selected.map(async (s) => (await service.simulate(loaded.get(s.scenario) ?? s.scenario, base, head, depth)).verdict));
-    const counts = verdicts.reduce<Record<string, number>>((m, v) => ({ ...m, [v.verdict]: (m[v.verdict] ?? 0) + 1 }), {});
-    const summary = verdicts.length ? Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ") : "no scenario selected";
-    const report = { base: `${named.base} (${base.slice(0, 12)})`, head: head === WORKTREE ? WORKTREE : `${named.head} (${head.slice(0, 12)})`, selected: selected.map(({ scenario, reasons }) => ({ scenario, reasons })), verdicts, summary };
-    if (cmd.values.json) {
-      io.out(JSON.stringify(report, null, 2));
-      return EXIT.ok;
-    }
-    for (const v of verdicts) {
-      io.out(`${v.verdict.toUpperCase().padEnd(10)} ${v.scenario} (${v.depth}): ${v.reason}`);
-      for (const step of (v.steps ?? []) as Array<{ location: string; symbol: string; touched?: { hunks: string[] } }>) {
-        if (step.touched) io.out(`           ${step.location} in ${step.symbol} (hunk ${step.touched.hunks.join(", ")})`);
-      }
-      const diff = v.effectsDiff as { changed?: Array<{ target: string; at: string; base: unknown[]; head: unknown[] }>; added?: Array<{ target: string; at: string }>; removed?: Array<{ target: string; at: string }> } | undefined;
-      const short = (x: unknown) => (JSON.stringify(x) ?? "").slice(0, 160);
-      for (const c of diff?.changed ?? []) io.out(`           effect ${c.target} at ${c.at}: ${short(c.base)} -> ${short(c.head)}`);
-      for (const a of diff?.added ?? []) io.out(`           effect added: ${a.target} at ${a.at}`);
-      for (const r of diff?.removed ?? []) io.out(`           effect removed: ${r.target} at ${r.at}`);
-    }
-    io.out(summary);
-    return EXIT.ok;
-  } finally {
-    service.close();
+  const { format, planner } = reportOptions(cmd);
+  const { produceReport } = await import("./run.js");
+  const report = await produceReport({
+    repo,
+    base: str(cmd.values.base) ?? "HEAD",
+    head: str(cmd.values.head) ?? "WORKTREE",
+    scenario: str(cmd.values.scenario),
+    planner,
+    ...(cmd.values.quiet ? {} : { progress: io.err }),
+  });
+  await emit(render(report, format), cmd, io);
+  return EXIT.ok;
+}
+
+async function runCheck(cmd: ParsedCommand, io: Io): Promise<number> {
+  const repo = await resolveRepo(str(cmd.values.repo));
+  const { format, planner } = reportOptions(cmd);
+  const failOn = (str(cmd.values["fail-on"]) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const { FAIL_ON, gate, prePushRanges, produceReport } = await import("./run.js");
+  for (const k of failOn) if (!FAIL_ON.some((f) => f === k)) throw new UserError(`--fail-on "${k}": expected at-risk, error, or both comma-separated`);
+  const ranges = cmd.values["pre-push"]
+    ? await prePushRanges(repo, await (io.readStdin ?? readStdin)())
+    : [{ base: str(cmd.values.base) ?? "HEAD", head: str(cmd.values.head) ?? "WORKTREE", ref: "" }];
+  let failed = 0;
+  for (const range of ranges) {
+    const report = await produceReport({ repo, base: range.base, head: range.head, scenario: str(cmd.values.scenario), planner, ...(cmd.values.quiet ? {} : { progress: io.err }) });
+    await emit(render(report, format), cmd, io);
+    const g = gate(report, failOn as Array<(typeof FAIL_ON)[number]>);
+    failed += g.failed.length;
+    if (g.failed.length) io.err(`worldline check: ${g.failed.length} scenario(s) block this${range.ref ? ` push to ${range.ref}` : " change"}: ${g.failed.map((v) => `${v.scenario} (${v.verdict})`).join(", ")}`);
   }
+  return failed ? EXIT.fail : EXIT.ok;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Runs one command line; returns the exit code instead of exiting, so tests can call it directly. */
@@ -168,6 +189,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         return await runScenarios(cmd, io);
       case "simulate":
         return await runSimulate(cmd, io);
+      case "check":
+        return await runCheck(cmd, io);
     }
   } catch (err) {
     if (err instanceof UserError) {

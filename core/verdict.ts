@@ -17,7 +17,29 @@ export const RootCause = z.object({
 export const Fix = z.object({
   patch: z.string().describe("Unified diff that applies to head"),
   verified: z.boolean().describe("True only when re-simulation with the patch turned the failures to pass and broke nothing else"),
+  by: z.string().optional().describe("Who drafted it: the embedded planner's hunk revert, or the LLM planner"),
+  checked: z.array(z.object({ scenario: z.string(), before: z.enum(VERDICTS), after: z.enum(VERDICTS) })).optional().describe("The re-simulation the verification rests on"),
 });
+
+export type Fix = z.infer<typeof Fix>;
+
+export const BlastRadius = z.object({
+  customers: z.array(z.string()).describe("Customers the scenario names"),
+  workflow: z.string().optional(),
+  entryPoints: z.array(z.string()).describe("Entry points (routes, handlers, jobs) that reach the changed code"),
+  tickets: z.array(z.string()).describe("Tickets and incidents linked to the code on its path, and its own sources"),
+  scenarios: z.array(z.string()).describe("Other scenarios whose path shares the root cause"),
+  owners: z.array(z.string()).describe("Main developers of the changed file"),
+  fragility: z
+    .object({
+      commits: z.number().int().describe("Commits that shaped the changed lines"),
+      reverts: z.number().int(),
+      incidents: z.array(z.string()),
+      failingSimulations: z.number().int(),
+    })
+    .describe("The changed code's history of trouble"),
+});
+export type BlastRadius = z.infer<typeof BlastRadius>;
 
 export const ScenarioVerdict = z.object({
   scenario: z.string().describe("Scenario id"),
@@ -29,7 +51,7 @@ export const ScenarioVerdict = z.object({
   effectsDiff: z.unknown().optional().describe("Predicted effects that differ between base and head"),
   expectations: z.array(z.unknown()).optional().describe("Each expectation with its result on base and head"),
   missingStubs: z.array(z.string()).optional().describe("Boundaries no stub answered, so values stayed symbolic"),
-  blastRadius: z.unknown().optional().describe("Customers, workflows, routes, tickets and scenarios hit"),
+  blastRadius: BlastRadius.optional().describe("Customers, workflows, routes, tickets and scenarios hit"),
   fix: Fix.optional(),
 });
 export type ScenarioVerdict = z.infer<typeof ScenarioVerdict>;
@@ -37,8 +59,10 @@ export type ScenarioVerdict = z.infer<typeof ScenarioVerdict>;
 export const Report = z.object({
   base: z.string().describe("Base revision as given, with its commit"),
   head: z.string().describe("Head revision as given (WORKTREE for the working tree)"),
+  planner: z.enum(["embedded", "llm"]).optional().describe("Which planner produced the report"),
   selected: z.array(z.object({ scenario: z.string(), reasons: z.array(z.string()) })),
   verdicts: z.array(ScenarioVerdict),
+  counts: z.partialRecord(z.enum(VERDICTS), z.number().int()).optional().describe("Verdicts by kind"),
   summary: z.string(),
 });
 export type Report = z.infer<typeof Report>;

@@ -95,7 +95,8 @@ export function differentialVerdict(s: Scenario, base: RunResult, head: RunResul
     depth: "differential",
     reason,
     steps: cmp.steps,
-    ...(cmp.rootCause ? { rootCause: cmp.rootCause } : {}),
+    // A passing scenario has no root cause to show: its changed line gave the same values.
+    ...(cmp.rootCause && verdict !== "pass" ? { rootCause: cmp.rootCause } : {}),
     effectsDiff: cmp.effectsDiff,
     expectations: cmp.expectations,
     ...(head.missingStubs.length ? { missingStubs: head.missingStubs } : {}),

@@ -1,0 +1,22 @@
+import { Report } from "../../core/verdict.js";
+import { renderMarkdown } from "./markdown.js";
+import { renderSarif } from "./sarif.js";
+import { renderTerminal } from "./terminal.js";
+
+/** The four faces of one report (DESIGN.md): terminal, Markdown (a PR comment), JSON (`Report`), SARIF 2.1.0. */
+export const FORMATS = ["terminal", "markdown", "json", "sarif"] as const;
+export type Format = (typeof FORMATS)[number];
+
+export function render(report: Report, format: Format): string {
+  switch (format) {
+    case "terminal":
+      return renderTerminal(report);
+    case "markdown":
+      return renderMarkdown(report);
+    case "json":
+      // Parsed on the way out: the JSON is exactly the documented schema, or this is a bug worth failing on.
+      return JSON.stringify(Report.parse(report), null, 2);
+    case "sarif":
+      return JSON.stringify(renderSarif(report), null, 2);
+  }
+}
