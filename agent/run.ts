@@ -52,8 +52,9 @@ export async function prePushRanges(repo: string, stdin: string): Promise<Array<
   const out: Array<{ base: string; head: string; ref: string }> = [];
   for (const line of stdin.split("\n").map((l) => l.trim()).filter(Boolean)) {
     const [localRef, localSha, remoteRef, remoteSha] = line.split(/\s+/);
-    if (!localRef || !localSha || !remoteRef || !remoteSha) throw new UserError(`pre-push input "${line}": expected "<local ref> <local sha> <remote ref> <remote sha>" as git passes it`);
-    if (zero.test(localSha)) continue; // a branch deletion pushes no code
+    const sha = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+    if (!localRef || !remoteRef || !sha.test(localSha ?? "") || !sha.test(remoteSha ?? "")) throw new UserError(`pre-push input "${line}": expected "<local ref> <local sha> <remote ref> <remote sha>" as git passes it`);
+    if (!localSha || !remoteSha || zero.test(localSha)) continue; // a branch deletion pushes no code
     // A new branch, or a remote tip this clone has not fetched: compare with where the branch forked.
     const known = !zero.test(remoteSha) && (await resolveRevision(repo, remoteSha).then(() => true, () => false));
     const base = known ? remoteSha : (await defaultBase(repo)).commit ?? "HEAD";

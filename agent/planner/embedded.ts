@@ -54,6 +54,12 @@ interface ScenarioDoc {
   simulate?: unknown;
 }
 
+/** Every symbol a verdict's evidence shows on its path (trace steps, touched steps, the root cause). */
+function onPath(v: ScenarioVerdict): Set<string> {
+  const steps = (v.steps ?? []) as Array<{ symbol?: string; call?: string }>;
+  return new Set([...steps.flatMap((s) => [s.symbol, s.call]), v.rootCause?.symbol].filter((s): s is string => typeof s === "string"));
+}
+
 /** Symbols on a verdict's path that the change touched: the root cause, else the touched static steps. */
 function changedOnPath(v: ScenarioVerdict): string[] {
   if (v.rootCause) return [v.rootCause.symbol];
@@ -74,7 +80,7 @@ async function blastRadius(tools: Tools, v: ScenarioVerdict, doc: ScenarioDoc, a
     const linked = await optional(allPages<{ id: string; kind: string }>(tools, "context-graph", "neighbors", { id: `symbol:${sym}`, direction: "in", rels: ["references"], limit: 100 }));
     for (const n of linked ?? []) if (n.kind === "ticket") tickets.add(n.id);
   }
-  const scenarios = all.filter((o) => o.scenario !== v.scenario && changedOnPath(o).some((s) => symbols.includes(s))).map((o) => o.scenario);
+  const scenarios = all.filter((o) => o.scenario !== v.scenario && symbols.some((s) => onPath(o).has(s))).map((o) => o.scenario);
   const owners = new Set<string>();
   const fragility = { commits: 0, reverts: 0, incidents: [] as string[], failingSimulations: 0 };
   const location = v.rootCause?.location.split(" ")[0];
