@@ -93,20 +93,20 @@ describe("scenarios of the code fixture", () => {
     expect(r.selected[0]?.reasons[0]).toBe("its last simulation covered src/fx/convert.ts#convert");
   });
 
-  it("worldline simulate prints each verdict: differential with the root cause, or static with its touched steps", async () => {
+  it("worldline simulate prints each verdict with its root cause and a fix checked by re-simulation", async () => {
     const out: string[] = [];
     const io: Io = { out: (l) => out.push(l), err: () => undefined };
     expect(await main(["simulate", "--repo", tmp.dir, "--base", "HEAD~1", "--head", "HEAD"], io)).toBe(0);
-    expect(out[0]).toMatch(/^FAIL {7}eu-invoice-fx \(differential\): step 1: expectation `result.total === Math.round\(result.total \* 100\) \/ 100` fails on head/);
-    expect(out[0]).toContain("Root cause src/fx/convert.ts:7 in src/fx/convert.ts#convert: base 108.44, head 108.44084300000002.");
-    expect(out.at(-1)).toBe("1 fail");
-    const statics: string[] = [];
-    expect(await main(["simulate", "--repo", tmp.dir, "--base", "HEAD~1", "--head", "HEAD", "--depth", "static"], { out: (l) => statics.push(l), err: () => undefined })).toBe(0);
-    expect(statics[0]).toMatch(/^AT-RISK {4}eu-invoice-fx \(static\): the change touches 2 step\(s\)/);
-    expect(statics).toContain("           src/fx/convert.ts:7 in src/fx/convert.ts#convert (hunk src/fx/convert.ts:7-8)");
+    const lines = out.join("\n").split("\n");
+    expect(lines[0]).toMatch(/^Worldline: HEAD~1 \([0-9a-f]{12}\) → HEAD \([0-9a-f]{12}\) \(embedded planner\)$/);
+    const fail = lines.find((l) => l.startsWith("FAIL"));
+    expect(fail).toMatch(/^FAIL {7}eu-invoice-fx \(differential\): step 1: expectation `result.total === Math.round\(result.total \* 100\) \/ 100` fails on head/);
+    expect(lines).toContain("           root cause src/fx/convert.ts:7 in src/fx/convert.ts#convert: base 108.44, head 108.44084300000002");
+    expect(lines).toContain("           fix (verified by re-simulation: eu-invoice-fx fail→pass):");
+    expect(lines.at(-1)).toBe("1 fail");
     const errs: string[] = [];
-    expect(await main(["simulate", "--repo", tmp.dir, "--depth", "deep"], { out: () => undefined, err: (l) => errs.push(l) })).toBe(2);
-    expect(errs.join("\n")).toMatch(/--depth "deep": expected static or differential/);
+    expect(await main(["simulate", "--repo", tmp.dir, "--format", "yaml"], { out: () => undefined, err: (l) => errs.push(l) })).toBe(2);
+    expect(errs.join("\n")).toMatch(/--format "yaml": expected one of terminal, markdown, json, sarif/);
     const list: string[] = [];
     expect(await main(["scenarios", "list", "--repo", tmp.dir, "--rev", "HEAD"], { out: (l) => list.push(l), err: () => undefined })).toBe(0);
     expect(list.at(-1)).toBe("3 scenarios, 1 files did not load");
