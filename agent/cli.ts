@@ -1,7 +1,7 @@
 import { errorLine, UserError } from "../core/errors.js";
 import { resolveRepo } from "../core/repo.js";
 import { VERSION } from "../core/version.js";
-import type { Served } from "../core/mcp.js";
+import type { ServerPart } from "../core/mcp.js";
 import { FORMATS, render, type Format } from "./report/index.js";
 import { helpText, parseCommandLine, SERVERS, type ParsedCommand, type ServerName } from "./cli-parse.js";
 
@@ -68,24 +68,25 @@ async function runIndex(cmd: ParsedCommand, io: Io): Promise<number> {
   }
 }
 
-/** Each server's factory, loaded only when that server is asked for. */
-const SERVER_FACTORIES: Record<ServerName, (repo: string, rev: string | undefined) => Promise<Served>> = {
-  "code-graph": async (repo, rev) => (await import("../servers/code-graph/main.js")).createCodeGraphServer(repo, rev),
-  "git-history": async (repo) => (await import("../servers/git-history/main.js")).createGitHistoryServer(repo),
-  tickets: async (repo) => (await import("../servers/tickets/main.js")).createTicketServer(repo),
-  scenarios: async (repo) => (await import("../servers/scenarios/main.js")).createScenarioServer(repo),
-  "context-graph": async (repo) => (await import("../servers/context-graph/main.js")).createContextGraphServer(repo),
+/** Each server's parts, loaded only when that server is asked for. */
+const SERVER_PARTS: Record<ServerName, (repo: string, rev: string | undefined) => Promise<ServerPart>> = {
+  "code-graph": async (repo, rev) => (await import("../servers/code-graph/main.js")).codeGraphPart(repo, rev),
+  "git-history": async (repo) => (await import("../servers/git-history/main.js")).gitHistoryPart(repo),
+  tickets: async (repo) => (await import("../servers/tickets/main.js")).ticketPart(repo),
+  scenarios: async (repo) => (await import("../servers/scenarios/main.js")).scenarioPart(repo),
+  "context-graph": async (repo) => (await import("../servers/context-graph/main.js")).contextGraphPart(repo),
 };
 
 async function runServe(cmd: ParsedCommand): Promise<number> {
   const name = cmd.positionals[0];
-  if (!SERVERS.some((s) => s === name)) {
-    throw new UserError(`unknown server "${name}": expected one of ${SERVERS.join(", ")}`);
+  if (name !== "all" && !SERVERS.some((s) => s === name)) {
+    throw new UserError(`unknown server "${name}": expected one of ${SERVERS.join(", ")}, or all`);
   }
   const repo = await resolveRepo(str(cmd.values.repo));
-  const { serveStdio } = await import("../core/mcp.js");
-  const { server, service } = await SERVER_FACTORIES[name as ServerName](repo, str(cmd.values.rev));
-  await serveStdio(server, () => service.close());
+  const { buildCombined, buildServer, serveStdio } = await import("../core/mcp.js");
+  const rev = str(cmd.values.rev);
+  const served = name === "all" ? buildCombined("all", await Promise.all(SERVERS.map((s) => SERVER_PARTS[s](repo, rev)))) : buildServer(await SERVER_PARTS[name as ServerName](repo, rev));
+  await serveStdio(served.server, () => served.service.close());
   return EXIT.ok;
 }
 
@@ -158,6 +159,68 @@ async function runCheck(cmd: ParsedCommand, io: Io): Promise<number> {
   return failed ? EXIT.fail : EXIT.ok;
 }
 
+async function runWhy(cmd: ParsedCommand, io: Io): Promise<number> {
+  const repo = await resolveRepo(str(cmd.values.repo));
+  const format = str(cmd.values.format) ?? "terminal";
+  if (format !== "terminal" && format !== "markdown" && format !== "json") throw new UserError(`--format "${format}": expected terminal, markdown or json`);
+  const { launches, ToolHub } = await import("./hub.js");
+  const { renderWhy, why } = await import("./why.js");
+  const hub = new ToolHub(launches(repo));
+  try {
+    const answer = await why(hub, cmd.positionals[0] ?? "");
+    io.out(format === "json" ? JSON.stringify(answer, null, 2) : renderWhy(answer, format));
+    return EXIT.ok;
+  } finally {
+    await hub.close();
+  }
+}
+
+async function runIngest(cmd: ParsedCommand, io: Io): Promise<number> {
+  const repo = await resolveRepo(str(cmd.values.repo));
+  const some = Boolean(cmd.values.history || cmd.values.tickets || cmd.values.adrs);
+  const { launches, ToolHub } = await import("./hub.js");
+  const { ingestAll, renderIngest } = await import("./ingest.js");
+  const hub = new ToolHub(launches(repo));
+  try {
+    const summary = await ingestAll(hub, repo, { history: !some || Boolean(cmd.values.history), tickets: !some || Boolean(cmd.values.tickets), adrs: !some || Boolean(cmd.values.adrs) }, cmd.values.json ? undefined : io.err);
+    io.out(cmd.values.json ? JSON.stringify(summary, null, 2) : renderIngest(summary));
+    return EXIT.ok;
+  } finally {
+    await hub.close();
+  }
+}
+
+async function runMcpConfig(cmd: ParsedCommand, io: Io): Promise<number> {
+  const repo = await resolveRepo(str(cmd.values.repo));
+  const { CLIENTS, configPath, mcpConfig } = await import("./mcp-config.js");
+  const client = str(cmd.values.client);
+  if (!client || !CLIENTS.some((c) => c === client)) throw new UserError(`--client "${client ?? ""}": expected one of ${CLIENTS.join(", ")}`);
+  const c = client as (typeof CLIENTS)[number];
+  const text = JSON.stringify(mcpConfig(c, repo, Boolean(cmd.values.all)), null, 2);
+  const path = configPath(c, repo);
+  if (!cmd.values.write) {
+    io.err(`# put this in ${path} (or run again with --write)`);
+    io.out(text);
+    return EXIT.ok;
+  }
+  const { existsSync } = await import("node:fs");
+  const { mkdir, writeFile } = await import("node:fs/promises");
+  const { dirname } = await import("node:path");
+  if (existsSync(path)) throw new UserError(`${path} already exists: merge the printed block into it by hand (run without --write)`);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${text}\n`);
+  io.out(`wrote ${path}`);
+  return EXIT.ok;
+}
+
+async function runDemoCommand(cmd: ParsedCommand, io: Io): Promise<number> {
+  const format = str(cmd.values.format) ?? "terminal";
+  if (format !== "terminal" && format !== "markdown" && format !== "json") throw new UserError(`--format "${format}": expected terminal, markdown or json`);
+  const { runDemo } = await import("./demo.js");
+  await runDemo(io.out, io.err, format, str(cmd.values.dir));
+  return EXIT.ok;
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
@@ -191,6 +254,14 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         return await runSimulate(cmd, io);
       case "check":
         return await runCheck(cmd, io);
+      case "why":
+        return await runWhy(cmd, io);
+      case "ingest":
+        return await runIngest(cmd, io);
+      case "mcp-config":
+        return await runMcpConfig(cmd, io);
+      case "demo":
+        return await runDemoCommand(cmd, io);
     }
   } catch (err) {
     if (err instanceof UserError) {

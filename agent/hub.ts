@@ -49,8 +49,8 @@ export function launches(repo: string, mcpJsonPath = join(ROOT, "mcp.json")): Re
   return out;
 }
 
-/** A tool failed: the server's one-line error, named by server and tool. */
-export class ToolError extends Error {
+/** A tool refused: the server's one-line error about the input, named by server and tool. */
+export class ToolError extends UserError {
   constructor(
     readonly server: ServerName,
     readonly tool: string,

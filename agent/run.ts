@@ -1,7 +1,7 @@
 import { resolveRevision, WORKTREE, defaultBase } from "../core/git.js";
 import { UserError } from "../core/errors.js";
 import type { Report, ScenarioVerdict } from "../core/verdict.js";
-import { launches, ToolHub } from "./hub.js";
+import { launches, ToolHub, type Tools } from "./hub.js";
 import { embeddedPlan } from "./planner/embedded.js";
 
 /**
@@ -17,19 +17,20 @@ export interface RunRequest {
   progress?: (line: string) => void;
 }
 
-export async function produceReport(req: RunRequest): Promise<Report> {
+/** A report; with `tools`, over servers already started (the demo ingests first), else over fresh ones. */
+export async function produceReport(req: RunRequest, tools?: Tools): Promise<Report> {
   if (req.planner === "llm") {
     throw new UserError("--planner llm is not available in this version yet: use --planner embedded (the default)");
   }
   const [b, h] = await Promise.all([resolveRevision(req.repo, req.base), resolveRevision(req.repo, req.head)]);
   const base = b.commit ?? req.base;
   const head = h.commit ?? WORKTREE;
-  const hub = new ToolHub(launches(req.repo));
+  const hub = tools ? undefined : new ToolHub(launches(req.repo));
   try {
-    const report = await embeddedPlan(hub, { base, head, scenario: req.scenario, ...(req.progress ? { progress: req.progress } : {}) });
+    const report = await embeddedPlan(tools ?? (hub as ToolHub), { base, head, scenario: req.scenario, ...(req.progress ? { progress: req.progress } : {}) });
     return { ...report, base: `${req.base} (${base.slice(0, 12)})`, head: head === WORKTREE ? WORKTREE : `${req.head} (${head.slice(0, 12)})` };
   } finally {
-    await hub.close();
+    await hub?.close();
   }
 }
 

@@ -16,11 +16,33 @@ export interface Served<S extends { close(): void } = { close(): void }> {
   service: S;
 }
 
-/** One Worldline server: its name, what it is for (the instructions clients show), its service and tools. */
-export function buildServer<S extends { close(): void }>(name: string, instructions: string, service: S, register: (server: McpServer, service: S) => void): Served<S> {
-  const server = new McpServer({ name: `worldline-${name}`, version: VERSION }, { instructions });
-  register(server, service);
-  return { server, service };
+/** One Worldline server's parts: its name, what it is for (the instructions clients show), its service and tools. */
+export interface ServerPart {
+  name: string;
+  instructions: string;
+  service: { close(): void };
+  /** Registers the tools, bound to the service, on a server. */
+  attach: (server: McpServer) => void;
+}
+
+export function serverPart<S extends { close(): void }>(name: string, instructions: string, service: S, register: (server: McpServer, service: S) => void): ServerPart {
+  return { name, instructions, service, attach: (server) => register(server, service) };
+}
+
+export function buildServer(part: ServerPart): Served {
+  const server = new McpServer({ name: `worldline-${part.name}`, version: VERSION }, { instructions: part.instructions });
+  part.attach(server);
+  return { server, service: part.service };
+}
+
+/** Several servers' tools behind one server (`worldline serve all`), for clients that prefer one connection. */
+export function buildCombined(name: string, parts: ServerPart[]): Served {
+  const server = new McpServer(
+    { name: `worldline-${name}`, version: VERSION },
+    { instructions: parts.map((p) => `${p.name}: ${p.instructions}`).join("\n\n") },
+  );
+  for (const p of parts) p.attach(server);
+  return { server, service: { close: () => parts.forEach((p) => p.service.close()) } };
 }
 
 /** Serves over stdio until the client closes the stream; `onClose` releases what the server holds. */

@@ -18,7 +18,7 @@ export function renderTerminal(r: Report): string {
     }
   }
   out.push("", "| verdict | scenarios |", "|---|---|");
-  for (const [k, n] of Object.entries(r.counts ?? {})) out.push(`| ${k} | ${n} |`);
+  for (const k of ["fail", "error", "at-risk", "pass", "unaffected"] as const) if (r.counts?.[k]) out.push(`| ${k} | ${r.counts[k]} |`);
   out.push("", r.summary);
   return out.join("\n");
 }

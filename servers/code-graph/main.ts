@@ -1,21 +1,23 @@
-import { buildServer, runWhenExecuted } from "../../core/mcp.js";
+import { buildServer, runWhenExecuted, serverPart, type ServerPart } from "../../core/mcp.js";
 import { CodeGraphService } from "./service.js";
 import { registerCodeGraphTools } from "./tools.js";
 
-/**
- * Builds the code-graph MCP server for a repo and brings its index up to date. Importing this file runs
- * nothing: `worldline serve code-graph` calls it.
- */
-export async function createCodeGraphServer(repo: string, rev?: string) {
+/** The code-graph server's parts for a repo, its index brought up to date first. */
+export async function codeGraphPart(repo: string, rev?: string): Promise<ServerPart> {
   const service = new CodeGraphService(repo, rev);
   await service.index();
-  return buildServer(
+  return serverPart(
     "code-graph",
     "The code graph of one repository: symbols, calls, references, string literals, config reads and entry points. " +
       "Symbol ids are path#Name or path#Class.member; locations are path:line. Answers say which files moved since the index; call reindex to refresh.",
     service,
     registerCodeGraphTools,
   );
+}
+
+/** Builds the code-graph MCP server for a repo. Importing this file runs nothing: `worldline serve code-graph` calls it. */
+export async function createCodeGraphServer(repo: string, rev?: string) {
+  return buildServer(await codeGraphPart(repo, rev));
 }
 
 await runWhenExecuted(import.meta.url, (repo, rev) => createCodeGraphServer(repo, rev));

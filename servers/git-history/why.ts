@@ -57,7 +57,11 @@ export async function settingLine(repo: string, key: string): Promise<{ path: st
     .filter((h): h is { path: string; line: number; text: string } => h !== undefined && !h.path.startsWith("test") && !/\.(md|txt)$/.test(h.path));
   const assign = new RegExp(`${esc(last)}["']?\\s*[:=]\\s*[^=\\s]`);
   const fallback = new RegExp(`${esc(last)}.*(\\?\\?|\\|\\|)\\s*["'\\d]`);
-  const best = hits.find((h) => assign.test(h.text)) ?? hits.find((h) => fallback.test(h.text));
+  // A type annotation (`timeoutMs: number;`) declares the key; it does not set it. A literal value sets it best.
+  const typeOnly = new RegExp(`${esc(last)}\\??\\s*:\\s*(?:readonly\\s+)?(?:string|number|boolean|bigint|unknown|any|[A-Z][\\w.]*(?:<.*>)?)(?:\\[\\])?\\s*[;,]?\\s*$`);
+  const literal = new RegExp(`${esc(last)}["']?\\s*[:=]\\s*(?:-?\\d|["'\`]|true|false)`);
+  const setting = hits.filter((h) => !typeOnly.test(h.text));
+  const best = setting.find((h) => literal.test(h.text)) ?? setting.find((h) => assign.test(h.text)) ?? hits.find((h) => fallback.test(h.text));
   if (!best) throw new UserError(`config key "${key}" is not set anywhere in ${repo}: expected a line assigning ${last} (KEY: value, KEY = value or a default)`);
   return best;
 }

@@ -1,15 +1,20 @@
-import { buildServer, runWhenExecuted } from "../../core/mcp.js";
+import { buildServer, runWhenExecuted, serverPart, type ServerPart } from "../../core/mcp.js";
 import { TicketService } from "./service.js";
 import { registerTicketTools } from "./tools.js";
 
-/** Builds the tickets MCP server for a repo. Importing this file runs nothing. */
-export async function createTicketServer(repo: string) {
-  return buildServer(
+/** The tickets server's parts for a repo; `worldline serve all` combines them with the others'. */
+export async function ticketPart(repo: string): Promise<ServerPart> {
+  return serverPart(
     "tickets",
     "Support tickets, bug reports and incidents of one repository: import, search, duplicates, and their links to code and history. Ticket keys are like SUP-12 or #12.",
     new TicketService(repo),
     registerTicketTools,
   );
+}
+
+/** Builds the tickets MCP server for a repo. Importing this file runs nothing. */
+export async function createTicketServer(repo: string) {
+  return buildServer(await ticketPart(repo));
 }
 
 await runWhenExecuted(import.meta.url, (repo) => createTicketServer(repo));

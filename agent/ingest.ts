@@ -1,0 +1,47 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { loadConfig } from "../core/repo.js";
+import type { Tools } from "./hub.js";
+
+/**
+ * `worldline ingest`: fills the context graph through the servers' own tools: git history (commits, fixes,
+ * suspects), tickets from every configured source (or the repo's tickets/ folder), and ADRs.
+ */
+export interface IngestSummary {
+  history?: { ingested: number; fixes: number; suspects: number };
+  tickets: Array<{ source: string; added: number; updated: number; unchanged: number; errors: number }>;
+  adrs?: { adrs: number; errors: number };
+}
+
+export async function ingestAll(tools: Tools, repo: string, what: { history: boolean; tickets: boolean; adrs: boolean }, say: (line: string) => void = () => undefined): Promise<IngestSummary> {
+  const out: IngestSummary = { tickets: [] };
+  if (what.history) {
+    say("ingesting git history…");
+    out.history = await tools.call<{ ingested: number; fixes: number; suspects: number }>("git-history", "ingest_history", {});
+  }
+  if (what.tickets) {
+    const configured = loadConfig(repo).ticketSources;
+    const sources = configured.length ? configured : existsSync(join(repo, "tickets")) ? [{ source: "folder", path: "tickets" }] : [];
+    for (const src of sources) {
+      const name = `${String(src.source)}${src.path ? `:${String(src.path)}` : src.repo ? `:${String(src.repo)}` : ""}`;
+      say(`importing tickets from ${name}…`);
+      const r = await tools.call<{ added: number; updated: number; unchanged: number; errors: unknown[] }>("tickets", "import_tickets", src);
+      out.tickets.push({ source: name, added: r.added, updated: r.updated, unchanged: r.unchanged, errors: r.errors.length });
+    }
+  }
+  if (what.adrs) {
+    say("ingesting ADRs…");
+    const r = await tools.call<{ adrs: unknown[]; errors: unknown[] }>("context-graph", "ingest_adrs", {});
+    out.adrs = { adrs: r.adrs.length, errors: r.errors.length };
+  }
+  return out;
+}
+
+export function renderIngest(s: IngestSummary): string {
+  const lines: string[] = [];
+  if (s.history) lines.push(`history: ${s.history.ingested} commits ingested, ${s.history.fixes} fixes, ${s.history.suspects} suspect commits`);
+  for (const t of s.tickets) lines.push(`tickets from ${t.source}: ${t.added} added, ${t.updated} updated, ${t.unchanged} unchanged${t.errors ? `, ${t.errors} not tickets` : ""}`);
+  if (!s.tickets.length) lines.push("tickets: no source configured and no tickets/ folder");
+  if (s.adrs) lines.push(`ADRs: ${s.adrs.adrs} ingested${s.adrs.errors ? `, ${s.adrs.errors} did not parse` : ""}`);
+  return lines.join("\n");
+}
