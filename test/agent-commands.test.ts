@@ -1,0 +1,83 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main, type Io } from "../agent/cli.js";
+import { buildBilling } from "../examples/billing/build.js";
+import { tempDir } from "./helpers/git-fixture.js";
+import { connectServer, structured } from "./helpers/mcp-client.js";
+
+/** The other commands of the agent: ingest, why, mcp-config, serve all, and the demo that strings them together. */
+describe("worldline commands around the report", () => {
+  const tmp = tempDir();
+  let repo: string;
+
+  beforeAll(() => {
+    ({ dir: repo } = buildBilling(join(tmp.dir, "billing")));
+  });
+  afterAll(() => tmp.cleanup());
+
+  const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
+    const code = await main(args, io);
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  };
+
+  it("ingests history, tickets and ADRs through the servers, then answers why with that evidence", async () => {
+    const ingest = await run(["ingest", "--repo", repo, "--json"]);
+    expect(ingest.code).toBe(0);
+    expect(JSON.parse(ingest.out)).toMatchObject({ history: { ingested: 38 }, tickets: [{ source: "folder:tickets", added: 30 }], adrs: { adrs: 4, errors: 0 } });
+    const again = await run(["ingest", "--repo", repo, "--tickets"]);
+    expect(again.out).toBe("tickets from folder:tickets: 0 added, 0 updated, 30 unchanged");
+    const why = await run(["why", "--repo", repo, "config:payment.timeoutMs"]);
+    expect(why.code).toBe(0);
+    expect(why.out.split("\n")[0]).toBe("Why config:payment.timeoutMs (src/config/index.ts:29)");
+    expect(why.out).toContain("SUP-240: raise payment timeout to 30s");
+    expect(why.out).toContain("ticket:INC-7");
+    expect(why.out).toContain("decision:docs/adr/0004-payment-timeout-of-30-seconds.md");
+    const bad = await run(["why", "--repo", repo, "config:NO_SUCH_KEY"]);
+    expect(bad).toMatchObject({ code: 2, err: expect.stringContaining('git-history.why: config key "NO_SUCH_KEY" is not set anywhere') });
+  }, 120_000);
+
+  it("prints and writes MCP client configuration for Claude Code, Cursor and VS Code", async () => {
+    const claude = await run(["mcp-config", "--repo", repo, "--client", "claude"]);
+    const cfg = JSON.parse(claude.out) as { mcpServers: Record<string, { command: string; args: string[] }> };
+    expect(Object.keys(cfg.mcpServers)).toEqual(["code-graph", "git-history", "tickets", "scenarios", "context-graph"]);
+    expect(cfg.mcpServers.scenarios?.args.slice(1)).toEqual(["serve", "scenarios", "--repo", repo]);
+    expect(claude.err).toBe(`# put this in ${join(repo, ".mcp.json")} (or run again with --write)`);
+    const vscode = JSON.parse((await run(["mcp-config", "--repo", repo, "--client", "vscode", "--all"])).out) as { servers: Record<string, { type: string; args: string[] }> };
+    expect(vscode.servers.worldline).toMatchObject({ type: "stdio", args: [expect.stringMatching(/bin\/worldline\.js$/), "serve", "all", "--repo", repo] });
+    expect((await run(["mcp-config", "--repo", repo, "--client", "cursor", "--write"])).out).toBe(`wrote ${join(repo, ".cursor/mcp.json")}`);
+    expect(JSON.parse(readFileSync(join(repo, ".cursor/mcp.json"), "utf8"))).toHaveProperty("mcpServers.tickets");
+    expect(await run(["mcp-config", "--repo", repo, "--client", "cursor", "--write"])).toMatchObject({ code: 2, err: expect.stringContaining(".cursor/mcp.json already exists") });
+    expect(await run(["mcp-config", "--repo", repo, "--client", "emacs"])).toMatchObject({ code: 2, err: expect.stringContaining('--client "emacs": expected one of claude, cursor, vscode') });
+  });
+
+  it("serve all offers the tools of the five servers on one connection", async () => {
+    const { client, close } = await connectServer("all", repo);
+    try {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      for (const t of ["search_symbols", "why", "search_tickets", "simulate_scenario", "check_fix", "record_decision"]) expect(names).toContain(t);
+      expect(new Set(names).size).toBe(names.length);
+      const found = structured<{ items: Array<{ id: string }> }>(await client.callTool({ name: "search_tickets", arguments: { query: "timeout" } }));
+      expect(Array.isArray(found.items)).toBe(true);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+
+  it("the demo builds the sample, shows what pr/rounding-refactor breaks with a verified fix, and why the payment timeout is 30 s", async () => {
+    const demo = await run(["demo", "--dir", join(tmp.dir, "demo")]);
+    expect(demo.code).toBe(0);
+    const lines = demo.out.split("\n");
+    expect(lines[0]).toBe("history: 38 commits ingested, 4 fixes, 3 suspect commits");
+    expect(lines).toContain("tickets from folder:tickets: 30 added, 0 updated, 0 unchanged");
+    expect(lines.find((l) => l.startsWith("FAIL"))).toMatch(/^FAIL {7}eu-proration-fx-rounding \(differential\)/);
+    expect(lines).toContain("           root cause src/billing/proration.ts:35 in src/billing/proration.ts#prorate: base 0.5483870967741935, head 0.55");
+    expect(lines.find((l) => l.includes("fix (verified by re-simulation"))).toBeDefined();
+    expect(lines).toContain("1 fail, 2 at-risk, 2 pass, 1 unaffected");
+    expect(lines).toContain("Why config:payment.timeoutMs (src/config/index.ts:29)");
+    expect(demo.err).toContain(`building the sample billing service in ${join(tmp.dir, "demo")}/billing…`);
+  }, 180_000);
+});
