@@ -30,11 +30,18 @@ const show = (v: unknown): string => {
 
 export function unaffectedVerdict(s: Scenario, base: RunResult): ScenarioVerdict {
   const files = new Set(base.executed.map((f) => f.path)).size;
+  const expectations = base.steps.flatMap((st, i) => st.expectations.map((e) => ({ step: i + 1, expect: e.expect, base: e.status, head: "not-run" as const, ...(e.detail ? { detail: e.detail } : {}) })));
+  const broken = expectations.filter((e) => e.base === "fail" || e.base === "threw");
+  const thrown = base.steps.findIndex((st) => st.error && !st.expectations.length);
   return {
     scenario: s.id,
     verdict: "unaffected",
     depth: "differential",
-    reason: `nothing on its path changed: on base it ran ${base.executed.length} functions in ${files} files and no hunk touches them, so head was not run`,
+    reason:
+      `nothing on its path changed: on base it ran ${base.executed.length} functions in ${files} files and no hunk touches them, so head was not run` +
+      (broken.length ? `; note that ${broken.length} expectation(s) already fail on base, e.g. step ${broken[0]?.step}: \`${broken[0]?.expect}\`` : "") +
+      (thrown >= 0 ? `; note that step ${thrown + 1} throws on base (${base.steps[thrown]?.error?.message})` : ""),
+    expectations,
   };
 }
 

@@ -399,8 +399,32 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const modules = new Map<string, Module>();
   const boundary = (name: string) => cfg.boundaries.some((b) => (b.endsWith("/*") ? name.startsWith(b.slice(0, -1)) : name === b || name.startsWith(`${b}/`)));
 
+  /** The buffer port, taught the base64url encoding Node's Buffer has and the port lacks. */
+  const bufferPort = () => {
+    const mod = requireFrom(PORTS)("buffer/") as { Buffer: Fn & { from: Fn; byteLength: Fn; isEncoding: Fn; prototype: { toString: Fn } } };
+    const B = mod.Buffer;
+    const toBase64 = (s: string) => s.replace(/-/g, "+").replace(/_/g, "/");
+    const from = B.from;
+    B.from = function (this: unknown, v: unknown, enc?: unknown, ...rest: unknown[]) {
+      return enc === "base64url" && typeof v === "string" ? from.call(this, toBase64(v), "base64", ...rest) : from.call(this, v, enc, ...rest);
+    };
+    const byteLength = B.byteLength;
+    B.byteLength = function (this: unknown, v: unknown, enc?: unknown) {
+      return enc === "base64url" && typeof v === "string" ? byteLength.call(this, toBase64(v), "base64") : byteLength.call(this, v, enc);
+    };
+    const isEncoding = B.isEncoding;
+    B.isEncoding = (enc: unknown) => enc === "base64url" || Boolean(isEncoding(enc));
+    const toString = B.prototype.toString;
+    B.prototype.toString = function (this: unknown, enc?: unknown, ...rest: unknown[]) {
+      if (enc !== "base64url") return toString.call(this, enc, ...rest);
+      return String(toString.call(this, "base64", ...rest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    };
+    return mod;
+  };
+
   const internal: Record<string, () => unknown> = {
     process: () => processApi,
+    buffer: bufferPort,
     timers: () => timerApi,
     perf_hooks: () => ({ performance: performanceApi }),
     crypto: () => {
