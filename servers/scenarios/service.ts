@@ -229,6 +229,8 @@ export class ScenarioService {
   }
 
   private async graphAt(rev: string) {
+    // The working tree moves under a long-lived server: bring its index up to date (incremental, so cheap).
+    if (rev === WORKTREE) await this.codeGraph.index();
     return this.codeGraph.graph(rev === WORKTREE ? undefined : rev);
   }
 
