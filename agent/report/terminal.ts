@@ -17,8 +17,10 @@ export function renderTerminal(r: Report): string {
       for (const line of v.fix.patch.trimEnd().split("\n")) out.push(`${pad}  ${line}`);
     }
   }
-  out.push("", "| verdict | scenarios |", "|---|---|");
-  for (const k of ["fail", "error", "at-risk", "pass", "unaffected"] as const) if (r.counts?.[k]) out.push(`| ${k} | ${r.counts[k]} |`);
+  if (r.verdicts.length) {
+    out.push("", "| verdict | scenarios |", "|---|---|");
+    for (const k of ["fail", "error", "at-risk", "pass", "unaffected"] as const) if (r.counts?.[k]) out.push(`| ${k} | ${r.counts[k]} |`);
+  }
   out.push("", r.summary);
   return out.join("\n");
 }
