@@ -23,7 +23,7 @@ describe("parseCommandLine", () => {
   });
 
   it("names the bad input and what was expected", () => {
-    expect(() => parseCommandLine(["indx"])).toThrow('unknown command "indx": expected one of index, scenarios, simulate, check, serve (see worldline --help)');
+    expect(() => parseCommandLine(["indx"])).toThrow('unknown command "indx": expected one of index, scenarios, simulate, check, why, ingest, mcp-config, demo, serve (see worldline --help)');
     expect(() => parseCommandLine(["index", "--bogus"])).toThrow("unknown option --bogus for worldline index: expected one of --repo, --rev, --json, --help");
     expect(() => parseCommandLine(["index", "--repo"])).toThrow(/option --repo of worldline index needs a value/);
     expect(() => parseCommandLine(["serve"])).toThrow(/worldline serve needs <server>/);
@@ -58,7 +58,7 @@ describe("worldline command", () => {
     for (const [argv, pattern] of [
       [["index", "--repo", `${tmp.dir}/missing`], /^worldline: repo ".*missing" does not exist: pass --repo/],
       [["index", "--repo", tmp.dir, "--rev", "v9"], /^worldline: unknown revision "v9" in .*: expected a branch, tag, commit or WORKTREE$/],
-      [["serve", "agents", "--repo", tmp.dir], /^worldline: unknown server "agents": expected one of code-graph, git-history, tickets, scenarios, context-graph$/],
+      [["serve", "agents", "--repo", tmp.dir], /^worldline: unknown server "agents": expected one of code-graph, git-history, tickets, scenarios, context-graph, or all$/],
     ] as const) {
       const io = capture();
       expect(await main(argv, io)).toBe(EXIT.usage);
