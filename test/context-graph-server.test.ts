@@ -21,7 +21,7 @@ describe("context-graph MCP server over stdio", () => {
   it("lists its tools with schemas", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ["evidence_path", "get_node", "graph_status", "ingest_adrs", "neighbors", "record_decision", "search", "timeline"].sort(),
+      ["evidence_path", "get_node", "graph_status", "ingest_adrs", "neighbors", "record_decision", "record_episode", "search", "timeline"].sort(),
     );
     for (const t of tools) expect(t.outputSchema, t.name).toBeDefined();
   });
@@ -96,5 +96,18 @@ describe("context-graph MCP server over stdio", () => {
     const badTime = await client.callTool({ name: "timeline", arguments: { id: "file:src/payments/provider.ts", asOf: "last tuesday" } }).catch((e: Error) => ({ isError: true, content: [{ text: e.message }] }));
     expect(errorText(badTime)).toMatch(/asOf/);
     expect(errorText(await client.callTool({ name: "ingest_adrs", arguments: { rev: "nope" } }))).toMatch(/unknown revision "nope"/);
+  });
+  it("records an episode redacted, once, and a decision can cite it", async () => {
+    const text = JSON.stringify([{ role: "user", content: "token: sk-ant-abcdefghijklmnopqrstuvwxyz0123 please" }]);
+    const a = structured<{ id: string }>(await client.callTool({ name: "record_episode", arguments: { source: "agent:llm-planner", ref: "main..pr", text } }));
+    const b = structured<{ id: string }>(await client.callTool({ name: "record_episode", arguments: { source: "agent:llm-planner", ref: "main..pr", text } }));
+    expect(a.id).toMatch(/^episode:/);
+    expect(b.id).toBe(a.id);
+    const d = structured<{ created: boolean }>(await client.callTool({ name: "record_decision", arguments: { question: "Does it break?", conclusion: "No", evidence: [a.id], author: "claude-test", authority: "llm" } }));
+    expect(d.created).toBe(true);
+    const node = structured<{ node: { title: string } }>(await client.callTool({ name: "get_node", arguments: { id: a.id } }));
+    expect(node.node.title).toBe("agent:llm-planner main..pr");
+    expect(JSON.stringify(node)).not.toContain("sk-ant-abcdefghijklmnopqrstuvwxyz0123");
+    expect(errorText(await client.callTool({ name: "record_episode", arguments: { source: "x", ref: "y", text: "" } }))).toMatch(/text/);
   });
 });

@@ -26,7 +26,7 @@ describe("scenarios MCP server over stdio", () => {
 
   it("lists, reads, searches, writes, selects and simulates", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["draft_scenario", "get_scenario", "list_scenarios", "search_scenarios", "select_scenarios", "simulate_scenario", "upsert_scenario", "check_fix", "draft_fix"].sort());
+    expect(tools.map((t) => t.name).sort()).toEqual(["draft_scenario", "get_scenario", "list_scenarios", "search_scenarios", "select_scenarios", "simulate_scenario", "upsert_scenario", "check_fix", "draft_fix", "try_scenario"].sort());
     const list = structured<{ items: Array<{ id: string; executable: boolean }>; errors: unknown[] }>(await client.callTool({ name: "list_scenarios", arguments: {} }));
     expect(list.items.map((s) => `${s.id} ${s.executable}`)).toEqual(["eu-invoice-fx true", "mystery false", "payment-timeout false"]);
     expect(list.errors).toHaveLength(1);
@@ -62,6 +62,12 @@ describe("scenarios MCP server over stdio", () => {
     expect(errorText(await client.callTool({ name: "draft_fix", arguments: { location: "src/fx/convert.ts:1", base: "HEAD~1", head: "HEAD" } }))).toMatch(/src\/fx\/convert.ts:1 is not inside a hunk of the change/);
     expect(errorText(await client.callTool({ name: "draft_fix", arguments: { location: "nowhere", base: "HEAD~1", head: "HEAD" } }))).toMatch(/location "nowhere": expected path:line/);
     const revert = drafted.patch;
+    const proposal = { id: "proposed-fx", title: "Proposed", simulate: { steps: [{ call: "src/billing/invoice.ts#generateInvoice", args: [100.005, "USD"], expect: ["typeof result.total === 'number'"] }] } };
+    const tried = structured<{ passesOnBase: boolean; verdict: { depth: string } }>(await client.callTool({ name: "try_scenario", arguments: { scenario: proposal, base: "HEAD~1", head: "HEAD" } }));
+    expect(tried).toMatchObject({ passesOnBase: true, verdict: { depth: "differential" } });
+    const wrong = { ...proposal, simulate: { steps: [{ call: "src/billing/invoice.ts#generateInvoice", args: [100.005, "USD"], expect: ["result.total === 1"] }] } };
+    const refused = structured<{ passesOnBase: boolean; base: { failing: string[] } }>(await client.callTool({ name: "try_scenario", arguments: { scenario: wrong, base: "HEAD~1", head: "HEAD" } }));
+    expect(refused).toMatchObject({ passesOnBase: false, base: { failing: ["result.total === 1: fail"] } });
     const before = readFileSync(join(tmp.dir, "src/fx/convert.ts"), "utf8");
     const r = structured<{ results: Array<{ scenario: string; before: string; after: string; turned: boolean }>; verified: boolean }>(
       await client.callTool({ name: "check_fix", arguments: { ids: ["eu-invoice-fx"], patch: revert, base: "HEAD~1", head: "HEAD" } }),

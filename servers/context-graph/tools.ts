@@ -3,6 +3,7 @@ import { z } from "zod";
 import { toolResult } from "../../core/mcp.js";
 import { paginate, pageInput } from "../../core/paging.js";
 import { DecisionTrace, recordDecision } from "./decisions.js";
+import { EpisodeRecord, recordEpisode } from "./episodes.js";
 import { ingestAdrs } from "./ingest-adrs.js";
 import { AUTHORITIES, NodeId, NodeKind, Relation, type GraphEdge, type GraphNode, type TimeFilter } from "./model.js";
 import type { ContextGraphService } from "./service.js";
@@ -163,6 +164,18 @@ export function registerContextGraphTools(server: McpServer, service: ContextGra
       await service.requireNode(a.id);
       return toolResult(paginate((await store.edgesOf(a.id, { rels: a.rels, filter: filterOf(a) })).map(edgeOut), a));
     },
+  );
+
+  server.registerTool(
+    "record_episode",
+    {
+      title: "Record an episode",
+      description: "Record a raw episode (an agent's transcript, a conversation) that decisions can cite as evidence. The text is redacted before it is stored; the same text twice is one episode.",
+      inputSchema: EpisodeRecord.shape,
+      outputSchema: { id: z.string().describe("The episode node, episode:<hash>") },
+      annotations: WRITES,
+    },
+    async (a) => toolResult(await recordEpisode(store, a)),
   );
 
   server.registerTool(

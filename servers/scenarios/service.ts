@@ -392,6 +392,20 @@ export class ScenarioService {
     return { verdict, base: baseRun, ...(headRun ? { head: headRun } : {}), simulation };
   }
 
+  /**
+   * A proposed `simulate:` block (the LLM planner's), run on base and head without writing a file. It counts
+   * only when every expectation passes on base: a spec that fails before the change proves nothing about it.
+   */
+  async tryScenario(proposed: Scenario, base: string, head: string): Promise<{ verdict: ScenarioVerdict; passesOnBase: boolean; base: { status: string; failing: string[] } }> {
+    if (!proposed.simulate) throw new UserError(`proposed scenario "${proposed.id}" has no simulate: block to try`);
+    const r = await this.simulateDifferential(proposed, base, head);
+    const expectations = r.base.steps.flatMap((st) => st.expectations);
+    const failing = expectations.filter((e) => e.status !== "pass").map((e) => `${e.expect}: ${e.status}${e.detail ? ` (${e.detail})` : ""}`);
+    const threw = r.base.steps.filter((st) => st.error && !st.expectations.length).map((st) => `${st.call} threw ${st.error?.message}`);
+    const passesOnBase = r.base.status === "ok" && expectations.length > 0 && failing.length === 0 && threw.length === 0;
+    return { verdict: r.verdict, passesOnBase, base: { status: r.base.status === "ok" ? "ran" : `error: ${r.base.error?.reason ?? ""}`, failing: [...failing, ...threw] } };
+  }
+
   /** Depth by the scenario: differential when it has `simulate:` (unless static is asked for), else static. */
   async simulate(scenario: string | Scenario, base: string, head: string, depth?: "static" | "differential"): Promise<{ verdict: ScenarioVerdict; simulation: string; entries?: EntryCandidate[] }> {
     const s = typeof scenario === "string" ? await this.require(scenario, head) : scenario;

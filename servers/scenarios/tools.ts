@@ -161,6 +161,26 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
   );
 
   server.registerTool(
+    "try_scenario",
+    {
+      title: "Try a proposed simulation",
+      description:
+        "Run a scenario with a proposed simulate: block (not written to the repo) on base and head. Its verdict counts only when passesOnBase is true: every expectation holds before the change. Use it to make a prose-only scenario executable; write it with upsert_scenario once it passes.",
+      inputSchema: { scenario: ScenarioMeta.extend({ prose: z.string().default("") }).describe("The scenario with its proposed simulate block"), base, head },
+      outputSchema: {
+        verdict: ScenarioVerdict,
+        passesOnBase: z.boolean(),
+        base: z.object({ status: z.string(), failing: z.array(z.string()).describe("Expectations that did not pass on base, and steps that threw") }),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (a) => {
+      const pinned = await service.pin(a.base ?? "HEAD", a.head ?? WORKTREE);
+      return toolResult(await service.tryScenario({ ...a.scenario, path: "(proposed)" }, pinned.base, pinned.head));
+    },
+  );
+
+  server.registerTool(
     "draft_fix",
     {
       title: "Draft a fix",
