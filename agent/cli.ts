@@ -106,13 +106,21 @@ async function runScenarios(cmd: ParsedCommand, io: Io): Promise<number> {
   }
 }
 
-function reportOptions(cmd: ParsedCommand): { format: Format; planner: "embedded" | "llm" } {
+function positiveInt(cmd: ParsedCommand, name: string): number | undefined {
+  const v = str(cmd.values[name]);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--${name} "${v}": expected a whole number of at least 1`);
+  return n;
+}
+
+function reportOptions(cmd: ParsedCommand): { format: Format; planner: "embedded" | "llm"; maxTurns: number | undefined; maxTokens: number | undefined } {
   const format = cmd.values.json ? "json" : (str(cmd.values.format) ?? "terminal");
   if (!FORMATS.some((f) => f === format)) throw new UserError(`--format "${format}": expected one of ${FORMATS.join(", ")}`);
   const planner = str(cmd.values.planner) ?? "embedded";
   if (planner !== "embedded" && planner !== "llm") throw new UserError(`--planner "${planner}": expected embedded or llm`);
   if (cmd.values.worktree && cmd.values.head) throw new UserError("give --head REV or --worktree, not both");
-  return { format: format as Format, planner };
+  return { format: format as Format, planner, maxTurns: positiveInt(cmd, "max-turns"), maxTokens: positiveInt(cmd, "max-tokens") };
 }
 
 async function emit(text: string, cmd: ParsedCommand, io: Io): Promise<void> {
@@ -125,9 +133,11 @@ async function emit(text: string, cmd: ParsedCommand, io: Io): Promise<void> {
 
 async function runSimulate(cmd: ParsedCommand, io: Io): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
-  const { format, planner } = reportOptions(cmd);
+  const { format, planner, maxTurns, maxTokens } = reportOptions(cmd);
   const { produceReport } = await import("./run.js");
   const report = await produceReport({
+    maxTurns,
+    maxTokens,
     repo,
     base: str(cmd.values.base) ?? "HEAD",
     head: str(cmd.values.head) ?? "WORKTREE",
@@ -141,7 +151,7 @@ async function runSimulate(cmd: ParsedCommand, io: Io): Promise<number> {
 
 async function runCheck(cmd: ParsedCommand, io: Io): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
-  const { format, planner } = reportOptions(cmd);
+  const { format, planner, maxTurns, maxTokens } = reportOptions(cmd);
   const failOn = (str(cmd.values["fail-on"]) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const { FAIL_ON, gate, prePushRanges, produceReport } = await import("./run.js");
   for (const k of failOn) if (!FAIL_ON.some((f) => f === k)) throw new UserError(`--fail-on "${k}": expected at-risk, error, or both comma-separated`);
@@ -150,7 +160,7 @@ async function runCheck(cmd: ParsedCommand, io: Io): Promise<number> {
     : [{ base: str(cmd.values.base) ?? "HEAD", head: str(cmd.values.head) ?? "WORKTREE", ref: "" }];
   let failed = 0;
   for (const range of ranges) {
-    const report = await produceReport({ repo, base: range.base, head: range.head, scenario: str(cmd.values.scenario), planner, ...(cmd.values.quiet ? {} : { progress: io.err }) });
+    const report = await produceReport({ repo, base: range.base, head: range.head, scenario: str(cmd.values.scenario), planner, maxTurns, maxTokens, ...(cmd.values.quiet ? {} : { progress: io.err }) });
     await emit(render(report, format), cmd, io);
     const g = gate(report, failOn as Array<(typeof FAIL_ON)[number]>);
     failed += g.failed.length;

@@ -1,7 +1,8 @@
 import { resolveRevision, WORKTREE, defaultBase } from "../core/git.js";
 import { UserError } from "../core/errors.js";
 import type { Report, ScenarioVerdict } from "../core/verdict.js";
-import { launches, ToolHub, type Tools } from "./hub.js";
+import { loadConfig } from "../core/repo.js";
+import { launches, ToolHub } from "./hub.js";
 import { embeddedPlan } from "./planner/embedded.js";
 
 /**
@@ -15,22 +16,32 @@ export interface RunRequest {
   scenario?: string | undefined;
   planner: "embedded" | "llm";
   progress?: (line: string) => void;
+  /** LLM planner limits (defaults: 30 turns, 400,000 tokens). */
+  maxTurns?: number | undefined;
+  maxTokens?: number | undefined;
 }
 
 /** A report; with `tools`, over servers already started (the demo ingests first), else over fresh ones. */
-export async function produceReport(req: RunRequest, tools?: Tools): Promise<Report> {
-  if (req.planner === "llm") {
-    throw new UserError("--planner llm is not available in this version yet: use --planner embedded (the default)");
+export async function produceReport(req: RunRequest, tools?: ToolHub): Promise<Report> {
+  if (req.planner === "llm" && !process.env.ANTHROPIC_API_KEY) {
+    throw new UserError("--planner llm needs ANTHROPIC_API_KEY in the environment (and optionally WORLDLINE_MODEL, ANTHROPIC_BASE_URL); without a key use --planner embedded");
   }
   const [b, h] = await Promise.all([resolveRevision(req.repo, req.base), resolveRevision(req.repo, req.head)]);
   const base = b.commit ?? req.base;
   const head = h.commit ?? WORKTREE;
-  const hub = tools ? undefined : new ToolHub(launches(req.repo));
+  const own = tools ? undefined : new ToolHub(launches(req.repo));
+  const hub = (tools ?? own) as ToolHub;
   try {
-    const report = await embeddedPlan(tools ?? (hub as ToolHub), { base, head, scenario: req.scenario, ...(req.progress ? { progress: req.progress } : {}) });
+    const plan = { base, head, scenario: req.scenario, ...(req.progress ? { progress: req.progress } : {}) };
+    let report: Report;
+    if (req.planner === "llm") {
+      const { DEFAULT_MODEL, llmPlan } = await import("./planner/llm.js");
+      const model = process.env.WORLDLINE_MODEL ?? loadConfig(req.repo).model ?? DEFAULT_MODEL;
+      report = await llmPlan(hub, plan, { model, maxTurns: req.maxTurns ?? 30, maxTokens: req.maxTokens ?? 400_000, replyTokens: 4096 });
+    } else report = await embeddedPlan(hub, plan);
     return { ...report, base: `${req.base} (${base.slice(0, 12)})`, head: head === WORKTREE ? WORKTREE : `${req.head} (${head.slice(0, 12)})` };
   } finally {
-    await hub?.close();
+    await own?.close();
   }
 }
 

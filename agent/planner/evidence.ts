@@ -1,0 +1,164 @@
+import type { BlastRadius, Fix, Report, ScenarioVerdict } from "../../core/verdict.js";
+import { ToolError, type Tools } from "../hub.js";
+
+/**
+ * What both planners do the same way over the tools: read every page of an answer, gather a failing
+ * scenario's blast radius, judge a fix from its re-simulation, and assemble the report.
+ */
+interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+/** Every page of a paged tool. */
+export async function allPages<T>(tools: Tools, server: Parameters<Tools["call"]>[0], tool: string, args: Record<string, unknown>): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  for (let n = 0; n < 50; n++) {
+    const page = await tools.call<Page<T>>(server, tool, { ...args, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+    if (!cursor) break;
+  }
+  return out;
+}
+
+/** A tool answer, or undefined when that evidence is not there (a node never ingested, a file with no history). */
+export async function optional<T>(work: Promise<T>): Promise<T | undefined> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof ToolError) return undefined;
+    throw err;
+  }
+}
+
+export interface ScenarioDoc {
+  id: string;
+  customers?: string[];
+  workflow?: string;
+  source?: string[];
+  simulate?: unknown;
+}
+
+/** Every symbol a verdict's evidence shows on its path (trace steps, touched steps, the root cause). */
+function onPath(v: ScenarioVerdict): Set<string> {
+  const steps = (v.steps ?? []) as Array<{ symbol?: string; call?: string }>;
+  return new Set([...steps.flatMap((s) => [s.symbol, s.call]), v.rootCause?.symbol].filter((s): s is string => typeof s === "string"));
+}
+
+/** Symbols on a verdict's path that the change touched: the root cause, else the touched static steps. */
+export function changedOnPath(v: ScenarioVerdict): string[] {
+  if (v.rootCause) return [v.rootCause.symbol];
+  const steps = (v.steps ?? []) as Array<{ symbol?: string; touched?: unknown; call?: string }>;
+  return [...new Set(steps.filter((s) => s.touched).map((s) => s.call ?? s.symbol).filter((s): s is string => typeof s === "string"))];
+}
+
+export async function blastRadius(tools: Tools, v: ScenarioVerdict, doc: ScenarioDoc, all: ScenarioVerdict[], head: string, started: string): Promise<BlastRadius> {
+  const symbols = changedOnPath(v);
+  const entryPoints = new Set<string>();
+  const tickets = new Set<string>((doc.source ?? []).filter((s) => s.startsWith("ticket:") || s.startsWith("incident:")).map((s) => s.replace(/^incident:/, "ticket:")));
+  if (symbols.length) {
+    const impact = await optional(tools.call<{ items: Array<{ entryPoints: string[] }> }>("code-graph", "impact", { targets: symbols.slice(0, 20), rev: head, limit: 200 }));
+    // Being exported from a package reaches everything; the routes, jobs and handlers are what say who is hit.
+    for (const i of impact?.items ?? []) for (const e of i.entryPoints) if (e !== "package-export") entryPoints.add(e);
+  }
+  for (const sym of symbols.slice(0, 10)) {
+    const linked = await optional(allPages<{ id: string; kind: string }>(tools, "context-graph", "neighbors", { id: `symbol:${sym}`, direction: "in", rels: ["references"], limit: 100 }));
+    for (const n of linked ?? []) if (n.kind === "ticket") tickets.add(n.id);
+  }
+  const scenarios = all.filter((o) => o.scenario !== v.scenario && symbols.some((s) => onPath(o).has(s))).map((o) => o.scenario);
+  const owners = new Set<string>();
+  const fragility = { commits: 0, reverts: 0, incidents: [] as string[], failingSimulations: 0 };
+  const location = v.rootCause?.location.split(" ")[0];
+  const path = location ? location.slice(0, location.lastIndexOf(":")) : symbols[0]?.split("#")[0];
+  if (location || symbols[0]) {
+    const why = await optional(tools.call<{ items: Array<{ kind: string; id: string; summary: string; time: string | null }> }>("git-history", "why", { target: location ?? symbols[0], limit: 20 }));
+    // History is what happened before this run: its own simulations are not the code's past trouble.
+    for (const item of (why?.items ?? []).filter((i) => !i.time || i.time < started)) {
+      if (item.kind === "commit") {
+        fragility.commits++;
+        if (/^revert\b/i.test(item.summary)) fragility.reverts++;
+      } else if (item.kind === "ticket" && /incident|INC-|outage|sev[ -]?\d/i.test(`${item.id} ${item.summary}`)) fragility.incidents.push(item.id);
+      else if (item.kind === "simulation" && /: (fail|error)\b/.test(item.summary)) fragility.failingSimulations++;
+    }
+  }
+  if (path) {
+    const own = await optional(tools.call<{ items: Array<{ mainDeveloper: { byAddedLines: string } }> }>("git-history", "ownership", { path }));
+    for (const o of own?.items ?? []) owners.add(o.mainDeveloper.byAddedLines);
+  }
+  return {
+    customers: doc.customers ?? [],
+    ...(doc.workflow ? { workflow: doc.workflow } : {}),
+    entryPoints: [...entryPoints].sort(),
+    tickets: [...tickets].sort(),
+    scenarios,
+    owners: [...owners],
+    fragility,
+  };
+}
+
+export interface FixCheck {
+  scenario: string;
+  before: ScenarioVerdict["verdict"];
+  after: ScenarioVerdict["verdict"];
+}
+
+/** A fix is verified only when its target turns to pass and no other scenario checked with it gets worse. */
+export function fixFromCheck(patch: string, scenario: string, results: FixCheck[], by: string): Fix {
+  const rank = { pass: 0, unaffected: 0, "at-risk": 1, error: 2, fail: 3 } as const;
+  const target = results.find((r) => r.scenario === scenario);
+  const brokeNothing = results.filter((r) => r.scenario !== scenario).every((r) => rank[r.after] <= rank[r.before]);
+  return { patch, verified: target?.after === "pass" && brokeNothing, by, checked: results.map(({ scenario: s, before, after }) => ({ scenario: s, before, after })) };
+}
+
+const ORDER = ["fail", "error", "at-risk", "pass", "unaffected"] as const;
+
+/** The report both planners return: verdicts worst first, counted, summarized. */
+export function finishReport(base: string, head: string, planner: "embedded" | "llm", selected: Report["selected"], verdicts: ScenarioVerdict[], note?: string): Report {
+  const counts: Report["counts"] = {};
+  for (const v of verdicts) counts[v.verdict] = (counts[v.verdict] ?? 0) + 1;
+  const summary = (verdicts.length ? ORDER.filter((k) => counts[k]).map((k) => `${counts[k]} ${k}`).join(", ") : "no scenario selected") + (note ? ` (${note})` : "");
+  const rank = (v: ScenarioVerdict) => ORDER.indexOf(v.verdict);
+  return { base, head, planner, selected, verdicts: [...verdicts].sort((a, b) => rank(a) - rank(b) || a.scenario.localeCompare(b.scenario)), counts, summary };
+}
+
+/** The scenarios to simulate: the one asked for (checked to exist), else every one the change selects. */
+export async function selectFor(tools: Tools, req: { base: string; head: string; scenario?: string | undefined; progress?: (line: string) => void }): Promise<Report["selected"]> {
+  if (req.scenario) {
+    await tools.call("scenarios", "get_scenario", { id: req.scenario, rev: req.head });
+    return [{ scenario: req.scenario, reasons: ["asked for"] }];
+  }
+  req.progress?.("selecting scenarios for the change…");
+  return (await allPages<{ scenario: string; reasons: string[] }>(tools, "scenarios", "select_scenarios", { base: req.base, head: req.head })).map(({ scenario, reasons }) => ({ scenario, reasons }));
+}
+
+/** Blast radius for every failing or at-risk verdict (in place). */
+export async function addBlastRadius(tools: Tools, verdicts: ScenarioVerdict[], head: string, started: string, say: (line: string) => void): Promise<void> {
+  for (const v of verdicts) {
+    if (v.verdict !== "fail" && v.verdict !== "at-risk") continue;
+    say(`blast radius of ${v.scenario}…`);
+    const doc = (await optional(tools.call<{ scenario: ScenarioDoc }>("scenarios", "get_scenario", { id: v.scenario, rev: head })))?.scenario ?? { id: v.scenario };
+    v.blastRadius = await blastRadius(tools, v, doc, verdicts, head, started);
+  }
+}
+
+/** One decision trace per verdict that needs explaining, citing the scenario, the code and the evidence. */
+export async function recordDecisions(
+  tools: Tools,
+  verdicts: ScenarioVerdict[],
+  base: string,
+  head: string,
+  by: { author: string; authority: "deterministic" | "llm"; reasoning: string; evidence?: string[] },
+): Promise<void> {
+  for (const v of verdicts.filter((x) => x.verdict === "fail" || x.verdict === "at-risk" || x.depth === "agent")) {
+    await tools.call("context-graph", "record_decision", {
+      question: `What does the change ${base.slice(0, 12)}..${head.slice(0, 12)} do to scenario ${v.scenario}?`,
+      conclusion: `${v.verdict}: ${v.reason}${v.fix ? ` Fix ${v.fix.verified ? "verified" : "not verified"} by re-simulation.` : ""}`,
+      evidence: [`scenario:${v.scenario}`, ...changedOnPath(v).map((s) => `symbol:${s}`), ...(v.blastRadius?.tickets ?? []), ...(by.evidence ?? [])].slice(0, 30),
+      reasoning: by.reasoning,
+      author: by.author,
+      authority: by.authority,
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A scripted stand-in of the Anthropic Messages API on 127.0.0.1 (the only test double of the agent: the
+ * real API cannot be reached from here). Each POST /v1/messages gets the next scripted reply; a script step
+ * may inspect the request (the tool results it carries) and report what it found wrong in `problems`.
+ */
+export interface ContentBlock {
+  type: string;
+  text?: string;
+  id?: string;
+  name?: string;
+  input?: Record<string, unknown>;
+  tool_use_id?: string;
+  content?: unknown;
+  is_error?: boolean;
+}
+
+export interface MessagesRequest {
+  model: string;
+  max_tokens: number;
+  system?: unknown;
+  messages: Array<{ role: string; content: string | ContentBlock[] }>;
+  tools?: Array<{ name: string }>;
+}
+
+export interface Reply {
+  content: ContentBlock[];
+  stop_reason?: "end_turn" | "tool_use" | "max_tokens";
+  usage?: { input_tokens: number; output_tokens: number };
+}
+
+export type Script = (req: MessagesRequest, turn: number, problems: string[]) => Reply;
+
+/** The results of the tool calls the previous reply made, by tool name, from the request's last message. */
+export function toolResults(req: MessagesRequest): Array<{ name: string; text: string; isError: boolean }> {
+  const last = req.messages.at(-1);
+  const asked = req.messages.at(-2);
+  if (!last || typeof last.content === "string" || !asked || typeof asked.content === "string") return [];
+  const names = new Map(asked.content.filter((b) => b.type === "tool_use").map((b) => [b.id, b.name ?? ""]));
+  return last.content
+    .filter((b) => b.type === "tool_result")
+    .map((b) => ({
+      name: names.get(b.tool_use_id) ?? "?",
+      text: typeof b.content === "string" ? b.content : Array.isArray(b.content) ? (b.content as ContentBlock[]).map((c) => c.text ?? "").join("") : "",
+      isError: b.is_error === true,
+    }));
+}
+
+let ids = 0;
+export const toolUse = (name: string, input: Record<string, unknown>): ContentBlock => ({ type: "tool_use", id: `toolu_${++ids}`, name, input });
+export const text = (t: string): ContentBlock => ({ type: "text", text: t });
+
+export async function messagesApi(script: Script): Promise<{ base: string; requests: Array<{ headers: Record<string, unknown>; body: MessagesRequest }>; problems: string[]; close: () => Promise<void> }> {
+  const requests: Array<{ headers: Record<string, unknown>; body: MessagesRequest }> = [];
+  const problems: string[] = [];
+  const server = createServer((req, res) => {
+    let raw = "";
+    req.on("data", (d: Buffer) => (raw += d.toString()));
+    req.on("end", () => {
+      if (req.method !== "POST" || !req.url?.startsWith("/v1/messages")) {
+        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ type: "error", error: { type: "not_found_error", message: `no ${req.method} ${req.url}` } }));
+        return;
+      }
+      const body = JSON.parse(raw) as MessagesRequest;
+      requests.push({ headers: req.headers, body });
+      let reply: Reply;
+      try {
+        reply = script(body, requests.length, problems);
+      } catch (err) {
+        problems.push(`turn ${requests.length}: ${(err as Error).message}`);
+        reply = { content: [text("stopping")], stop_reason: "end_turn" };
+      }
+      const stop = reply.stop_reason ?? (reply.content.some((b) => b.type === "tool_use") ? "tool_use" : "end_turn");
+      res.writeHead(200, { "content-type": "application/json", "request-id": `req_${requests.length}` });
+      res.end(JSON.stringify({ id: `msg_${requests.length}`, type: "message", role: "assistant", model: body.model, content: reply.content, stop_reason: stop, stop_sequence: null, usage: reply.usage ?? { input_tokens: 1000, output_tokens: 100 } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, requests, problems, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
