@@ -217,12 +217,34 @@ async function differentialTable(work: string): Promise<string> {
   ]);
 }
 
+/** `worldline simulate` end to end through the five MCP servers (child process). */
+async function agentTable(work: string): Promise<string> {
+  const dir = join(work, "agent");
+  mkdirSync(dir);
+  type Run = { startMs: number; indexMs: number; simulateMs: number; summary: string; selected: number };
+  // The generated repo's end-to-end run takes many minutes today (see the notes): opt in with BENCH_AGENT_SCENARIOS.
+  const count = process.env.BENCH_AGENT_SCENARIOS ?? "0";
+  const { r } = await runChild<{ sample: Run; generated?: Run & { lines: number } }>("agent.ts", [dir, count]);
+  const row = (label: string, x: Run, target: string) => [
+    [`${label}: start the five servers / index base and head (apart)`, `${(x.startMs / 1000).toFixed(1)} s / ${(x.indexMs / 1000).toFixed(1)} s`, ""],
+    [`${label}: simulate, warm (${x.selected} selected: ${x.summary})`, `${(x.simulateMs / 1000).toFixed(1)} s`, target],
+  ];
+  return formatTable(["worldline simulate end to end (embedded planner)", "result", "target"], [
+    ...row("sample service, pr/rounding-refactor", r.sample, "under 10 s"),
+    ...(r.generated ? row(`generated repo (${Math.round(r.generated.lines / 1000)}k lines, ${count} scenarios)`, r.generated, "under 60 s") : []),
+  ]);
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "worldline-bench-"));
   try {
     // BENCH_ONLY=differential runs one table alone.
     if (process.env.BENCH_ONLY === "differential") {
       process.stdout.write(`${await differentialTable(work)}\n`);
+      return;
+    }
+    if (process.env.BENCH_ONLY === "agent") {
+      process.stdout.write(`${await agentTable(work)}\n`);
       return;
     }
     const generated = join(work, "generated");
@@ -247,7 +269,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${await gitHistoryTable(work)}\n\n`);
     process.stdout.write(`${await ticketsTable(work)}\n\n`);
     process.stdout.write(`${await scenariosTable(work)}\n\n`);
-    process.stdout.write(`${await differentialTable(work)}\n`);
+    process.stdout.write(`${await differentialTable(work)}\n\n`);
+    process.stdout.write(`${await agentTable(work)}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildBilling } from "../examples/billing/build.js";
 import { ScenarioService } from "../servers/scenarios/service.js";
-import { generateRepo } from "./generate-repo.js";
+import { generateScenarioRepo } from "./scenario-repo.js";
 
 /**
  * Child process of `npm run bench`: the generated ~100k-line service with 200 scenarios (most with simulate
@@ -13,35 +13,7 @@ import { generateRepo } from "./generate-repo.js";
 const [dir, countText = "200"] = process.argv.slice(2);
 if (!dir) throw new Error("usage: scenarios.ts DIR [SCENARIOS]");
 const COUNT = Number(countText);
-const repo = generateRepo(dir, 1000);
-// generateRepo lays out 50 units per module, in order.
-const unit = (i: number) => `src/mod${Math.floor(i / 50)}/unit${i % 50}.ts`;
-mkdirSync(join(dir, "scenarios"), { recursive: true });
-for (let n = 0; n < COUNT; n++) {
-  const idx = Math.floor((n * 997) % 1000);
-  const executable = n % 5 !== 0;
-  const front = [
-    "---",
-    `id: scenario-${n}`,
-    `title: Step ${idx} computes its total`,
-    `workflow: pipeline-${idx % 7}`,
-    ...(executable
-      ? ["simulate:", "  steps:", `    - call: ${unit(idx)}#compute${idx}`, "      args: [42]", "      expect:", "        - typeof result === 'number'"]
-      : [`entry: [${unit(idx)}#U${idx}Service.handle]`]),
-    "---",
-    `The pipeline step ${idx} computes a rounded total for the amount it is given.`,
-  ];
-  writeFileSync(join(dir, "scenarios", `scenario-${n}.md`), `${front.join("\n")}\n`);
-}
-const env = { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "Bench", GIT_AUTHOR_EMAIL: "b@example.test", GIT_COMMITTER_NAME: "Bench", GIT_COMMITTER_EMAIL: "b@example.test" };
-const git = (args: string[]) => execFileSync("git", args, { cwd: dir, env });
-git(["init", "-q", "-b", "main"]);
-git(["add", "-A"]);
-git(["commit", "-q", "-m", "service and scenarios"]);
-// The change: a body edit in a low-numbered unit, which many later units import.
-const changed = join(dir, unit(3));
-writeFileSync(changed, readFileSync(changed, "utf8").replace("let total = 0;", "let total = 1;"));
-git(["commit", "-q", "-am", "SUP-1: start totals at one"]);
+const repo = generateScenarioRepo(dir, COUNT);
 
 const service = new ScenarioService(dir);
 let t = performance.now();
