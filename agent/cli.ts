@@ -169,35 +169,40 @@ async function runCheck(cmd: ParsedCommand, io: Io): Promise<number> {
   return failed ? EXIT.fail : EXIT.ok;
 }
 
-async function runWhy(cmd: ParsedCommand, io: Io): Promise<number> {
-  const repo = await resolveRepo(str(cmd.values.repo));
-  const format = str(cmd.values.format) ?? "terminal";
-  if (format !== "terminal" && format !== "markdown" && format !== "json") throw new UserError(`--format "${format}": expected terminal, markdown or json`);
+/** A command that talks to the servers: they start on first use and stop when it is done. */
+async function withServers<T>(repo: string, work: (hub: import("./hub.js").ToolHub) => Promise<T>): Promise<T> {
   const { launches, ToolHub } = await import("./hub.js");
-  const { renderWhy, why } = await import("./why.js");
   const hub = new ToolHub(launches(repo));
   try {
-    const answer = await why(hub, cmd.positionals[0] ?? "");
-    io.out(format === "json" ? JSON.stringify(answer, null, 2) : renderWhy(answer, format));
-    return EXIT.ok;
+    return await work(hub);
   } finally {
     await hub.close();
   }
 }
 
+function textFormat(cmd: ParsedCommand): "terminal" | "markdown" | "json" {
+  const format = str(cmd.values.format) ?? "terminal";
+  if (format !== "terminal" && format !== "markdown" && format !== "json") throw new UserError(`--format "${format}": expected terminal, markdown or json`);
+  return format;
+}
+
+async function runWhy(cmd: ParsedCommand, io: Io): Promise<number> {
+  const repo = await resolveRepo(str(cmd.values.repo));
+  const format = textFormat(cmd);
+  const { renderWhy, why } = await import("./why.js");
+  const answer = await withServers(repo, (hub) => why(hub, cmd.positionals[0] ?? ""));
+  io.out(format === "json" ? JSON.stringify(answer, null, 2) : renderWhy(answer, format));
+  return EXIT.ok;
+}
+
 async function runIngest(cmd: ParsedCommand, io: Io): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
   const some = Boolean(cmd.values.history || cmd.values.tickets || cmd.values.adrs);
-  const { launches, ToolHub } = await import("./hub.js");
   const { ingestAll, renderIngest } = await import("./ingest.js");
-  const hub = new ToolHub(launches(repo));
-  try {
-    const summary = await ingestAll(hub, repo, { history: !some || Boolean(cmd.values.history), tickets: !some || Boolean(cmd.values.tickets), adrs: !some || Boolean(cmd.values.adrs) }, cmd.values.json ? undefined : io.err);
-    io.out(cmd.values.json ? JSON.stringify(summary, null, 2) : renderIngest(summary));
-    return EXIT.ok;
-  } finally {
-    await hub.close();
-  }
+  const what = { history: !some || Boolean(cmd.values.history), tickets: !some || Boolean(cmd.values.tickets), adrs: !some || Boolean(cmd.values.adrs) };
+  const summary = await withServers(repo, (hub) => ingestAll(hub, repo, what, cmd.values.json ? undefined : io.err));
+  io.out(cmd.values.json ? JSON.stringify(summary, null, 2) : renderIngest(summary));
+  return EXIT.ok;
 }
 
 async function runMcpConfig(cmd: ParsedCommand, io: Io): Promise<number> {
@@ -224,8 +229,7 @@ async function runMcpConfig(cmd: ParsedCommand, io: Io): Promise<number> {
 }
 
 async function runDemoCommand(cmd: ParsedCommand, io: Io): Promise<number> {
-  const format = str(cmd.values.format) ?? "terminal";
-  if (format !== "terminal" && format !== "markdown" && format !== "json") throw new UserError(`--format "${format}": expected terminal, markdown or json`);
+  const format = textFormat(cmd);
   const { runDemo } = await import("./demo.js");
   await runDemo(io.out, io.err, format, str(cmd.values.dir));
   return EXIT.ok;

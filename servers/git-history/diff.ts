@@ -16,6 +16,11 @@ export interface Hunk {
   added: string[];
 }
 
+/** Whether a hunk holds a head line; a pure deletion holds the lines either side of where it cut. */
+export function holdsHeadLine(h: Hunk, line: number): boolean {
+  return h.newLines > 0 ? line >= h.newStart && line < h.newStart + h.newLines : line === h.newStart || line === h.newStart + 1;
+}
+
 export interface FileDiff {
   path: string;
   oldPath?: string;

@@ -1,4 +1,4 @@
-import type { FileDiff, Hunk } from "../git-history/diff.js";
+import { holdsHeadLine, type FileDiff, type Hunk } from "../git-history/diff.js";
 import type { Effect, ExpectationStatus, RunResult, TraceEvent } from "./sandbox/protocol.js";
 
 /**
@@ -62,7 +62,7 @@ class LineMap {
   hunkAtHead(path: string, line: number): Hunk | undefined {
     for (const f of this.byPath.values()) {
       if (f.path !== path) continue;
-      return f.hunks.find((h) => (h.newLines > 0 ? line >= h.newStart && line < h.newStart + h.newLines : line === h.newStart || line === h.newStart + 1));
+      return f.hunks.find((h) => holdsHeadLine(h, line));
     }
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { UserError } from "../../core/errors.js";
-import { diffFiles, type Hunk } from "../git-history/diff.js";
+import { diffFiles, holdsHeadLine } from "../git-history/diff.js";
 
 /**
  * The embedded planner's fix draft (DESIGN.md): the minimal revert of the one hunk that holds the root
@@ -12,10 +12,6 @@ export interface HunkRevert {
   hunk: string;
 }
 
-function holds(h: Hunk, line: number): boolean {
-  return h.newLines > 0 ? line >= h.newStart && line < h.newStart + h.newLines : line === h.newStart || line === h.newStart + 1;
-}
-
 export async function revertHunk(repo: string, base: string, head: string, location: string): Promise<HunkRevert> {
   const colon = location.lastIndexOf(":");
   const path = location.slice(0, colon);
@@ -23,7 +19,7 @@ export async function revertHunk(repo: string, base: string, head: string, locat
   if (colon < 1 || !Number.isInteger(line) || line < 1) throw new UserError(`location "${location}": expected path:line at head, e.g. src/billing/proration.ts:35`);
   const file = (await diffFiles(repo, base, head)).find((f) => f.path === path);
   if (!file) throw new UserError(`${path} did not change between ${base.slice(0, 12)} and ${head.slice(0, 12)}: the root cause must lie in the change`);
-  const hunk = file.hunks.find((h) => holds(h, line));
+  const hunk = file.hunks.find((h) => holdsHeadLine(h, line));
   if (!hunk) throw new UserError(`${location} is not inside a hunk of the change to ${path}: expected a changed line at head`);
   // Against head: head's lines go out, base's come back. No context lines, so the header's position is exact.
   const patch = [
