@@ -65,6 +65,26 @@ export interface Tools {
   call<T = Record<string, unknown>>(server: ServerName, tool: string, args: Record<string, unknown>): Promise<T>;
 }
 
+/**
+ * Read-only answers reused for one run: a change's verdicts ask the same questions (impact of the same changed
+ * symbols, why and ownership of the same file) many times over. Failed calls are not kept.
+ */
+export function memoReads(tools: Tools): Tools {
+  const memo = new Map<string, Promise<unknown>>();
+  return {
+    call<T>(server: ServerName, tool: string, args: Record<string, unknown>): Promise<T> {
+      const key = JSON.stringify([server, tool, args]);
+      let answer = memo.get(key);
+      if (!answer) {
+        answer = tools.call<T>(server, tool, args);
+        memo.set(key, answer);
+        answer.catch(() => memo.delete(key));
+      }
+      return answer as Promise<T>;
+    },
+  };
+}
+
 export class ToolHub implements Tools {
   private readonly clients = new Map<ServerName, Promise<Client>>();
   private readonly stderr = new Map<ServerName, string>();

@@ -13,6 +13,14 @@ export interface GeneratedRepo {
   editable: string;
 }
 
+/**
+ * How deep one unit's call into its dependencies goes. Every unit calls each of its (up to five) dependencies
+ * twice, so an unbounded pipeline is a call tree of ~10^depth calls: billions of statements for one request,
+ * which no real service runs and the sandbox rightly refuses. Bounded, a scenario's step runs ~100 functions
+ * across the ~400 modules it loads, like one request through a real service.
+ */
+const MAX_DEPTH = 1;
+
 function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
@@ -67,8 +75,8 @@ export function generateRepo(dir: string, fileCount = 1000): GeneratedRepo {
     for (const d of deps) {
       const rel = relativeImport(path, paths[d] as string);
       imports.push(`import { compute${d}, U${d}Service } from "${rel}";`);
-      calls.push(`    total += compute${d}(input + ${pick(100)});`);
-      calls.push(`    total += new U${d}Service().handle({ amount: total }).valueOf();`);
+      calls.push(`    total += compute${d}(input + ${pick(100)}, depth + 1);`);
+      calls.push(`    total += new U${d}Service().handle({ amount: total, depth: depth + 1 }).valueOf();`);
     }
     const body = [
       'import type { Handler, Repository } from "../core/contracts";',
@@ -79,11 +87,11 @@ export function generateRepo(dir: string, fileCount = 1000): GeneratedRepo {
       `export interface ${name}Record { id: string; amount: number; currency: string }`,
       "",
       `/** Computes step ${idx} of the pipeline. */`,
-      `export function compute${idx}(input: number): number {`,
+      `export function compute${idx}(input: number, depth = 0): number {`,
       "  let total = 0;",
       `  if (input < 0) throw new Error("Invalid amount in step ${idx}: " + input);`,
       `  const limit = Number(process.env.STEP_${idx % 50}_LIMIT ?? ${100 + idx});`,
-      "  if (input > limit) {",
+      `  if (input > limit || depth > ${MAX_DEPTH}) {`,
       "    total = limit;",
       "  } else {",
       ...calls,
@@ -105,7 +113,7 @@ export function generateRepo(dir: string, fileCount = 1000): GeneratedRepo {
       `  private readonly store = new ${name}Store();`,
       "  handle(input: Record<string, unknown>): number {",
       "    const amount = typeof input.amount === 'number' ? input.amount : 0;",
-      `    const result = compute${idx}(amount % 1000);`,
+      `    const result = compute${idx}(amount % 1000, typeof input.depth === 'number' ? input.depth : 0);`,
       `    this.store.save({ id: String(result), amount: result, currency: "EUR" });`,
       "    return this.audit(result);",
       "  }",

@@ -21,7 +21,7 @@ describe("context-graph MCP server over stdio", () => {
   it("lists its tools with schemas", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ["evidence_path", "get_node", "graph_status", "ingest_adrs", "neighbors", "record_decision", "record_episode", "search", "timeline"].sort(),
+      ["evidence_path", "get_mark", "get_node", "graph_status", "ingest_adrs", "neighbors", "record_decision", "record_episode", "search", "set_mark", "timeline"].sort(),
     );
     for (const t of tools) expect(t.outputSchema, t.name).toBeDefined();
   });
@@ -85,6 +85,20 @@ describe("context-graph MCP server over stdio", () => {
     expect(status.nodes.decision).toBe(6);
     expect(status.edges["motivated-by"]).toBe(2);
     expect(status.ingestions.map((i) => i.source)).toEqual(["adr"]);
+  });
+
+  it("keeps a high-water mark per job that never moves back", async () => {
+    type Mark = { mark: { highWater: string | null; lastRunAt: string | null; stats: Record<string, unknown> } };
+    const none = structured<Mark>(await client.callTool({ name: "get_mark", arguments: { source: "triage:folder:tickets" } }));
+    expect(none.mark).toMatchObject({ highWater: null, lastRunAt: null });
+    await client.callTool({ name: "set_mark", arguments: { source: "triage:folder:tickets", highWater: "2026-03-02T10:00:00+01:00", stats: { triaged: 3 } } });
+    const older = structured<Mark>(await client.callTool({ name: "set_mark", arguments: { source: "triage:folder:tickets", highWater: "2026-01-01T00:00:00Z" } }));
+    expect(older.mark.highWater).toBe("2026-03-02T09:00:00.000Z");
+    const read = structured<Mark>(await client.callTool({ name: "get_mark", arguments: { source: "triage:folder:tickets" } }));
+    expect(read.mark.highWater).toBe("2026-03-02T09:00:00.000Z");
+    expect(read.mark.lastRunAt).not.toBeNull();
+    expect(errorText(await client.callTool({ name: "set_mark", arguments: { source: "no-kind", highWater: "2026-01-01T00:00:00Z" } }))).toMatch(/kind:source/);
+    expect(errorText(await client.callTool({ name: "set_mark", arguments: { source: "triage:x", highWater: "yesterday" } }))).toMatch(/highWater/);
   });
 
   it("refuses bad input with one clear line", async () => {

@@ -1,5 +1,5 @@
 import type { BlastRadius, Fix, Report, ScenarioVerdict } from "../../core/verdict.js";
-import { ToolError, type Tools } from "../hub.js";
+import { memoReads, ToolError, type Tools } from "../hub.js";
 
 /**
  * What both planners do the same way over the tools: read every page of an answer, gather a failing
@@ -134,7 +134,8 @@ export async function selectFor(tools: Tools, req: { base: string; head: string;
 }
 
 /** Blast radius for every failing or at-risk verdict (in place). */
-export async function addBlastRadius(tools: Tools, verdicts: ScenarioVerdict[], head: string, started: string, say: (line: string) => void): Promise<void> {
+export async function addBlastRadius(hub: Tools, verdicts: ScenarioVerdict[], head: string, started: string, say: (line: string) => void): Promise<void> {
+  const tools = memoReads(hub);
   for (const v of verdicts) {
     if (v.verdict !== "fail" && v.verdict !== "at-risk") continue;
     say(`blast radius of ${v.scenario}…`);

@@ -290,11 +290,52 @@ export class CodeGraph {
     return text.split("\n").slice(start - 1, end).join("\n");
   }
 
+  /**
+   * Functions and methods whose first parameter is an object type declaring every one of `keys` (a request a
+   * ticket carries, say), the ones whose return type declares `field` first. Types are matched by their
+   * members' names in the source, so this works on the index alone, without a type checker.
+   */
+  async takingShape(keys: readonly string[], field?: string): Promise<SymbolInfo[]> {
+    if (keys.length === 0) return [];
+    const types = this.q<[number], SymbolRow>(
+        `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
+         WHERE mf.manifest = ? AND s.kind IN ('interface', 'type-alias', 'class') LIMIT 5000`,
+      )
+      .all(this.manifest);
+    const texts = new Map<string, string[]>();
+    const declares = async (r: SymbolRow, names: readonly string[]): Promise<boolean> => {
+      let lines = texts.get(r.path);
+      if (!lines) texts.set(r.path, (lines = ((await this.fileText(r.path)) ?? "").split("\n")));
+      const body = lines.slice(r.start_line - 1, r.end_line).join("\n");
+      return names.every((k) => new RegExp(`(?:^|[\\s{;,(])(?:readonly\\s+)?["']?${k.replace(/[^\w$]/g, "")}["']?\\??\\s*:`).test(body));
+    };
+    const shaped: SymbolRow[] = [];
+    for (const t of types) if (await declares(t, keys)) shaped.push(t);
+    const out: Array<{ info: SymbolInfo; rank: number }> = [];
+    for (const t of shaped) {
+      const fns = this.q<[number, string], SymbolRow>(
+          `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
+           WHERE mf.manifest = ? AND s.kind IN ('function', 'method', 'arrow-function', 'function-expression') AND s.signature LIKE ? ESCAPE '\\' LIMIT 50`,
+        )
+        .all(this.manifest, `%(%: ${likeEscape(t.name)}%`);
+      for (const f of fns) {
+        const first = /\(([^,)]*)/.exec(f.signature)?.[1] ?? "";
+        if (!new RegExp(`:\\s*${t.name}\\b`).test(first)) continue;
+        const returned = /\)\s*:\s*(?:Promise<)?([A-Za-z_$][\w$]*)/.exec(f.signature)?.[1];
+        const retType = returned ? types.find((x) => x.name === returned) : undefined;
+        const hasField = field && retType ? await declares(retType, [field]) : false;
+        out.push({ info: toInfo(f), rank: (hasField ? 0 : 2) + (f.exported ? 0 : 1) });
+      }
+    }
+    return out.sort((a, b) => a.rank - b.rank || a.info.id.localeCompare(b.info.id)).map((x) => x.info).filter((x, i, all) => all.findIndex((y) => y.id === x.id) === i);
+  }
+
   private edgesTo(ids: readonly string[], kinds: readonly string[]): EdgeRow[] {
     if (ids.length === 0) return [];
     return this.q<unknown[], EdgeRow>(
+        // CROSS JOIN keeps SQLite on the to_id index: joined the other way it walks every edge of the manifest.
         `SELECT mf.path AS path, e.kind, e.from_q, e.line, e.to_id FROM cg_edge e
-         JOIN cg_manifest_file mf ON mf.unit = e.unit AND mf.manifest = ?
+         CROSS JOIN cg_manifest_file mf ON mf.unit = e.unit AND mf.manifest = ?
          WHERE e.to_id IN (${ids.map(() => "?").join(",")}) AND e.kind IN (${kinds.map(() => "?").join(",")})
          ORDER BY mf.path, e.line`,
       )
@@ -335,7 +376,7 @@ export class CodeGraph {
     const owner = symbolId(path, qualifiedName.slice(0, dot));
     const member = qualifiedName.slice(dot + 1);
     return this.q<[number, string], { path: string; class_q: string }>(
-        `SELECT mf.path AS path, h.class_q FROM cg_heritage h JOIN cg_manifest_file mf ON mf.unit = h.unit AND mf.manifest = ?
+        `SELECT mf.path AS path, h.class_q FROM cg_heritage h CROSS JOIN cg_manifest_file mf ON mf.unit = h.unit AND mf.manifest = ?
          WHERE h.target_id = ?`,
       )
       .all(this.manifest, owner)

@@ -178,6 +178,42 @@ export function registerContextGraphTools(server: McpServer, service: ContextGra
     async (a) => toolResult(await recordEpisode(store, a)),
   );
 
+  const MarkOut = z.object({ source: z.string(), lastRunAt: z.string().nullable(), highWater: z.string().nullable(), stats: z.record(z.string(), z.unknown()) });
+  const markSource = z.string().regex(/^[\w.-]+:[^\s]+$/, "a mark is named kind:source, e.g. triage:folder:tickets").describe("The mark's name, e.g. triage:github:acme/billing");
+
+  server.registerTool(
+    "get_mark",
+    {
+      title: "Get a high-water mark",
+      description: "How far a recurring job (an import, a triage of a ticket source) has got: the newest event time it has handled, and when it last ran.",
+      inputSchema: { source: markSource },
+      outputSchema: { mark: MarkOut },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const m = await store.ingestion(a.source);
+      return toolResult({ mark: m ?? { source: a.source, lastRunAt: null, highWater: null, stats: {} } });
+    },
+  );
+
+  server.registerTool(
+    "set_mark",
+    {
+      title: "Set a high-water mark",
+      description: "Record that a recurring job has handled everything up to highWater (event time), with its run's stats. A mark never moves back: an older highWater keeps the newer one.",
+      inputSchema: { source: markSource, highWater: time, stats: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}) },
+      outputSchema: { mark: MarkOut },
+      annotations: WRITES,
+    },
+    async (a) => {
+      const before = await store.ingestion(a.source);
+      const given = new Date(a.highWater).toISOString();
+      const keep = before?.highWater && before.highWater > given ? before.highWater : given;
+      await store.markIngestion(a.source, keep, a.stats);
+      return toolResult({ mark: (await store.ingestion(a.source)) ?? { source: a.source, lastRunAt: null, highWater: keep, stats: a.stats } });
+    },
+  );
+
   server.registerTool(
     "record_decision",
     {

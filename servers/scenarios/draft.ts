@@ -55,7 +55,11 @@ export function expectedValue(text: string): { field: string | undefined; expect
   return { field, expected: m[2].replace(/^'|'$/g, '"') };
 }
 
-export function draftFromTicket(t: Ticket, refs: readonly CodeRef[]): Draft {
+/**
+ * `entryByShape`: when the ticket names no code, the function that takes its request's shape (the code graph's
+ * takingShape), so a ticket with a request body and a wrong value still drafts an executable scenario.
+ */
+export function draftFromTicket(t: Ticket, refs: readonly CodeRef[], entryByShape?: string): Draft {
   const entries = [
     ...refs.filter((r) => r.kind === "frame" && r.target?.includes("#")).sort((a, b) => (a.order ?? 0) - (b.order ?? 0)),
     ...refs.filter((r) => r.kind !== "frame" && r.target?.includes("#")),
@@ -64,7 +68,7 @@ export function draftFromTicket(t: Ticket, refs: readonly CodeRef[]): Draft {
     .filter((x, i, all) => all.indexOf(x) === i);
   // The outermost in-app frame is where the scenario starts; the others are on its path.
   const frames = refs.filter((r) => r.kind === "frame" && r.target?.includes("#")).sort((a, b) => (b.order ?? 0) - (a.order ?? 0));
-  const call = frames[0]?.target ?? entries[0];
+  const call = frames[0]?.target ?? entries[0] ?? entryByShape;
   const text = `${t.title}\n${t.body}`;
   const request = requestIn(text);
   const expected = expectedValue(text);

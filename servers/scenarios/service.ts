@@ -13,7 +13,8 @@ import { recordDecision } from "../context-graph/decisions.js";
 import { SqliteContextGraph } from "../context-graph/sqlite-store.js";
 import { changedSymbols, diffFiles } from "../git-history/diff.js";
 import { TicketStore } from "../tickets/store.js";
-import { draftFromTest, draftFromTicket, type Draft } from "./draft.js";
+import { draftFromTest, draftFromTicket, expectedValue, requestIn, type Draft } from "./draft.js";
+import type { CodeRef, Ticket } from "../tickets/model.js";
 import type { CodeGraph } from "../code-graph/queries.js";
 import type { Scenario } from "./format.js";
 import { findEntries, markTouched, walkTrace, type EntryCandidate, type TraceStep } from "./static-trace.js";
@@ -70,6 +71,15 @@ export interface FixCheck {
 }
 
 /** Scenarios of one repo: the files, their graph nodes, selection for a change and the static trace. */
+/** Whether a drafted scenario shows a ticket's behaviour at a revision (its expectations are the fix's). */
+export interface Reproduction {
+  rev: string;
+  status: "reproduces" | "does-not-reproduce" | "error" | "not-executable";
+  failing: string[];
+  results?: unknown[];
+  reason?: string;
+}
+
 export class ScenarioService {
   readonly codeGraph: CodeGraphService;
   readonly graph: SqliteContextGraph;
@@ -104,7 +114,8 @@ export class ScenarioService {
     if (from.ticket) {
       const stored = this.tickets.get(from.ticket);
       if (!stored) throw new UserError(`unknown ticket "${from.ticket}": import it first (tickets server, import_tickets)`);
-      drafts = [draftFromTicket(stored.ticket, this.tickets.codeRefs(from.ticket))];
+      const refs = this.tickets.codeRefs(from.ticket);
+      drafts = [draftFromTicket(stored.ticket, refs, await this.entryByShape(stored.ticket, refs))];
     } else if (from.test) {
       const path = confinePath(this.repo, from.test);
       const text = await readFile(join(this.repo, path), "utf8").catch(() => {
@@ -128,6 +139,33 @@ export class ScenarioService {
     }
     if (write) await this.load();
     return out;
+  }
+
+  /** For a ticket that names no function but carries a request: the function taking that request's shape. */
+  private async entryByShape(t: Ticket, refs: readonly CodeRef[]): Promise<string | undefined> {
+    if (refs.some((r) => r.target?.includes("#"))) return undefined;
+    const request = requestIn(`${t.title}\n${t.body}`);
+    if (!request || typeof request !== "object" || Array.isArray(request)) return undefined;
+    await this.codeGraph.index();
+    const field = expectedValue(`${t.title}\n${t.body}`)?.field;
+    return (await (await this.codeGraph.graph()).takingShape(Object.keys(request), field))[0]?.id;
+  }
+
+  /**
+   * Runs a scenario's steps once, at one revision, to see whether what a ticket reports happens there. The
+   * expectations say what should happen, so a failing (or throwing) expectation means the report reproduces.
+   */
+  async reproduce(s: Scenario, rev: string): Promise<Reproduction> {
+    if (!s.simulate) return { rev, status: "not-executable", failing: [] };
+    const commit = (await resolveRevision(this.repo, rev)).commit ?? WORKTREE;
+    const run = await this.sandbox().run(jobFor(s, this.repo, commit, boundaries(this.config.boundaryPackages)));
+    if (run.status === "error") return { rev: commit, status: "error", failing: [], reason: run.error?.reason ?? "the run did not finish" };
+    const failing = run.steps.flatMap((st) => [
+      ...st.expectations.filter((e) => e.status !== "pass").map((e) => `${e.expect}: ${e.status}${e.detail ? ` (${e.detail})` : ""}`),
+      ...(st.error && !st.expectations.length ? [`${st.call} threw ${st.error.name}: ${st.error.message}`] : []),
+    ]);
+    const results = run.steps.map((st) => st.result);
+    return { rev: commit, status: failing.length ? "reproduces" : "does-not-reproduce", failing, results };
   }
 
   /** Per-run memos: scenarios of a commit, the change between two commits, callees per indexed revision. */

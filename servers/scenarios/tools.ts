@@ -1,5 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { UserError } from "../../core/errors.js";
 import { WORKTREE } from "../../core/git.js";
 import { toolResult } from "../../core/mcp.js";
 import { paginate, pageInput } from "../../core/paging.js";
@@ -98,6 +99,7 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
         test: z.string().optional().describe("Or a test file path"),
         testName: z.string().optional().describe("With test: only this test case"),
         write: z.boolean().optional().describe("Write the draft into scenarios/ (default false: only return it)"),
+        reproduceAt: z.string().min(1).optional().describe("With ticket: also run an executable draft at this revision to see whether the reported behaviour happens there"),
       },
       outputSchema: {
         drafts: z.array(
@@ -107,14 +109,35 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
             executable: z.boolean(),
             missing: z.array(z.string()).describe("What the draft still needs to be executable"),
             written: z.string().optional(),
+            reproduction: z
+              .object({
+                rev: z.string(),
+                status: z.enum(["reproduces", "does-not-reproduce", "error", "not-executable"]),
+                failing: z.array(z.string()).describe("The expectations (what should happen) that did not hold"),
+                results: z.array(z.unknown()).optional(),
+                reason: z.string().optional(),
+              })
+              .optional(),
           }),
         ),
       },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
     async (a) => {
-      const drafts = await service.draft({ ticket: a.ticket, test: a.test, testName: a.testName }, a.write ?? false);
-      return toolResult({ drafts: drafts.slice(0, 20).map((d) => ({ id: d.scenario.id, text: d.text, executable: d.executable, missing: d.missing, ...(d.written ? { written: d.written } : {}) })) });
+      if (a.reproduceAt && !a.ticket) throw new UserError('draft_scenario: "reproduceAt" goes with "ticket": only a ticket\'s draft has a behaviour to reproduce');
+      const drafts = (await service.draft({ ticket: a.ticket, test: a.test, testName: a.testName }, a.write ?? false)).slice(0, 20);
+      return toolResult({
+        drafts: await Promise.all(
+          drafts.map(async (d) => ({
+            id: d.scenario.id,
+            text: d.text,
+            executable: d.executable,
+            missing: d.missing,
+            ...(d.written ? { written: d.written } : {}),
+            ...(a.reproduceAt ? { reproduction: await service.reproduce(d.scenario, a.reproduceAt) } : {}),
+          })),
+        ),
+      });
     },
   );
 

@@ -38,6 +38,11 @@ CREATE INDEX tk_code_ref_key ON tk_code_ref(key);
 CREATE INDEX tk_code_ref_target ON tk_code_ref(target);
 `,
   },
+  {
+    version: 2,
+    // Comments Worldline posted, one per ticket revision: a re-run posts nothing twice.
+    sql: `CREATE TABLE tk_comment (key TEXT NOT NULL, revision TEXT NOT NULL, url TEXT NOT NULL, posted_at TEXT NOT NULL, PRIMARY KEY (key, revision));`,
+  },
 ];
 
 export interface StoredTicket {
@@ -155,6 +160,27 @@ export class TicketStore {
       )
       .all({ match, limit, ...filters }) as Array<{ data: string; score: number }>;
     return rows.map((r) => ({ ticket: JSON.parse(r.data) as Ticket, score: -r.score }));
+  }
+
+  /** Tickets of a source (folder, github, jira, jira-csv) created or updated after `since`, oldest change first. */
+  changedSince(source: string | undefined, since: string | undefined): StoredTicket[] {
+    const rows = this.db
+      .prepare(
+        `SELECT key, data, redactions, content_hash, imported_at FROM tk_ticket
+         WHERE (@source IS NULL OR source = @source) AND (@since IS NULL OR COALESCE(updated_at, created_at) > @since)
+         ORDER BY COALESCE(updated_at, created_at), key`,
+      )
+      .all({ source: source ?? null, since: since ?? null }) as Row[];
+    return rows.map((r) => this.toStored(r));
+  }
+
+  postedComment(key: string, revision: string): { url: string; postedAt: string } | undefined {
+    const r = this.stmt("SELECT url, posted_at FROM tk_comment WHERE key = ? AND revision = ?").get(key, revision) as { url: string; posted_at: string } | undefined;
+    return r ? { url: r.url, postedAt: r.posted_at } : undefined;
+  }
+
+  recordComment(key: string, revision: string, url: string, at: string): void {
+    this.stmt("INSERT OR IGNORE INTO tk_comment (key, revision, url, posted_at) VALUES (?, ?, ?, ?)").run(key, revision, url, at);
   }
 
   count(): number {

@@ -6,6 +6,7 @@ import { UserError } from "../../core/errors.js";
 import { toolResult } from "../../core/mcp.js";
 import { paginate, pageInput } from "../../core/paging.js";
 import { confinePath } from "../../core/repo.js";
+import { postComment, ticketRevision, trackerFor, WORLDLINE_MARK } from "./comments.js";
 import { importTickets } from "./importer.js";
 import { componentAndOwner, searchTickets, similarTickets } from "./queries.js";
 import type { TicketService } from "./service.js";
@@ -80,6 +81,63 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
         read = readJiraCsv(text, file);
       }
       return toolResult(await importTickets(service.importContext(), read.tickets, read.errors));
+    },
+  );
+
+  server.registerTool(
+    "list_tickets",
+    {
+      title: "List changed tickets",
+      description: "Imported tickets created or updated after a time, oldest change first, each with its revision (a hash of what people wrote: Worldline's own comments do not change it). For triage: what is new since the last run.",
+      inputSchema: {
+        source: z.enum(["folder", "jira-csv", "github", "jira"]).optional().describe("Only tickets from this kind of source"),
+        changedSince: time.optional().describe("Only tickets whose last change (updated, else created) is after this time"),
+        ...pageInput,
+      },
+      outputSchema: {
+        items: z.array(z.object({ key: z.string(), title: z.string(), source: z.string(), kind: z.string(), status: z.string(), changed: z.string(), revision: z.string() })),
+        nextCursor: z.string().optional(),
+      },
+      annotations: READ_ONLY,
+    },
+    async (a) => {
+      const items = service.store.changedSince(a.source, a.changedSince).map(({ ticket: t }) => ({
+        key: t.key,
+        title: t.title,
+        source: t.source,
+        kind: t.kind,
+        status: t.status,
+        changed: t.updated ?? t.created,
+        revision: ticketRevision(t),
+      }));
+      return toolResult(paginate(items, a));
+    },
+  );
+
+  server.registerTool(
+    "comment_ticket",
+    {
+      title: "Comment on a ticket",
+      description:
+        "Post a Markdown comment back to the GitHub issue or Jira ticket it came from, once per ticket revision: asked again for the same revision, it posts nothing and returns the first comment's URL.",
+      inputSchema: {
+        key,
+        body: z.string().min(1).max(60_000).describe("The comment, in Markdown"),
+        revision: z.string().min(1).optional().describe("The ticket revision this comment is about (from list_tickets); default: the current one"),
+      },
+      outputSchema: { posted: z.boolean().describe("False when a comment for this revision was already posted"), url: z.string(), revision: z.string() },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    },
+    async (a) => {
+      const { ticket } = requireTicket(a.key);
+      const revision = a.revision ?? ticketRevision(ticket);
+      const earlier = service.store.postedComment(ticket.key, revision);
+      if (earlier) return toolResult({ posted: false, url: earlier.url, revision });
+      const target = trackerFor(ticket, service.config.ticketSources);
+      const body = a.body.includes(WORLDLINE_MARK) ? a.body : `${WORLDLINE_MARK}\n${a.body}`;
+      const posted = await postComment(target, ticket.key, body);
+      service.store.recordComment(ticket.key, revision, posted.url, new Date().toISOString());
+      return toolResult({ posted: true, url: posted.url, revision });
     },
   );
 
