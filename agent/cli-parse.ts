@@ -7,6 +7,8 @@ import { UserError } from "../core/errors.js";
  */
 export interface OptionSpec {
   type: "string" | "boolean";
+  /** May be given more than once; the values come as a list. */
+  multiple?: boolean;
   description: string;
   valueName?: string;
 }
@@ -90,6 +92,24 @@ export const COMMANDS = {
     },
     positionals: [],
   },
+  triage: {
+    summary: "Triage new tickets: duplicates, code, suspect commits, owner, related scenarios, a drafted scenario run at head, severity",
+    usage: "worldline triage [--at REV] [--ticket KEY]... [--comment] [--watch --every 15m] [--format terminal|markdown|json] [--out FILE] [--repo DIR]",
+    options: {
+      repo,
+      at: { type: "string", valueName: "REV", description: "Triage against this revision: drafted scenarios run there (default HEAD)" },
+      ticket: { type: "string", multiple: true, valueName: "KEY", description: "Only this ticket, whatever the high-water marks say (repeat for more)" },
+      comment: { type: "boolean", description: "Post each triage back on its GitHub issue or Jira ticket, once per ticket revision" },
+      watch: { type: "boolean", description: "Keep running a round every --every until stopped (Ctrl-C)" },
+      every: { type: "string", valueName: "DURATION", description: "With --watch: time between rounds, like 30s, 15m or 1h (default 15m)" },
+      planner: { type: "string", valueName: "NAME", description: "embedded (the default and, for triage, the only planner so far)" },
+      format: { type: "string", valueName: "FORMAT", description: "terminal (default), markdown or json (the TriageReport schema)" },
+      out: { type: "string", valueName: "FILE", description: "Write the report to FILE instead of standard output (with --watch: rewritten each round)" },
+      quiet: { type: "boolean", description: "No progress lines on standard error" },
+      help,
+    },
+    positionals: [],
+  },
   "mcp-config": {
     summary: "Print the MCP client configuration that plugs Worldline's servers into Claude Code, Cursor or VS Code",
     usage: "worldline mcp-config --client claude|cursor|vscode [--all] [--write] [--repo DIR]",
@@ -126,7 +146,7 @@ export interface ParsedCommand {
   command: CommandName | "help" | "version";
   /** The command help was asked for, if any. */
   helpFor?: CommandName;
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
@@ -145,7 +165,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     throw new UserError(`unknown command "${first}": expected one of ${Object.keys(COMMANDS).join(", ")} (see worldline --help)`);
   }
   const spec: CommandSpec = COMMANDS[first];
-  const options = Object.fromEntries(Object.entries(spec.options).map(([name, o]) => [name, { type: o.type }]));
+  const options = Object.fromEntries(Object.entries(spec.options).map(([name, o]) => [name, { type: o.type, ...(o.multiple ? { multiple: true } : {}) }]));
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
@@ -156,7 +176,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     if (/argument missing/.test(msg)) throw new UserError(`option ${bad} of worldline ${first} needs a value: see ${spec.usage}`);
     throw new UserError(`unknown option ${bad} for worldline ${first}: expected one of ${known}`);
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parsed.values as ParsedCommand["values"];
   if (values.help) return { command: "help", helpFor: first, values: {}, positionals: [] };
   const required = spec.positionals.filter((p) => !p.endsWith("?"));
   if (parsed.positionals.length < required.length) {

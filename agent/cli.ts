@@ -5,7 +5,7 @@ import type { ServerPart } from "../core/mcp.js";
 import { FORMATS, render, type Format } from "./report/index.js";
 import { helpText, parseCommandLine, SERVERS, type ParsedCommand, type ServerName } from "./cli-parse.js";
 
-/** Exit codes shared by every command: 1 when `check` finds a new failure, 2 for a usage or input error, 3 when Worldline itself failed. */
+/** Exit codes shared by every command: 1 when `check` finds a new failure (or a `triage` source failed), 2 for a usage or input error, 3 when Worldline itself failed. */
 export const EXIT = { ok: 0, fail: 1, usage: 2, internal: 3 } as const;
 
 
@@ -14,6 +14,8 @@ export interface Io {
   err: (line: string) => void;
   /** Standard input, for the pre-push hook (tests pass their own). */
   readStdin?: () => Promise<string>;
+  /** Stops `triage --watch` (tests pass their own; the command line stops on SIGINT or SIGTERM). */
+  signal?: AbortSignal;
 }
 
 const stdio: Io = {
@@ -21,7 +23,7 @@ const stdio: Io = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-function str(v: string | boolean | undefined): string | undefined {
+function str(v: string | boolean | string[] | undefined): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
@@ -205,6 +207,44 @@ async function runIngest(cmd: ParsedCommand, io: Io): Promise<number> {
   return EXIT.ok;
 }
 
+async function runTriage(cmd: ParsedCommand, io: Io): Promise<number> {
+  const repo = await resolveRepo(str(cmd.values.repo));
+  const format = textFormat(cmd);
+  const planner = str(cmd.values.planner) ?? "embedded";
+  if (planner !== "embedded") throw new UserError(`--planner "${planner}": triage has only the embedded planner so far; drop --planner`);
+  if (cmd.values.every && !cmd.values.watch) throw new UserError("--every goes with --watch: add --watch to keep running, or drop --every for one round");
+  const { every, parseEvery, takeTriageLock } = await import("./triage/watch.js");
+  const everyMs = parseEvery(str(cmd.values.every) ?? "15m");
+  const tickets = Array.isArray(cmd.values.ticket) ? cmd.values.ticket : undefined;
+  const { triageRound } = await import("./triage/round.js");
+  const { renderTriage } = await import("./report/triage.js");
+  const release = takeTriageLock(repo);
+  try {
+    const round = async (): Promise<number> => {
+      const report = await withServers(repo, (hub) =>
+        triageRound(hub, { repo, at: str(cmd.values.at), tickets, comment: Boolean(cmd.values.comment), ...(cmd.values.quiet ? {} : { progress: io.err }) }),
+      );
+      await emit(renderTriage(report, format), cmd, io);
+      return report.sources.some((s) => s.error) ? EXIT.fail : EXIT.ok;
+    };
+    if (!cmd.values.watch) return await round();
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    try {
+      io.err(`worldline triage: a round every ${str(cmd.values.every) ?? "15m"} until stopped (Ctrl-C)`);
+      await every(everyMs, async () => void (await round()), (err) => io.err(`worldline triage: this round failed: ${errorLine(err)}; the next round retries`), io.signal ? AbortSignal.any([io.signal, stop.signal]) : stop.signal);
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+    return EXIT.ok;
+  } finally {
+    release();
+  }
+}
+
 async function runMcpConfig(cmd: ParsedCommand, io: Io): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
   const { CLIENTS, configPath, mcpConfig } = await import("./mcp-config.js");
@@ -272,6 +312,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         return await runWhy(cmd, io);
       case "ingest":
         return await runIngest(cmd, io);
+      case "triage":
+        return await runTriage(cmd, io);
       case "mcp-config":
         return await runMcpConfig(cmd, io);
       case "demo":

@@ -13,6 +13,23 @@ export interface IngestSummary {
   adrs?: { adrs: number; errors: number };
 }
 
+export interface TicketSource {
+  /** How reports and marks name it: folder:tickets, github:acme/billing, jira:https://acme.atlassian.net. */
+  name: string;
+  /** The import_tickets arguments. */
+  args: Record<string, unknown>;
+}
+
+/** The configured ticket sources, or the repo's tickets/ folder when none is configured. */
+export function ticketSources(repo: string): TicketSource[] {
+  const configured = loadConfig(repo).ticketSources;
+  const sources = configured.length ? configured : existsSync(join(repo, "tickets")) ? [{ source: "folder", path: "tickets" }] : [];
+  return sources.map((src) => ({
+    name: `${String(src.source)}${src.path ? `:${String(src.path)}` : src.repo ? `:${String(src.repo)}` : src.baseUrl ? `:${String(src.baseUrl)}` : ""}`,
+    args: src,
+  }));
+}
+
 export async function ingestAll(tools: Tools, repo: string, what: { history: boolean; tickets: boolean; adrs: boolean }, say: (line: string) => void = () => undefined): Promise<IngestSummary> {
   const out: IngestSummary = { tickets: [] };
   if (what.history) {
@@ -20,12 +37,9 @@ export async function ingestAll(tools: Tools, repo: string, what: { history: boo
     out.history = await tools.call<{ ingested: number; fixes: number; suspects: number }>("git-history", "ingest_history", {});
   }
   if (what.tickets) {
-    const configured = loadConfig(repo).ticketSources;
-    const sources = configured.length ? configured : existsSync(join(repo, "tickets")) ? [{ source: "folder", path: "tickets" }] : [];
-    for (const src of sources) {
-      const name = `${String(src.source)}${src.path ? `:${String(src.path)}` : src.repo ? `:${String(src.repo)}` : ""}`;
+    for (const { name, args } of ticketSources(repo)) {
       say(`importing tickets from ${name}…`);
-      const r = await tools.call<{ added: number; updated: number; unchanged: number; errors: unknown[] }>("tickets", "import_tickets", src);
+      const r = await tools.call<{ added: number; updated: number; unchanged: number; errors: unknown[] }>("tickets", "import_tickets", args);
       out.tickets.push({ source: name, added: r.added, updated: r.updated, unchanged: r.unchanged, errors: r.errors.length });
     }
   }

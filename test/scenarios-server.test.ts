@@ -77,6 +77,7 @@ describe("scenarios MCP server over stdio", () => {
     expect(errorText(await client.callTool({ name: "check_fix", arguments: { ids: ["eu-invoice-fx"], patch: "+++ nothing" } }))).toMatch(/^patch: no file changes found; expected a unified diff/);
     expect(errorText(await client.callTool({ name: "check_fix", arguments: { ids: ["nope"], patch: revert } }))).toMatch(/unknown scenario "nope"/);
     expect(errorText(await client.callTool({ name: "check_fix", arguments: { ids: [], patch: revert } }))).toMatch(/ids/);
+    expect(errorText(await client.callTool({ name: "draft_scenario", arguments: { test: "test/x.test.ts", reproduceAt: "HEAD" } }))).toMatch(/"reproduceAt" goes with "ticket"/);
     expect(errorText(await client.callTool({ name: "simulate_scenario", arguments: { id: "mystery", depth: "differential" } }))).toMatch(/scenario "mystery" has no simulate: block, so it cannot run at depth differential/);
   });
 

@@ -41,6 +41,22 @@ describe("tickets MCP server over stdio", () => {
     expect(links.owner.name).toBe("Ada Fixture");
     const suspects = structured<{ items: Array<{ method: string; via: string }> }>(await client.callTool({ name: "ticket_suspects", arguments: { key: "SUP-101" } }));
     expect(suspects.items[0]).toMatchObject({ method: "blame-frames@1", via: "stack frames" });
+
+    type Listed = { items: Array<{ key: string; source: string; changed: string; revision: string }> };
+    const all = structured<Listed>(await client.callTool({ name: "list_tickets", arguments: { source: "folder" } }));
+    expect(all.items.length).toBe(folder.added);
+    expect(all.items.map((t) => t.changed)).toEqual([...all.items.map((t) => t.changed)].sort());
+    for (const t of all.items) expect(t.revision).toMatch(/^[0-9a-f]{12}$/);
+    const newest = all.items.at(-1)?.changed ?? "";
+    const later = structured<Listed>(await client.callTool({ name: "list_tickets", arguments: { source: "folder", changedSince: newest } }));
+    expect(later.items).toEqual([]);
+  });
+
+  it("posts comments only to tickets from a tracker, and lists with a valid time", async () => {
+    expect(errorText(await client.callTool({ name: "comment_ticket", arguments: { key: "SUP-101", body: "hello" } }))).toMatch(/came from folder: comments can be posted only to tickets imported from GitHub or Jira/);
+    expect(errorText(await client.callTool({ name: "comment_ticket", arguments: { key: "SUP-999", body: "hello" } }))).toMatch(/unknown ticket "SUP-999"/);
+    expect(errorText(await client.callTool({ name: "comment_ticket", arguments: { key: "SUP-101", body: "" } }))).toMatch(/body/);
+    expect(errorText(await client.callTool({ name: "list_tickets", arguments: { changedSince: "last week" } }))).toMatch(/changedSince/);
   });
 
   it("refuses bad input with one clear line", async () => {

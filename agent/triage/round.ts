@@ -1,0 +1,152 @@
+import { resolveRevision } from "../../core/git.js";
+import { SEVERITIES, type SourceRound, type TicketTriage, type TriageReport } from "../../core/triage.js";
+import type { Tools } from "../hub.js";
+import { ticketSources, type TicketSource } from "../ingest.js";
+import { allPages, optional } from "../planner/evidence.js";
+import { triageComment } from "../report/triage.js";
+import { scenarioDocs, TRIAGE_PLANNER, triageTicket, type ScenarioDocs } from "./ticket.js";
+
+/**
+ * One triage round (DESIGN.md: "scheduled triage of new tickets"): for each ticket source, import what is new,
+ * take the tickets changed since the source's high-water mark, triage each one not yet triaged at its
+ * revision and this commit, record a decision trace per ticket, post a comment when asked, then move the
+ * mark. A source that fails is reported and keeps its mark, so the next round retries it from there.
+ */
+export interface TriageRequest {
+  repo: string;
+  /** The revision tickets are triaged against (drafted scenarios run there). Default HEAD. */
+  at?: string | undefined;
+  /** Only these tickets, whatever the marks say (still once per revision and commit). */
+  tickets?: string[] | undefined;
+  comment?: boolean | undefined;
+  progress?: ((line: string) => void) | undefined;
+}
+
+interface Listed {
+  key: string;
+  title: string;
+  source: string;
+  changed: string;
+  revision: string;
+}
+
+const question = (key: string, revision: string, at: string) => `Triage of ${key} (revision ${revision}) at ${at.slice(0, 12)}`;
+
+/** True when this ticket revision was already triaged against this commit: its decision trace exists. */
+async function alreadyTriaged(tools: Tools, key: string, revision: string, at: string): Promise<boolean> {
+  const traces = await optional(allPages<{ id: string; kind: string; title: string }>(tools, "context-graph", "neighbors", { id: `ticket:${key}`, direction: "in", rels: ["motivated-by"] }));
+  return (traces ?? []).some((n) => n.kind === "decision" && n.title === question(key, revision, at));
+}
+
+function conclusion(t: Omit<TicketTriage, "decision" | "comment">): string {
+  const parts = [`${t.confidence} confidence; severity ${t.severity.level}`];
+  const dup = t.duplicates.find((d) => d.likely);
+  if (dup) parts.push(`likely duplicate of ${dup.key}`);
+  if (t.symbols.length) parts.push(`lives in ${t.symbols.slice(0, 3).join(", ")}`);
+  else if (t.component) parts.push(`component ${t.component}`);
+  const top = t.suspects[0];
+  if (top) parts.push(`top suspect ${top.commit.slice(0, 12)} (${top.method}, ${top.confidence})`);
+  if (t.owner) parts.push(`owner ${t.owner.name}`);
+  if (t.reproduction) parts.push(`drafted scenario ${t.reproduction.status} at ${t.reproduction.rev.slice(0, 12)}`);
+  else if (t.draft?.missing.length) parts.push(`cannot reproduce yet: missing ${t.draft.missing.join("; ")}`);
+  return `${parts.join("; ")}.`;
+}
+
+async function triageOne(tools: Tools, item: Listed, at: string, docs: ScenarioDocs, comment: boolean): Promise<TicketTriage> {
+  const t = await triageTicket(tools, item.key, item.revision, at, docs);
+  const evidence = [
+    `ticket:${t.key}`,
+    ...t.symbols.slice(0, 8).map((s) => `symbol:${s}`),
+    ...t.suspects.slice(0, 3).map((s) => `commit:${s.commit}`),
+    ...t.duplicates.filter((d) => d.likely).map((d) => `ticket:${d.key}`),
+    ...t.relatedScenarios.slice(0, 5).map((s) => `scenario:${s.id}`),
+  ];
+  const decision = await tools.call<{ id: string }>("context-graph", "record_decision", {
+    question: question(t.key, item.revision, at),
+    conclusion: conclusion(t),
+    evidence: [...new Set(evidence)],
+    reasoning: `${TRIAGE_PLANNER}: duplicates by shared code and words; code references resolved in the code graph; suspects from stack-frame blame and SZZ over fixes; owner by added lines; the drafted scenario run at ${at.slice(0, 12)}; ${t.confidenceReason}`,
+    author: TRIAGE_PLANNER,
+    authority: "deterministic",
+  });
+  const out: TicketTriage = { ...t, decision: decision.id };
+  if (comment) {
+    if (t.source === "github" || t.source === "jira") {
+      const posted = await tools.call<{ posted: boolean; url: string }>("tickets", "comment_ticket", { key: t.key, body: triageComment(out), revision: item.revision });
+      out.comment = { posted: posted.posted, url: posted.url, ...(posted.posted ? {} : { note: "already posted for this revision" }) };
+    } else out.comment = { posted: false, note: `a ${t.source} ticket has no tracker to comment on` };
+  }
+  return out;
+}
+
+async function sourceRound(tools: Tools, src: TicketSource, req: TriageRequest, at: string, docs: () => Promise<ScenarioDocs>, out: TicketTriage[]): Promise<SourceRound> {
+  const say = req.progress ?? (() => undefined);
+  const markName = `triage:${src.name}`;
+  const mark = (await tools.call<{ mark: { highWater: string | null } }>("context-graph", "get_mark", { source: markName })).mark.highWater;
+  const round: SourceRound = { source: src.name, candidates: 0, triaged: 0, skipped: 0, highWater: mark };
+  try {
+    say(`importing tickets from ${src.name}…`);
+    const imported = await tools.call<{ added: number; updated: number; unchanged: number }>("tickets", "import_tickets", src.args);
+    round.imported = { added: imported.added, updated: imported.updated, unchanged: imported.unchanged };
+  } catch (err) {
+    round.error = (err as Error).message;
+    say(`  ${src.name} failed: ${round.error} (retried next round from the same mark)`);
+    return round;
+  }
+  const kind = String(src.args.source);
+  const listed = await allPages<Listed>(tools, "tickets", "list_tickets", { source: kind, ...(req.tickets || !mark ? {} : { changedSince: mark }) });
+  const wanted = req.tickets ? listed.filter((l) => req.tickets?.includes(l.key)) : listed;
+  round.candidates = wanted.length;
+  let newest = mark;
+  let failed = false;
+  for (const item of wanted) {
+    if (await alreadyTriaged(tools, item.key, item.revision, at)) {
+      round.skipped++;
+    } else {
+      say(`triaging ${item.key}: ${item.title}`);
+      try {
+        out.push(await triageOne(tools, item, at, await docs(), Boolean(req.comment)));
+        round.triaged++;
+      } catch (err) {
+        // One ticket's failure is reported; the mark stays before it so the next round tries it again.
+        failed = true;
+        round.error = `${item.key}: ${(err as Error).message}`;
+        say(`  ${item.key} failed: ${round.error}`);
+        continue;
+      }
+    }
+    if (!failed && !req.tickets && (!newest || item.changed > newest)) newest = item.changed;
+  }
+  if (newest && newest !== mark) {
+    await tools.call("context-graph", "set_mark", { source: markName, highWater: newest, stats: { triaged: round.triaged, skipped: round.skipped } });
+    round.highWater = newest;
+  }
+  return round;
+}
+
+export async function triageRound(tools: Tools, req: TriageRequest): Promise<TriageReport> {
+  const at = (await resolveRevision(req.repo, req.at ?? "HEAD")).commit ?? "HEAD";
+  const ranAt = new Date().toISOString();
+  const say = req.progress ?? (() => undefined);
+  // History first: suspects from fixes (SZZ) need the commits that fixed earlier tickets.
+  for (const key of req.tickets ?? []) {
+    // A key asked for by name must be a ticket Worldline has: say so before any work is done.
+    await tools.call("tickets", "get_ticket", { key });
+  }
+  say("ingesting git history…");
+  await tools.call("git-history", "ingest_history", {});
+  let loaded: Promise<ScenarioDocs> | undefined;
+  const docs = () => (loaded ??= scenarioDocs(tools, at));
+  const tickets: TicketTriage[] = [];
+  const sources: SourceRound[] = [];
+  for (const src of ticketSources(req.repo)) sources.push(await sourceRound(tools, src, req, at, docs, tickets));
+  const bySeverity = SEVERITIES.map((s) => [s, tickets.filter((t) => t.severity.level === s).length] as const).filter(([, n]) => n);
+  const failedSources = sources.filter((s) => s.error);
+  const summary = [
+    `${tickets.length} ticket(s) triaged at ${at.slice(0, 12)}${bySeverity.length ? ` (${bySeverity.map(([s, n]) => `${n} ${s}`).join(", ")})` : ""}`,
+    `${sources.reduce((n, s) => n + s.skipped, 0)} already triaged`,
+    ...(failedSources.length ? [`${failedSources.length} source(s) failed and will be retried: ${failedSources.map((s) => s.source).join(", ")}`] : []),
+    ...(sources.length ? [] : ["no ticket source is configured and there is no tickets/ folder"]),
+  ].join("; ");
+  return { at, ranAt, planner: TRIAGE_PLANNER, sources, tickets, summary };
+}

@@ -1,0 +1,184 @@
+import type { Duplicate, Suspect, TicketTriage } from "../../core/triage.js";
+import type { Tools } from "../hub.js";
+import { allPages, optional } from "../planner/evidence.js";
+
+/**
+ * The embedded planner's triage of one ticket, from the servers' tools only: duplicates, the code it names,
+ * suspect commits, component and owner, related scenarios, a drafted scenario run at the triage commit, and
+ * severity hints. Every conclusion names its evidence; the decision trace is recorded by the round.
+ */
+export const TRIAGE_PLANNER = "embedded-triage@1";
+
+interface CodeRefOut {
+  kind: string;
+  text: string;
+  target: string | null;
+}
+interface TicketOut {
+  ticket: { key: string; title: string; body: string; source: string; kind: string; customers?: string[]; labels?: string[]; status: string };
+  codeRefs: CodeRefOut[];
+}
+interface SimilarOut {
+  items: Array<{ key: string; title: string; status: string; kind: string; score: number; textScore: number; codeScore: number; sharedCode: string[]; sharedTerms: string[] }>;
+}
+interface DraftOut {
+  drafts: Array<{ id: string; text: string; executable: boolean; missing: string[]; reproduction?: TicketTriage["reproduction"] & { results?: unknown[] } }>;
+}
+export interface ScenarioDocs {
+  /** Every scenario at the triage commit, with what static relating needs. */
+  all: Array<{ id: string; title: string; entry: string[]; source: string[] }>;
+}
+
+/** Loads the scenarios once per round: each ticket relates to the same set. */
+export async function scenarioDocs(tools: Tools, at: string): Promise<ScenarioDocs> {
+  const list = await optional(allPages<{ id: string; title: string; source: string[] }>(tools, "scenarios", "list_scenarios", { rev: at }));
+  const all: ScenarioDocs["all"] = [];
+  for (const s of list ?? []) {
+    const doc = await optional(tools.call<{ scenario: { entry?: string[] } }>("scenarios", "get_scenario", { id: s.id, rev: at }));
+    all.push({ id: s.id, title: s.title, source: s.source, entry: doc?.scenario.entry ?? [] });
+  }
+  return { all };
+}
+
+/** Shared code, or nearly the same words: a likely duplicate. Text alone ranks relative to the best match. */
+function duplicateOf(h: SimilarOut["items"][number]): Duplicate | undefined {
+  const likely = h.codeScore >= 0.25 || (h.textScore >= 0.9 && h.sharedTerms.length >= 4);
+  if (!likely && h.score < 0.45) return undefined;
+  const evidence = [...h.sharedCode.map((c) => `shares ${c}`), ...(h.sharedTerms.length ? [`shared terms: ${h.sharedTerms.slice(0, 6).join(", ")}`] : [])];
+  return { key: h.key, title: h.title, status: h.status, score: Math.round(h.score * 1000) / 1000, likely, evidence };
+}
+
+const CRASH = /\b(?:crash(?:es|ed)?|500|exception|stack trace|fails? with|throws?|error:)\b/i;
+const MONEY = /\b(?:invoice|charged?|refund|payment|amount|total|net|price|billing|bill)\b/i;
+const OUTAGE = /\b(?:outage|down|data loss|security|breach|charged twice|all customers)\b/i;
+
+async function severityOf(tools: Tools, t: TicketOut["ticket"], refs: CodeRefOut[], duplicates: Duplicate[]): Promise<TicketTriage["severity"]> {
+  const hints: string[] = [];
+  let level: TicketTriage["severity"]["level"] = "low";
+  const raise = (to: typeof level) => {
+    const order = ["low", "medium", "high", "critical"];
+    if (order.indexOf(to) > order.indexOf(level)) level = to;
+  };
+  // Incidents that mention this ticket or one of its likely duplicates.
+  for (const key of [t.key, ...duplicates.filter((d) => d.likely).map((d) => d.key)]) {
+    const near = await optional(allPages<{ id: string; kind: string; title: string }>(tools, "context-graph", "neighbors", { id: `ticket:${key}`, direction: "in", rels: ["mentions"] }));
+    for (const n of near ?? []) {
+      const node = await optional(tools.call<{ node: { props: { kind?: string; severity?: string } } }>("context-graph", "get_node", { id: n.id }));
+      if (node?.node.props.kind !== "incident") continue;
+      const sev = node.node.props.severity ?? "";
+      hints.push(`linked incident ${n.id.slice("ticket:".length)}${sev ? ` (${sev})` : ""}${key !== t.key ? ` through ${key}` : ""}: ${n.title}`);
+      raise(/SEV ?1/i.test(sev) ? "critical" : "high");
+    }
+  }
+  const text = `${t.title}\n${t.body}`;
+  const customers = t.customers ?? [];
+  if (customers.length) {
+    hints.push(`names customer${customers.length > 1 ? "s" : ""} ${customers.join(", ")}`);
+    raise("medium");
+  }
+  const frames = refs.filter((r) => r.kind === "frame").length;
+  if (frames || CRASH.test(text)) {
+    hints.push(frames ? `a crash: a stack trace with ${frames} in-app frame(s)` : "reports an error or a crash");
+    raise(customers.length ? "high" : "medium");
+  }
+  if (MONEY.test(text)) {
+    hints.push("money is involved (invoices, charges or amounts)");
+    raise("medium");
+  }
+  if (OUTAGE.test(text)) {
+    hints.push("words of an outage, data loss or security");
+    raise("high");
+  }
+  const dupes = duplicates.filter((d) => d.likely).length;
+  if (dupes) hints.push(`${dupes} likely duplicate(s): more than one report`);
+  if (!hints.length) hints.push("no incident, customer, crash or money named");
+  return { level, hints };
+}
+
+async function relatedScenarios(tools: Tools, key: string, symbols: string[], files: string[], duplicates: Duplicate[], docs: ScenarioDocs): Promise<TicketTriage["relatedScenarios"]> {
+  const out = new Map<string, { id: string; title: string; why: string }>();
+  const add = (id: string, title: string, why: string) => {
+    if (!out.has(id)) out.set(id, { id, title, why });
+  };
+  const cites = new Set([key, ...duplicates.filter((d) => d.likely).map((d) => d.key)].map((k) => `ticket:${k}`));
+  for (const s of docs.all) {
+    const cited = s.source.find((src) => cites.has(src) || cites.has(src.replace(/^incident:/, "ticket:")));
+    if (cited) add(s.id, s.title, `cites ${cited.replace(/^\w+:/, "")}`);
+    const entry = s.entry.find((e) => symbols.includes(e) || files.includes(e.split("#")[0] ?? ""));
+    if (entry) add(s.id, s.title, `starts at ${entry}, which the ticket names`);
+  }
+  // Scenarios whose simulations ran through the named code.
+  for (const sym of symbols.slice(0, 10)) {
+    const near = await optional(allPages<{ id: string; kind: string; title: string }>(tools, "context-graph", "neighbors", { id: `symbol:${sym}`, direction: "both", rels: ["covers", "simulates"], depth: 2 }));
+    for (const n of near ?? []) if (n.kind === "scenario") add(n.id.slice("scenario:".length), n.title, `its simulations run through ${sym}`);
+  }
+  return [...out.values()];
+}
+
+function confidenceOf(symbols: string[], refs: CodeRefOut[], suspects: Suspect[], reproduction: TicketTriage["reproduction"]): Pick<TicketTriage, "confidence" | "confidenceReason"> {
+  const resolved = refs.filter((r) => r.target);
+  if (reproduction?.status === "reproduces") return { confidence: "high", confidenceReason: "a drafted scenario reproduces the reported behaviour" };
+  if (reproduction?.status === "does-not-reproduce") return { confidence: "medium", confidenceReason: "a drafted scenario runs the ticket's inputs, and the expected behaviour holds at this commit: already fixed, or the inputs differ" };
+  if (symbols.length && suspects.length) return { confidence: "high", confidenceReason: `the ticket names ${symbols.length} symbol(s) of the code, and history names suspect commits` };
+  if (resolved.length) return { confidence: "medium", confidenceReason: `the ticket names code that exists (${resolved.map((r) => r.kind).filter((k, i, a) => a.indexOf(k) === i).join(", ")}), but ${suspects.length ? "no symbol" : "no suspect commit"} was found` };
+  return {
+    confidence: "low",
+    confidenceReason: "low confidence: the ticket names no code (no stack trace, file, function, error message or config key that matches the repo), so component, owner and suspects are guesses or missing; ask the reporter for the request, the exact error or a stack trace",
+  };
+}
+
+export async function triageTicket(tools: Tools, key: string, revision: string, at: string, docs: ScenarioDocs): Promise<Omit<TicketTriage, "decision" | "comment">> {
+  const { ticket: t, codeRefs } = await tools.call<TicketOut>("tickets", "get_ticket", { key });
+  const [links, similar, suspectsOut, drafted] = await Promise.all([
+    tools.call<{ component: string | null; componentBasis: string; owner: TicketTriage["owner"] }>("tickets", "ticket_code_links", { key }),
+    tools.call<SimilarOut>("tickets", "similar_tickets", { key, limit: 8 }),
+    tools.call<{ items: Suspect[] }>("tickets", "ticket_suspects", { key }),
+    tools.call<DraftOut>("scenarios", "draft_scenario", { ticket: key, reproduceAt: at }),
+  ]);
+  const duplicates = similar.items.map(duplicateOf).filter((d): d is Duplicate => d !== undefined).slice(0, 5);
+  const symbols = [...new Set(codeRefs.map((r) => r.target).filter((x): x is string => !!x && x.includes("#")))];
+  const files = [...new Set(codeRefs.filter((r) => r.target && r.kind !== "commit" && r.kind !== "config").map((r) => (r.target as string).replace(/#.*$/, "").replace(/:\d+$/, "")))];
+  // One line per commit: a commit found by SZZ and by blame is one suspect, at its best confidence.
+  const byCommit = new Map<string, Suspect>();
+  for (const s of suspectsOut.items) {
+    const seen = byCommit.get(s.commit);
+    if (!seen) byCommit.set(s.commit, { ...s });
+    else {
+      seen.method = `${seen.method} + ${s.method}`;
+      seen.via = `${seen.via}; ${s.via}`;
+      seen.evidence = [...seen.evidence, ...s.evidence].slice(0, 10);
+    }
+  }
+  const suspects: Suspect[] = [];
+  for (const s of [...byCommit.values()].slice(0, 5)) {
+    const node = await optional(tools.call<{ node: { title: string } }>("context-graph", "get_node", { id: `commit:${s.commit}` }));
+    suspects.push({ ...s, ...(node ? { summary: node.node.title } : {}) });
+  }
+  const draft = drafted.drafts[0];
+  const r = draft?.reproduction;
+  const observed = r?.results?.[0] === undefined ? undefined : JSON.stringify(r.results[0]);
+  const reproduction = r
+    ? { rev: r.rev, status: r.status, failing: r.failing, ...(observed ? { observed: observed.length > 200 ? `${observed.slice(0, 199)}…` : observed } : {}), ...(r.reason ? { reason: r.reason } : {}) }
+    : null;
+  // An executable draft ran the ticket's inputs through real code: that entry is code the ticket is about.
+  const entry = draft?.executable ? /\bcall:\s*(\S+#\S+)/.exec(draft.text)?.[1] : undefined;
+  if (entry && !symbols.includes(entry)) symbols.push(entry);
+  return {
+    key: t.key,
+    title: t.title,
+    source: t.source,
+    revision,
+    planner: TRIAGE_PLANNER,
+    ...confidenceOf(symbols, codeRefs, suspects, reproduction),
+    duplicates,
+    codeRefs: codeRefs.slice(0, 30).map((r) => ({ kind: r.kind, text: r.text, target: r.target })),
+    symbols,
+    suspects,
+    component: links.component,
+    owner: links.owner,
+    relatedScenarios: await relatedScenarios(tools, t.key, symbols, files, duplicates, docs),
+    draft: draft ? { id: draft.id, executable: draft.executable, missing: draft.missing, text: draft.text } : null,
+    reproduction,
+    severity: await severityOf(tools, t, codeRefs, duplicates),
+  };
+}

@@ -1,0 +1,80 @@
+import { z } from "zod";
+
+/**
+ * The vocabulary of ticket triage (DESIGN.md: "every simulation, triage and fix writes a decision trace").
+ * `worldline triage --format json` prints exactly a `TriageReport`; each ticket's part is a `TicketTriage`.
+ */
+export const CONFIDENCES = ["high", "medium", "low"] as const;
+export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
+
+export const Duplicate = z.object({
+  key: z.string(),
+  title: z.string(),
+  status: z.string(),
+  score: z.number(),
+  likely: z.boolean().describe("True when the evidence is strong: shared code, or nearly the same words"),
+  evidence: z.array(z.string()).describe("Shared code references and shared terms"),
+});
+
+export const Suspect = z.object({
+  commit: z.string(),
+  method: z.string(),
+  confidence: z.number(),
+  via: z.string(),
+  evidence: z.array(z.string()),
+  summary: z.string().optional().describe("The commit's subject line"),
+});
+
+export const Reproduction = z.object({
+  rev: z.string().describe("The commit the drafted scenario ran at"),
+  status: z.enum(["reproduces", "does-not-reproduce", "error", "not-executable"]),
+  failing: z.array(z.string()).describe("What should hold and did not: the reported behaviour"),
+  observed: z.string().optional().describe("What the first step returned there, as JSON"),
+  reason: z.string().optional(),
+});
+
+export const TicketTriage = z.object({
+  key: z.string(),
+  title: z.string(),
+  source: z.string(),
+  revision: z.string().describe("Revision of what people wrote in the ticket; triage happens once per revision and commit"),
+  planner: z.string(),
+  confidence: z.enum(CONFIDENCES),
+  confidenceReason: z.string(),
+  duplicates: z.array(Duplicate),
+  codeRefs: z.array(z.object({ kind: z.string(), text: z.string(), target: z.string().nullable() })).describe("Code the ticket names, resolved where it exists"),
+  symbols: z.array(z.string()).describe("Symbols the references resolve to"),
+  suspects: z.array(Suspect).describe("Commits suspected of causing it, most likely first"),
+  component: z.string().nullable(),
+  owner: z.object({ name: z.string(), share: z.number(), basis: z.string() }).nullable(),
+  relatedScenarios: z.array(z.object({ id: z.string(), title: z.string(), why: z.string() })),
+  draft: z.object({ id: z.string(), executable: z.boolean(), missing: z.array(z.string()), text: z.string() }).nullable(),
+  reproduction: Reproduction.nullable(),
+  severity: z.object({ level: z.enum(SEVERITIES), hints: z.array(z.string()) }),
+  decision: z.string().describe("The decision trace recorded for this triage"),
+  comment: z.object({ posted: z.boolean(), url: z.string().optional(), note: z.string().optional() }).optional(),
+});
+export type TicketTriage = z.infer<typeof TicketTriage>;
+
+export const SourceRound = z.object({
+  source: z.string().describe("The configured source, e.g. folder:tickets or github:acme/billing"),
+  imported: z.object({ added: z.number().int(), updated: z.number().int(), unchanged: z.number().int() }).optional(),
+  candidates: z.number().int().describe("Tickets changed since the source's high-water mark (or asked for)"),
+  triaged: z.number().int(),
+  skipped: z.number().int().describe("Already triaged at this revision and commit"),
+  highWater: z.string().nullable().describe("The mark after this round"),
+  error: z.string().optional().describe("Why the source failed this round; it is retried next round from the same mark"),
+});
+
+export const TriageReport = z.object({
+  at: z.string().describe("The commit tickets were triaged against"),
+  ranAt: z.string(),
+  planner: z.string(),
+  sources: z.array(SourceRound),
+  tickets: z.array(TicketTriage),
+  summary: z.string(),
+});
+export type TriageReport = z.infer<typeof TriageReport>;
+export type SourceRound = z.infer<typeof SourceRound>;
+export type Duplicate = z.infer<typeof Duplicate>;
+export type Suspect = z.infer<typeof Suspect>;
