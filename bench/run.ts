@@ -222,8 +222,8 @@ async function agentTable(work: string): Promise<string> {
   const dir = join(work, "agent");
   mkdirSync(dir);
   type Run = { startMs: number; indexMs: number; simulateMs: number; summary: string; selected: number };
-  // The generated repo's end-to-end run takes many minutes today (see the notes): opt in with BENCH_AGENT_SCENARIOS.
-  const count = process.env.BENCH_AGENT_SCENARIOS ?? "0";
+  // BENCH_AGENT_SCENARIOS=0 skips the generated repo (about a minute with its generation and indexing).
+  const count = process.env.BENCH_AGENT_SCENARIOS ?? "200";
   const { r } = await runChild<{ sample: Run; generated?: Run & { lines: number } }>("agent.ts", [dir, count]);
   const row = (label: string, x: Run, target: string) => [
     [`${label}: start the five servers / index base and head (apart)`, `${(x.startMs / 1000).toFixed(1)} s / ${(x.indexMs / 1000).toFixed(1)} s`, ""],
@@ -235,12 +235,28 @@ async function agentTable(work: string): Promise<string> {
   ]);
 }
 
+/** `worldline triage` of 100 new tickets on the sample service, one round through the five servers. */
+async function triageTable(work: string): Promise<string> {
+  const dir = join(work, "triage");
+  mkdirSync(dir);
+  const { r } = await runChild<{ tickets: number; startMs: number; roundMs: number; secondMs: number; summary: string }>("triage.ts", [dir, process.env.BENCH_TRIAGE_TICKETS ?? "100"]);
+  return formatTable(["worldline triage (embedded planner), sample service", "result", "target"], [
+    ["start the five servers (apart)", `${(r.startMs / 1000).toFixed(1)} s`, ""],
+    [`triage ${r.tickets} new tickets, one round ${r.summary}`, `${(r.roundMs / 1000).toFixed(1)} s`, "under 60 s"],
+    ["the same round again: nothing new, nothing posted", `${(r.secondMs / 1000).toFixed(1)} s`, ""],
+  ]);
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "worldline-bench-"));
   try {
     // BENCH_ONLY=differential runs one table alone.
     if (process.env.BENCH_ONLY === "differential") {
       process.stdout.write(`${await differentialTable(work)}\n`);
+      return;
+    }
+    if (process.env.BENCH_ONLY === "triage") {
+      process.stdout.write(`${await triageTable(work)}\n`);
       return;
     }
     if (process.env.BENCH_ONLY === "agent") {
@@ -270,7 +286,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${await ticketsTable(work)}\n\n`);
     process.stdout.write(`${await scenariosTable(work)}\n\n`);
     process.stdout.write(`${await differentialTable(work)}\n\n`);
-    process.stdout.write(`${await agentTable(work)}\n`);
+    process.stdout.write(`${await agentTable(work)}\n\n`);
+    process.stdout.write(`${await triageTable(work)}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
