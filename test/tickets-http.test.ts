@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openCache } from "../core/cache.js";
+import { postComment, ticketRevision, trackerFor, WORLDLINE_MARK } from "../servers/tickets/comments.js";
 import { readGithubIssues } from "../servers/tickets/sources/github.js";
 import { adfText, readJiraIssues, withSince } from "../servers/tickets/sources/jira.js";
 import { tempDir } from "./helpers/git-fixture.js";
@@ -128,5 +129,47 @@ describe("Jira Cloud importer against a stand-in API", () => {
     expect(withSince("order by updated asc", "2026-01-02T03:04:00Z")).toBe('updated >= "2026-01-02 03:04" order by updated asc');
     expect(withSince("project = X", undefined)).toBe("project = X");
     expect(adfText({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "a" }, { type: "hardBreak" }, { type: "text", text: "b" }] }] })).toBe("a\nb\n");
+  });
+});
+
+describe("comments back to trackers", () => {
+  it("posts to Jira as Atlassian Document Format with basic auth, and to GitHub with the token", async () => {
+    const server = await standIn((req, res) => {
+      if (req.url.startsWith("/rest/api/3/issue/")) return sendJson(res, 201, { id: "10001", self: "https://jira.test/rest/api/3/issue/ABC-7/comment/10001" });
+      return sendJson(res, 201, { id: 9, html_url: "https://github.test/acme/billing/issues/7#issuecomment-9" });
+    });
+    try {
+      const env = { JIRA_EMAIL: "bot@acme.test", JIRA_API_TOKEN: "jt", GITHUB_TOKEN: "gt" };
+      const jira = await postComment({ source: "jira", baseUrl: server.base }, "ABC-7", "**Worldline triage**\n\n- Severity: high\n- Code: `x`", env);
+      expect(jira.url).toBe("https://jira.test/rest/api/3/issue/ABC-7/comment/10001");
+      const sent = server.requests[0];
+      expect(sent).toMatchObject({ method: "POST", url: "/rest/api/3/issue/ABC-7/comment" });
+      expect(sent?.headers.authorization).toBe(`Basic ${Buffer.from("bot@acme.test:jt").toString("base64")}`);
+      expect(JSON.parse(sent?.body ?? "{}")).toEqual({
+        body: {
+          type: "doc",
+          version: 1,
+          content: [
+            { type: "paragraph", content: [{ type: "text", text: "**Worldline triage**" }] },
+            { type: "paragraph", content: [{ type: "text", text: "- Severity: high" }, { type: "hardBreak" }, { type: "text", text: "- Code: `x`" }] },
+          ],
+        },
+      });
+      const gh = await postComment({ source: "github", baseUrl: server.base, repo: "acme/billing" }, "#7", "hello", env);
+      expect(gh.url).toBe("https://github.test/acme/billing/issues/7#issuecomment-9");
+      expect(server.requests[1]).toMatchObject({ method: "POST", url: "/repos/acme/billing/issues/7/comments" });
+      expect(server.requests[1]?.headers.authorization).toBe("Bearer gt");
+      await expect(postComment({ source: "github", baseUrl: server.base, repo: "acme/billing" }, "SUP-1", "x", env)).rejects.toThrow(/not a GitHub issue key: expected #N/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("keeps a ticket's revision when only Worldline's own comment was added", () => {
+    const t = { title: "Crash", body: "It fails", comments: [{ author: "ann", body: "Still failing" }] };
+    const mine = { author: "bot", body: `${WORLDLINE_MARK}\n**Worldline triage**` };
+    expect(ticketRevision({ ...t, comments: [...t.comments, mine] })).toBe(ticketRevision(t));
+    expect(ticketRevision({ ...t, body: "It fails on Mondays" })).not.toBe(ticketRevision(t));
+    expect(() => trackerFor({ key: "SUP-1", source: "github" }, [])).toThrow(/no ticketSources entry with source "github"/);
   });
 });
