@@ -22,8 +22,12 @@ describe("parseCommandLine", () => {
     expect(parseCommandLine(["help", "serve"])).toMatchObject({ command: "help", helpFor: "serve" });
   });
 
+  it("takes a repeated option as a list", () => {
+    expect(parseCommandLine(["triage", "--ticket", "SUP-1", "--ticket", "SUP-2"]).values.ticket).toEqual(["SUP-1", "SUP-2"]);
+  });
+
   it("names the bad input and what was expected", () => {
-    expect(() => parseCommandLine(["indx"])).toThrow('unknown command "indx": expected one of index, scenarios, simulate, check, why, ingest, mcp-config, demo, serve (see worldline --help)');
+    expect(() => parseCommandLine(["indx"])).toThrow('unknown command "indx": expected one of index, scenarios, simulate, check, why, ingest, triage, mcp-config, demo, serve (see worldline --help)');
     expect(() => parseCommandLine(["index", "--bogus"])).toThrow("unknown option --bogus for worldline index: expected one of --repo, --rev, --json, --help");
     expect(() => parseCommandLine(["index", "--repo"])).toThrow(/option --repo of worldline index needs a value/);
     expect(() => parseCommandLine(["serve"])).toThrow(/worldline serve needs <server>/);
