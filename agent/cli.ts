@@ -214,7 +214,8 @@ async function runTriage(cmd: ParsedCommand, io: Io): Promise<number> {
   if (planner !== "embedded") throw new UserError(`--planner "${planner}": triage has only the embedded planner so far; drop --planner`);
   if (cmd.values.every && !cmd.values.watch) throw new UserError("--every goes with --watch: add --watch to keep running, or drop --every for one round");
   const { every, parseEvery, takeTriageLock } = await import("./triage/watch.js");
-  const everyMs = parseEvery(str(cmd.values.every) ?? "15m");
+  const everyText = str(cmd.values.every) ?? "15m";
+  const everyMs = parseEvery(everyText);
   const tickets = Array.isArray(cmd.values.ticket) ? cmd.values.ticket : undefined;
   const { triageRound } = await import("./triage/round.js");
   const { renderTriage } = await import("./report/triage.js");
@@ -233,7 +234,7 @@ async function runTriage(cmd: ParsedCommand, io: Io): Promise<number> {
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
     try {
-      io.err(`worldline triage: a round every ${str(cmd.values.every) ?? "15m"} until stopped (Ctrl-C)`);
+      io.err(`worldline triage: a round every ${everyText} until stopped (Ctrl-C)`);
       await every(everyMs, async () => void (await round()), (err) => io.err(`worldline triage: this round failed: ${errorLine(err)}; the next round retries`), io.signal ? AbortSignal.any([io.signal, stop.signal]) : stop.signal);
     } finally {
       process.off("SIGINT", onSignal);

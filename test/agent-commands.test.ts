@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main, type Io } from "../agent/cli.js";
 import { buildBilling } from "../examples/billing/build.js";
 import { tempDir } from "./helpers/git-fixture.js";
 import { connectServer, structured } from "./helpers/mcp-client.js";
+import { runCli } from "./helpers/cli-run.js";
 
 /** The other commands of the agent: ingest, why, mcp-config, serve all, and the demo that strings them together. */
 describe("worldline commands around the report", () => {
@@ -16,13 +16,7 @@ describe("worldline commands around the report", () => {
   });
   afterAll(() => tmp.cleanup());
 
-  const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
-    const code = await main(args, io);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  };
+  const run = (args: string[]) => runCli(args);
 
   it("ingests history, tickets and ADRs through the servers, then answers why with that evidence", async () => {
     const ingest = await run(["ingest", "--repo", repo, "--json"]);

@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { main, type Io } from "../agent/cli.js";
 import { openRepoDb } from "../core/db.js";
 import { Report } from "../core/verdict.js";
 import { buildBilling } from "../examples/billing/build.js";
 import { SqliteContextGraph } from "../servers/context-graph/sqlite-store.js";
 import { tempDir } from "./helpers/git-fixture.js";
 import { messagesApi, text, toolResults, toolUse, type MessagesRequest } from "./helpers/stand-in-messages.js";
+import { runCli } from "./helpers/cli-run.js";
 
 /**
  * The LLM planner against a scripted stand-in of the Messages API on 127.0.0.1: the script asks for tool
@@ -29,13 +29,7 @@ describe("the LLM planner", () => {
   });
   afterAll(() => tmp.cleanup());
 
-  const run = async (args: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
-    const code = await main(args, io);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  };
+  const run = (args: string[]) => runCli(args);
   const useApi = (base: string) => {
     process.env.ANTHROPIC_API_KEY = "test-key";
     process.env.ANTHROPIC_BASE_URL = base;

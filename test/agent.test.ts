@@ -3,10 +3,10 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Log } from "sarif";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main, type Io } from "../agent/cli.js";
 import { Report } from "../core/verdict.js";
 import { buildBilling } from "../examples/billing/build.js";
 import { tempDir } from "./helpers/git-fixture.js";
+import { runCli } from "./helpers/cli-run.js";
 
 /**
  * The agent end to end on the sample service: `worldline simulate` and `worldline check` start the five MCP
@@ -23,13 +23,7 @@ describe("the agent on the sample service", () => {
   });
   afterAll(() => tmp.cleanup());
 
-  const run = async (args: string[], stdin = ""): Promise<{ code: number; out: string; err: string }> => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => stdin };
-    const code = await main(args, io);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  };
+  const run = (args: string[], stdin = "") => runCli(args, { stdin });
 
   it("reports what pr/rounding-refactor breaks: the failing scenario, its root cause, a verified fix and its blast radius", async () => {
     const r = await run(["simulate", "--repo", repo, "--base", "main", "--head", "pr/rounding-refactor", "--format", "json"]);

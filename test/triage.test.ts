@@ -6,19 +6,14 @@ import { TriageReport } from "../core/triage.js";
 import { buildBilling } from "../examples/billing/build.js";
 import { makeRepo, tempDir } from "./helpers/git-fixture.js";
 import { sendJson, standIn } from "./helpers/stand-in-server.js";
+import { runCli } from "./helpers/cli-run.js";
 
 /**
  * `worldline triage` end to end: the five servers over stdio, the sample service's tickets (its two shipped
  * bugs, a duplicate, a vague ticket), idempotent re-runs, and a GitHub stand-in that fails a round, takes
  * comments once per ticket revision, and sees its issue updated by that comment.
  */
-const run = async (args: string[], signal?: AbortSignal): Promise<{ code: number; out: string; err: string }> => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), ...(signal ? { signal } : {}) };
-  const code = await main(args, io);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-};
+const run = (args: string[]) => runCli(args);
 
 const report = (out: string) => TriageReport.parse(JSON.parse(out));
 

@@ -28,6 +28,14 @@ const show = (v: unknown): string => {
   return s === undefined ? "undefined" : s.length > 120 ? `${s.slice(0, 120)}…` : s;
 };
 
+/** What a run's steps should have done and did not: expectations short of pass, and steps that threw unchecked. */
+export function unmet(run: RunResult): string[] {
+  return run.steps.flatMap((st) => [
+    ...st.expectations.filter((e) => e.status !== "pass").map((e) => `${e.expect}: ${e.status}${e.detail ? ` (${e.detail})` : ""}`),
+    ...(st.error && !st.expectations.length ? [`${st.call} threw ${st.error.name}: ${st.error.message}`] : []),
+  ]);
+}
+
 export function unaffectedVerdict(s: Scenario, base: RunResult): ScenarioVerdict {
   const files = new Set(base.executed.map((f) => f.path)).size;
   const expectations = base.steps.flatMap((st, i) => st.expectations.map((e) => ({ step: i + 1, expect: e.expect, base: e.status, head: "not-run" as const, ...(e.detail ? { detail: e.detail } : {}) })));

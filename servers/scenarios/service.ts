@@ -20,7 +20,7 @@ import type { Scenario } from "./format.js";
 import { findEntries, markTouched, walkTrace, type EntryCandidate, type TraceStep } from "./static-trace.js";
 import { loadScenarios, scenarioBatch, type LoadedScenarios } from "./store.js";
 import { changeTouchesRun, compareRuns } from "./compare.js";
-import { DIFFERENTIAL_METHOD, differentialVerdict, errorVerdict, jobFor, unaffectedVerdict } from "./differential.js";
+import { DIFFERENTIAL_METHOD, differentialVerdict, errorVerdict, jobFor, unaffectedVerdict, unmet } from "./differential.js";
 import { boundaries } from "./sandbox/boundaries.js";
 import { SandboxPool } from "./sandbox/pool.js";
 import type { RunResult } from "./sandbox/protocol.js";
@@ -160,10 +160,7 @@ export class ScenarioService {
     const commit = (await resolveRevision(this.repo, rev)).commit ?? WORKTREE;
     const run = await this.sandbox().run(jobFor(s, this.repo, commit, boundaries(this.config.boundaryPackages)));
     if (run.status === "error") return { rev: commit, status: "error", failing: [], reason: run.error?.reason ?? "the run did not finish" };
-    const failing = run.steps.flatMap((st) => [
-      ...st.expectations.filter((e) => e.status !== "pass").map((e) => `${e.expect}: ${e.status}${e.detail ? ` (${e.detail})` : ""}`),
-      ...(st.error && !st.expectations.length ? [`${st.call} threw ${st.error.name}: ${st.error.message}`] : []),
-    ]);
+    const failing = unmet(run);
     const results = run.steps.map((st) => st.result);
     return { rev: commit, status: failing.length ? "reproduces" : "does-not-reproduce", failing, results };
   }
@@ -437,11 +434,10 @@ export class ScenarioService {
   async tryScenario(proposed: Scenario, base: string, head: string): Promise<{ verdict: ScenarioVerdict; passesOnBase: boolean; base: { status: string; failing: string[] } }> {
     if (!proposed.simulate) throw new UserError(`proposed scenario "${proposed.id}" has no simulate: block to try`);
     const r = await this.simulateDifferential(proposed, base, head);
-    const expectations = r.base.steps.flatMap((st) => st.expectations);
-    const failing = expectations.filter((e) => e.status !== "pass").map((e) => `${e.expect}: ${e.status}${e.detail ? ` (${e.detail})` : ""}`);
-    const threw = r.base.steps.filter((st) => st.error && !st.expectations.length).map((st) => `${st.call} threw ${st.error?.message}`);
-    const passesOnBase = r.base.status === "ok" && expectations.length > 0 && failing.length === 0 && threw.length === 0;
-    return { verdict: r.verdict, passesOnBase, base: { status: r.base.status === "ok" ? "ran" : `error: ${r.base.error?.reason ?? ""}`, failing: [...failing, ...threw] } };
+    const checked = r.base.steps.some((st) => st.expectations.length > 0);
+    const failing = unmet(r.base);
+    const passesOnBase = r.base.status === "ok" && checked && failing.length === 0;
+    return { verdict: r.verdict, passesOnBase, base: { status: r.base.status === "ok" ? "ran" : `error: ${r.base.error?.reason ?? ""}`, failing } };
   }
 
   /** Depth by the scenario: differential when it has `simulate:` (unless static is asked for), else static. */
