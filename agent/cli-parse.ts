@@ -94,7 +94,7 @@ export const COMMANDS = {
   },
   triage: {
     summary: "Triage new tickets: duplicates, code, suspect commits, owner, related scenarios, a drafted scenario run at head, severity",
-    usage: "worldline triage [--at REV] [--ticket KEY]... [--comment] [--watch --every 15m] [--format terminal|markdown|json] [--out FILE] [--repo DIR]",
+    usage: "worldline triage [--at REV] [--ticket KEY]... [--comment] [--watch --every 15m] [--planner embedded|llm] [--format terminal|markdown|json] [--out FILE] [--repo DIR]",
     options: {
       repo,
       at: { type: "string", valueName: "REV", description: "Triage against this revision: drafted scenarios run there (default HEAD)" },
@@ -102,7 +102,9 @@ export const COMMANDS = {
       comment: { type: "boolean", description: "Post each triage back on its GitHub issue or Jira ticket, once per ticket revision" },
       watch: { type: "boolean", description: "Keep running a round every --every until stopped (Ctrl-C)" },
       every: { type: "string", valueName: "DURATION", description: "With --watch: time between rounds, like 30s, 15m or 1h (default 15m)" },
-      planner: { type: "string", valueName: "NAME", description: "embedded (the default and, for triage, the only planner so far)" },
+      planner: { type: "string", valueName: "NAME", description: "embedded (default: deterministic, offline) or llm: a model judges the embedded evidence per ticket (needs ANTHROPIC_API_KEY)" },
+      "max-turns": { type: "string", valueName: "N", description: "LLM planner: most requests to the model per ticket (default 10)" },
+      "max-tokens": { type: "string", valueName: "N", description: "LLM planner: most tokens per round; tickets past it get the embedded triage (default 1000000)" },
       format: { type: "string", valueName: "FORMAT", description: "terminal (default), markdown or json (the TriageReport schema)" },
       out: { type: "string", valueName: "FILE", description: "Write the report to FILE instead of standard output (with --watch: rewritten each round)" },
       quiet: { type: "boolean", description: "No progress lines on standard error" },

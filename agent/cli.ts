@@ -211,7 +211,10 @@ async function runTriage(cmd: ParsedCommand, io: Io): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
   const format = textFormat(cmd);
   const planner = str(cmd.values.planner) ?? "embedded";
-  if (planner !== "embedded") throw new UserError(`--planner "${planner}": triage has only the embedded planner so far; drop --planner`);
+  if (planner !== "embedded" && planner !== "llm") throw new UserError(`--planner "${planner}": expected embedded or llm`);
+  const { llmSettings } = await import("./planner/model.js");
+  // Per ticket: a few turns; per round: the token budget, past which tickets keep the embedded triage.
+  const settings = planner === "llm" ? llmSettings(repo, { maxTurns: positiveInt(cmd, "max-turns"), maxTokens: positiveInt(cmd, "max-tokens") }, { maxTurns: 10, maxTokens: 1_000_000 }) : undefined;
   if (cmd.values.every && !cmd.values.watch) throw new UserError("--every goes with --watch: add --watch to keep running, or drop --every for one round");
   const { every, parseEvery, takeTriageLock } = await import("./triage/watch.js");
   const everyText = str(cmd.values.every) ?? "15m";
@@ -222,8 +225,9 @@ async function runTriage(cmd: ParsedCommand, io: Io): Promise<number> {
   const release = takeTriageLock(repo);
   try {
     const round = async (): Promise<number> => {
-      const report = await withServers(repo, (hub) =>
-        triageRound(hub, { repo, at: str(cmd.values.at), tickets, comment: Boolean(cmd.values.comment), ...(cmd.values.quiet ? {} : { progress: io.err }) }),
+      const progress = cmd.values.quiet ? undefined : io.err;
+      const report = await withServers(repo, async (hub) =>
+        triageRound(hub, { repo, at: str(cmd.values.at), tickets, comment: Boolean(cmd.values.comment), ...(progress ? { progress } : {}) }, settings ? (await import("./triage/llm.js")).llmTriage(hub, settings, progress) : undefined),
       );
       await emit(renderTriage(report, format), cmd, io);
       return report.sources.some((s) => s.error) ? EXIT.fail : EXIT.ok;

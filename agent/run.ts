@@ -1,9 +1,9 @@
 import { resolveRevision, WORKTREE, defaultBase } from "../core/git.js";
 import { UserError } from "../core/errors.js";
 import type { Report, ScenarioVerdict } from "../core/verdict.js";
-import { loadConfig } from "../core/repo.js";
 import { launches, ToolHub } from "./hub.js";
 import { embeddedPlan } from "./planner/embedded.js";
+import { llmSettings } from "./planner/model.js";
 
 /**
  * One agent run: start the servers, let the planner work over their tools, stop the servers. `check` adds
@@ -23,9 +23,7 @@ export interface RunRequest {
 
 /** A report; with `tools`, over servers already started (the demo ingests first), else over fresh ones. */
 export async function produceReport(req: RunRequest, tools?: ToolHub): Promise<Report> {
-  if (req.planner === "llm" && !process.env.ANTHROPIC_API_KEY) {
-    throw new UserError("--planner llm needs ANTHROPIC_API_KEY in the environment (and optionally WORLDLINE_MODEL, ANTHROPIC_BASE_URL); without a key use --planner embedded");
-  }
+  const settings = req.planner === "llm" ? llmSettings(req.repo, req, { maxTurns: 30, maxTokens: 400_000 }) : undefined;
   const [b, h] = await Promise.all([resolveRevision(req.repo, req.base), resolveRevision(req.repo, req.head)]);
   const base = b.commit ?? req.base;
   const head = h.commit ?? WORKTREE;
@@ -34,10 +32,9 @@ export async function produceReport(req: RunRequest, tools?: ToolHub): Promise<R
   try {
     const plan = { base, head, scenario: req.scenario, ...(req.progress ? { progress: req.progress } : {}) };
     let report: Report;
-    if (req.planner === "llm") {
-      const { DEFAULT_MODEL, llmPlan } = await import("./planner/llm.js");
-      const model = process.env.WORLDLINE_MODEL ?? loadConfig(req.repo).model ?? DEFAULT_MODEL;
-      report = await llmPlan(hub, plan, { model, maxTurns: req.maxTurns ?? 30, maxTokens: req.maxTokens ?? 400_000, replyTokens: 4096 });
+    if (settings) {
+      const { llmPlan } = await import("./planner/llm.js");
+      report = await llmPlan(hub, plan, settings);
     } else report = await embeddedPlan(hub, plan);
     return { ...report, base: `${req.base} (${base.slice(0, 12)})`, head: head === WORKTREE ? WORKTREE : `${req.head} (${head.slice(0, 12)})` };
   } finally {

@@ -33,6 +33,17 @@ export const Reproduction = z.object({
   reason: z.string().optional(),
 });
 
+/** The LLM planner's part of a triage: its judgement over the embedded evidence, and what the tools did not bear out. */
+export const Assessment = z.object({
+  model: z.string(),
+  summary: z.string().nullable().describe("The model's triage for the engineer; null when it recorded none"),
+  episode: z.string().nullable().describe("The stored transcript, cited by the decision trace"),
+  turns: z.number().int(),
+  tokens: z.number().int(),
+  rejected: z.array(z.string()).describe("Claims the tools did not bear out, dropped from the triage"),
+  note: z.string().optional().describe("Why the embedded planner's triage stands: the model stopped early, recorded nothing, or the round's token budget was spent"),
+});
+
 export const TicketTriage = z.object({
   key: z.string(),
   title: z.string(),
@@ -51,6 +62,7 @@ export const TicketTriage = z.object({
   draft: z.object({ id: z.string(), executable: z.boolean(), missing: z.array(z.string()), text: z.string() }).nullable(),
   reproduction: Reproduction.nullable(),
   severity: z.object({ level: z.enum(SEVERITIES), hints: z.array(z.string()) }),
+  assessment: Assessment.optional().describe("With --planner llm: what the model judged, or why it was not asked"),
   decision: z.string().describe("The decision trace recorded for this triage"),
   comment: z.object({ posted: z.boolean(), url: z.string().optional(), note: z.string().optional() }).optional(),
 });
@@ -78,3 +90,5 @@ export type TriageReport = z.infer<typeof TriageReport>;
 export type SourceRound = z.infer<typeof SourceRound>;
 export type Duplicate = z.infer<typeof Duplicate>;
 export type Suspect = z.infer<typeof Suspect>;
+export type Assessment = z.infer<typeof Assessment>;
+export type Reproduction = z.infer<typeof Reproduction>;

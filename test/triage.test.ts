@@ -89,7 +89,6 @@ describe("triage of the sample service's tickets", () => {
     expect(await run(["triage", "--repo", repo, "--watch", "--every", "5x"])).toMatchObject({ code: 2, err: expect.stringMatching(/--every "5x": expected a duration like 30s, 15m or 1h/) });
     expect(await run(["triage", "--repo", repo, "--ticket", "SUP-9999"])).toMatchObject({ code: 2, err: expect.stringMatching(/unknown ticket "SUP-9999"/) });
     expect(await run(["triage", "--repo", repo, "--at", "no-such-rev"])).toMatchObject({ code: 2, err: expect.stringMatching(/no-such-rev/) });
-    expect(await run(["triage", "--repo", repo, "--planner", "llm"])).toMatchObject({ code: 2, err: expect.stringMatching(/only the embedded planner/) });
     expect(await run(["triage", "--repo", repo, "--format", "sarif"])).toMatchObject({ code: 2, err: expect.stringMatching(/--format "sarif"/) });
   });
 });

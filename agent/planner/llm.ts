@@ -1,14 +1,11 @@
-import { readFileSync } from "node:fs";
-import Anthropic from "@anthropic-ai/sdk";
-import { mcpTools, type MCPCallToolResultLike } from "@anthropic-ai/sdk/helpers/beta/mcp";
 import { betaZodTool } from "@anthropic-ai/sdk/helpers/beta/zod";
-import type { BetaMessage, BetaMessageParam } from "@anthropic-ai/sdk/resources/beta";
 import { z } from "zod";
 import type { Report, ScenarioVerdict } from "../../core/verdict.js";
-import { SERVERS, type ServerName } from "../cli-parse.js";
+import type { ServerName } from "../cli-parse.js";
 import type { ToolHub } from "../hub.js";
 import type { PlanRequest } from "./embedded.js";
 import { addBlastRadius, finishReport, fixFromCheck, recordDecisions, selectFor, type FixCheck } from "./evidence.js";
+import { converse, modelTools, ownTool, prompt, storeTranscript, type LlmSettings } from "./model.js";
 
 /**
  * The LLM planner (DESIGN.md, "The agent"): the model works through the same MCP tools as the embedded
@@ -17,22 +14,6 @@ import { addBlastRadius, finishReport, fixFromCheck, recordDecisions, selectFor,
  * judged, the walks the model recorded), never from the model's own claims; the transcript is stored as an
  * episode and cited by the decision traces.
  */
-export interface LlmSettings {
-  model: string;
-  /** Most requests to the model (tool-runner iterations). */
-  maxTurns: number;
-  /** Most tokens (input and output) over the whole run. */
-  maxTokens: number;
-  /** max_tokens of one reply. */
-  replyTokens: number;
-}
-
-export const DEFAULT_MODEL = "claude-sonnet-4-5";
-const PROMPT = new URL("../../prompts/planner.md", import.meta.url);
-
-/** The tools the model gets: reading and simulating, not importing or rewriting the repo's files. */
-const WITHHELD = new Set(["import_tickets", "ingest_history", "ingest_adrs", "reindex", "upsert_scenario", "record_episode", "record_decision"]);
-
 const RecordVerdict = z.object({
   scenario: z.string().min(1).describe("The scenario id"),
   verdict: z.enum(["pass", "at-risk", "unaffected"]).describe("Your judgement of a prose-only scenario after walking it"),
@@ -54,22 +35,9 @@ export async function llmPlan(hub: ToolHub, req: PlanRequest, settings: LlmSetti
   const selected = await selectFor(hub, req);
   const captured: Captured = { simulations: new Map(), tried: new Map(), fixes: [], walked: new Map() };
 
-  // Every MCP tool of the five servers, through a client that keeps what the tools answered.
-  const tools = [];
-  for (const server of SERVERS) {
-    const client = await hub.client(server);
-    const listed = (await client.listTools()).tools.filter((t) => !WITHHELD.has(t.name));
-    const keeping = {
-      callTool: async (p: { name: string; arguments?: Record<string, unknown> }): Promise<MCPCallToolResultLike> => {
-        const r = (await client.callTool(p)) as MCPCallToolResultLike;
-        if (!r.isError) keep(captured, server, p.name, p.arguments ?? {}, r.structuredContent as Record<string, unknown> | undefined);
-        return r;
-      },
-    };
-    tools.push(...mcpTools(listed as Parameters<typeof mcpTools>[0], keeping));
-  }
+  const tools = await modelTools(hub, (server, tool, args, answer) => keep(captured, server, tool, args, answer));
   tools.push(
-    betaZodTool({
+    ownTool(betaZodTool({
       name: "record_verdict",
       description: "Record your verdict for a prose-only scenario after walking it step by step over the code. Only for scenarios without a simulate: block.",
       inputSchema: RecordVerdict,
@@ -77,39 +45,18 @@ export async function llmPlan(hub: ToolHub, req: PlanRequest, settings: LlmSetti
         captured.walked.set(v.scenario, v);
         return `recorded ${v.verdict} for ${v.scenario}`;
       },
-    }),
+    })),
   );
 
-  const system = readFileSync(PROMPT, "utf8").replaceAll("{{base}}", base).replaceAll("{{head}}", head);
-  const first: BetaMessageParam = {
-    role: "user",
-    content: [
-      `Change: base ${base} → head ${head}.`,
-      selected.length ? "Selected scenarios:" : "No scenario was selected: say so and stop.",
-      ...selected.map((s) => `- ${s.scenario}: ${s.reasons.slice(0, 3).join("; ")}`),
-    ].join("\n"),
-  };
-  const anthropic = new Anthropic();
-  const runner = anthropic.beta.messages.toolRunner({ model: settings.model, max_tokens: settings.replyTokens, system, tools, messages: [first], max_iterations: settings.maxTurns, thread: false });
-  let turns = 0;
-  let tokens = 0;
-  let stopped: string | undefined;
-  let last: BetaMessage | undefined;
-  for await (const message of runner) {
-    turns++;
-    last = message;
-    tokens += message.usage.input_tokens + message.usage.output_tokens;
-    say(`  turn ${turns}: ${message.content.filter((c) => c.type === "tool_use").map((c) => (c.type === "tool_use" ? c.name : "")).join(", ") || message.stop_reason}`);
-    if (tokens > settings.maxTokens) {
-      stopped = `the LLM planner stopped at its token budget (${settings.maxTokens} tokens)`;
-      break;
-    }
-  }
-  if (!stopped && last?.stop_reason === "tool_use" && turns >= settings.maxTurns) stopped = `the LLM planner stopped at its turn limit (${settings.maxTurns} turns)`;
-
+  const first = [
+    `Change: base ${base} → head ${head}.`,
+    selected.length ? "Selected scenarios:" : "No scenario was selected: say so and stop.",
+    ...selected.map((s) => `- ${s.scenario}: ${s.reasons.slice(0, 3).join("; ")}`),
+  ].join("\n");
+  const talk = await converse({ settings, system: prompt("planner.md", { base, head }), first, tools, say, who: "LLM planner" });
+  const { turns, tokens, stopped } = talk;
   // The transcript is the evidence the model's judgements rest on: stored as an episode, cited by decisions.
-  const transcript = JSON.stringify({ model: settings.model, base, head, turns, tokens, stopped, messages: [...runner.params.messages, ...(last ? [{ role: "assistant", content: last.content }] : [])] });
-  const episode = (await hub.call<{ id: string }>("context-graph", "record_episode", { source: "agent:llm-planner", ref: `${base}..${head}`, text: transcript })).id;
+  const episode = await storeTranscript(hub, "agent:llm-planner", `${base}..${head}`, settings, talk, { base, head });
 
   const verdicts = selected.map((s): ScenarioVerdict => {
     const simulated = captured.simulations.get(s.scenario);

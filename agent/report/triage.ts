@@ -8,7 +8,10 @@ export type TriageFormat = "terminal" | "markdown" | "json";
 
 /** The facts of one triage, one line each, shared by the terminal, Markdown and comment forms. */
 function facts(t: TicketTriage, code: (s: string) => string): string[] {
-  const lines: string[] = [`Confidence: ${t.confidence} (${t.confidenceReason})`, `Severity: ${t.severity.level} (${t.severity.hints.join("; ")})`];
+  const lines: string[] = [];
+  const a = t.assessment;
+  if (a?.summary) lines.push(`Assessment (${a.model}): ${a.summary}`);
+  lines.push(`Confidence: ${t.confidence} (${t.confidenceReason})`, `Severity: ${t.severity.level} (${t.severity.hints.join("; ")})`);
   const likely = t.duplicates.filter((d) => d.likely);
   if (likely.length) lines.push(`Likely duplicate of: ${likely.map((d) => `${d.key} "${d.title}" (${d.evidence.slice(0, 3).join("; ")})`).join(", ")}`);
   else if (t.duplicates.length) lines.push(`Possibly related: ${t.duplicates.slice(0, 3).map((d) => `${d.key} (score ${d.score})`).join(", ")}`);
@@ -27,6 +30,8 @@ function facts(t: TicketTriage, code: (s: string) => string): string[] {
     const what = r.status === "reproduces" ? `reproduces at ${code(r.rev.slice(0, 12))}: ${r.failing.slice(0, 2).join("; ")}${r.observed ? `; it returned ${code(r.observed)}` : ""}` : r.status === "does-not-reproduce" ? `does not reproduce at ${code(r.rev.slice(0, 12))}: the expected behaviour holds there` : `${r.status}${r.reason ? `: ${r.reason}` : ""}`;
     lines.push(`Drafted scenario ${code(t.draft?.id ?? "")}: ${what}`);
   } else if (t.draft) lines.push(`Drafted scenario ${code(t.draft.id)} cannot run yet; missing: ${t.draft.missing.join("; ")}`);
+  if (a?.rejected.length) lines.push(`Dropped claims of the model (the tools did not bear them out): ${a.rejected.join("; ")}`);
+  if (a?.note) lines.push(`LLM planner: ${a.note}`);
   return lines;
 }
 

@@ -4,7 +4,7 @@ import type { Tools } from "../hub.js";
 import { ticketSources, type TicketSource } from "../ingest.js";
 import { allPages, optional } from "../planner/evidence.js";
 import { triageComment } from "../report/triage.js";
-import { scenarioDocs, TRIAGE_PLANNER, triageTicket, type ScenarioDocs } from "./ticket.js";
+import { embeddedTriage, scenarioDocs, type ScenarioDocs, type Triaged, type TriagePlanner } from "./ticket.js";
 
 /**
  * One triage round (DESIGN.md: "scheduled triage of new tickets"): for each ticket source, import what is new,
@@ -38,7 +38,7 @@ async function alreadyTriaged(tools: Tools, key: string, revision: string, at: s
   return (traces ?? []).some((n) => n.kind === "decision" && n.title === question(key, revision, at));
 }
 
-function conclusion(t: Omit<TicketTriage, "decision" | "comment">): string {
+function conclusion(t: Triaged): string {
   const parts = [`${t.confidence} confidence; severity ${t.severity.level}`];
   const dup = t.duplicates.find((d) => d.likely);
   if (dup) parts.push(`likely duplicate of ${dup.key}`);
@@ -52,9 +52,11 @@ function conclusion(t: Omit<TicketTriage, "decision" | "comment">): string {
   return `${parts.join("; ")}.`;
 }
 
-async function triageOne(tools: Tools, item: Listed, at: string, docs: ScenarioDocs, comment: boolean): Promise<TicketTriage> {
-  const t = await triageTicket(tools, item.key, item.revision, at, docs);
+async function triageOne(tools: Tools, planner: TriagePlanner, item: Listed, at: string, docs: ScenarioDocs, comment: boolean): Promise<TicketTriage> {
+  const planned = await planner.triage(item.key, item.revision, at, docs);
+  const t = planned.triage;
   const evidence = [
+    ...planned.evidence,
     `ticket:${t.key}`,
     ...t.symbols.slice(0, 8).map((s) => `symbol:${s}`),
     ...t.suspects.slice(0, 3).map((s) => `commit:${s.commit}`),
@@ -65,9 +67,9 @@ async function triageOne(tools: Tools, item: Listed, at: string, docs: ScenarioD
     question: question(t.key, item.revision, at),
     conclusion: conclusion(t),
     evidence: [...new Set(evidence)],
-    reasoning: `${TRIAGE_PLANNER}: duplicates by shared code and words; code references resolved in the code graph; suspects from stack-frame blame and SZZ over fixes; owner by added lines; the drafted scenario run at ${at.slice(0, 12)}; ${t.confidenceReason}`,
-    author: TRIAGE_PLANNER,
-    authority: "deterministic",
+    reasoning: planned.reasoning,
+    author: planned.author,
+    authority: planned.authority,
   });
   const out: TicketTriage = { ...t, decision: decision.id };
   if (comment) {
@@ -79,7 +81,7 @@ async function triageOne(tools: Tools, item: Listed, at: string, docs: ScenarioD
   return out;
 }
 
-async function sourceRound(tools: Tools, src: TicketSource, req: TriageRequest, at: string, docs: () => Promise<ScenarioDocs>, out: TicketTriage[]): Promise<SourceRound> {
+async function sourceRound(tools: Tools, planner: TriagePlanner, src: TicketSource, req: TriageRequest, at: string, docs: () => Promise<ScenarioDocs>, out: TicketTriage[]): Promise<SourceRound> {
   const say = req.progress ?? (() => undefined);
   const markName = `triage:${src.name}`;
   const mark = (await tools.call<{ mark: { highWater: string | null } }>("context-graph", "get_mark", { source: markName })).mark.highWater;
@@ -105,7 +107,7 @@ async function sourceRound(tools: Tools, src: TicketSource, req: TriageRequest, 
     } else {
       say(`triaging ${item.key}: ${item.title}`);
       try {
-        out.push(await triageOne(tools, item, at, await docs(), Boolean(req.comment)));
+        out.push(await triageOne(tools, planner, item, at, await docs(), Boolean(req.comment)));
         round.triaged++;
       } catch (err) {
         // One ticket's failure is reported; the mark stays before it so the next round tries it again.
@@ -124,22 +126,34 @@ async function sourceRound(tools: Tools, src: TicketSource, req: TriageRequest, 
   return round;
 }
 
-export async function triageRound(tools: Tools, req: TriageRequest): Promise<TriageReport> {
+/**
+ * A key asked for by name must be a ticket of a source: say so before any triage is done. Keys the store does
+ * not have yet (a fresh clone) are looked for by importing the sources first.
+ */
+async function requireTickets(tools: Tools, req: TriageRequest): Promise<void> {
+  const known = async (key: string) => Boolean(await optional(tools.call("tickets", "get_ticket", { key })));
+  const wanted = req.tickets ?? [];
+  const unknown: string[] = [];
+  for (const key of wanted) if (!(await known(key))) unknown.push(key);
+  if (!unknown.length) return;
+  for (const src of ticketSources(req.repo)) await optional(tools.call("tickets", "import_tickets", src.args));
+  // The store's own one-line refusal names the key and what to do.
+  for (const key of unknown) await tools.call("tickets", "get_ticket", { key });
+}
+
+export async function triageRound(tools: Tools, req: TriageRequest, planner: TriagePlanner = embeddedTriage(tools)): Promise<TriageReport> {
   const at = (await resolveRevision(req.repo, req.at ?? "HEAD")).commit ?? "HEAD";
   const ranAt = new Date().toISOString();
   const say = req.progress ?? (() => undefined);
   // History first: suspects from fixes (SZZ) need the commits that fixed earlier tickets.
-  for (const key of req.tickets ?? []) {
-    // A key asked for by name must be a ticket Worldline has: say so before any work is done.
-    await tools.call("tickets", "get_ticket", { key });
-  }
+  await requireTickets(tools, req);
   say("ingesting git history…");
   await tools.call("git-history", "ingest_history", {});
   let loaded: Promise<ScenarioDocs> | undefined;
   const docs = () => (loaded ??= scenarioDocs(tools, at));
   const tickets: TicketTriage[] = [];
   const sources: SourceRound[] = [];
-  for (const src of ticketSources(req.repo)) sources.push(await sourceRound(tools, src, req, at, docs, tickets));
+  for (const src of ticketSources(req.repo)) sources.push(await sourceRound(tools, planner, src, req, at, docs, tickets));
   const bySeverity = SEVERITIES.map((s) => [s, tickets.filter((t) => t.severity.level === s).length] as const).filter(([, n]) => n);
   const failedSources = sources.filter((s) => s.error);
   const summary = [
@@ -148,5 +162,5 @@ export async function triageRound(tools: Tools, req: TriageRequest): Promise<Tri
     ...(failedSources.length ? [`${failedSources.length} source(s) failed and will be retried: ${failedSources.map((s) => s.source).join(", ")}`] : []),
     ...(sources.length ? [] : ["no ticket source is configured and there is no tickets/ folder"]),
   ].join("; ");
-  return { at, ranAt, planner: TRIAGE_PLANNER, sources, tickets, summary };
+  return { at, ranAt, planner: planner.name, sources, tickets, summary };
 }

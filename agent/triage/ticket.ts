@@ -1,4 +1,4 @@
-import type { Duplicate, Suspect, TicketTriage } from "../../core/triage.js";
+import type { Duplicate, Reproduction, Suspect, TicketTriage } from "../../core/triage.js";
 import type { Tools } from "../hub.js";
 import { allPages, optional } from "../planner/evidence.js";
 
@@ -9,12 +9,46 @@ import { allPages, optional } from "../planner/evidence.js";
  */
 export const TRIAGE_PLANNER = "embedded-triage@1";
 
+export type Triaged = Omit<TicketTriage, "decision" | "comment">;
+
+/** One ticket's triage and how its decision trace should say it was reached. */
+export interface PlannedTriage {
+  triage: Triaged;
+  reasoning: string;
+  author: string;
+  authority: "deterministic" | "llm";
+  /** Evidence beyond what the triage names (the model's transcript). */
+  evidence: string[];
+}
+
+/** Who triages a ticket: the embedded planner, or the LLM planner over the embedded planner's evidence. */
+export interface TriagePlanner {
+  name: string;
+  triage(key: string, revision: string, at: string, docs: ScenarioDocs): Promise<PlannedTriage>;
+}
+
+export function embeddedTriage(tools: Tools): TriagePlanner {
+  return {
+    name: TRIAGE_PLANNER,
+    async triage(key, revision, at, docs) {
+      const triage = await triageTicket(tools, key, revision, at, docs);
+      return {
+        triage,
+        reasoning: `${TRIAGE_PLANNER}: duplicates by shared code and words; code references resolved in the code graph; suspects from stack-frame blame and SZZ over fixes; owner by added lines; the drafted scenario run at ${at.slice(0, 12)}; ${triage.confidenceReason}`,
+        author: TRIAGE_PLANNER,
+        authority: "deterministic",
+        evidence: [],
+      };
+    },
+  };
+}
+
 interface CodeRefOut {
   kind: string;
   text: string;
   target: string | null;
 }
-interface TicketOut {
+export interface TicketOut {
   ticket: { key: string; title: string; body: string; source: string; kind: string; customers?: string[]; labels?: string[]; status: string };
   codeRefs: CodeRefOut[];
 }
@@ -38,6 +72,14 @@ export async function scenarioDocs(tools: Tools, at: string): Promise<ScenarioDo
     all.push({ id: s.id, title: s.title, source: s.source, entry: doc?.scenario.entry ?? [] });
   }
   return { all };
+}
+
+export type Drafted = DraftOut["drafts"][number];
+
+/** A draft's run as the triage reports it: what the first step returned, shortened. */
+export function reproductionOf(r: NonNullable<Drafted["reproduction"]>): Reproduction {
+  const observed = r.results?.[0] === undefined ? undefined : JSON.stringify(r.results[0]);
+  return { rev: r.rev, status: r.status, failing: r.failing, ...(observed ? { observed: observed.length > 200 ? `${observed.slice(0, 199)}…` : observed } : {}), ...(r.reason ? { reason: r.reason } : {}) };
 }
 
 /** Shared code, or nearly the same words: a likely duplicate. Text alone ranks relative to the best match. */
@@ -127,7 +169,7 @@ function confidenceOf(symbols: string[], refs: CodeRefOut[], suspects: Suspect[]
   };
 }
 
-export async function triageTicket(tools: Tools, key: string, revision: string, at: string, docs: ScenarioDocs): Promise<Omit<TicketTriage, "decision" | "comment">> {
+export async function triageTicket(tools: Tools, key: string, revision: string, at: string, docs: ScenarioDocs): Promise<Triaged> {
   const { ticket: t, codeRefs } = await tools.call<TicketOut>("tickets", "get_ticket", { key });
   const [links, similar, suspectsOut, drafted] = await Promise.all([
     tools.call<{ component: string | null; componentBasis: string; owner: TicketTriage["owner"] }>("tickets", "ticket_code_links", { key }),
@@ -156,10 +198,7 @@ export async function triageTicket(tools: Tools, key: string, revision: string, 
   }
   const draft = drafted.drafts[0];
   const r = draft?.reproduction;
-  const observed = r?.results?.[0] === undefined ? undefined : JSON.stringify(r.results[0]);
-  const reproduction = r
-    ? { rev: r.rev, status: r.status, failing: r.failing, ...(observed ? { observed: observed.length > 200 ? `${observed.slice(0, 199)}…` : observed } : {}), ...(r.reason ? { reason: r.reason } : {}) }
-    : null;
+  const reproduction = r ? reproductionOf(r) : null;
   // An executable draft ran the ticket's inputs through real code: that entry is code the ticket is about.
   const entry = draft?.executable ? /\bcall:\s*(\S+#\S+)/.exec(draft.text)?.[1] : undefined;
   if (entry && !symbols.includes(entry)) symbols.push(entry);

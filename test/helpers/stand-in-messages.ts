@@ -29,9 +29,16 @@ export interface Reply {
   content: ContentBlock[];
   stop_reason?: "end_turn" | "tool_use" | "max_tokens";
   usage?: { input_tokens: number; output_tokens: number };
+  /** Answer with this HTTP error status instead (the API refusing, e.g. 401 for a bad key). */
+  status?: number;
 }
 
 export type Script = (req: MessagesRequest, turn: number, problems: string[]) => Reply;
+
+/** Which turn of its own conversation a request is: one more than the model's replies it carries. */
+export function turnOf(req: MessagesRequest): number {
+  return req.messages.filter((m) => m.role === "assistant").length + 1;
+}
 
 /** The results of the tool calls the previous reply made, by tool name, from the request's last message. */
 export function toolResults(req: MessagesRequest): Array<{ name: string; text: string; isError: boolean }> {
@@ -71,6 +78,10 @@ export async function messagesApi(script: Script): Promise<{ base: string; reque
       } catch (err) {
         problems.push(`turn ${requests.length}: ${(err as Error).message}`);
         reply = { content: [text("stopping")], stop_reason: "end_turn" };
+      }
+      if (reply.status) {
+        res.writeHead(reply.status, { "content-type": "application/json" }).end(JSON.stringify({ type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } }));
+        return;
       }
       const stop = reply.stop_reason ?? (reply.content.some((b) => b.type === "tool_use") ? "tool_use" : "end_turn");
       res.writeHead(200, { "content-type": "application/json", "request-id": `req_${requests.length}` });
