@@ -239,11 +239,12 @@ async function agentTable(work: string): Promise<string> {
 async function triageTable(work: string): Promise<string> {
   const dir = join(work, "triage");
   mkdirSync(dir);
-  const { r } = await runChild<{ tickets: number; startMs: number; roundMs: number; secondMs: number; summary: string }>("triage.ts", [dir, process.env.BENCH_TRIAGE_TICKETS ?? "100"]);
-  return formatTable(["worldline triage (embedded planner), sample service", "result", "target"], [
+  const { r } = await runChild<{ tickets: number; startMs: number; roundMs: number; secondMs: number; llmTickets: number; llmMs: number; modelRequests: number; summary: string }>("triage.ts", [dir, process.env.BENCH_TRIAGE_TICKETS ?? "100"]);
+  return formatTable(["worldline triage, sample service (embedded planner unless named)", "result", "target"], [
     ["start the five servers (apart)", `${(r.startMs / 1000).toFixed(1)} s`, ""],
     [`triage ${r.tickets} new tickets, one round ${r.summary}`, `${(r.roundMs / 1000).toFixed(1)} s`, "under 60 s"],
     ["the same round again: nothing new, nothing posted", `${(r.secondMs / 1000).toFixed(1)} s`, ""],
+    [`--planner llm at a new commit: ${r.llmTickets} tickets, ${r.modelRequests} replies of a stand-in model (its latency left out)`, `${(r.llmMs / 1000).toFixed(1)} s`, ""],
   ]);
 }
 

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openRepoDb } from "../core/db.js";
+import { renderTriage } from "../agent/report/triage.js";
 import { TriageReport } from "../core/triage.js";
 import { buildBilling } from "../examples/billing/build.js";
 import { SqliteContextGraph } from "../servers/context-graph/sqlite-store.js";
@@ -124,6 +125,10 @@ describe("triage with the LLM planner", () => {
     // The reproduction is what try_scenario ran, not what the model said.
     expect(judged?.reproduction).toMatchObject({ rev: at, status: "reproduces", failing: [expect.stringMatching(/^result\.charge === 3\.54: fail/)] });
     expect(judged?.draft?.text).toContain("changedAt: 2025-02-28");
+
+    const md = renderTriage(rep, "markdown");
+    expect(md).toContain("- Assessment (claude-test): Changing plan on the last day of the month charges 1/30");
+    expect(md).toContain("- Dropped claims of the model (the tools did not bear them out): duplicate SUP-9999: no such ticket; ");
 
     const stopped = rep.tickets.find((t) => t.key === "SUP-188");
     expect(stopped).toMatchObject({ planner: "embedded-triage@1", assessment: { summary: null, turns: 3, note: "the LLM triage planner stopped at its turn limit (3 turns), so the embedded planner's triage stands" } });
