@@ -82,7 +82,8 @@ function reproductionFrom(tool: string, args: Record<string, unknown>, answer: R
   }
   if (tool === "try_scenario" && isAt(args.base) && isAt(args.head)) {
     const proposal = args.scenario as { id?: string } | undefined;
-    const ran = answer.base as { status: string; failing: string[] };
+    const ran = answer.base as { status: string; failing: string[] } | undefined;
+    if (!ran) return undefined;
     const status = ran.status !== "ran" ? "error" : ran.failing.length ? "reproduces" : answer.passesOnBase === true ? "does-not-reproduce" : "error";
     return {
       draft: { id: proposal?.id ?? "proposed", executable: true, missing: [], text: stringifyYaml(proposal ?? {}, { lineWidth: 0 }) },
