@@ -1,55 +1,48 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildBilling } from "../examples/billing/build.js";
-import { tempDir } from "./helpers/git-fixture.js";
+import { describe, expect, it } from "vitest";
 import { connectServer, structured } from "./helpers/mcp-client.js";
 import { runCli } from "./helpers/cli-run.js";
+import { sampleService } from "./helpers/sample-service.js";
 
 /** The other commands of the agent: ingest, why, mcp-config, serve all, and the demo that strings them together. */
 describe("worldline commands around the report", () => {
-  const tmp = tempDir();
-  let repo: string;
-
-  beforeAll(() => {
-    ({ dir: repo } = buildBilling(join(tmp.dir, "billing")));
-  });
-  afterAll(() => tmp.cleanup());
+  const sample = sampleService();
 
   const run = (args: string[]) => runCli(args);
 
   it("ingests history, tickets and ADRs through the servers, then answers why with that evidence", async () => {
-    const ingest = await run(["ingest", "--repo", repo, "--json"]);
+    const ingest = await run(["ingest", "--repo", sample.repo, "--json"]);
     expect(ingest.code).toBe(0);
     expect(JSON.parse(ingest.out)).toMatchObject({ history: { ingested: 38 }, tickets: [{ source: "folder:tickets", added: 30 }], adrs: { adrs: 4, errors: 0 } });
-    const again = await run(["ingest", "--repo", repo, "--tickets"]);
+    const again = await run(["ingest", "--repo", sample.repo, "--tickets"]);
     expect(again.out).toBe("tickets from folder:tickets: 0 added, 0 updated, 30 unchanged");
-    const why = await run(["why", "--repo", repo, "config:payment.timeoutMs"]);
+    const why = await run(["why", "--repo", sample.repo, "config:payment.timeoutMs"]);
     expect(why.code).toBe(0);
     expect(why.out.split("\n")[0]).toBe("Why config:payment.timeoutMs (src/config/index.ts:29)");
     expect(why.out).toContain("SUP-240: raise payment timeout to 30s");
     expect(why.out).toContain("ticket:INC-7");
     expect(why.out).toContain("decision:docs/adr/0004-payment-timeout-of-30-seconds.md");
-    const bad = await run(["why", "--repo", repo, "config:NO_SUCH_KEY"]);
+    const bad = await run(["why", "--repo", sample.repo, "config:NO_SUCH_KEY"]);
     expect(bad).toMatchObject({ code: 2, err: expect.stringContaining('git-history.why: config key "NO_SUCH_KEY" is not set anywhere') });
   }, 120_000);
 
   it("prints and writes MCP client configuration for Claude Code, Cursor and VS Code", async () => {
-    const claude = await run(["mcp-config", "--repo", repo, "--client", "claude"]);
+    const claude = await run(["mcp-config", "--repo", sample.repo, "--client", "claude"]);
     const cfg = JSON.parse(claude.out) as { mcpServers: Record<string, { command: string; args: string[] }> };
     expect(Object.keys(cfg.mcpServers)).toEqual(["code-graph", "git-history", "tickets", "scenarios", "context-graph"]);
-    expect(cfg.mcpServers.scenarios?.args.slice(1)).toEqual(["serve", "scenarios", "--repo", repo]);
-    expect(claude.err).toBe(`# put this in ${join(repo, ".mcp.json")} (or run again with --write)`);
-    const vscode = JSON.parse((await run(["mcp-config", "--repo", repo, "--client", "vscode", "--all"])).out) as { servers: Record<string, { type: string; args: string[] }> };
-    expect(vscode.servers.worldline).toMatchObject({ type: "stdio", args: [expect.stringMatching(/bin\/worldline\.js$/), "serve", "all", "--repo", repo] });
-    expect((await run(["mcp-config", "--repo", repo, "--client", "cursor", "--write"])).out).toBe(`wrote ${join(repo, ".cursor/mcp.json")}`);
-    expect(JSON.parse(readFileSync(join(repo, ".cursor/mcp.json"), "utf8"))).toHaveProperty("mcpServers.tickets");
-    expect(await run(["mcp-config", "--repo", repo, "--client", "cursor", "--write"])).toMatchObject({ code: 2, err: expect.stringContaining(".cursor/mcp.json already exists") });
-    expect(await run(["mcp-config", "--repo", repo, "--client", "emacs"])).toMatchObject({ code: 2, err: expect.stringContaining('--client "emacs": expected one of claude, cursor, vscode') });
+    expect(cfg.mcpServers.scenarios?.args.slice(1)).toEqual(["serve", "scenarios", "--repo", sample.repo]);
+    expect(claude.err).toBe(`# put this in ${join(sample.repo, ".mcp.json")} (or run again with --write)`);
+    const vscode = JSON.parse((await run(["mcp-config", "--repo", sample.repo, "--client", "vscode", "--all"])).out) as { servers: Record<string, { type: string; args: string[] }> };
+    expect(vscode.servers.worldline).toMatchObject({ type: "stdio", args: [expect.stringMatching(/bin\/worldline\.js$/), "serve", "all", "--repo", sample.repo] });
+    expect((await run(["mcp-config", "--repo", sample.repo, "--client", "cursor", "--write"])).out).toBe(`wrote ${join(sample.repo, ".cursor/mcp.json")}`);
+    expect(JSON.parse(readFileSync(join(sample.repo, ".cursor/mcp.json"), "utf8"))).toHaveProperty("mcpServers.tickets");
+    expect(await run(["mcp-config", "--repo", sample.repo, "--client", "cursor", "--write"])).toMatchObject({ code: 2, err: expect.stringContaining(".cursor/mcp.json already exists") });
+    expect(await run(["mcp-config", "--repo", sample.repo, "--client", "emacs"])).toMatchObject({ code: 2, err: expect.stringContaining('--client "emacs": expected one of claude, cursor, vscode') });
   });
 
   it("serve all offers the tools of the five servers on one connection", async () => {
-    const { client, close } = await connectServer("all", repo);
+    const { client, close } = await connectServer("all", sample.repo);
     try {
       const names = (await client.listTools()).tools.map((t) => t.name);
       for (const t of ["search_symbols", "why", "search_tickets", "simulate_scenario", "check_fix", "record_decision"]) expect(names).toContain(t);
@@ -62,7 +55,7 @@ describe("worldline commands around the report", () => {
   }, 120_000);
 
   it("the demo builds the sample, shows what pr/rounding-refactor breaks with a verified fix, and why the payment timeout is 30 s", async () => {
-    const demo = await run(["demo", "--dir", join(tmp.dir, "demo")]);
+    const demo = await run(["demo", "--dir", join(sample.dir, "demo")]);
     expect(demo.code).toBe(0);
     const lines = demo.out.split("\n");
     expect(lines[0]).toBe("history: 38 commits ingested, 4 fixes, 3 suspect commits");
@@ -72,6 +65,6 @@ describe("worldline commands around the report", () => {
     expect(lines.find((l) => l.includes("fix (verified by re-simulation"))).toBeDefined();
     expect(lines).toContain("1 fail, 2 at-risk, 2 pass, 1 unaffected");
     expect(lines).toContain("Why config:payment.timeoutMs (src/config/index.ts:29)");
-    expect(demo.err).toContain(`building the sample billing service in ${join(tmp.dir, "demo")}/billing…`);
+    expect(demo.err).toContain(`building the sample billing service in ${join(sample.dir, "demo")}/billing…`);
   }, 180_000);
 });

@@ -1,12 +1,10 @@
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openRepoDb } from "../core/db.js";
 import { Report } from "../core/verdict.js";
-import { buildBilling } from "../examples/billing/build.js";
 import { SqliteContextGraph } from "../servers/context-graph/sqlite-store.js";
-import { tempDir } from "./helpers/git-fixture.js";
-import { messagesApi, text, toolResults, toolUse, type MessagesRequest } from "./helpers/stand-in-messages.js";
+import { standInModel, text, toolResults, toolUse, type MessagesRequest } from "./helpers/stand-in-messages.js";
 import { runCli } from "./helpers/cli-run.js";
+import { sampleService } from "./helpers/sample-service.js";
 
 /**
  * The LLM planner against a scripted stand-in of the Messages API on 127.0.0.1: the script asks for tool
@@ -14,27 +12,10 @@ import { runCli } from "./helpers/cli-run.js";
  * from the tools' answers; the turn limit and the token budget stop it.
  */
 describe("the LLM planner", () => {
-  const tmp = tempDir();
-  let repo: string;
-  let api: Awaited<ReturnType<typeof messagesApi>> | undefined;
-  const saved = { ...process.env };
-
-  beforeAll(() => {
-    ({ dir: repo } = buildBilling(join(tmp.dir, "billing")));
-  });
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-    process.env = { ...saved };
-  });
-  afterAll(() => tmp.cleanup());
+  const sample = sampleService();
+  const model = standInModel();
 
   const run = (args: string[]) => runCli(args);
-  const useApi = (base: string) => {
-    process.env.ANTHROPIC_API_KEY = "test-key";
-    process.env.ANTHROPIC_BASE_URL = base;
-    process.env.WORLDLINE_MODEL = "claude-test";
-  };
   const change = (req: MessagesRequest): { base: string; head: string } => {
     const first = req.messages[0]?.content;
     const m = /base ([0-9a-f]{40}) → head ([0-9a-f]{40})/.exec(typeof first === "string" ? first : "");
@@ -51,7 +32,7 @@ describe("the LLM planner", () => {
       title: "The monthly run invoices everyone even when one customer fails",
       simulate: { world: { stubs: { "pg#Pool.query": { returns: { rows: [], rowCount: 0 } } } }, steps: [{ call: "src/jobs/monthly-run.ts#monthlyRun", expect: [expect] }] },
     });
-    api = await messagesApi((req, turn, problems) => {
+    const api = await model.start((req, turn, problems) => {
       const { base, head } = change(req);
       const results = toolResults(req);
       const need = (ok: boolean, what: string) => ok || problems.push(`turn ${turn}: ${what}`);
@@ -97,8 +78,7 @@ describe("the LLM planner", () => {
           return { content: [text("eu-proration-fx-rounding fails at src/billing/proration.ts:35; reverting that line is verified.")] };
       }
     });
-    useApi(api.base);
-    const r = await run(["simulate", "--repo", repo, "--base", "main", "--head", "pr/rounding-refactor", "--planner", "llm", "--format", "json"]);
+    const r = await run(["simulate", "--repo", sample.repo, "--base", "main", "--head", "pr/rounding-refactor", "--planner", "llm", "--format", "json"]);
     expect(api.problems).toEqual([]);
     expect(r.code, r.err).toBe(0);
     expect(api.requests).toHaveLength(6);
@@ -116,7 +96,7 @@ describe("the LLM planner", () => {
       expect(by.get(id)).toMatchObject({ verdict: "error", reason: "not simulated: the LLM planner finished without simulating it" });
     }
     // The transcript is an episode, and the model's judgement cites it.
-    const graph = new SqliteContextGraph(openRepoDb(repo));
+    const graph = new SqliteContextGraph(openRepoDb(sample.repo));
     try {
       const episodes = (await graph.listNodes("episode")).filter((n) => n.title.startsWith("agent:llm-planner"));
       expect(episodes).toHaveLength(1);
@@ -128,26 +108,23 @@ describe("the LLM planner", () => {
   }, 180_000);
 
   it("stops at the turn limit and at the token budget, and says so", async () => {
-    api = await messagesApi(() => ({ content: [toolUse("list_scenarios", {})] }));
-    useApi(api.base);
-    const limited = await run(["simulate", "--repo", repo, "--base", "main", "--head", "pr/rounding-refactor", "--planner", "llm", "--max-turns", "3", "--format", "json", "--quiet"]);
+    let api = await model.start(() => ({ content: [toolUse("list_scenarios", {})] }));
+    const limited = await run(["simulate", "--repo", sample.repo, "--base", "main", "--head", "pr/rounding-refactor", "--planner", "llm", "--max-turns", "3", "--format", "json", "--quiet"]);
     expect(api.requests).toHaveLength(3);
     const report = Report.parse(JSON.parse(limited.out));
     expect(report.summary).toBe("6 error (the LLM planner stopped at its turn limit (3 turns))");
     expect(report.verdicts[0]?.reason).toBe("not simulated: the LLM planner stopped at its turn limit (3 turns)");
-    await api.close();
 
-    api = await messagesApi(() => ({ content: [toolUse("list_scenarios", {})], usage: { input_tokens: 60_000, output_tokens: 1_000 } }));
-    useApi(api.base);
-    const budget = await run(["simulate", "--repo", repo, "--base", "main", "--head", "pr/rounding-refactor", "--planner", "llm", "--max-tokens", "100000", "--format", "json", "--quiet"]);
+    api = await model.start(() => ({ content: [toolUse("list_scenarios", {})], usage: { input_tokens: 60_000, output_tokens: 1_000 } }));
+    const budget = await run(["simulate", "--repo", sample.repo, "--base", "main", "--head", "pr/rounding-refactor", "--planner", "llm", "--max-tokens", "100000", "--format", "json", "--quiet"]);
     expect(api.requests).toHaveLength(2);
     expect(Report.parse(JSON.parse(budget.out)).summary).toContain("the LLM planner stopped at its token budget (100000 tokens)");
   }, 180_000);
 
   it("refuses to start without an API key, or with a bad limit", async () => {
     delete process.env.ANTHROPIC_API_KEY;
-    expect(await run(["simulate", "--repo", repo, "--planner", "llm"])).toMatchObject({ code: 2, err: expect.stringContaining("--planner llm needs ANTHROPIC_API_KEY") });
-    expect(await run(["simulate", "--repo", repo, "--planner", "llm", "--max-turns", "0"])).toMatchObject({ code: 2, err: expect.stringContaining('--max-turns "0": expected a whole number of at least 1') });
-    expect(await run(["simulate", "--repo", repo, "--planner", "gpt"])).toMatchObject({ code: 2, err: expect.stringContaining('--planner "gpt": expected embedded or llm') });
+    expect(await run(["simulate", "--repo", sample.repo, "--planner", "llm"])).toMatchObject({ code: 2, err: expect.stringContaining("--planner llm needs ANTHROPIC_API_KEY") });
+    expect(await run(["simulate", "--repo", sample.repo, "--planner", "llm", "--max-turns", "0"])).toMatchObject({ code: 2, err: expect.stringContaining('--max-turns "0": expected a whole number of at least 1') });
+    expect(await run(["simulate", "--repo", sample.repo, "--planner", "gpt"])).toMatchObject({ code: 2, err: expect.stringContaining('--planner "gpt": expected embedded or llm') });
   });
 });

@@ -2,11 +2,10 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Log } from "sarif";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Report } from "../core/verdict.js";
-import { buildBilling } from "../examples/billing/build.js";
-import { tempDir } from "./helpers/git-fixture.js";
 import { runCli } from "./helpers/cli-run.js";
+import { sampleService } from "./helpers/sample-service.js";
 
 /**
  * The agent end to end on the sample service: `worldline simulate` and `worldline check` start the five MCP
@@ -14,19 +13,12 @@ import { runCli } from "./helpers/cli-run.js";
  * format. Content is checked exactly where the sample fixes it: verdicts, root cause, fix, blast radius.
  */
 describe("the agent on the sample service", () => {
-  const tmp = tempDir();
-  let repo: string;
-  let commits: Record<string, string>;
-
-  beforeAll(() => {
-    ({ dir: repo, commits } = buildBilling(join(tmp.dir, "billing")));
-  });
-  afterAll(() => tmp.cleanup());
+  const sample = sampleService();
 
   const run = (args: string[], stdin = "") => runCli(args, { stdin });
 
   it("reports what pr/rounding-refactor breaks: the failing scenario, its root cause, a verified fix and its blast radius", async () => {
-    const r = await run(["simulate", "--repo", repo, "--base", "main", "--head", "pr/rounding-refactor", "--format", "json"]);
+    const r = await run(["simulate", "--repo", sample.repo, "--base", "main", "--head", "pr/rounding-refactor", "--format", "json"]);
     expect(r.code).toBe(0);
     expect(r.err).toContain("selecting scenarios for the change…");
     const report = Report.parse(JSON.parse(r.out));
@@ -55,9 +47,9 @@ describe("the agent on the sample service", () => {
     });
     expect(eu?.blastRadius?.entryPoints).toEqual(expect.arrayContaining(["route POST /customers/:id/invoices", "route POST /customers/:id/plan-change"]));
     // The verdict left a decision trace in the context graph (read by the next question).
-    const why = await run(["simulate", "--repo", repo, "--base", "main", "--head", "pr/rounding-refactor", "--scenario", "eu-proration-fx-rounding", "--format", "markdown", "--out", join(tmp.dir, "comment.md"), "--quiet"]);
+    const why = await run(["simulate", "--repo", sample.repo, "--base", "main", "--head", "pr/rounding-refactor", "--scenario", "eu-proration-fx-rounding", "--format", "markdown", "--out", join(sample.dir, "comment.md"), "--quiet"]);
     expect(why.code).toBe(0);
-    const md = readFileSync(join(tmp.dir, "comment.md"), "utf8");
+    const md = readFileSync(join(sample.dir, "comment.md"), "utf8");
     expect(md).toContain("### ❌ `eu-proration-fx-rounding`");
     expect(md).toContain("**Root cause** src/billing/proration.ts:35 in src/billing/proration.ts#prorate: base 0.5483870967741935, head 0.55");
     expect(md).toContain("```diff\n--- a/src/billing/proration.ts");
@@ -65,7 +57,7 @@ describe("the agent on the sample service", () => {
   }, 180_000);
 
   it("writes SARIF 2.1.0 that validates against the schema, with the failure at its line", async () => {
-    const r = await run(["simulate", "--repo", repo, "--base", "main", "--head", "pr/rounding-refactor", "--format", "sarif", "--quiet"]);
+    const r = await run(["simulate", "--repo", sample.repo, "--base", "main", "--head", "pr/rounding-refactor", "--format", "sarif", "--quiet"]);
     const log = JSON.parse(r.out) as Log;
     const schema = JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8")) as object;
     // The SARIF schema is draft-04, which needs ajv's draft-04 build; its patterns are not all valid as unicode regexes.
@@ -80,14 +72,14 @@ describe("the agent on the sample service", () => {
   }, 120_000);
 
   it("check exits 1 for a push that breaks a scenario, 0 for one that does not, and 2 for bad input", async () => {
-    const pr = commits.pr2 ?? "";
-    const push = await run(["check", "--repo", repo, "--pre-push", "--quiet", "--format", "json"], `refs/heads/pr/rounding-refactor ${pr} refs/heads/pr/rounding-refactor ${commits.pr1 ? "0".repeat(40) : ""}\n`);
+    const pr = sample.commits.pr2 ?? "";
+    const push = await run(["check", "--repo", sample.repo, "--pre-push", "--quiet", "--format", "json"], `refs/heads/pr/rounding-refactor ${pr} refs/heads/pr/rounding-refactor ${sample.commits.pr1 ? "0".repeat(40) : ""}\n`);
     expect(push.code).toBe(1);
     expect(push.err).toContain("worldline check: 1 scenario(s) block this push to refs/heads/pr/rounding-refactor: eu-proration-fx-rounding (fail)");
-    const comment = await run(["check", "--repo", repo, "--base", "pr/rounding-refactor~1", "--head", "pr/rounding-refactor", "--quiet"]);
+    const comment = await run(["check", "--repo", sample.repo, "--base", "pr/rounding-refactor~1", "--head", "pr/rounding-refactor", "--quiet"]);
     expect(comment.code).toBe(0);
-    expect((await run(["check", "--repo", repo, "--fail-on", "sometimes"])).code).toBe(2);
-    const bad = await run(["check", "--repo", repo, "--pre-push"], "not a ref line\n");
+    expect((await run(["check", "--repo", sample.repo, "--fail-on", "sometimes"])).code).toBe(2);
+    const bad = await run(["check", "--repo", sample.repo, "--pre-push"], "not a ref line\n");
     expect(bad).toMatchObject({ code: 2, err: expect.stringContaining('pre-push input "not a ref line": expected "<local ref> <local sha> <remote ref> <remote sha>"') });
   }, 180_000);
 });

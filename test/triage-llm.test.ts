@@ -1,13 +1,11 @@
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openRepoDb } from "../core/db.js";
 import { renderTriage } from "../agent/report/triage.js";
 import { TriageReport } from "../core/triage.js";
-import { buildBilling } from "../examples/billing/build.js";
 import { SqliteContextGraph } from "../servers/context-graph/sqlite-store.js";
 import { runCli } from "./helpers/cli-run.js";
-import { tempDir } from "./helpers/git-fixture.js";
-import { messagesApi, text, toolResults, toolUse, turnOf, type MessagesRequest } from "./helpers/stand-in-messages.js";
+import { standInModel, text, toolResults, toolUse, turnOf, type MessagesRequest } from "./helpers/stand-in-messages.js";
+import { sampleService } from "./helpers/sample-service.js";
 
 /**
  * `worldline triage --planner llm` against a scripted stand-in of the Messages API: the model judges the
@@ -16,27 +14,9 @@ import { messagesApi, text, toolResults, toolUse, turnOf, type MessagesRequest }
  * (turn limit, token budget, an API that refuses) leaves a triage that says so or a ticket that waits.
  */
 describe("triage with the LLM planner", () => {
-  const tmp = tempDir();
-  let repo: string;
-  let commits: Record<string, string>;
-  let api: Awaited<ReturnType<typeof messagesApi>> | undefined;
-  const saved = { ...process.env };
+  const sample = sampleService();
+  const model = standInModel();
 
-  beforeAll(() => {
-    ({ dir: repo, commits } = buildBilling(join(tmp.dir, "billing")));
-  });
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-    process.env = { ...saved };
-  });
-  afterAll(() => tmp.cleanup());
-
-  const useApi = (base: string) => {
-    process.env.ANTHROPIC_API_KEY = "test-key";
-    process.env.ANTHROPIC_BASE_URL = base;
-    process.env.WORLDLINE_MODEL = "claude-test";
-  };
   const ticketOf = (req: MessagesRequest): string => {
     const first = req.messages[0]?.content;
     const m = /^Ticket (\S+) \(revision \w+\), triaged at commit ([0-9a-f]{40})\./.exec(typeof first === "string" ? first : "");
@@ -46,7 +26,7 @@ describe("triage with the LLM planner", () => {
   const report = (out: string) => TriageReport.parse(JSON.parse(out));
 
   it("judges the evidence through the tools, drops claims the tools do not bear out, reproduces with its own scenario, and records a decision citing its transcript", async () => {
-    const at = commits.tests as string;
+    const at = sample.commits.tests as string;
     // SUP-318 says a plan change on 28 February should charge one day of the new plan; at `tests` the
     // share is still divided by 30, so one day of 99 comes out 3.3 instead of 3.54.
     const proposal = {
@@ -54,7 +34,7 @@ describe("triage with the LLM planner", () => {
       title: "A plan change on the last day of February charges one day of the new plan",
       simulate: { steps: [{ call: "src/billing/proration.ts#prorate", args: [{ fromPrice: 29, toPrice: 99, changedAt: "2025-02-28" }], expect: ["result.charge === 3.54"] }] },
     };
-    api = await messagesApi((req, _n, problems) => {
+    const api = await model.start((req, _n, problems) => {
       const ticket = ticketOf(req);
       const turn = turnOf(req);
       const results = toolResults(req);
@@ -84,7 +64,7 @@ describe("triage with the LLM planner", () => {
                 ],
                 symbols: ["src/billing/proration.ts#prorate", "src/billing/proration.ts#nope"],
                 suspects: [
-                  { commit: commits.proration, why: "introduced the share computed over 30 days" },
+                  { commit: sample.commits.proration, why: "introduced the share computed over 30 days" },
                   { commit: "deadbeef", why: "made up" },
                 ],
                 severity: { level: "high", why: "every plan change on a short month is mischarged" },
@@ -101,8 +81,7 @@ describe("triage with the LLM planner", () => {
         }
       }
     });
-    useApi(api.base);
-    const args = ["triage", "--repo", repo, "--ticket", "SUP-318", "--ticket", "SUP-188", "--at", at, "--planner", "llm", "--max-turns", "3", "--format", "json"];
+    const args = ["triage", "--repo", sample.repo, "--ticket", "SUP-318", "--ticket", "SUP-188", "--at", at, "--planner", "llm", "--max-turns", "3", "--format", "json"];
     const r = await runCli(args);
     expect(api.problems).toEqual([]);
     expect(r.code, r.err).toBe(0);
@@ -120,7 +99,7 @@ describe("triage with the LLM planner", () => {
       rejected: ["duplicate SUP-9999: no such ticket", "symbol src/billing/proration.ts#nope: the code graph has no such symbol", "suspect deadbeef: not a commit in the ingested history (give the full 40-character sha)"],
     });
     expect(judged?.duplicates[0]).toMatchObject({ key: "SUP-101", likely: true, evidence: ["the model: the same proration of a mid-cycle plan change", "shared terms: plan, month, new, one"] });
-    expect(judged?.suspects[0]).toMatchObject({ commit: commits.proration, method: "llm", via: "the model: introduced the share computed over 30 days" });
+    expect(judged?.suspects[0]).toMatchObject({ commit: sample.commits.proration, method: "llm", via: "the model: introduced the share computed over 30 days" });
     expect(judged?.severity.hints[0]).toBe("the model: every plan change on a short month is mischarged");
     // The reproduction is what try_scenario ran, not what the model said.
     expect(judged?.reproduction).toMatchObject({ rev: at, status: "reproduces", failing: [expect.stringMatching(/^result\.charge === 3\.54: fail/)] });
@@ -135,7 +114,7 @@ describe("triage with the LLM planner", () => {
     expect(stopped?.symbols).toHaveLength(4);
 
     // The decision is the model's, and cites the stored transcript.
-    const graph = new SqliteContextGraph(openRepoDb(repo));
+    const graph = new SqliteContextGraph(openRepoDb(sample.repo));
     try {
       const episodes = (await graph.listNodes("episode")).filter((n) => n.title.startsWith("agent:llm-triage"));
       expect(episodes).toHaveLength(2);
@@ -143,7 +122,7 @@ describe("triage with the LLM planner", () => {
       expect(decision?.props).toMatchObject({ author: "claude-test", conclusion: expect.stringContaining("high confidence; severity high") });
       const cites = await graph.edgesOf(judged?.decision ?? "", { direction: "out", rels: ["motivated-by"] });
       expect(cites.every((e) => e.provenance.authority === "llm")).toBe(true);
-      expect(cites.map((e) => e.dst)).toEqual(expect.arrayContaining([judged?.assessment?.episode, "ticket:SUP-318", `commit:${commits.proration}`, "symbol:src/billing/proration.ts#prorate"]));
+      expect(cites.map((e) => e.dst)).toEqual(expect.arrayContaining([judged?.assessment?.episode, "ticket:SUP-318", `commit:${sample.commits.proration}`, "symbol:src/billing/proration.ts#prorate"]));
     } finally {
       graph.close();
     }
@@ -156,9 +135,8 @@ describe("triage with the LLM planner", () => {
   }, 240_000);
 
   it("keeps the embedded triage past the round's token budget, and says so", async () => {
-    api = await messagesApi(() => ({ content: [toolUse("index_status", {})] }));
-    useApi(api.base);
-    const r = await runCli(["triage", "--repo", repo, "--ticket", "SUP-204", "--ticket", "SUP-205", "--planner", "llm", "--max-tokens", "1500", "--format", "json", "--quiet"]);
+    const api = await model.start(() => ({ content: [toolUse("index_status", {})] }));
+    const r = await runCli(["triage", "--repo", sample.repo, "--ticket", "SUP-204", "--ticket", "SUP-205", "--planner", "llm", "--max-tokens", "1500", "--format", "json", "--quiet"]);
     expect(r.code, r.err).toBe(0);
     // 1,100 tokens a reply: the first ticket's second reply crosses 1,500; the second ticket is not asked.
     expect(api.requests).toHaveLength(2);
@@ -170,19 +148,16 @@ describe("triage with the LLM planner", () => {
   }, 240_000);
 
   it("leaves the tickets for the next round when the API refuses, without asking again in the round", async () => {
-    api = await messagesApi(() => ({ content: [], status: 401 }));
-    useApi(api.base);
-    const args = ["triage", "--repo", repo, "--ticket", "SUP-250", "--ticket", "SUP-251", "--planner", "llm", "--format", "json", "--quiet"];
+    let api = await model.start(() => ({ content: [], status: 401 }));
+    const args = ["triage", "--repo", sample.repo, "--ticket", "SUP-250", "--ticket", "SUP-251", "--planner", "llm", "--format", "json", "--quiet"];
     const refused = await runCli(args);
     expect(refused.code).toBe(1);
     const rep = report(refused.out);
     expect(rep.tickets).toEqual([]);
     expect(rep.sources[0]?.error).toMatch(/^SUP-25[01]: the model could not be asked \(401 .*\); the ticket waits for the next round$/);
     expect(api.requests).toHaveLength(1);
-    await api.close();
 
-    api = await messagesApi((req) => ({ content: [text(`Nothing to add for ${ticketOf(req)}.`)] }));
-    useApi(api.base);
+    api = await model.start((req) => ({ content: [text(`Nothing to add for ${ticketOf(req)}.`)] }));
     const retried = await runCli(args);
     expect(retried.code, retried.err).toBe(0);
     expect(report(retried.out).tickets.map((t) => [t.key, t.assessment?.note])).toEqual([
@@ -193,9 +168,9 @@ describe("triage with the LLM planner", () => {
 
   it("refuses to start without an API key, with an unknown planner or a bad limit", async () => {
     delete process.env.ANTHROPIC_API_KEY;
-    expect(await runCli(["triage", "--repo", repo, "--planner", "llm"])).toMatchObject({ code: 2, err: expect.stringContaining("--planner llm needs ANTHROPIC_API_KEY") });
-    expect(await runCli(["triage", "--repo", repo, "--planner", "gpt"])).toMatchObject({ code: 2, err: expect.stringContaining('--planner "gpt": expected embedded or llm') });
+    expect(await runCli(["triage", "--repo", sample.repo, "--planner", "llm"])).toMatchObject({ code: 2, err: expect.stringContaining("--planner llm needs ANTHROPIC_API_KEY") });
+    expect(await runCli(["triage", "--repo", sample.repo, "--planner", "gpt"])).toMatchObject({ code: 2, err: expect.stringContaining('--planner "gpt": expected embedded or llm') });
     process.env.ANTHROPIC_API_KEY = "test-key";
-    expect(await runCli(["triage", "--repo", repo, "--planner", "llm", "--max-tokens", "0"])).toMatchObject({ code: 2, err: expect.stringContaining('--max-tokens "0": expected a whole number of at least 1') });
+    expect(await runCli(["triage", "--repo", sample.repo, "--planner", "llm", "--max-tokens", "0"])).toMatchObject({ code: 2, err: expect.stringContaining('--max-tokens "0": expected a whole number of at least 1') });
   });
 });

@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { main, type Io } from "../agent/cli.js";
 import { TriageReport } from "../core/triage.js";
-import { buildBilling } from "../examples/billing/build.js";
 import { makeRepo, tempDir } from "./helpers/git-fixture.js";
 import { sendJson, standIn } from "./helpers/stand-in-server.js";
 import { runCli } from "./helpers/cli-run.js";
+import { sampleService } from "./helpers/sample-service.js";
 
 /**
  * `worldline triage` end to end: the five servers over stdio, the sample service's tickets (its two shipped
@@ -18,22 +18,16 @@ const run = (args: string[]) => runCli(args);
 const report = (out: string) => TriageReport.parse(JSON.parse(out));
 
 describe("triage of the sample service's tickets", () => {
-  const tmp = tempDir();
-  let repo: string;
-  let commits: Record<string, string>;
-  beforeAll(() => {
-    ({ dir: repo, commits } = buildBilling(join(tmp.dir, "billing")));
-  });
-  afterAll(() => tmp.cleanup());
+  const sample = sampleService();
 
   it("links the stack-trace ticket to its symbols, its introducing commit, its owner and its duplicate; a vague ticket says it is low confidence", async () => {
-    const r = await run(["triage", "--repo", repo, "--format", "json"]);
+    const r = await run(["triage", "--repo", sample.repo, "--format", "json"]);
     expect(r.code, r.err).toBe(0);
     const rep = report(r.out);
     expect(rep.sources).toEqual([{ source: "folder:tickets", imported: { added: 30, updated: 0, unchanged: 0 }, candidates: 30, triaged: 30, skipped: 0, highWater: "2026-02-27T09:00:00.000Z" }]);
     const crash = rep.tickets.find((t) => t.key === "SUP-188");
     expect(crash?.symbols).toEqual(["src/fx/rates.ts#assertCurrency", "src/fx/convert.ts#convert", "src/billing/invoice.ts#generateInvoice", "src/http/routes.ts#postInvoice"]);
-    expect(crash?.suspects[0]).toMatchObject({ commit: commits.rates, summary: "FX rates from the ECB reference feed" });
+    expect(crash?.suspects[0]).toMatchObject({ commit: sample.commits.rates, summary: "FX rates from the ECB reference feed" });
     expect(crash?.suspects[0]?.method).toContain("szz");
     expect(crash?.owner?.name).toBe("Ada Lovelace");
     expect(crash?.component).toBe("src/fx");
@@ -55,14 +49,14 @@ describe("triage of the sample service's tickets", () => {
     const amount = rep.tickets.find((t) => t.key === "SUP-131");
     expect(amount?.symbols).toEqual(["src/billing/proration.ts#prorate"]);
     expect(amount?.reproduction).toMatchObject({ status: "does-not-reproduce", failing: [] });
-    expect(amount?.suspects[0]).toMatchObject({ commit: commits.proration });
+    expect(amount?.suspects[0]).toMatchObject({ commit: sample.commits.proration });
 
     // The incident that names SUP-240 makes it at least high.
     const sepa = rep.tickets.find((t) => t.key === "SUP-240");
     expect(sepa?.severity.level).toBe("high");
     expect(sepa?.severity.hints.some((h) => h.startsWith("linked incident INC-7 (SEV2)"))).toBe(true);
 
-    const again = await run(["triage", "--repo", repo, "--format", "json"]);
+    const again = await run(["triage", "--repo", sample.repo, "--format", "json"]);
     expect(again.code).toBe(0);
     const second = report(again.out);
     expect(second.tickets).toEqual([]);
@@ -70,26 +64,26 @@ describe("triage of the sample service's tickets", () => {
   });
 
   it("reproduces the wrong amount at the buggy revision, once per revision and commit; posts nothing for a folder ticket", async () => {
-    const r = await run(["triage", "--repo", repo, "--ticket", "SUP-131", "--at", commits.tests as string, "--comment", "--format", "json"]);
+    const r = await run(["triage", "--repo", sample.repo, "--ticket", "SUP-131", "--at", sample.commits.tests as string, "--comment", "--format", "json"]);
     expect(r.code, r.err).toBe(0);
     const [t] = report(r.out).tickets;
-    expect(t?.reproduction).toMatchObject({ rev: commits.tests, status: "reproduces", failing: ["result.net === 35: fail"] });
+    expect(t?.reproduction).toMatchObject({ rev: sample.commits.tests, status: "reproduces", failing: ["result.net === 35: fail"] });
     expect(t?.reproduction?.observed).toContain('"net":32.67');
     expect(t?.confidence).toBe("high");
     expect(t?.comment).toEqual({ posted: false, note: "a folder ticket has no tracker to comment on" });
-    const again = report((await run(["triage", "--repo", repo, "--ticket", "SUP-131", "--at", commits.tests as string, "--format", "json"])).out);
+    const again = report((await run(["triage", "--repo", sample.repo, "--ticket", "SUP-131", "--at", sample.commits.tests as string, "--format", "json"])).out);
     expect(again.tickets).toEqual([]);
     expect(again.sources[0]).toMatchObject({ candidates: 1, skipped: 1 });
-    const md = await run(["triage", "--repo", repo, "--ticket", "SUP-188", "--at", commits.tests as string, "--format", "markdown", "--quiet"]);
+    const md = await run(["triage", "--repo", sample.repo, "--ticket", "SUP-188", "--at", sample.commits.tests as string, "--format", "markdown", "--quiet"]);
     expect(md.out).toContain("| SUP-188 Invoice generation fails with 500 for Acme GmbH | high | high | SUP-189 |");
   });
 
   it("refuses bad input with one line", async () => {
-    expect(await run(["triage", "--repo", repo, "--every", "5m"])).toMatchObject({ code: 2, err: expect.stringMatching(/--every goes with --watch/) });
-    expect(await run(["triage", "--repo", repo, "--watch", "--every", "5x"])).toMatchObject({ code: 2, err: expect.stringMatching(/--every "5x": expected a duration like 30s, 15m or 1h/) });
-    expect(await run(["triage", "--repo", repo, "--ticket", "SUP-9999"])).toMatchObject({ code: 2, err: expect.stringMatching(/unknown ticket "SUP-9999"/) });
-    expect(await run(["triage", "--repo", repo, "--at", "no-such-rev"])).toMatchObject({ code: 2, err: expect.stringMatching(/no-such-rev/) });
-    expect(await run(["triage", "--repo", repo, "--format", "sarif"])).toMatchObject({ code: 2, err: expect.stringMatching(/--format "sarif"/) });
+    expect(await run(["triage", "--repo", sample.repo, "--every", "5m"])).toMatchObject({ code: 2, err: expect.stringMatching(/--every goes with --watch/) });
+    expect(await run(["triage", "--repo", sample.repo, "--watch", "--every", "5x"])).toMatchObject({ code: 2, err: expect.stringMatching(/--every "5x": expected a duration like 30s, 15m or 1h/) });
+    expect(await run(["triage", "--repo", sample.repo, "--ticket", "SUP-9999"])).toMatchObject({ code: 2, err: expect.stringMatching(/unknown ticket "SUP-9999"/) });
+    expect(await run(["triage", "--repo", sample.repo, "--at", "no-such-rev"])).toMatchObject({ code: 2, err: expect.stringMatching(/no-such-rev/) });
+    expect(await run(["triage", "--repo", sample.repo, "--format", "sarif"])).toMatchObject({ code: 2, err: expect.stringMatching(/--format "sarif"/) });
   });
 });
 

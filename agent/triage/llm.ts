@@ -3,7 +3,7 @@ import { stringify as stringifyYaml } from "yaml";
 import { z } from "zod";
 import { errorLine } from "../../core/errors.js";
 import { CONFIDENCES, SEVERITIES, type Assessment, type Duplicate, type Reproduction, type Suspect } from "../../core/triage.js";
-import type { ToolHub } from "../hub.js";
+import { memoReads, type ToolHub, type Tools } from "../hub.js";
 import { optional } from "../planner/evidence.js";
 import { converse, modelTools, ownTool, prompt, storeTranscript, type LlmSettings } from "../planner/model.js";
 import { embeddedTriage, reproductionOf, type Drafted, type PlannedTriage, type ScenarioDocs, type TicketOut, type Triaged, type TriagePlanner } from "./ticket.js";
@@ -36,7 +36,7 @@ interface Checked {
 }
 
 /** Each claim checked with the tools: the tickets exist, the code graph knows the symbols, history has the commits. */
-async function check(hub: ToolHub, key: string, j: Judgement, evidence: Triaged): Promise<Checked> {
+async function check(hub: Tools, key: string, j: Judgement, evidence: Triaged): Promise<Checked> {
   const out: Checked = { duplicates: [], symbols: [], suspects: [], rejected: [] };
   for (const d of j.duplicates) {
     const t = d.key === key ? undefined : await optional(hub.call<TicketOut>("tickets", "get_ticket", { key: d.key }));
@@ -145,7 +145,10 @@ function firstMessage(t: TicketOut["ticket"], revision: string, at: string, e: T
  * next round, like a failing source; the rest of the round does not ask again.
  */
 export function llmTriage(hub: ToolHub, settings: LlmSettings, say?: (line: string) => void): TriagePlanner {
-  const embedded = embeddedTriage(hub);
+  // One read of each ticket, symbol and node per round: the embedded evidence, the first message and the
+  // checks of the model's claims ask for the same ones.
+  const reads = memoReads(hub);
+  const embedded = embeddedTriage(reads);
   let spent = 0;
   let unreachable: string | undefined;
   return {
@@ -162,7 +165,7 @@ export function llmTriage(hub: ToolHub, settings: LlmSettings, say?: (line: stri
       if (spent >= settings.maxTokens) {
         return keep({ model: settings.model, summary: null, episode: null, turns: 0, tokens: 0, rejected: [], note: `not asked: this round's token budget (${settings.maxTokens} tokens) is spent, so the embedded planner's triage stands` });
       }
-      const { ticket } = await hub.call<TicketOut>("tickets", "get_ticket", { key });
+      const { ticket } = await reads.call<TicketOut>("tickets", "get_ticket", { key });
       let judged: { j: Judgement; checked: Checked } | undefined;
       let ran: Pick<Triaged, "draft" | "reproduction"> | undefined;
       const tools = await modelTools(hub, (server, tool, args, answer) => {
@@ -176,7 +179,7 @@ export function llmTriage(hub: ToolHub, settings: LlmSettings, say?: (line: stri
             description: "Record your triage of this ticket. Your claims are checked with the tools; the answer lists any that were dropped. Call it again to correct them; the last call counts.",
             inputSchema: RecordTriage,
             run: async (j) => {
-              const checked = await check(hub, key, j, base.triage);
+              const checked = await check(reads, key, j, base.triage);
               judged = { j, checked };
               return checked.rejected.length ? `recorded; dropped ${checked.rejected.length} claim(s) the tools did not bear out: ${checked.rejected.join("; ")}` : "recorded";
             },

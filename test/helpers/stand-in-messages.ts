@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterEach } from "vitest";
 
 /**
  * A scripted stand-in of the Anthropic Messages API on 127.0.0.1 (the only test double of the agent: the
@@ -91,4 +92,28 @@ export async function messagesApi(script: Script): Promise<{ base: string; reque
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { base, requests, problems, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+export type StandIn = Awaited<ReturnType<typeof messagesApi>>;
+
+/**
+ * A stand-in model for a describe block's tests: `start` serves a script and points the agent at it (an API
+ * key, the base URL, model claude-test); after each test the server is closed and the environment restored.
+ */
+export function standInModel(): { start: (script: Script) => Promise<StandIn> } {
+  const saved = { ...process.env };
+  let current: StandIn | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+    process.env = { ...saved };
+  });
+  return {
+    async start(script) {
+      await current?.close();
+      current = await messagesApi(script);
+      Object.assign(process.env, { ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: current.base, WORLDLINE_MODEL: "claude-test" });
+      return current;
+    },
+  };
 }
