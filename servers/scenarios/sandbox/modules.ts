@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
-import { dirname, join, posix, relative, sep } from "node:path";
+import { dirname, extname, isAbsolute, join, posix, relative, sep } from "node:path";
 import { ts } from "@ts-morph/common";
 import { instrument, type Site } from "./instrument.js";
-import { WORLDLINE_ROOT } from "./paths.js";
+import { isUnder, realPath, WORLDLINE_ROOT } from "./paths.js";
 import type { RevisionFiles } from "./sources.js";
 
 /**
@@ -12,6 +12,9 @@ import type { RevisionFiles } from "./sources.js";
  * and gets back the module's CommonJS code as a string. The repo's own files are instrumented (their steps
  * are the trace); installed packages load as they are (ESM transpiled to CommonJS); Node's pure built-ins
  * come from pure-JS ports installed with Worldline; anything else is `missing` and becomes a stand-in.
+ * The code asking is hostile: every file read from disk must really (symlinks resolved) lie under the repo
+ * (or, for the ports, under Worldline's own root), be a .js/.cjs/.mjs/.json file, and a package's subpath
+ * may not climb out of the package. A request that would leave them ends the run as a reach for the host.
  */
 const PORT_PREFIX = "worldline:";
 
@@ -132,10 +135,10 @@ function packageFile(pkgDir: string, subpath: string): string | undefined {
   return subpath ? tryJs(join(pkgDir, subpath)) : tryJs(join(pkgDir, pkg.main ?? "index.js")) ?? tryJs(join(pkgDir, "index"));
 }
 
-function isEsm(file: string, text: string): boolean {
+function isEsm(root: string, file: string, text: string): boolean {
   if (file.endsWith(".mjs")) return true;
   if (file.endsWith(".cjs")) return false;
-  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+  for (let dir = dirname(file); dir !== dirname(dir) && isUnder(root, dir); dir = dirname(dir)) {
     const pj = join(dir, "package.json");
     if (isFile(pj)) {
       try {
@@ -149,15 +152,51 @@ function isEsm(file: string, text: string): boolean {
   return /^\s*(import\s[\s\S]*?from\s|export\s)/m.test(text) && !/\brequire\(|module\.exports/.test(text);
 }
 
+/** Files of installed packages that load as code or data; anything else (`.env`, `.ts`, no extension) is refused. */
+const PACKAGE_FILE = new Set([".js", ".cjs", ".mjs", ".json"]);
+/** A package name: `name` or `@scope/name`, no empty, `.` or `..` part. */
+const PACKAGE_NAME = /^(?:@[^/\\]+\/)?[^/\\]+$/;
+
+/** A refused request: the run ends `error` as a reach for the host, naming what was asked. */
+class Outside extends Error {}
+
+const outside = (specifier: string, why: string) =>
+  new Outside(`cannot load "${specifier}": ${why}; a simulation loads only the repo's own files and the packages installed in its node_modules`);
+
 export class ModuleLoader {
   readonly sites: SiteRef[] = [];
   readonly loaded = new Set<string>();
   private readonly sent = new Set<string>();
+  /** Real paths of the two roots files may come from. */
+  private readonly realRoots = new Map<string, string>();
 
   constructor(
     private readonly repo: string,
     private readonly source: RevisionFiles,
   ) {}
+
+  private realRoot(root: string): string {
+    let real = this.realRoots.get(root);
+    if (!real) {
+      real = realPath(root) ?? root;
+      this.realRoots.set(root, real);
+    }
+    return real;
+  }
+
+  /** The real path of `path`, which must lie under `root`'s real path; else the request is refused. */
+  private confinedDir(root: string, path: string, specifier: string): string {
+    const real = realPath(path);
+    if (!real || !isUnder(this.realRoot(root), real)) throw outside(specifier, "it resolves outside the repo");
+    return real;
+  }
+
+  /** As confinedDir, for a file that loads as code or data. */
+  private confined(root: string, file: string, specifier: string): string {
+    const real = this.confinedDir(root, file, specifier);
+    if (!PACKAGE_FILE.has(extname(real))) throw outside(specifier, `only .js, .cjs, .mjs and .json files of a package load (not ${extname(real) || "a file without extension"})`);
+    return real;
+  }
 
   /** The callback the isolate calls; answers JSON. */
   load(specifier: string, from: string): string {
@@ -170,7 +209,8 @@ export class ModuleLoader {
       }
       return JSON.stringify(answer);
     } catch (err) {
-      return JSON.stringify({ kind: "error", message: (err as Error).message } satisfies Answer);
+      const message = err instanceof Outside ? `the simulated code reached for the host: ${err.message}` : (err as Error).message;
+      return JSON.stringify({ kind: "error", message } satisfies Answer);
     }
   }
 
@@ -204,32 +244,41 @@ export class ModuleLoader {
     const parts = specifier.split("/");
     const name = specifier.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] ?? specifier);
     const subpath = specifier.slice(name.length + 1);
-    for (let dir = fromDir; ; dir = dirname(dir)) {
+    if (!PACKAGE_NAME.test(name) || name.split("/").some((p) => p === "." || p === "..")) return { kind: "missing" };
+    if (subpath.split(/[/\\]/).some((p) => p === "..") || isAbsolute(subpath)) throw outside(specifier, "a package's subpath may not climb out of the package");
+    for (let dir = fromDir; isUnder(root, dir); dir = dirname(dir)) {
       const pkgDir = join(dir, "node_modules", name);
       if (existsSync(pkgDir)) {
+        const realPkg = this.confinedDir(root, pkgDir, specifier);
         const file = packageFile(pkgDir, subpath);
-        return file ? this.fileModule(root, file, isPort) : { kind: "missing" };
+        if (!file) return { kind: "missing" };
+        const real = this.confined(root, file, specifier);
+        // exports and main may not point out of the package either (Node refuses `..` in exports targets).
+        if (!isUnder(realPkg, real)) throw outside(specifier, "the package points out of its own folder");
+        return this.fileModule(root, real, isPort);
       }
-      if (dir === root || dir === dirname(dir) || !dir.startsWith(root)) return { kind: "missing" };
+      if (dir === dirname(dir)) break;
     }
+    return { kind: "missing" };
   }
 
   /** A specifier from an installed package's file: relative on disk, bare through node_modules. */
   private diskModule(root: string, fromFile: string, specifier: string, isPort: boolean): Answer {
-    if (specifier.startsWith(".") || specifier.startsWith("/")) {
-      const file = tryJs(specifier.startsWith("/") ? specifier : join(dirname(fromFile), specifier));
-      return file && file.startsWith(root) ? this.fileModule(root, file, isPort) : { kind: "missing" };
+    if (specifier.startsWith(".") || isAbsolute(specifier)) {
+      const file = tryJs(isAbsolute(specifier) ? specifier : join(dirname(fromFile), specifier));
+      return file ? this.fileModule(root, this.confined(root, file, specifier), isPort) : { kind: "missing" };
     }
     return this.packageModule(root, dirname(fromFile), specifier, isPort);
   }
 
+  /** An installed package's file, `file` already confined (a real path under the root's real path). */
   private fileModule(root: string, file: string, isPort: boolean): Answer {
-    const rel = relative(root, file).split(sep).join(posix.sep);
+    const rel = relative(this.realRoot(root), file).split(sep).join(posix.sep);
     const id = isPort ? `${PORT_PREFIX}${rel}` : rel;
     if (this.sent.has(id)) return { kind: "loaded", id };
     const text = readFileSync(file, "utf8");
     if (file.endsWith(".json")) return { kind: "json", id, text };
-    const esm = isEsm(file, text);
+    const esm = isEsm(this.realRoot(root), file, text);
     if (esm) {
       const line = topLevelAwaitLine(rel, text);
       if (line !== undefined) throw new Error(`${rel}:${line}: top-level await cannot be simulated (modules are loaded as CommonJS)`);

@@ -11,6 +11,16 @@ import { WORLDLINE_ROOT } from "./paths.js";
  * limit). A child that dies fails only its own job, as an `error` run, and is replaced.
  */
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
+
+/**
+ * The OS-level bound on each child's memory (RLIMIT_DATA, set by the shell's `ulimit -d` before Node starts),
+ * in MiB. Some allocations escape the isolate's own heap limit (WebAssembly memory, which the isolate does not
+ * get, and V8 allocations that abort the process); this bound holds whatever the code does. It counts memory
+ * as it is made writable, not address space reserved, so V8 starts under it (an address-space limit, RLIMIT_AS,
+ * stops V8 from reserving its heap). 2 GiB: about eight times what a child needs on a large repo, and with at
+ * most four children, a third of this machine's 24 GiB. `WORLDLINE_SANDBOX_CHILD_MB` changes it.
+ */
+export const CHILD_MEMORY_MB = Number(process.env.WORLDLINE_SANDBOX_CHILD_MB) || 2048;
 const TSX = pathToFileURL(join(WORLDLINE_ROOT, "node_modules/tsx/dist/esm/index.mjs")).href;
 
 interface Worker {
@@ -54,7 +64,8 @@ export class SandboxPool {
   }
 
   private spawnWorker(): Worker {
-    const proc = spawn(process.execPath, ["--no-node-snapshot", "--import", TSX, CHILD], {
+    const node = [process.execPath, "--no-node-snapshot", "--no-expose-wasm", "--import", TSX, CHILD];
+    const proc = spawn("/bin/sh", ["-c", 'ulimit -d "$1" || exit 97; shift; exec "$@"', "worldline-sandbox", String(CHILD_MEMORY_MB * 1024), ...node], {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", TZ: "UTC" },
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
@@ -81,7 +92,7 @@ export class SandboxPool {
       if (w.busy) {
         clearTimeout(w.busy.timer);
         const why = signal ? `signal ${signal}` : `exit code ${code}`;
-        const detail = /memory|allocation/i.test(stderr) ? " after running out of memory" : "";
+        const detail = /memory|allocation/i.test(stderr) ? ` after running out of memory (the isolate's heap limit, or the process bound of ${CHILD_MEMORY_MB} MiB)` : code === 97 ? " (the shell could not set its memory bound)" : "";
         w.busy.resolve(failedRun(w.busy.job, `the simulation process died (${why})${detail}: the code may allocate without bound`));
         w.busy = undefined;
       }

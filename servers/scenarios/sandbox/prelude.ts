@@ -29,6 +29,7 @@ export interface PreludeApi {
   begin(i: number): void;
   pump(): "done" | "pending" | "stuck";
   finish(i: number): void;
+  expectData(i: number): string;
   tick(): boolean;
   report(): string;
   fatal(): string;
@@ -41,97 +42,285 @@ const PORTS = "worldline:";
 class SandboxViolation extends Error {}
 
 export function install(G: Obj, load: (spec: string, from: string) => string, configJson: string): PreludeApi {
-  const cfg = JSON.parse(configJson) as PreludeConfig;
+  // ---- intrinsics, captured before any simulated code runs -----------------------------------------
+  // The simulated code shares this realm and may rewrite any prototype (`Object.prototype.toJSON`,
+  // `Array.prototype.push`, `JSON.stringify`, setters on `Array.prototype[0]`). What the host receives is
+  // built only with the functions captured here, called through the captured `Reflect.apply`, kept in
+  // objects without a prototype, and written out as JSON text by hand: no prototype lookup reaches the record.
   const RealDate = Date;
   const RealPromise = Promise;
+  const RealError = Error;
+  const RealRangeError = RangeError;
+  const RealProxy = Proxy;
+  const ObjectPrototype = Object.prototype;
+  const ErrorPrototype = Error.prototype;
+  const freeze = Object.freeze;
+  const apply = Reflect.apply;
+  const defineProperty = Reflect.defineProperty;
+  const getPrototypeOf = Reflect.getPrototypeOf;
+  const getOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
+  const ownKeys = Reflect.ownKeys;
+  const hasOwn = Object.hasOwn;
+  const objectKeys = Object.keys;
+  const objectCreate = Object.create;
+  const objectIs = Object.is;
+  const isFinite = Number.isFinite;
+  const isArray = Array.isArray;
   const jsonParse = JSON.parse;
   const jsonStringify = JSON.stringify;
+  const indirectEval = eval;
+  const mathFloor = Math.floor;
+  const mathImul = Math.imul;
+  const stringSlice = String.prototype.slice;
+  const stringIndexOf = String.prototype.indexOf;
+  const stringLastIndexOf = String.prototype.lastIndexOf;
+  const hasInstance = Function.prototype[Symbol.hasInstance];
+  const weakGet = WeakMap.prototype.get;
+  const weakSet = WeakMap.prototype.set;
+  const weakHas = WeakMap.prototype.has;
+  const dateGetTime = RealDate.prototype.getTime;
+  const dateIso = RealDate.prototype.toISOString;
+  const promiseThen = RealPromise.prototype.then;
+  const promiseResolve = RealPromise.resolve.bind(RealPromise);
+  const promiseReject = RealPromise.reject.bind(RealPromise);
+  const mapSize = getOwnPropertyDescriptor(Map.prototype, "size")?.get as (this: Map<unknown, unknown>) => number;
+  const setSize = getOwnPropertyDescriptor(Set.prototype, "size")?.get as (this: Set<unknown>) => number;
+  const mapEntries = Map.prototype.entries;
+  const setValues = Set.prototype.values;
+  const mapIterNext = (getPrototypeOf(new Map().entries()) as { next: Fn }).next;
+  const setIterNext = (getPrototypeOf(new Set().values()) as { next: Fn }).next;
+  const symbolDescription = getOwnPropertyDescriptor(Symbol.prototype, "description")?.get as (this: symbol) => string | undefined;
+
+  /** `o instanceof C` without consulting anything the code can redefine on C. */
+  const isA = (o: unknown, C: object): boolean => {
+    try {
+      return apply(hasInstance, C, [o]) as boolean;
+    } catch {
+      return false;
+    }
+  };
+  const brand = (get: Fn, o: unknown): boolean => {
+    try {
+      apply(get, o, []);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const slice = (s: string, from: number, to?: number): string => apply(stringSlice, s, to === undefined ? [from] : [from, to]) as string;
+  const quote = (s: string): string => apply(jsonStringify, undefined, [s]) as string; // a primitive string: no toJSON is consulted
+  const weak = <V>() => {
+    const m = new WeakMap<object, V>();
+    return {
+      get: (k: object): V | undefined => apply(weakGet, m, [k]) as V | undefined,
+      set: (k: object, v: V) => void apply(weakSet, m, [k, v]),
+      has: (k: object): boolean => apply(weakHas, m, [k]) as boolean,
+    };
+  };
+  /** A dictionary with no prototype: no getter or setter the code defines elsewhere can touch it. */
+  const dict = <V>(): Record<string, V> => objectCreate(null) as Record<string, V>;
+  /** An append-only list the code cannot intercept (a counter and a prototype-less dictionary). */
+  interface List<T> {
+    n: number;
+    at: Record<number, T>;
+  }
+  const list = <T>(): List<T> => {
+    const l = objectCreate(null) as List<T>;
+    l.n = 0;
+    l.at = objectCreate(null) as Record<number, T>;
+    return l;
+  };
+  const add = <T>(l: List<T>, v: T) => {
+    l.at[l.n] = v;
+    l.n++;
+  };
+  const joinList = <T>(l: List<T>, from: number, to: number, text: (v: T) => string): string => {
+    let out = "[";
+    for (let i = from; i < to; i++) out += (i > from ? "," : "") + text(l.at[i] as T);
+    return `${out}]`;
+  };
+  const num = (n: number): string => (isFinite(n) ? "" + n : "null");
+
+  const cfg = jsonParse(configJson) as PreludeConfig;
+  const stubs = dict<StubSpec[]>();
+  for (const k of objectKeys(cfg.stubs)) stubs[k] = cfg.stubs[k] as StubSpec[];
+  const boundaryList: string[] = cfg.boundaries;
+  const maxEvents = cfg.maxEvents;
 
   // ---- the recorder ------------------------------------------------------------------------------
-  const events: RawEvent[] = [];
+  /** Trace events as JSON text rows: [type, site, depth, value?]. */
+  const events = list<string>();
   let truncated = 0;
   let depth = 0;
   let lastSite = -1;
   let fatal: { reason: string; site: number } | undefined;
-  const errorSites = new WeakMap<object, number>();
-  const symbolics = new WeakMap<object, string>();
-  const standIns = new WeakMap<object, string>();
-  const missing = new Set<string>();
+  const errorSites = weak<number>();
+  const symbolics = weak<string>();
+  const standIns = weak<string>();
+  const missing = dict<true>();
   let symbolicUses = 0;
 
-  const push = (e: RawEvent) => {
-    if (events.length < cfg.maxEvents) events.push(e);
+  const push = (row: string) => {
+    if (events.n < maxEvents) add(events, row);
     else truncated++;
   };
 
-  /** A bounded copy of a value; never calls user code except plain property reads. */
-  const snap = (v: unknown, budget = 3): Snap => {
-    if (v === null || typeof v === "boolean") return v;
-    if (typeof v === "number") return Number.isFinite(v) ? (Object.is(v, -0) ? { $number: "-0" } : v) : { $number: String(v) };
-    if (typeof v === "string") return v.length > 300 ? `${v.slice(0, 300)}…(${v.length})` : v;
-    if (v === undefined) return { $undefined: true };
-    if (typeof v === "bigint") return { $bigint: String(v) };
-    if (typeof v === "symbol") return { $symbol: String(v.description) };
+  /**
+   * A bounded copy of a value, as JSON text (tagged objects for what JSON cannot say). It reads only own
+   * properties and calls nothing the code can redefine, except the value's own getters.
+   */
+  const snap = (v: unknown, budget = 3): string => {
+    if (v === null) return "null";
+    switch (typeof v) {
+      case "boolean":
+        return v ? "true" : "false";
+      case "number":
+        return isFinite(v) ? (objectIs(v, -0) ? '{"$number":"-0"}' : "" + v) : `{"$number":${quote("" + v)}}`;
+      case "string":
+        return quote(v.length > 300 ? `${slice(v, 0, 300)}…(${v.length})` : v);
+      case "undefined":
+        return '{"$undefined":true}';
+      case "bigint":
+        return `{"$bigint":${quote("" + v)}}`;
+      case "symbol":
+        return `{"$symbol":${quote("" + (apply(symbolDescription, v, []) as string | undefined))}}`;
+    }
     const o = v as object;
     const sym = symbolics.get(o);
-    if (sym !== undefined) return { $symbolic: sym };
+    if (sym !== undefined) return `{"$symbolic":${quote(sym)}}`;
     const stand = standIns.get(o);
-    if (stand !== undefined) return { $standIn: stand };
-    if (typeof v === "function") return { $function: (v as Fn).name || "anonymous" };
-    if (v instanceof RealDate) return { $date: Number.isNaN(v.getTime()) ? "Invalid Date" : v.toISOString() };
-    if (v instanceof Error) return { $error: v.name, message: v.message };
-    if (v instanceof RealPromise) return { $promise: true };
-    if (budget <= 0) return { $more: Array.isArray(v) ? "array" : "object" };
-    if (Array.isArray(v)) {
-      const out = v.slice(0, 20).map((x) => snap(x, budget - 1));
-      if (v.length > 20) out.push({ $more: v.length - 20 });
-      return out;
+    if (stand !== undefined) return `{"$standIn":${quote(stand)}}`;
+    if (typeof v === "function") return `{"$function":${quote(fnName(v as Fn) || "anonymous")}}`;
+    if (brand(dateGetTime, o)) {
+      const t = apply(dateGetTime, o, []) as number;
+      return `{"$date":${quote(t !== t ? "Invalid Date" : (apply(dateIso, o, []) as string))}}`;
     }
-    if (v instanceof Map) return { $map: [...v.entries()].slice(0, 20).map(([k, x]) => [snap(k, budget - 1), snap(x, budget - 1)]) };
-    if (v instanceof Set) return { $set: [...v.values()].slice(0, 20).map((x) => snap(x, budget - 1)) };
-    const out: Record<string, Snap> = {};
-    const keys = Object.keys(o);
-    for (const k of keys.slice(0, 30)) {
+    if (isA(o, RealError)) {
+      const e = own(o);
+      return `{"$error":${quote(text(e.name, "Error"))},"message":${quote(text(e.message, ""))}}`;
+    }
+    if (isA(o, RealPromise)) return '{"$promise":true}';
+    if (budget <= 0) return `{"$more":${isArray(o) ? '"array"' : '"object"'}}`;
+    try {
+      if (isArray(o)) {
+        const a = o as unknown[];
+        const n = a.length;
+        let out = "[";
+        for (let i = 0; i < n && i < 20; i++) out += (i ? "," : "") + snapAt(a, i, budget - 1);
+        if (n > 20) out += `,{"$more":${num(n - 20)}}`;
+        return `${out}]`;
+      }
+      if (brand(mapSize, o)) {
+        const it = apply(mapEntries, o, []);
+        let out = '{"$map":[';
+        for (let i = 0; i < 20; i++) {
+          const r = apply(mapIterNext, it, []) as IteratorResult<[unknown, unknown]>;
+          if (r.done) break;
+          out += `${i ? "," : ""}[${snap(r.value[0], budget - 1)},${snap(r.value[1], budget - 1)}]`;
+        }
+        return `${out}]}`;
+      }
+      if (brand(setSize, o)) {
+        const it = apply(setValues, o, []);
+        let out = '{"$set":[';
+        for (let i = 0; i < 20; i++) {
+          const r = apply(setIterNext, it, []) as IteratorResult<unknown>;
+          if (r.done) break;
+          out += (i ? "," : "") + snap(r.value, budget - 1);
+        }
+        return `${out}]}`;
+      }
+      const keys = objectKeys(o);
+      let out = "{";
+      for (let i = 0; i < keys.length && i < 30; i++) out += `${i ? "," : ""}${quote(keys[i] as string)}:${snapAt(o as Obj, keys[i] as string, budget - 1)}`;
+      if (keys.length > 30) out += `${keys.length ? "," : ""}"$more":${num(keys.length - 30)}`;
+      return `${out}}`;
+    } catch {
+      return '{"$unreadable":true}';
+    }
+  };
+  const snapAt = (o: Obj | unknown[], k: string | number, budget: number): string => {
+    try {
+      return snap((o as Obj)[k], budget);
+    } catch {
+      return '{"$unreadable":true}';
+    }
+  };
+  /** A value's own data, read through its own properties only (getters on it still run: they are its value). */
+  const own = (o: object): Obj => {
+    const out = dict<unknown>();
+    for (const k of ["name", "message", "code"]) {
       try {
-        out[k] = snap((o as Obj)[k], budget - 1);
+        out[k] = (o as Obj)[k];
       } catch {
-        out[k] = { $unreadable: true };
+        // unreadable
       }
     }
-    if (keys.length > 30) out.$more = keys.length - 30;
     return out;
   };
+  const fnName = (f: Fn): string => {
+    try {
+      const n = f.name;
+      return typeof n === "string" ? n : "";
+    } catch {
+      return ""; // a hostile name getter
+    }
+  };
+  const text = (v: unknown, fallback: string): string => {
+    if (typeof v === "string") return v;
+    if (v === undefined || v === null) return fallback;
+    try {
+      return "" + (v as string);
+    } catch {
+      return fallback;
+    }
+  };
 
-  const recorder = (base: number) => ({
-    step(s: number) {
-      lastSite = base + s;
-      push([0, lastSite, depth]);
-    },
-    val(s: number, v: unknown) {
-      push([1, base + s, depth, snap(v, 2)]);
-    },
-    enter(s: number, args: unknown[]) {
-      const caller = lastSite;
-      depth++;
-      lastSite = base + s;
-      push([2, base + s, depth, snap(args, 2)]);
-      return caller;
-    },
-    ret(s: number, v?: unknown) {
-      push([3, base + s, depth, snap(v)]);
-      return v;
-    },
-    throw(s: number, e: unknown) {
-      if (e && typeof e === "object" && !errorSites.has(e)) errorSites.set(e, lastSite);
-      if (e instanceof RangeError && /call stack/i.test(e.message) && !fatal) fatal = { reason: "recursion without end: the call stack was exhausted", site: lastSite };
-      push([4, base + s, depth, snap(e, 1)]);
-    },
-    exit(_s: number, caller?: number) {
-      depth--;
-      if (caller !== undefined && !fatal) lastSite = caller;
-    },
-  });
+  const recorder = (base: number) => {
+    const r = {
+      step(s: number) {
+        lastSite = base + s;
+        push(`[0,${lastSite},${depth}]`);
+      },
+      val(s: number, v: unknown) {
+        push(`[1,${base + s},${depth},${snap(v, 2)}]`);
+      },
+      enter(s: number, args: unknown[]) {
+        const caller = lastSite;
+        depth++;
+        lastSite = base + s;
+        push(`[2,${base + s},${depth},${snap(args, 2)}]`);
+        return caller;
+      },
+      ret(s: number, v?: unknown) {
+        push(`[3,${base + s},${depth},${snap(v)}]`);
+        return v;
+      },
+      throw(s: number, e: unknown) {
+        const site = lastSite;
+        try {
+          if (e && typeof e === "object" && !errorSites.has(e)) errorSites.set(e, site);
+          if (!fatal && isA(e, RealRangeError) && (apply(stringIndexOf, text(own(e as object).message, ""), ["call stack"]) as number) >= 0) fatal = { reason: "recursion without end: the call stack was exhausted", site };
+          push(`[4,${base + s},${depth},${snap(e, 1)}]`);
+        } catch {
+          // Only an exhausted stack makes the recorder itself fail here.
+          fatal ??= { reason: "recursion without end: the call stack was exhausted", site };
+        }
+      },
+      exit(_s: number, caller?: number) {
+        depth--;
+        if (caller !== undefined && !fatal) lastSite = caller;
+      },
+    };
+    // The code can reach its recorder: it may call it with made-up sites (its own trace), never replace it.
+    return freeze(r);
+  };
 
+  /** Ends the run as an error with `reason` (not the code's doing). */
+  const stop = (reason: string): never => {
+    fatal ??= { reason, site: lastSite };
+    throw new SandboxViolation(reason);
+  };
   const violation = (what: string): never => {
     fatal ??= { reason: `the simulated code reached for the host: ${what}`, site: lastSite };
     throw new SandboxViolation(`${what} is not available in a simulation`);
@@ -143,17 +332,19 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const random = () => {
     seed = (seed + 0x6d2b79f5) >>> 0;
     let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = mathImul(t ^ (t >>> 15), t | 1);
+    t ^= t + mathImul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   Math.random = random;
+  const hex = "0123456789abcdef";
   const uuid = () => {
-    const h = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16));
-    h[12] = "4";
-    h[16] = ((parseInt(h[16] ?? "0", 16) & 3) | 8).toString(16);
-    const s = h.join("");
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+    let s = "";
+    for (let i = 0; i < 32; i++) {
+      const d = mathFloor(random() * 16);
+      s += i === 12 ? "4" : i === 16 ? (hex[(d & 3) | 8] as string) : (hex[d] as string);
+    }
+    return `${slice(s, 0, 8)}-${slice(s, 8, 12)}-${slice(s, 12, 16)}-${slice(s, 16, 20)}-${slice(s, 20)}`;
   };
 
   function VirtualDate(this: unknown, ...a: unknown[]): unknown {
@@ -161,7 +352,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     return Reflect.construct(RealDate, a.length ? a : [now], new.target);
   }
   VirtualDate.prototype = RealDate.prototype;
-  Object.defineProperty(RealDate.prototype, "constructor", { value: VirtualDate, writable: true, configurable: true });
+  defineProperty(RealDate.prototype, "constructor", { value: VirtualDate, writable: true, configurable: true });
   Object.assign(VirtualDate, { now: () => now, UTC: RealDate.UTC, parse: RealDate.parse });
   G.Date = VirtualDate;
 
@@ -173,29 +364,40 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     args: unknown[];
     every?: number;
   }
-  const timers = new Map<number, Timer>();
+  const timers = dict<Timer>();
   let timerSeq = 0;
   const addTimer = (fn: unknown, ms: unknown, args: unknown[], every: boolean) => {
     if (typeof fn !== "function") throw new TypeError("the callback must be a function");
     const delay = Math.max(0, Number(ms) || 0);
     const id = ++timerSeq;
-    timers.set(id, { id, due: now + delay, seq: id, fn: fn as Fn, args, ...(every ? { every: Math.max(1, delay) } : {}) });
+    const t = objectCreate(null) as Timer;
+    t.id = id;
+    t.due = now + delay;
+    t.seq = id;
+    t.fn = fn as Fn;
+    t.args = args;
+    if (every) t.every = Math.max(1, delay);
+    timers[id] = t;
     return id;
   };
-  const clear = (id: unknown) => void timers.delete(typeof id === "object" && id ? Number((id as { id?: number }).id) : Number(id));
+  const clear = (id: unknown) => void delete timers[typeof id === "object" && id ? Number((id as { id?: number }).id) : Number(id)];
   const nextTimer = (): Timer | undefined => {
     let best: Timer | undefined;
-    for (const t of timers.values()) if (!best || t.due < best.due || (t.due === best.due && t.seq < best.seq)) best = t;
+    for (const k of objectKeys(timers)) {
+      const t = timers[k] as Timer;
+      if (!best || t.due < best.due || (t.due === best.due && t.seq < best.seq)) best = t;
+    }
     return best;
   };
   const runTimer = (t: Timer) => {
-    now = Math.max(now, t.due);
+    now = now > t.due ? now : t.due;
     if (t.every) {
       t.due = now + t.every;
       t.seq = ++timerSeq;
-    } else timers.delete(t.id);
-    t.fn(...t.args);
+    } else delete timers[t.id];
+    apply(t.fn, undefined, t.args);
   };
+  const later = (fn: () => void) => void apply(promiseThen, promiseResolve(undefined), [fn]);
   const timerApi = {
     setTimeout: (fn: unknown, ms?: unknown, ...args: unknown[]) => addTimer(fn, ms, args, false),
     setInterval: (fn: unknown, ms?: unknown, ...args: unknown[]) => addTimer(fn, ms, args, true),
@@ -205,18 +407,19 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     clearImmediate: clear,
   };
   Object.assign(G, timerApi);
-  G.queueMicrotask = (fn: Fn) => void RealPromise.resolve().then(fn);
+  G.queueMicrotask = (fn: Fn) => later(() => void fn());
   const performanceApi = { now: () => now - cfg.clockMs, timeOrigin: cfg.clockMs, mark() {}, measure() {} };
   G.performance = performanceApi;
 
   // ---- recording stand-ins and symbolic values -----------------------------------------------------
   const used = (origin: string) => {
     symbolicUses++;
-    missing.add(origin.split("(")[0] ?? origin);
+    const paren = apply(stringIndexOf, origin, ["("]) as number;
+    missing[paren >= 0 ? slice(origin, 0, paren) : origin] = true;
   };
   const symbolic = (origin: string): unknown => {
-    const cache = new Map<PropertyKey, unknown>();
-    const p: unknown = new Proxy(function () {}, {
+    const cache = dict<unknown>();
+    const p: unknown = new RealProxy(function () {}, {
       get(_t, k) {
         if (k === "then") return undefined;
         if (k === Symbol.toPrimitive) return (hint: string) => (used(origin), hint === "number" ? NaN : `⟨${origin}⟩`);
@@ -225,8 +428,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         if (k === Symbol.iterator) return function* () { used(origin); };
         if (typeof k === "symbol") return undefined;
         used(origin);
-        if (!cache.has(k)) cache.set(k, symbolic(`${origin}.${k}`));
-        return cache.get(k);
+        if (!hasOwn(cache, k)) cache[k] = symbolic(`${origin}.${k}`);
+        return cache[k];
       },
       apply: () => (used(origin), symbolic(`${origin}()`)),
       construct: () => (used(origin), symbolic(`new ${origin}()`) as object),
@@ -237,65 +440,110 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     return p;
   };
 
-  const effects: RawEffect[] = [];
-  const stubUses = new Map<StubSpec, number>();
-  const copy = (v: unknown): unknown => (v === undefined ? undefined : jsonParse(jsonStringify(v)));
+  /** Effects as the host will read them: each one's fields kept apart from anything the code can reach. */
+  interface EffectRecord {
+    target: string;
+    kind: "call" | "new";
+    args: string;
+    site: number;
+    answer: RawEffect["answer"];
+  }
+  const effects = list<EffectRecord>();
+  const effectText = (e: EffectRecord, withSite: boolean) =>
+    `{"target":${quote(e.target)},"kind":${quote(e.kind)},"args":${e.args},${withSite ? `"site":${num(e.site)},` : ""}"answer":${quote(e.answer)}}`;
+  const stubUses = weak<number>();
+  /** A plain copy of scenario data (stub answers, step arguments) made without JSON or prototypes the code owns. */
+  const copy = (v: unknown): unknown => {
+    if (v === null || typeof v !== "object") return v;
+    if (isArray(v)) {
+      const out: unknown[] = [];
+      for (let i = 0; i < v.length; i++) defineProperty(out, i, { value: copy(v[i]), writable: true, enumerable: true, configurable: true });
+      return out;
+    }
+    const out: Obj = {};
+    for (const k of objectKeys(v)) defineProperty(out, k, { value: copy((v as Obj)[k]), writable: true, enumerable: true, configurable: true });
+    return out;
+  };
   const same = (want: unknown, got: unknown): boolean => {
     if (want === got) return true;
     if (want && typeof want === "object" && got && typeof got === "object") {
-      return Object.entries(want).every(([k, w]) => same(w, (got as Obj)[k]));
+      for (const k of objectKeys(want)) if (!same((want as Obj)[k], (got as Obj)[k])) return false;
+      return true;
     }
-    return typeof want === "string" && got instanceof RealDate && !Number.isNaN(got.getTime()) && got.toISOString().startsWith(want);
+    return typeof want === "string" && brand(dateGetTime, got) && (apply(dateGetTime, got, []) as number) === (apply(dateGetTime, got, []) as number) && slice(apply(dateIso, got, []) as string, 0, want.length) === want;
   };
-  const stubFor = (target: string, args: unknown[]): StubSpec | undefined =>
-    cfg.stubs[target]?.find((s) => !s.match || Object.entries(s.match).every(([i, w]) => same(w, args[Number(i)])));
+  const stubFor = (target: string, args: unknown[]): StubSpec | undefined => {
+    const specs = hasOwn(stubs, target) ? stubs[target] : undefined;
+    if (!specs) return undefined;
+    for (let i = 0; i < specs.length; i++) {
+      const s = specs[i] as StubSpec;
+      if (!hasOwn(s, "match") || !s.match) return s;
+      let ok = true;
+      for (const k of objectKeys(s.match)) if (!same(s.match[k], args[Number(k)])) ok = false;
+      if (ok) return s;
+    }
+    return undefined;
+  };
 
   const ASYNC_PACKAGES = /^(pg|mysql2?|mongodb|mongoose|redis|ioredis|@prisma\/client|axios|node-fetch|undici|got|stripe|@aws-sdk\/.*|kafkajs|amqplib|nodemailer|fetch|fs\/promises)$/;
+  const regexTest = RegExp.prototype.test;
+  const matches = (re: RegExp, s: string): boolean => apply(regexTest, re, [s]) as boolean;
   const isAsync = (target: string): boolean => {
-    const [pkg = "", member = ""] = target.split("#");
-    if (/Sync$/.test(member)) return false;
-    return ASYNC_PACKAGES.test(pkg) || member.startsWith("promises.");
+    const hash = apply(stringIndexOf, target, ["#"]) as number;
+    const pkg = hash >= 0 ? slice(target, 0, hash) : target;
+    const member = hash >= 0 ? slice(target, hash + 1) : "";
+    if (matches(/Sync$/, member)) return false;
+    return matches(ASYNC_PACKAGES, pkg) || slice(member, 0, 9) === "promises.";
   };
 
   /** Records one call at a boundary and answers it: a stub, a thrown stub error, or a symbolic value. */
   const callBoundary = (target: string, kind: "call" | "new", args: unknown[], asyncHint: boolean | undefined): unknown => {
     const stub = stubFor(target, args);
-    const effect: RawEffect = { target, kind, args: args.map((a) => snap(a, 3)), site: lastSite, answer: stub ? "stub" : "symbolic" };
-    effects.push(effect);
-    const async = stub?.async ?? asyncHint ?? (kind === "call" && isAsync(target));
+    let argText = "[";
+    for (let i = 0; i < args.length; i++) argText += (i ? "," : "") + snap(args[i], 3);
+    const effect = objectCreate(null) as EffectRecord;
+    effect.target = target;
+    effect.kind = kind;
+    effect.args = `${argText}]`;
+    effect.site = lastSite;
+    effect.answer = stub ? "stub" : "symbolic";
+    add(effects, effect);
+    const async = (stub && hasOwn(stub, "async") ? stub.async : undefined) ?? asyncHint ?? (kind === "call" && isAsync(target));
     let answer: { value?: unknown; error?: Error };
     if (!stub) answer = { value: symbolic(`${target}()`) };
     else {
       const n = stubUses.get(stub) ?? 0;
       stubUses.set(stub, n + 1);
-      const pick = stub.sequence ? stub.sequence[Math.min(n, stub.sequence.length - 1)] ?? {} : stub;
-      if (pick.throws !== undefined) {
+      const seq = hasOwn(stub, "sequence") ? stub.sequence : undefined;
+      const pick = seq ? (seq[n < seq.length - 1 ? n : seq.length - 1] ?? {}) : stub;
+      if (hasOwn(pick, "throws") && pick.throws !== undefined) {
         effect.answer = "threw";
-        answer = { error: new Error(pick.throws) };
-      } else answer = { value: copy(pick.returns) };
+        answer = { error: new RealError(pick.throws) };
+      } else answer = { value: copy(hasOwn(pick, "returns") ? pick.returns : undefined) };
     }
-    const callback = kind === "call" && !async && /^(fs|dns|child_process|zlib|crypto)#/.test(target) ? args[args.length - 1] : undefined;
+    const callback = kind === "call" && !async && matches(/^(fs|dns|child_process|zlib|crypto)#/, target) ? args[args.length - 1] : undefined;
     if (typeof callback === "function") {
-      RealPromise.resolve().then(() => (callback as Fn)(answer.error ?? null, answer.value));
+      later(() => void apply(callback as Fn, undefined, [answer.error ?? null, answer.value]));
       return undefined;
     }
-    if (async) return answer.error ? RealPromise.reject(answer.error) : RealPromise.resolve(answer.value);
+    if (async) return answer.error ? promiseReject(answer.error) : promiseResolve(answer.value);
     if (answer.error) throw answer.error;
     return answer.value;
   };
 
   /** A recording stand-in for a module member at `path` (pg#Pool, pg#Pool.query, stripe#customers.create). */
   const standIn = (path: string): unknown => {
-    const members = new Map<PropertyKey, unknown>();
-    const p: unknown = new Proxy(function () {}, {
+    const members = dict<unknown>();
+    const hasHash = (apply(stringIndexOf, path, ["#"]) as number) >= 0;
+    const p: unknown = new RealProxy(function () {}, {
       get(_t, k) {
         if (k === "then" || typeof k === "symbol") return undefined;
         if (k === "__esModule") return true;
         if (k === "default") return p;
-        if (!members.has(k)) members.set(k, standIn(path.includes("#") ? `${path}.${k}` : `${path}#${k}`));
-        return members.get(k);
+        if (!hasOwn(members, k)) members[k] = standIn(hasHash ? `${path}.${k}` : `${path}#${k}`);
+        return members[k];
       },
-      apply: (_t, _self, args: unknown[]) => callBoundary(path.includes("#") ? path : `${path}#default`, "call", args, undefined),
+      apply: (_t, _self, args: unknown[]) => callBoundary(hasHash ? path : `${path}#default`, "call", args, undefined),
       construct(_t, args: unknown[]) {
         const r = callBoundary(path, "new", args, false);
         return r !== undefined && r !== null && typeof r === "object" && !symbolics.has(r) ? (r as object) : (standIn(path) as object);
@@ -310,6 +558,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   // ---- process, console and the other globals the code may read ---------------------------------------
   const env: Record<string, string> = { ...cfg.env };
   const hostOnly = (name: string) => () => violation(`process.${name}`);
+  const logs = list<string>();
   const processApi: Obj = {
     env,
     argv: ["node", "simulation"],
@@ -321,32 +570,38 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     cwd: () => "/repo",
     hrtime: Object.assign((prev?: [number, number]) => {
       const ns = (now - cfg.clockMs) * 1e6;
-      const t: [number, number] = [Math.floor(ns / 1e9), ns % 1e9];
+      const t: [number, number] = [mathFloor(ns / 1e9), ns % 1e9];
       return prev ? [t[0] - prev[0], t[1] - prev[1]] : t;
     }, { bigint: () => BigInt(Math.round((now - cfg.clockMs) * 1e6)) }),
     uptime: () => (now - cfg.clockMs) / 1000,
     memoryUsage: () => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0 }),
-    nextTick: (fn: Fn, ...args: unknown[]) => void RealPromise.resolve().then(() => fn(...args)),
+    nextTick: (fn: Fn, ...args: unknown[]) => later(() => void apply(fn, undefined, args)),
     emitWarning: () => undefined,
     on: () => processApi,
     once: () => processApi,
     off: () => processApi,
-    stdout: { write: (s: unknown) => (logs.push(`stdout: ${String(s)}`), true) },
-    stderr: { write: (s: unknown) => (logs.push(`stderr: ${String(s)}`), true) },
+    stdout: { write: (s: unknown) => (addLog(`stdout: ${text(s, "")}`), true) },
+    stderr: { write: (s: unknown) => (addLog(`stderr: ${text(s, "")}`), true) },
   };
   for (const name of ["binding", "_linkedBinding", "dlopen", "exit", "abort", "kill", "chdir", "setuid", "setgid", "reallyExit"]) processApi[name] = hostOnly(name);
-  Object.defineProperty(processApi, "mainModule", { get: () => violation("process.mainModule") });
+  defineProperty(processApi, "mainModule", { get: () => violation("process.mainModule") });
   G.process = processApi;
-  Object.defineProperty(G, "require", { get: () => violation("a global require"), configurable: false });
+  defineProperty(G, "require", { get: () => violation("a global require"), configurable: false });
   G.global = G;
+  // WebAssembly memory lives outside the isolate's heap limit: the simulated code gets none.
+  delete G.WebAssembly;
 
-  const logs: string[] = [];
+  const addLog = (line: string) => {
+    if (logs.n < 500) add(logs, slice(line, 0, 500));
+  };
   const log = (level: string) => (...args: unknown[]) => {
-    if (logs.length < 500) logs.push(`${level}: ${args.map((a) => (typeof a === "string" ? a : jsonStringify(snap(a, 2)))).join(" ")}`.slice(0, 500));
+    let line = `${level}:`;
+    for (let i = 0; i < args.length; i++) line += ` ${typeof args[i] === "string" ? (args[i] as string) : snap(args[i], 2)}`;
+    addLog(line);
   };
   G.console = { log: log("log"), info: log("info"), warn: log("warn"), error: log("error"), debug: log("debug"), trace: log("trace") };
   G.fetch = standIn("fetch#fetch");
-  G.crypto = { randomUUID: uuid, getRandomValues: <T extends ArrayLike<number> & { [i: number]: number }>(a: T) => { for (let i = 0; i < a.length; i++) a[i] = Math.floor(random() * 256); return a; } };
+  G.crypto = { randomUUID: uuid, getRandomValues: <T extends ArrayLike<number> & { [i: number]: number }>(a: T) => { for (let i = 0; i < a.length; i++) a[i] = mathFloor(random() * 256); return a; } };
   G.structuredClone = (v: unknown) => {
     const seen = new Map<unknown, unknown>();
     const clone = (x: unknown): unknown => {
@@ -396,8 +651,22 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   G.TextDecoder = Utf8Decoder;
 
   // ---- modules ------------------------------------------------------------------------------------
-  const modules = new Map<string, Module>();
-  const boundary = (name: string) => cfg.boundaries.some((b) => (b.endsWith("/*") ? name.startsWith(b.slice(0, -1)) : name === b || name.startsWith(`${b}/`)));
+  const modules = dict<Module>();
+  const startsWith = (s: string, prefix: string) => slice(s, 0, prefix.length) === prefix;
+  const boundary = (name: string) => {
+    for (let i = 0; i < boundaryList.length; i++) {
+      const b = boundaryList[i] as string;
+      if (slice(b, -2) === "/*" ? startsWith(name, slice(b, 0, -1)) : name === b || startsWith(name, `${b}/`)) return true;
+    }
+    return false;
+  };
+  /** `path#Owner.member` split once, with captured string functions. */
+  const splitTarget = (target: string): { file: string; owner: string; member: string | undefined } => {
+    const hash = apply(stringIndexOf, target, ["#"]) as number;
+    const name = slice(target, hash + 1);
+    const dot = apply(stringIndexOf, name, ["."]) as number;
+    return { file: slice(target, 0, hash), owner: dot >= 0 ? slice(name, 0, dot) : name, member: dot >= 0 ? slice(name, dot + 1) : undefined };
+  };
 
   /** The buffer port, taught the base64url encoding Node's Buffer has and the port lacks. */
   const bufferPort = () => {
@@ -444,10 +713,9 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   };
 
   const stubRepoSymbols = (id: string, exports: unknown) => {
-    for (const target of Object.keys(cfg.stubs)) {
-      const hash = target.indexOf("#");
-      if (target.slice(0, hash) !== id) continue;
-      const [owner, member] = target.slice(hash + 1).split(".") as [string, string | undefined];
+    for (const target of objectKeys(stubs)) {
+      const { file, owner, member } = splitTarget(target);
+      if (file !== id) continue;
       const holder = exports as Obj;
       const original = holder[owner];
       if (member === undefined) {
@@ -459,8 +727,9 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       }
     }
   };
+  const AsyncFunction = (async () => undefined).constructor;
   const standInFunction = (target: string, original: Fn): Fn => {
-    const async = original.constructor?.name === "AsyncFunction";
+    const async = isA(original, AsyncFunction);
     const f = function (this: unknown, ...args: unknown[]) {
       return callBoundary(target, "call", args, async);
     };
@@ -468,41 +737,54 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     return f;
   };
 
+  /** What the host answered for a module, read through own properties only. */
+  const answerOf = (json: string): Loaded => {
+    const a = jsonParse(json) as Obj;
+    const field = <T>(k: string): T | undefined => (hasOwn(a, k) ? (a[k] as T) : undefined);
+    return { kind: field<Loaded["kind"]>("kind") ?? "error", id: field("id"), filename: field("filename"), code: field("code"), text: field("text"), siteBase: field("siteBase"), message: field("message") };
+  };
+
   const requireFrom = (fromId: string) => (spec: string): unknown => {
     if (typeof spec !== "string") throw new TypeError("require needs a string");
-    const name = spec.startsWith("node:") ? spec.slice(5) : spec;
-    const builtIn = internal[name];
+    const name = startsWith(spec, "node:") ? slice(spec, 5) : spec;
+    const builtIn = hasOwn(internal, name) ? internal[name] : undefined;
     if (builtIn) {
-      const hit = modules.get(`internal:${name}`);
+      const key = `internal:${name}`;
+      const hit = hasOwn(modules, key) ? modules[key] : undefined;
       if (hit) return hit.exports;
-      const m: Module = { id: `internal:${name}`, exports: builtIn(), loaded: true };
-      modules.set(m.id, m);
+      const m: Module = { id: key, exports: builtIn(), loaded: true };
+      modules[key] = m;
       return m.exports;
     }
     if (boundary(name)) return standIn(name);
-    const answer = jsonParse(load(spec, fromId)) as Loaded;
-    if (answer.kind === "missing") return standIn(name);
+    const answer = answerOf(load(spec, fromId));
+    if (answer.kind === "missing") {
+      // A step's own module must exist: a stand-in would make a missing file "pass".
+      if (fromId === "") return stop(`${slice(spec, 1)} is not a file of the repo at this revision`);
+      return standIn(name);
+    }
     if (answer.kind === "error") {
       fatal ??= { reason: answer.message ?? `cannot load ${spec}`, site: lastSite };
       throw new SandboxViolation(answer.message);
     }
     const id = answer.id ?? spec;
-    const hit = modules.get(id);
+    const hit = hasOwn(modules, id) ? modules[id] : undefined;
     if (hit) return hit.exports;
     if (answer.kind === "loaded") throw new SandboxViolation(`module ${id} was lost`);
     const m: Module = { id, exports: {}, loaded: false };
-    modules.set(id, m);
+    modules[id] = m;
     if (answer.kind === "json") m.exports = jsonParse(answer.text ?? "null");
     else {
-      const wrapper = (0, eval)(`(function (exports, require, module, __filename, __dirname, __wl) {${answer.code}\n})\n//# sourceURL=${answer.filename ?? id}`) as Fn;
       const filename = answer.filename ?? id;
-      wrapper.call(m.exports, m.exports, requireFrom(id), m, filename, filename.slice(0, filename.lastIndexOf("/")), recorder(answer.siteBase ?? 0));
+      const wrapper = indirectEval(`(function (exports, require, module, __filename, __dirname, __wl) {${answer.code ?? ""}\n})\n//# sourceURL=${filename}`) as Fn;
+      const slash = apply(stringLastIndexOf, filename, ["/"]) as number;
+      apply(wrapper, m.exports, [m.exports, requireFrom(id), m, filename, slice(filename, 0, slash), recorder(answer.siteBase ?? 0)]);
       stubRepoSymbols(id, m.exports);
     }
     m.loaded = true;
     return m.exports;
   };
-  Object.defineProperty(G, "Buffer", { get: () => (requireFrom(PORTS)("buffer") as Obj).Buffer, configurable: true });
+  defineProperty(G, "Buffer", { get: () => (requireFrom(PORTS)("buffer") as Obj).Buffer, configurable: true });
 
   // ---- steps ----------------------------------------------------------------------------------------
   interface Outcome {
@@ -511,48 +793,75 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     error?: unknown;
     threw: boolean;
   }
-  const outcomes: Outcome[] = [];
-  const stepReports: RawStep[] = [];
+  interface StepRecord {
+    result?: string;
+    error?: { name: string; message: string; site: number };
+    pending?: boolean;
+    effects: [number, number];
+  }
+  const outcomes = list<Outcome>();
+  const stepRecords = list<StepRecord>();
   let effectsAtStart = 0;
+  const steps = cfg.steps;
 
   const entryOf = (call: string, construct: unknown[] | undefined): { fn: Fn; self: unknown; exports: unknown } => {
-    const hash = call.indexOf("#");
-    const exports = requireFrom("")(`/${call.slice(0, hash)}`) as Obj;
-    const [owner, member] = call.slice(hash + 1).split(".") as [string, string | undefined];
+    const { file, owner, member } = splitTarget(call);
+    const exports = requireFrom("")(`/${file}`) as Obj;
     const top = exports[owner];
-    if (top === undefined) throw new SandboxViolation(`${call.slice(0, hash)} exports no ${owner}`);
+    if (top === undefined) stop(`${file} exports no ${owner}`);
     if (member === undefined) {
-      if (typeof top !== "function") throw new SandboxViolation(`${call} is not a function`);
+      if (typeof top !== "function") stop(`${call} is not a function`);
       return { fn: top as Fn, self: undefined, exports };
     }
     const cls = top as Obj & (new (...a: unknown[]) => Obj);
     if (typeof cls[member] === "function") return { fn: cls[member] as Fn, self: cls, exports };
-    const args = construct ?? Array.from({ length: typeof cls === "function" ? cls.length : 0 }, (_, i) => standIn(`${call.slice(0, hash)}#${owner}(arg${i})`));
-    const self = typeof cls === "function" ? new cls(...copyArgs(args)) : cls;
-    if (typeof self[member] !== "function") throw new SandboxViolation(`${call} is not a method`);
+    let args = construct;
+    if (!args) {
+      args = [];
+      const n = typeof cls === "function" ? cls.length : 0;
+      for (let i = 0; i < n; i++) defineProperty(args, i, { value: standIn(`${file}#${owner}(arg${i})`), writable: true, enumerable: true, configurable: true });
+    }
+    const self = typeof cls === "function" ? (Reflect.construct(cls, copyArgs(args)) as Obj) : cls;
+    if (typeof self[member] !== "function") stop(`${call} is not a method`);
     return { fn: self[member] as Fn, self, exports };
   };
-  const copyArgs = (args: unknown[]) => args.map((a) => (standIns.has(a as object) ? a : copy(a)));
+  const copyArgs = (args: unknown[]): unknown[] => {
+    const out: unknown[] = [];
+    for (let i = 0; i < args.length; i++) defineProperty(out, i, { value: standIns.has(args[i] as object) ? args[i] : copy(args[i]), writable: true, enumerable: true, configurable: true });
+    return out;
+  };
 
   const settle = (i: number, o: Omit<Outcome, "settled">) => {
-    outcomes[i] = { settled: true, ...o };
+    const rec = objectCreate(null) as Outcome;
+    rec.settled = true;
+    rec.threw = o.threw;
+    if (hasOwn(o, "result")) rec.result = o.result;
+    if (hasOwn(o, "error")) rec.error = o.error;
+    outcomes.at[i] = rec;
   };
 
   const api: PreludeApi = {
     begin(i) {
-      const spec = cfg.steps[i];
-      effectsAtStart = effects.length;
-      outcomes[i] = { settled: false, threw: false };
-      if (!spec) return settle(i, { threw: true, error: new Error(`no step ${i}`) });
+      const spec = steps[i];
+      effectsAtStart = effects.n;
+      const pending = objectCreate(null) as Outcome;
+      pending.settled = false;
+      pending.threw = false;
+      outcomes.at[i] = pending;
+      if (outcomes.n <= i) outcomes.n = i + 1;
+      if (!spec) return settle(i, { threw: true, error: new RealError(`no step ${i}`) });
       try {
         const { fn, self, exports } = entryOf(spec.call, spec.construct);
         let args: unknown = spec.args ? copyArgs(spec.args) : [];
         if (spec.args_js) {
           args = new Function("__exports", `with (__exports) { return (${spec.args_js}); }`)(exports);
-          if (!Array.isArray(args)) throw new SandboxViolation(`args_js of step ${i + 1} must evaluate to an array of arguments`);
+          if (!isArray(args)) stop(`args_js of step ${i + 1} must evaluate to an array of arguments`);
         }
-        const r = fn.apply(self, args as unknown[]);
-        if (r instanceof RealPromise || (r && typeof (r as { then?: unknown }).then === "function" && !symbolics.has(r as object))) {
+        const r = apply(fn, self, args as unknown[]);
+        if (isA(r, RealPromise) && !symbolics.has(r as object)) {
+          // A native promise settles through the captured `then`: the code cannot swap it out.
+          apply(promiseThen, r, [(v: unknown) => settle(i, { threw: false, result: v }), (e: unknown) => settle(i, { threw: true, error: e })]);
+        } else if (r && (typeof r === "object" || typeof r === "function") && !symbolics.has(r as object) && typeof (r as { then?: unknown }).then === "function") {
           (r as Promise<unknown>).then(
             (v) => settle(i, { threw: false, result: v }),
             (e: unknown) => settle(i, { threw: true, error: e }),
@@ -565,7 +874,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     },
     pump() {
       if (fatal) return "done";
-      const o = outcomes[outcomes.length - 1];
+      const o = outcomes.at[outcomes.n - 1];
       if (o?.settled) return "done";
       const t = nextTimer();
       if (!t) return "stuck";
@@ -573,35 +882,34 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       return "pending";
     },
     finish(i) {
-      const spec = cfg.steps[i];
-      const o = outcomes[i] ?? { settled: false, threw: false };
-      const report: RawStep = { expectations: [], effects: [effectsAtStart, effects.length] };
-      if (!o.settled) report.pending = true;
+      const o = outcomes.at[i] ?? ({ settled: false, threw: false } as Outcome);
+      const rec = objectCreate(null) as StepRecord;
+      rec.effects = [effectsAtStart, effects.n];
+      if (!o.settled) rec.pending = true;
       else if (o.threw) {
-        const e = o.error as { name?: unknown; message?: unknown } | undefined;
-        report.error = { name: String(e?.name ?? "Error"), message: String(e?.message ?? e), site: (typeof o.error === "object" && o.error !== null ? errorSites.get(o.error) : undefined) ?? lastSite };
-      } else report.result = snap(o.result, 4);
-      const visibleEffects = effects.slice(effectsAtStart).map((e) => ({ target: e.target, kind: e.kind, args: e.args, answer: e.answer }));
-      const stepsSoFar = outcomes.map((x) => ({ result: x?.result, error: x?.error }));
-      for (const expr of spec?.expect ?? []) {
-        let check: Fn;
-        try {
-          check = new Function("result", "error", "effects", "steps", `"use strict"; return (${expr});`) as Fn;
-        } catch {
-          report.expectations.push({ expect: expr, status: "unchecked", detail: "prose: not a JavaScript expression" });
-          continue;
-        }
-        const before = symbolicUses;
-        let r: ExpectationResult;
-        try {
-          r = { expect: expr, status: check(o.result, o.error, visibleEffects, stepsSoFar) ? "pass" : "fail" };
-        } catch (e) {
-          r = { expect: expr, status: "threw", detail: String((e as Error)?.message ?? e) };
-        }
-        if (symbolicUses > before || symbolics.has(o.result as object)) r.symbolic = true;
-        report.expectations.push(r);
+        const e = o.error !== null && typeof o.error === "object" ? own(o.error) : undefined;
+        const site = (o.error !== null && typeof o.error === "object" ? errorSites.get(o.error) : undefined) ?? lastSite;
+        rec.error = { name: text(e ? e.name : undefined, "Error"), message: text(e ? e.message : o.error, ""), site };
+      } else rec.result = snap(o.result, 4);
+      stepRecords.at[i] = rec;
+      if (stepRecords.n <= i) stepRecords.n = i + 1;
+    },
+    expectData(i) {
+      // What the expectations of step i read, written out for the pristine realm that checks them. The step's
+      // own result and error come first: the realm rebuilds values in this order, and later ones refer back.
+      const enc = encoder();
+      const o = outcomes.at[i];
+      const head = `{"result":${enc(o?.result)},"error":${enc(o?.error)}`;
+      let stepsText = "[";
+      for (let k = 0; k < outcomes.n; k++) {
+        const x = outcomes.at[k];
+        stepsText += `${k ? "," : ""}{"result":${enc(x?.result)},"error":${enc(x?.error)}}`;
       }
-      stepReports[i] = report;
+      const rec = stepRecords.at[i];
+      const from = rec ? rec.effects[0] : effects.n;
+      const to = rec ? rec.effects[1] : effects.n;
+      const symbolicResult = o !== undefined && o.result !== null && typeof o.result === "object" && symbolics.has(o.result);
+      return `${head},"steps":${stepsText}],"effects":${joinList(effects, from, to, (e) => effectText(e, false))},"symbolic":${symbolicResult ? "true" : "false"}}`;
     },
     tick() {
       // Work scheduled by the steps (a retry, a flush) runs in virtual time once they are done.
@@ -610,12 +918,142 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       return t !== undefined;
     },
     report() {
-      const r: PreludeReport = { events, truncated, effects, logs, missingStubs: [...missing].sort(), steps: stepReports, lastSite, ...(fatal ? { fatal } : {}) };
-      return jsonStringify(r);
+      const stepText = (r: StepRecord | undefined) => {
+        if (!r) return '{"effects":[0,0]}';
+        let out = `{"effects":[${num(r.effects[0])},${num(r.effects[1])}]`;
+        if (r.pending) out += ',"pending":true';
+        if (r.result !== undefined) out += `,"result":${r.result}`;
+        if (r.error) out += `,"error":{"name":${quote(r.error.name)},"message":${quote(r.error.message)},"site":${num(r.error.site)}}`;
+        return `${out}}`;
+      };
+      let missingText = "[";
+      const names = objectKeys(missing);
+      for (let i = 0; i < names.length; i++) missingText += (i ? "," : "") + quote(names[i] as string);
+      return (
+        `{"events":${joinList(events, 0, events.n, (e) => e)},"truncated":${num(truncated)},"effects":${joinList(effects, 0, effects.n, (e) => effectText(e, true))},` +
+        `"logs":${joinList(logs, 0, logs.n, quote)},"missingStubs":${missingText}],"steps":${joinList(stepRecords, 0, stepRecords.n, stepText)},"lastSite":${num(lastSite)}` +
+        (fatal ? `,"fatal":{"reason":${quote(fatal.reason)},"site":${num(fatal.site)}}` : "") +
+        "}"
+      );
     },
     fatal() {
-      return fatal ? jsonStringify(fatal) : "";
+      return fatal ? `{"reason":${quote(fatal.reason)},"site":${num(fatal.site)}}` : "";
     },
   };
   return api;
+
+  /**
+   * The exact copy of values the expectations read (result, error, earlier steps), as tagged JSON text that
+   * user data cannot imitate: every non-primitive is an array whose first item names its kind. Objects keep
+   * their identity within one payload (`["r", id]`); class instances keep the values of their getters.
+   */
+  function encoder(): (v: unknown) => string {
+    const ids = weak<number>();
+    let nextId = 0;
+    let nodes = 0;
+    const LIMIT = 200_000;
+    const enc = (v: unknown, depth: number): string => {
+      if (v === null) return "null";
+      switch (typeof v) {
+        case "boolean":
+          return v ? "true" : "false";
+        case "number":
+          return isFinite(v) && !objectIs(v, -0) ? "" + v : `["n",${quote(objectIs(v, -0) ? "-0" : "" + v)}]`;
+        case "string":
+          return quote(v);
+        case "undefined":
+          return '["u"]';
+        case "bigint":
+          return `["b",${quote("" + v)}]`;
+        case "symbol":
+          return `["y",${quote("" + (apply(symbolDescription, v, []) as string | undefined))}]`;
+      }
+      const o = v as object;
+      const sym = symbolics.get(o);
+      if (sym !== undefined) return `["S",${quote(sym)}]`;
+      const stand = standIns.get(o);
+      if (stand !== undefined) return `["I",${quote(stand)}]`;
+      const seen = ids.get(o);
+      if (seen !== undefined) return `["r",${seen}]`;
+      if (++nodes > LIMIT || depth > 40) return '["x"]';
+      const id = nextId++;
+      ids.set(o, id);
+      if (typeof v === "function") return `["f",${id},${quote(fnName(v as Fn))}]`;
+      if (brand(dateGetTime, o)) return `["d",${id},${num(apply(dateGetTime, o, []) as number)}]`;
+      if (isA(o, RealPromise)) return `["p",${id}]`;
+      try {
+        if (isA(o, RealError)) {
+          const e = own(o);
+          return `["e",${id},${quote(text(e.name, "Error"))},${quote(text(e.message, ""))},${entries(o, depth)}]`;
+        }
+        if (isArray(o)) {
+          const a = o as unknown[];
+          let out = `["a",${id},[`;
+          for (let i = 0; i < a.length; i++) out += (i ? "," : "") + at(a, i, depth);
+          return `${out}]]`;
+        }
+        if (brand(mapSize, o)) {
+          const it = apply(mapEntries, o, []);
+          let out = `["m",${id},[`;
+          for (let i = 0; ; i++) {
+            const r = apply(mapIterNext, it, []) as IteratorResult<[unknown, unknown]>;
+            if (r.done) break;
+            out += `${i ? "," : ""}[${enc(r.value[0], depth + 1)},${enc(r.value[1], depth + 1)}]`;
+          }
+          return `${out}]]`;
+        }
+        if (brand(setSize, o)) {
+          const it = apply(setValues, o, []);
+          let out = `["s",${id},[`;
+          for (let i = 0; ; i++) {
+            const r = apply(setIterNext, it, []) as IteratorResult<unknown>;
+            if (r.done) break;
+            out += (i ? "," : "") + enc(r.value, depth + 1);
+          }
+          return `${out}]]`;
+        }
+        return `["o",${id},${entries(o, depth)}]`;
+      } catch {
+        return '["x"]';
+      }
+    };
+    const at = (o: Obj | unknown[], k: string | number, depth: number): string => {
+      try {
+        return enc((o as Obj)[k], depth + 1);
+      } catch {
+        return '["x"]';
+      }
+    };
+    /** Own enumerable properties, then the getters of the classes it is an instance of. */
+    const entries = (o: object, depth: number): string => {
+      const keys = objectKeys(o);
+      const seenKeys = dict<true>();
+      let out = "[";
+      let n = 0;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
+        seenKeys[k] = true;
+        out += `${n++ ? "," : ""}[${quote(k)},${at(o as Obj, k, depth)}]`;
+      }
+      for (let proto = getPrototypeOf(o); proto && proto !== ObjectPrototype && proto !== ErrorPrototype; proto = getPrototypeOf(proto)) {
+        const names = ownKeys(proto);
+        for (let i = 0; i < names.length; i++) {
+          const k = names[i];
+          if (typeof k !== "string" || seenKeys[k]) continue;
+          const d = getOwnPropertyDescriptor(proto, k);
+          if (!d || typeof d.get !== "function") continue;
+          seenKeys[k] = true;
+          let value: unknown;
+          try {
+            value = apply(d.get, o, []);
+          } catch {
+            continue;
+          }
+          out += `${n++ ? "," : ""}[${quote(k)},${enc(value, depth + 1)}]`;
+        }
+      }
+      return `${out}]`;
+    };
+    return (v) => enc(v, 0);
+  }
 }

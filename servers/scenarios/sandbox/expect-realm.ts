@@ -1,0 +1,145 @@
+import type { ExpectationResult } from "./protocol.js";
+
+/**
+ * The realm where a step's expectations are checked: a second context of the run's isolate that the simulated
+ * code never reaches, so `Array.prototype.some`, `JSON` and the rest are the built-ins as V8 made them,
+ * whatever the code under test rewrote in its own realm. This file is transpiled on its own and evaluated in
+ * that context: no imports at run time. It receives what the expectations read as text (the prelude's
+ * `expectData`: tagged JSON), rebuilds the values here, evaluates each expectation and answers JSON text.
+ */
+
+type Fn = (...args: unknown[]) => unknown;
+type Obj = Record<string | symbol, unknown>;
+type Node = null | boolean | number | string | [string, ...unknown[]];
+
+interface Payload {
+  result: Node;
+  error: Node;
+  steps: Array<{ result: Node; error: Node }>;
+  effects: unknown[];
+  symbolic: boolean;
+}
+
+const ERRORS: Record<string, ErrorConstructor> = { Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError };
+
+export function install(): (expressions: string, payload: string) => string {
+  let uses = 0;
+
+  const symbolic = (origin: string): unknown => {
+    const cache = new Map<PropertyKey, unknown>();
+    return new Proxy(function () {}, {
+      get(_t, k) {
+        if (k === "then") return undefined;
+        if (k === Symbol.toPrimitive) return (hint: string) => (uses++, hint === "number" ? NaN : `⟨${origin}⟩`);
+        if (k === "toJSON") return () => ({ $symbolic: origin });
+        if (k === "valueOf" || k === "toString") return () => (uses++, `⟨${origin}⟩`);
+        if (k === Symbol.iterator) return function* () { uses++; };
+        if (typeof k === "symbol") return undefined;
+        uses++;
+        if (!cache.has(k)) cache.set(k, symbolic(`${origin}.${k}`));
+        return cache.get(k);
+      },
+      apply: () => (uses++, symbolic(`${origin}()`)),
+      construct: () => (uses++, symbolic(`new ${origin}()`) as object),
+      has: () => false,
+      set: () => true,
+    });
+  };
+
+  const define = (o: object, k: PropertyKey, value: unknown) => Object.defineProperty(o, k, { value, writable: true, enumerable: true, configurable: true });
+
+  const decode = (node: unknown, refs: Map<number, unknown>): unknown => {
+    if (!Array.isArray(node)) return node;
+    const [tag, a, b, c, d] = node as [string, unknown, unknown, unknown, unknown];
+    const keep = <T>(v: T): T => (refs.set(a as number, v), v);
+    const fill = (o: object, pairs: unknown) => {
+      for (const [k, v] of pairs as Array<[string, unknown]>) define(o, k, decode(v, refs));
+      return o;
+    };
+    switch (tag) {
+      case "u":
+      case "x":
+        return undefined;
+      case "n":
+        return a === "-0" ? -0 : Number(a);
+      case "b":
+        return BigInt(a as string);
+      case "y":
+        return Symbol(a as string);
+      case "S":
+        return symbolic(a as string);
+      case "I":
+        return Object.freeze({ $standIn: a });
+      case "r":
+        return refs.get(a as number);
+      case "f":
+        return keep(
+          Object.defineProperty(
+            () => {
+              throw new TypeError(`${b || "a function"} came from the simulated code and cannot be called from an expectation`);
+            },
+            "name",
+            { value: b },
+          ),
+        );
+      case "d":
+        return keep(new Date(b === null ? NaN : (b as number)));
+      case "p":
+        return keep(new Promise(() => undefined));
+      case "e": {
+        const Ctor = ERRORS[b as string] ?? Error;
+        const e = keep(new Ctor(c as string));
+        if (e.name !== b) Object.defineProperty(e, "name", { value: b, writable: true, configurable: true });
+        return fill(e, d);
+      }
+      case "a": {
+        const out = keep([] as unknown[]);
+        (b as unknown[]).forEach((v, i) => define(out, i, decode(v, refs)));
+        return out;
+      }
+      case "m": {
+        const out = keep(new Map());
+        for (const [k, v] of b as Array<[unknown, unknown]>) out.set(decode(k, refs), decode(v, refs));
+        return out;
+      }
+      case "s": {
+        const out = keep(new Set());
+        for (const v of b as unknown[]) out.add(decode(v, refs));
+        return out;
+      }
+      case "o":
+        return fill(keep({} as Obj), b);
+      default:
+        return undefined;
+    }
+  };
+
+  return (expressions, payloadText) => {
+    const exprs = JSON.parse(expressions) as string[];
+    const p = JSON.parse(payloadText) as Payload;
+    const refs = new Map<number, unknown>();
+    const result = decode(p.result, refs);
+    const error = decode(p.error, refs);
+    const steps = p.steps.map((s) => ({ result: decode(s.result, refs), error: decode(s.error, refs) }));
+    const out: ExpectationResult[] = [];
+    for (const expr of exprs) {
+      let check: Fn;
+      try {
+        check = new Function("result", "error", "effects", "steps", `"use strict"; return (${expr});`) as Fn;
+      } catch {
+        out.push({ expect: expr, status: "unchecked", detail: "prose: not a JavaScript expression" });
+        continue;
+      }
+      const before = uses;
+      let r: ExpectationResult;
+      try {
+        r = { expect: expr, status: check(result, error, p.effects, steps) ? "pass" : "fail" };
+      } catch (e) {
+        r = { expect: expr, status: "threw", detail: String((e as Error)?.message ?? e) };
+      }
+      if (uses > before || p.symbolic) r.symbolic = true;
+      out.push(r);
+    }
+    return JSON.stringify(out);
+  };
+}
