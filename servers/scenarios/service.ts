@@ -21,6 +21,7 @@ import { findEntries, markTouched, walkTrace, type EntryCandidate, type TraceSte
 import { loadScenarios, scenarioBatch, type LoadedScenarios } from "./store.js";
 import { changeTouchesRun, compareRuns } from "./compare.js";
 import { DIFFERENTIAL_METHOD, differentialVerdict, errorVerdict, jobFor, unaffectedVerdict, unmet } from "./differential.js";
+import { headOnlyVerdict } from "./head-only.js";
 import { boundaries } from "./sandbox/boundaries.js";
 import { SandboxPool } from "./sandbox/pool.js";
 import type { RunResult } from "./sandbox/protocol.js";
@@ -402,7 +403,11 @@ export class ScenarioService {
     let headRun: RunResult | undefined;
     const baseRun = await pool.run(jobFor(s, this.repo, base, bounds));
     let verdict: ScenarioVerdict;
-    if (baseRun.status === "error") verdict = errorVerdict(s, "base", baseRun);
+    if (baseRun.status === "error" && baseRun.error?.missingModule) {
+      // The scenario's code exists only on head (a new module): there is nothing to compare, so head is judged alone.
+      headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));
+      verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun) : headOnlyVerdict(s, baseRun, headRun);
+    } else if (baseRun.status === "error") verdict = errorVerdict(s, "base", baseRun);
     else if (!overlaid && !changeTouchesRun(baseRun, files).touched) verdict = unaffectedVerdict(s, baseRun);
     else {
       headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));

@@ -153,7 +153,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   let truncated = 0;
   let depth = 0;
   let lastSite = -1;
-  let fatal: { reason: string; site: number } | undefined;
+  let fatal: { reason: string; site: number; missingModule?: string } | undefined;
   const errorSites = weak<number>();
   const symbolics = weak<string>();
   const standIns = weak<string>();
@@ -760,7 +760,10 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     const answer = answerOf(load(spec, fromId));
     if (answer.kind === "missing") {
       // A step's own module must exist: a stand-in would make a missing file "pass".
-      if (fromId === "") return stop(`${slice(spec, 1)} is not a file of the repo at this revision`);
+      if (fromId === "") {
+        fatal ??= { reason: `${slice(spec, 1)} is not a file of the repo at this revision`, site: lastSite, missingModule: slice(spec, 1) };
+        return stop(fatal.reason);
+      }
       return standIn(name);
     }
     if (answer.kind === "error") {
@@ -932,7 +935,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       return (
         `{"events":${joinList(events, 0, events.n, (e) => e)},"truncated":${num(truncated)},"effects":${joinList(effects, 0, effects.n, (e) => effectText(e, true))},` +
         `"logs":${joinList(logs, 0, logs.n, quote)},"missingStubs":${missingText}],"steps":${joinList(stepRecords, 0, stepRecords.n, stepText)},"lastSite":${num(lastSite)}` +
-        (fatal ? `,"fatal":{"reason":${quote(fatal.reason)},"site":${num(fatal.site)}}` : "") +
+        (fatal ? `,"fatal":{"reason":${quote(fatal.reason)},"site":${num(fatal.site)}${fatal.missingModule ? `,"missingModule":${quote(fatal.missingModule)}` : ""}}` : "") +
         "}"
       );
     },

@@ -102,7 +102,7 @@ export interface PreludeReport {
   steps: RawStep[];
   /** The last statement or function entered: where a limit hit the run. */
   lastSite: number;
-  fatal?: { reason: string; site: number };
+  fatal?: { reason: string; site: number; missingModule?: string };
 }
 
 /** A trace event with its source location. */
@@ -143,8 +143,8 @@ export interface ExecutedFunction {
 export interface RunResult {
   rev: string;
   status: "ok" | "error";
-  /** Why the run could not complete, with where (error status only). */
-  error?: { reason: string; at?: string };
+  /** Why the run could not complete, with where (error status only); `missingModule` when a step's own module is not at this revision. */
+  error?: { reason: string; at?: string; missingModule?: string };
   steps: StepOutcome[];
   trace: TraceEvent[];
   truncated: number;

@@ -182,7 +182,7 @@ function toResult(job: SimulationJob, loader: ModuleLoader, report: PreludeRepor
   const effect = (e: RawEffect): Effect => ({ target: e.target, kind: e.kind, args: e.args, at: at(e.site), answer: e.answer });
   const effects = (report?.effects ?? []).map(effect);
   const known = (site: number | undefined) => (site !== undefined && sites[site] ? { at: at(site) } : {});
-  const fatal = failure ? { reason: failure.reason, ...known(report?.lastSite) } : report?.fatal ? { reason: report.fatal.reason, ...known(report.fatal.site) } : undefined;
+  const fatal = failure ? { reason: failure.reason, ...known(report?.lastSite) } : report?.fatal ? { reason: report.fatal.reason, ...known(report.fatal.site), ...(report.fatal.missingModule ? { missingModule: report.fatal.missingModule } : {}) } : undefined;
   const result: RunResult = {
     rev: job.rev,
     status: fatal || !report ? "error" : "ok",
