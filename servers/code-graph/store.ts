@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Db } from "../../core/db.js";
 import { migrate, statementCache } from "../../core/db.js";
+import { redact, redactJson } from "../../core/redact.js";
 import type { ResolvedFacts } from "./resolve.js";
 import { CODE_GRAPH_MIGRATIONS } from "./schema.js";
 import type { LocalFacts, ModuleRef, ParseError } from "./syntax.js";
@@ -124,18 +125,23 @@ export class CodeGraphStore {
     return row?.n ?? 0;
   }
 
+  /**
+   * Stores what a file's text decides. The text the repo wrote is redacted first: string literals (what
+   * find_literal and throw-site matching read), signatures and doc comments (and so their full-text index),
+   * and parse errors. Names, paths and module specifiers are code, not data, and stay as written.
+   */
   insertBlob(hash: string, facts: LocalFacts): void {
     const res = this.stmt("INSERT OR IGNORE INTO cg_blob (hash, lines, parse_errors, surface_hash, module_refs, has_main) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(hash, facts.lines, JSON.stringify(facts.parseErrors), facts.surfaceHash, JSON.stringify(facts.moduleRefs), facts.hasMain ? 1 : 0);
+      .run(hash, facts.lines, JSON.stringify(redactJson(facts.parseErrors).value), facts.surfaceHash, JSON.stringify(facts.moduleRefs), facts.hasMain ? 1 : 0);
     if (res.changes === 0) return; // another process stored the same content first
     const sym = this.stmt(
       "INSERT OR IGNORE INTO cg_symbol (hash, qname, name, kind, start_line, end_line, signature, doc, exported) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     for (const s of facts.symbols) {
-      sym.run(hash, s.qualifiedName, s.name, s.kind, s.startLine, s.endLine, s.signature, s.doc, s.exported ? 1 : 0);
+      sym.run(hash, s.qualifiedName, s.name, s.kind, s.startLine, s.endLine, redact(s.signature).text, redact(s.doc).text, s.exported ? 1 : 0);
     }
     const lit = this.stmt("INSERT INTO cg_literal (hash, line, value, symbol) VALUES (?, ?, ?, ?)");
-    for (const l of facts.literals) lit.run(hash, l.line, l.value, l.symbol);
+    for (const l of facts.literals) lit.run(hash, l.line, redact(l.value).text, l.symbol);
     const cfg = this.stmt("INSERT INTO cg_config_read (hash, line, key, kind, symbol) VALUES (?, ?, ?, ?, ?)");
     for (const c of facts.configReads) cfg.run(hash, c.line, c.key, c.kind, c.symbol);
   }
@@ -172,7 +178,7 @@ export class CodeGraphStore {
          ON CONFLICT(name) DO UPDATE SET commit_sha = excluded.commit_sha, manifest = excluded.manifest,
            indexed_at = excluded.indexed_at, stats = excluded.stats`,
       )
-      .run(name, commit, manifest, new Date().toISOString(), JSON.stringify(stats));
+      .run(name, commit, manifest, new Date().toISOString(), JSON.stringify(redactJson(stats).value));
   }
 
   revision(name: string): RevisionRow | undefined {

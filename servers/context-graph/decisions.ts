@@ -19,12 +19,14 @@ export const DecisionTrace = z.object({
 export type DecisionTrace = z.input<typeof DecisionTrace>;
 
 export const DECISION_METHOD = "decision-trace@1";
+/** A decision trace's id starts so (an ADR's is `decision:<path>`). */
+export const DECISION_TRACE_PREFIX = "decision:trace-";
 
 export async function recordDecision(store: ContextGraphStore, input: DecisionTrace): Promise<{ id: string; evidence: number; created: boolean }> {
   const t = DecisionTrace.parse(input);
   const evidence = [...new Set(t.evidence)].sort();
   // Same question, conclusion, evidence and author: the same decision, recorded once.
-  const id = `decision:trace-${createHash("sha1").update(JSON.stringify([t.question, t.conclusion, evidence, t.author])).digest("hex").slice(0, 16)}`;
+  const id = `${DECISION_TRACE_PREFIX}${createHash("sha1").update(JSON.stringify([t.question, t.conclusion, evidence, t.author])).digest("hex").slice(0, 16)}`;
   if (await store.getNode(id)) return { id, evidence: evidence.length, created: false };
   const at = t.at ?? new Date().toISOString();
   await store.ingest({

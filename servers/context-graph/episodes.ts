@@ -3,7 +3,8 @@ import type { ContextGraphStore } from "./store.js";
 
 /**
  * An episode recorded as it happened: the raw record facts can point back to, such as an LLM planner's
- * transcript. Stored redacted (the store redacts every episode body), once per identical text.
+ * transcript. Stored redacted (the store redacts every episode body: JSON structurally, and for records like
+ * this one, also random-looking values nothing names), once per identical text.
  */
 export const EpisodeRecord = z.object({
   source: z.string().min(1).describe("Who produced it, e.g. agent:llm-planner"),

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
 import { type Db, migrate, statementCache } from "../../core/db.js";
-import { redact } from "../../core/redact.js";
+import { redact, redactJson, type RedactOptions, redactStored } from "../../core/redact.js";
+import { DECISION_TRACE_PREFIX } from "./decisions.js";
 import {
   authorityRank,
   EdgeInput,
@@ -50,6 +51,22 @@ interface NodeRow {
   occurred_at: string | null;
   recorded_at: string;
   updated_at: string;
+}
+
+/**
+ * How much to redact. What people wrote (commits, tickets, ADRs, scenarios) loses what a rule names: a
+ * random-looking run there is as often an id someone searches for. What machines made (simulation records
+ * with the values that crossed a run, decision traces quoting them, transcripts, any other episode) also
+ * loses random-looking values that nothing names, since a traced value has lost its variable's name.
+ */
+const WRITTEN_SOURCES = /^(?:git|adr|scenario|tickets:.*)$/;
+
+function episodeRedaction(source: string): RedactOptions {
+  return WRITTEN_SOURCES.test(source) ? {} : { unnamed: true };
+}
+
+function nodeRedaction(id: string, kind: NodeKind): RedactOptions {
+  return kind === "simulation" || id.startsWith(DECISION_TRACE_PREFIX) ? { unnamed: true } : {};
 }
 
 function sha1(text: string): string {
@@ -124,13 +141,16 @@ export class SqliteContextGraph implements ContextGraphStore {
         for (const { episode, nodes, edges, closures } of parsed) {
           let episodeId: string | undefined;
           if (episode) {
-            const text = redact(episode.text).text;
-            episodeId = `episode:${sha1(`${episode.source}\0${episode.ref}\0${text}`)}`;
+            // Redacted before anything is derived from it: the id hashes what is stored.
+            const text = redactStored(episode.text, episodeRedaction(episode.source)).text;
+            const source = redact(episode.source).text;
+            const ref = redact(episode.ref).text;
+            episodeId = `episode:${sha1(`${source}\0${ref}\0${text}`)}`;
             this.stmt(
               `INSERT INTO ctx_episode (id, source, ref, body, occurred_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-            ).run(episodeId, episode.source, episode.ref, text, episode.occurredAt ? toUtc(episode.occurredAt) : null, now);
+            ).run(episodeId, source, ref, text, episode.occurredAt ? toUtc(episode.occurredAt) : null, now);
             result.episode = episodeId;
-            this.upsertNode({ id: episodeId, title: `${episode.source} ${episode.ref}`, text: "", props: { source: episode.source, ref: episode.ref } }, now, result, episode.occurredAt);
+            this.upsertNode({ id: episodeId, title: `${source} ${ref}`, text: "", props: { source, ref } }, now, result, episode.occurredAt);
           }
           for (const n of nodes) this.upsertNode(n, now, result, n.occurredAt);
           for (const e of edges) {
@@ -149,19 +169,27 @@ export class SqliteContextGraph implements ContextGraphStore {
     return result;
   }
 
+  /**
+   * Every string a node stores is redacted here, whoever wrote it (history, tickets, ADRs, simulations with
+   * the values that crossed them, decisions, transcripts): its title, its text and its props, structurally.
+   * Ids are not: they are keys (shas, paths, ticket keys), and a redacted id would be another node.
+   */
   private upsertNode(n: { id: string; title: string; text: string; props: Record<string, unknown> }, now: string, result: IngestResult, occurredAt?: string): void {
     const kind = kindOf(n.id);
     const existing = this.stmt("SELECT * FROM ctx_node WHERE id = ?").get(n.id) as NodeRow | undefined;
-    const text = redact(n.text).text;
+    const how = nodeRedaction(n.id, kind);
+    const text = redactStored(n.text, how).text;
+    const given = redact(n.title, how).text;
+    const nodeProps = redactJson(n.props, how).value;
     if (!existing) {
       this.stmt(
         "INSERT INTO ctx_node (id, kind, title, body, props, occurred_at, recorded_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      ).run(n.id, kind, n.title || n.id.slice(kind.length + 1), text, JSON.stringify(n.props), occurredAt ? toUtc(occurredAt) : null, now, now);
+      ).run(n.id, kind, given || n.id.slice(kind.length + 1), text, JSON.stringify(nodeProps), occurredAt ? toUtc(occurredAt) : null, now, now);
       result.nodesAdded++;
       return;
     }
-    const props = { ...(JSON.parse(existing.props) as Record<string, unknown>), ...n.props };
-    const title = n.title || existing.title;
+    const props = { ...(JSON.parse(existing.props) as Record<string, unknown>), ...nodeProps };
+    const title = given || existing.title;
     const body = text || existing.body;
     const occurred = occurredAt ? toUtc(occurredAt) : existing.occurred_at;
     if (title === existing.title && body === existing.body && JSON.stringify(props) === existing.props && occurred === existing.occurred_at) return;
@@ -207,7 +235,7 @@ export class SqliteContextGraph implements ContextGraphStore {
       valid_to: e.validTo ? toUtc(e.validTo) : null,
       recorded_at: now,
       at_rev: e.atRev ?? null,
-      props: JSON.stringify(e.props),
+      props: JSON.stringify(redactJson(e.props).value),
       method: e.provenance.method,
       authority: e.provenance.authority,
       authority_rank: authorityRank(e.provenance.authority),
@@ -453,7 +481,7 @@ export class SqliteContextGraph implements ContextGraphStore {
     this.stmt(
       `INSERT INTO ctx_ingestion (source, last_run_at, high_water, stats) VALUES (?, ?, ?, ?)
        ON CONFLICT (source) DO UPDATE SET last_run_at = excluded.last_run_at, high_water = excluded.high_water, stats = excluded.stats`,
-    ).run(source, this.now(), highWater, JSON.stringify(stats));
+    ).run(source, this.now(), highWater, JSON.stringify(redactJson(stats).value));
   }
 
   async ingestion(source: string): Promise<IngestionMark | undefined> {

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { redact, type Redaction } from "../../core/redact.js";
 import type { EdgeInput, IngestBatch } from "../context-graph/model.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
 import type { CommitCache } from "../git-history/commits.js";
@@ -7,7 +6,7 @@ import { git } from "../../core/git.js";
 import { ageAdjusted, suspectsOfLocations, type SuspectCommit } from "../git-history/suspects.js";
 import { extractCodeRefs, type RepoView } from "./code-refs.js";
 import type { CodeRef, Ticket } from "./model.js";
-import type { TicketStore } from "./store.js";
+import { redactTicket, type TicketStore } from "./store.js";
 
 /**
  * Imports normalized tickets: redacts secrets and personal data, finds the code they name, and links them
@@ -37,24 +36,6 @@ export interface ImportContext {
   suspectAgeDays: number;
   suspectMemo?: SuspectMemo;
   now?: () => string;
-}
-
-function redactTicket(t: Ticket): { ticket: Ticket; redactions: Redaction[] } {
-  const counts = new Map<string, number>();
-  const clean = (text: string) => {
-    const r = redact(text);
-    for (const x of r.redactions) counts.set(x.rule, (counts.get(x.rule) ?? 0) + x.count);
-    return r.text;
-  };
-  const ticket: Ticket = {
-    ...t,
-    title: clean(t.title),
-    body: clean(t.body),
-    comments: t.comments.map((c) => ({ ...c, author: clean(c.author), body: clean(c.body) })),
-    ...(t.reporter ? { reporter: clean(t.reporter) } : {}),
-    ...(t.assignee ? { assignee: clean(t.assignee) } : {}),
-  };
-  return { ticket, redactions: [...counts].map(([rule, count]) => ({ rule, count })) };
 }
 
 function refNode(r: CodeRef): string | undefined {

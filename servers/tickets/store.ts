@@ -1,6 +1,30 @@
 import type Database from "better-sqlite3";
 import { type Db, type Migration, migrate, statementCache } from "../../core/db.js";
+import { redactJson, type Redaction } from "../../core/redact.js";
 import type { CodeRef, Ticket } from "./model.js";
+
+/**
+ * A ticket with every string people wrote in it redacted (title, body, comments, people, labels, components,
+ * customers, links, status, priority, severity), with the rules that matched. What identifies it (key,
+ * source, kind) and its times stay. Redacting a redacted ticket changes nothing.
+ */
+export function redactTicket(t: Ticket): { ticket: Ticket; redactions: Redaction[] } {
+  const { key, source, kind, created, updated, closed, started, ended, ...written } = t;
+  const r = redactJson(written);
+  const ticket: Ticket = {
+    ...t,
+    ...r.value,
+    key,
+    source,
+    kind,
+    created,
+    ...(updated !== undefined ? { updated } : {}),
+    ...(closed !== undefined ? { closed } : {}),
+    ...(started !== undefined ? { started } : {}),
+    ...(ended !== undefined ? { ended } : {}),
+  };
+  return { ticket, redactions: r.redactions };
+}
 
 /** The ticket table, its full-text index and the code references found in each ticket. */
 const MIGRATIONS: readonly Migration[] = [
@@ -81,11 +105,16 @@ export class TicketStore {
     return (this.stmt("SELECT content_hash FROM tk_ticket WHERE key = ?").get(key) as { content_hash: string } | undefined)?.content_hash;
   }
 
-  /** Writes tickets and their code references in one transaction. */
+  /**
+   * Writes tickets and their code references in one transaction. Every ticket is redacted here too, whoever
+   * calls: what reaches the row, its JSON and the full-text index is never a secret (the importer redacts
+   * first, to count the rules; doing it again changes nothing).
+   */
   save(items: ReadonlyArray<{ ticket: Ticket; refs: CodeRef[]; redactions: StoredTicket["redactions"]; contentHash: string }>, now: string): void {
     this.db
       .transaction(() => {
-        for (const { ticket: t, refs, redactions, contentHash } of items) {
+        for (const { ticket: given, refs, redactions, contentHash } of items) {
+          const t = redactTicket(given).ticket;
           this.stmt(
             `INSERT INTO tk_ticket (key, source, kind, title, body, comments, status, labels, components, created_at, updated_at, data, redactions, content_hash, imported_at)
              VALUES (@key, @source, @kind, @title, @body, @comments, @status, @labels, @components, @created, @updated, @data, @redactions, @hash, @now)
@@ -112,7 +141,7 @@ export class TicketStore {
           });
           this.stmt("DELETE FROM tk_code_ref WHERE key = ?").run(t.key);
           const ins = this.stmt("INSERT INTO tk_code_ref (key, kind, text, target, ord) VALUES (?, ?, ?, ?, ?)");
-          for (const r of refs) ins.run(t.key, r.kind, r.text, r.target, r.order ?? null);
+          for (const r of redactJson(refs).value) ins.run(t.key, r.kind, r.text, r.target, r.order ?? null);
         }
       })
       .immediate();
