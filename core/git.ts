@@ -1,8 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
+import { readWorktreeText } from "./confine.js";
 import { UserError } from "./errors.js";
 
 /** The working tree (staged and unstaged changes), accepted wherever a revision is. */
@@ -21,24 +20,47 @@ export interface Revision {
 /** Full commit ids already verified to exist, per repo: a commit id never changes what it names. */
 const verifiedCommits = new Set<string>();
 
+const COMMIT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/** Whether a text is a full commit id (SHA-1 or SHA-256), the only revision form passed on to git. */
+export function isCommitId(text: string): boolean {
+  return COMMIT_ID.test(text);
+}
+
+/** A caller's text inside a one-line message: quoted, control characters escaped, long text cut. */
+export function quote(text: string): string {
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+}
+
+/**
+ * The one resolver of revisions: every revision a tool or command takes goes through it, and only the commit
+ * id it returns reaches git (DESIGN.md: bad input gets one line naming it). Text that git could read as an
+ * option (`--output=…`, `-c x=y`) is refused before git sees it.
+ */
 export async function resolveRevision(repo: string, rev: string | undefined): Promise<Revision> {
   const name = rev ?? WORKTREE;
   if (name === WORKTREE) return { name, commit: null };
   if (verifiedCommits.has(`${repo}\0${name}`)) return { name, commit: name };
-  if (name.startsWith("-")) {
-    throw new UserError(`revision "${name}" is not valid: expected a branch, tag, commit or ${WORKTREE}`);
-  }
+  const expected = `expected a branch, tag, commit or ${WORKTREE}`;
+  if (name.startsWith("-")) throw new UserError(`revision ${quote(name)} is not valid: it reads as a git option; ${expected}`);
+  if (name === "" || /[\x00-\x1f\x7f]/.test(name)) throw new UserError(`revision ${quote(name)} is not valid: ${expected}`);
   try {
-    const out = await git(repo).raw(["rev-parse", "--verify", "--quiet", `${name}^{commit}`]);
+    const out = await git(repo).raw(["rev-parse", "--verify", "--quiet", "--end-of-options", `${name}^{commit}`]);
     const commit = out.trim();
-    if (/^[0-9a-f]{40,64}$/.test(commit)) {
+    if (isCommitId(commit)) {
       verifiedCommits.add(`${repo}\0${commit}`);
       return { name, commit };
     }
   } catch {
     // fall through to the one-line error below
   }
-  throw new UserError(`unknown revision "${name}" in ${repo}: expected a branch, tag, commit or ${WORKTREE}`);
+  throw new UserError(`unknown revision ${quote(name)} in ${repo}: ${expected}`);
+}
+
+/** A commit id to hand to git, or an error: a guard for callers that must pass only resolved revisions. */
+export function commitId(id: string): string {
+  if (!isCommitId(id)) throw new Error(`internal: ${quote(id)} is not a resolved commit id; resolve it with resolveRevision first`);
+  return id;
 }
 
 /** The merge-base of HEAD with the default branch (origin/HEAD, else main, else master), else HEAD. */
@@ -68,7 +90,7 @@ export interface TreeEntry {
 
 /** Files of a commit: path and blob id, from one `git ls-tree`. */
 export async function listTree(repo: string, commit: string): Promise<TreeEntry[]> {
-  const out = await git(repo).raw(["ls-tree", "-r", "-z", "--full-tree", commit]);
+  const out = await git(repo).raw(["ls-tree", "-r", "-z", "--full-tree", commitId(commit)]);
   const entries: TreeEntry[] = [];
   for (const record of out.split("\0")) {
     if (!record) continue;
@@ -89,7 +111,8 @@ export async function listWorktree(repo: string): Promise<string[]> {
  * Reads many blobs through one `git cat-file --batch` process (DESIGN.md: never one `git show` per file).
  */
 export function readBlobs(repo: string, hashes: readonly string[]): Promise<Map<string, Buffer>> {
-  const wanted = [...new Set(hashes)];
+  // Only object ids go to cat-file: a line of other text would name some other object.
+  const wanted = [...new Set(hashes)].filter((h) => /^[0-9a-f]{40,64}$/.test(h));
   const result = new Map<string, Buffer>();
   if (wanted.length === 0) return Promise.resolve(result);
   return new Promise((resolve, reject) => {
@@ -134,18 +157,17 @@ export interface FileText {
 
 /**
  * Files of a revision (or the working tree) whose paths pass `wanted`, with their text: the worktree from
- * disk, a commit through one cat-file process. Never checks anything out.
+ * disk, a commit through one cat-file process. Never checks anything out. In the working tree a symlink is
+ * read as its link text, as git stores it, and nothing beyond a symlinked directory is read: no path leads
+ * out of the repo.
  */
 export async function readFilesAt(repo: string, revision: Revision, wanted: (path: string) => boolean): Promise<FileText[]> {
   if (revision.commit === null) {
     const paths = (await listWorktree(repo)).filter(wanted).sort();
     const files = await Promise.all(
       paths.map(async (path) => {
-        try {
-          return { path, text: await readFile(join(repo, path), "utf8") };
-        } catch {
-          return undefined; // listed by git but deleted from the working tree
-        }
+        const text = await readWorktreeText(repo, path);
+        return text === undefined ? undefined : { path, text }; // undefined: listed by git but gone from the working tree
       }),
     );
     return files.filter((f): f is FileText => f !== undefined);
@@ -155,10 +177,11 @@ export async function readFilesAt(repo: string, revision: Revision, wanted: (pat
   return entries.map((e) => ({ path: e.path, text: blobs.get(e.hash)?.toString("utf8") ?? "" }));
 }
 
-/** Whether `ancestor` is reachable from `descendant` (false also when either is unknown). */
+/** Whether `ancestor` is reachable from `descendant` (false also when either is unknown or not a commit id). */
 export function isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean> {
+  if (!isCommitId(ancestor) || !isCommitId(descendant)) return Promise.resolve(false);
   // Exit status is the answer here, which simple-git does not surface; so plain execFile.
   return new Promise((resolve) => {
-    execFile("git", ["merge-base", "--is-ancestor", ancestor, descendant], { cwd: repo }, (err) => resolve(!err));
+    execFile("git", ["merge-base", "--is-ancestor", "--end-of-options", ancestor, descendant], { cwd: repo }, (err) => resolve(!err));
   });
 }

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { existsSync, lstatSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
+import { isUnder, readWorktreeFileSync, realPathOf, realRoot, relativeUnder } from "./confine.js";
 import { UserError } from "./errors.js";
-import { git } from "./git.js";
+import { git, quote } from "./git.js";
 
 /** Where Worldline keeps its state inside the target repo (never committed). */
 export const STATE_DIR = ".worldline";
@@ -22,10 +23,22 @@ export async function resolveRepo(dir: string | undefined): Promise<string> {
   throw new UserError(`repo "${dir ?? start}" is not inside a git repository: run git init there or pass --repo`);
 }
 
-/** `.worldline/` of a repo, created on first use with a `.gitignore` of `*` so `git status` stays clean. */
+/**
+ * `.worldline/` of a repo, created on first use with a `.gitignore` of `*` so `git status` stays clean. It must
+ * be a real directory of the repo: a `.worldline` symlink (a checkout can carry one) would have Worldline
+ * write its state wherever it points, so it is refused.
+ */
 export function stateDir(repo: string): string {
   const dir = join(repo, STATE_DIR);
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  let link = false;
+  try {
+    link = lstatSync(dir).isSymbolicLink();
+  } catch {
+    mkdirSync(dir, { recursive: true });
+  }
+  if (link || !isUnder(realRoot(repo), realPathOf(dir)) || !statSync(dir).isDirectory()) {
+    throw new UserError(`${dir} is not a directory of the repo (a symlink or a file): Worldline keeps its state only inside the repo; remove it`);
+  }
   const ignore = join(dir, ".gitignore");
   if (!existsSync(ignore)) writeFileSync(ignore, "*\n");
   return dir;
@@ -40,16 +53,18 @@ export const WorldlineConfig = z
     suspectAgeDays: z.number().positive().default(90).describe("Oldest commit kept as a suspect, in days"),
     departedAuthors: z.array(z.string()).default([]).describe("Authors who left, for knowledge-loss views"),
     model: z.string().optional().describe("Model for the LLM planner"),
+    maxTicketFileBytes: z.number().int().positive().default(1_000_000).describe("Largest ticket file (or Jira CSV export) an import reads, in bytes; a larger one is refused with its name"),
   })
   .strict();
 export type WorldlineConfig = z.infer<typeof WorldlineConfig>;
 
 export function loadConfig(repo: string): WorldlineConfig {
-  const file = join(repo, "worldline.config.json");
-  if (!existsSync(file)) return WorldlineConfig.parse({});
+  // Read as git would store it: a symlinked config is its link text, never the file it points at.
+  const text = readWorktreeFileSync(repo, "worldline.config.json")?.toString("utf8");
+  if (text === undefined) return WorldlineConfig.parse({});
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
+    raw = JSON.parse(text);
   } catch (err) {
     throw new UserError(`worldline.config.json in ${repo} is not valid JSON: ${(err as Error).message}`);
   }
@@ -64,14 +79,20 @@ export function loadConfig(repo: string): WorldlineConfig {
 }
 
 /**
- * A path given by a caller, as a repo-relative path with forward slashes. A path that resolves outside
- * the repo is refused (DESIGN.md: tools take paths only inside the repo they serve).
+ * A path given by a caller, as a repo-relative path with forward slashes. A path that resolves outside the
+ * repo is refused (DESIGN.md: tools take paths only inside the repo they serve): compared by path segments
+ * (`/repo-secrets` is not in `/repo`), and again where the file system leads it, so a path through a symlink
+ * that leaves the repo is refused too.
  */
 export function confinePath(repo: string, path: string): string {
+  const refuse = (): never => {
+    throw new UserError(`path ${quote(path)} is outside the repo ${repo}: pass a path relative to the repo root`);
+  };
+  if (path.includes("\0")) throw new UserError(`path ${quote(path)} holds a NUL byte: pass a path relative to the repo root`);
   const abs = isAbsolute(path) ? resolve(path) : resolve(repo, path);
-  const rel = relative(repo, abs);
-  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) {
-    throw new UserError(`path "${path}" is outside the repo ${repo}: pass a path relative to the repo root`);
-  }
-  return rel.split(sep).join("/");
+  const root = realRoot(repo);
+  const rel = relativeUnder(repo, abs) ?? relativeUnder(root, abs);
+  if (!rel) return refuse();
+  if (!isUnder(root, realPathOf(join(root, rel)))) return refuse();
+  return rel;
 }

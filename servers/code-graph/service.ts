@@ -43,17 +43,13 @@ export class CodeGraphService {
   /** The graph at a revision; a revision never indexed is indexed first. */
   async graph(rev?: string): Promise<CodeGraph> {
     const name = rev ?? this.servedRevision;
+    // The one resolver first: a name that is no revision is refused before anything is looked up by it.
+    const now = await resolveRevision(this.repo, name);
     let row = this.store.revision(name);
-    if (!row) {
+    // A branch name may have moved since it was indexed.
+    if (!row || (now.commit !== null && now.commit !== row.commit)) {
       await this.indexer.index(name);
       row = this.store.revision(name);
-    } else if (name !== WORKTREE) {
-      // A branch name may have moved since it was indexed.
-      const now = await resolveRevision(this.repo, name);
-      if (now.commit !== row.commit) {
-        await this.indexer.index(name);
-        row = this.store.revision(name);
-      }
     }
     if (!row) throw new UserError(`revision "${name}" could not be indexed in ${this.repo}: run worldline index --rev ${name} to see why`);
     return new CodeGraph(this.store, this.repo, row);

@@ -1,5 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { readWorktreeFile, worktreeEntry } from "../../core/confine.js";
 import { blobHash, listTree, listWorktree, readBlobs, type Revision, type TreeEntry } from "../../core/git.js";
 import { isProjectFile, isSourcePath, MAX_SOURCE_BYTES } from "./source-files.js";
 
@@ -13,6 +12,7 @@ export interface Snapshot {
 }
 
 interface CachedFile {
+  kind: "file" | "symlink";
   mtimeMs: number;
   size: number;
   hash: string;
@@ -21,7 +21,8 @@ interface CachedFile {
 
 /**
  * Reads the working tree, hashing only files whose size or mtime changed since the last scan, so a warm
- * server answers "what moved since the index" without rereading the repo.
+ * server answers "what moved since the index" without rereading the repo. Every path stays in the repo: a
+ * symlink is its link text, as at a commit, and nothing beyond a symlinked directory is read.
  */
 export class WorktreeReader {
   private readonly cache = new Map<string, CachedFile>();
@@ -36,18 +37,14 @@ export class WorktreeReader {
     const seen = new Set<string>();
     await Promise.all(
       paths.map(async (path) => {
-        const abs = join(this.repo, path);
-        let st;
-        try {
-          st = await stat(abs);
-        } catch {
-          return; // deleted but still in the index: absent from the working tree
-        }
-        if (!st.isFile() || st.size > MAX_SOURCE_BYTES) return;
+        // lstat, never stat: a symlink is read as its link text (what git stores), whatever it points at.
+        const st = await worktreeEntry(this.repo, path);
+        if (!st || st.size > MAX_SOURCE_BYTES) return; // absent (deleted, or beyond a symlinked directory)
         let entry = this.cache.get(path);
-        if (!entry || entry.mtimeMs !== st.mtimeMs || entry.size !== st.size) {
-          const buf = await readFile(abs);
-          entry = { mtimeMs: st.mtimeMs, size: st.size, hash: blobHash(buf), text: buf.toString("utf8") };
+        if (!entry || entry.kind !== st.kind || entry.mtimeMs !== st.mtimeMs || entry.size !== st.size) {
+          const buf = await readWorktreeFile(this.repo, path);
+          if (!buf || buf.length > MAX_SOURCE_BYTES) return;
+          entry = { kind: st.kind, mtimeMs: st.mtimeMs, size: st.size, hash: blobHash(buf), text: buf.toString("utf8") };
           this.cache.set(path, entry);
         }
         seen.add(path);

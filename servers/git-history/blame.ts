@@ -1,7 +1,6 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { worktreeEntry } from "../../core/confine.js";
 import { UserError } from "../../core/errors.js";
-import { git, WORKTREE } from "../../core/git.js";
+import { git, resolveRevision, WORKTREE } from "../../core/git.js";
 import type { CommitCache } from "./commits.js";
 import { ticketRefs, type TicketRef } from "./ticket-keys.js";
 
@@ -77,9 +76,12 @@ export async function blame(repo: string, commits: CommitCache, path: string, ra
   if (range.start < 1 || range.end < range.start) {
     throw new UserError(`lines ${range.start}-${range.end} of ${path} are not a range: expected 1-based start <= end`);
   }
+  // The revision reaches git only as the commit id it resolves to (git blame takes no --end-of-options).
+  const { commit } = await resolveRevision(repo, rev);
   const args = ["blame", "--porcelain", "-L", `${range.start},${range.end}`];
-  if (existsSync(join(repo, IGNORE_REVS_FILE))) args.push("--ignore-revs-file", IGNORE_REVS_FILE);
-  if (rev !== WORKTREE) args.push(rev);
+  // Only a regular file of the repo: a symlinked ignore-revs file would have git read outside the repo.
+  if ((await worktreeEntry(repo, IGNORE_REVS_FILE))?.kind === "file") args.push("--ignore-revs-file", IGNORE_REVS_FILE);
+  if (commit) args.push(commit);
   args.push("--", path);
   let out: string;
   try {

@@ -15,7 +15,7 @@ export class CommitCache {
   async get(shas: readonly string[]): Promise<Map<string, Commit>> {
     const missing = [...new Set(shas)].filter((s) => !this.bySha.has(s) && /^[0-9a-f]{40}$/.test(s));
     for (let i = 0; i < missing.length; i += 200) {
-      const out = await git(this.repo).raw(["log", "--no-walk=unsorted", "-z", `--format=${FORMAT}`, ...missing.slice(i, i + 200)]);
+      const out = await git(this.repo).raw(["log", "--no-walk=unsorted", "-z", `--format=${FORMAT}`, "--end-of-options", ...missing.slice(i, i + 200)]);
       for (const c of parseLog(out)) this.bySha.set(c.sha, c);
     }
     return new Map(shas.filter((s) => this.bySha.has(s)).map((s) => [s, this.bySha.get(s) as Commit]));

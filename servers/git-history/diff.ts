@@ -1,5 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readWorktreeText } from "../../core/confine.js";
 import { UserError } from "../../core/errors.js";
 import { git, listWorktree, resolveRevision, WORKTREE } from "../../core/git.js";
 import type { CodeGraph, SymbolInfo } from "../code-graph/queries.js";
@@ -87,15 +86,17 @@ export async function diffFiles(repo: string, base: string, head: string): Promi
   const b = await resolveRevision(repo, base);
   const h = await resolveRevision(repo, head);
   if (!b.commit) throw new UserError(`base "${base}" is the working tree: expected a commit, branch or tag to compare from`);
-  const args = ["diff", "-M", "-U0", "--no-color", "--no-ext-diff", b.commit];
+  const args = ["diff", "-M", "-U0", "--no-color", "--no-ext-diff", "--end-of-options", b.commit];
   if (h.commit) args.push(h.commit);
+  args.push("--");
   const files = parseDiff(await git(repo).raw(args));
   if (!h.commit) {
     // git diff leaves out untracked files; they are whole additions.
     const tracked = new Set((await git(repo).raw(["ls-files", "-z"])).split("\0"));
     for (const path of await listWorktree(repo)) {
       if (tracked.has(path) || path.startsWith(".worldline/")) continue;
-      const text = await readFile(join(repo, path), "utf8").catch(() => "");
+      // A symlink is its link text, as git would add it; never the file it points at.
+      const text = (await readWorktreeText(repo, path)) ?? "";
       const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
       files.push({ path, status: "added", hunks: [{ oldStart: 0, oldLines: 0, newStart: 1, newLines: lines, removed: [], added: text.split("\n").slice(0, lines) }] });
     }
@@ -130,8 +131,8 @@ export async function changedSymbols(codeGraph: CodeGraphService, base: string, 
   for (const f of diffs) {
     const oldPath = f.status === "added" ? undefined : (f.oldPath ?? f.path);
     const newPath = f.status === "deleted" ? undefined : f.path;
-    const before = oldPath ? await symbolsWithText(bg, oldPath) : new Map<string, { sym: SymbolInfo; text: string }>();
-    const after = newPath ? await symbolsWithText(hg, newPath) : new Map<string, { sym: SymbolInfo; text: string }>();
+    const before = oldPath ? await symbolsWithText(codeGraph.repo, bg, oldPath) : new Map<string, { sym: SymbolInfo; text: string }>();
+    const after = newPath ? await symbolsWithText(codeGraph.repo, hg, newPath) : new Map<string, { sym: SymbolInfo; text: string }>();
     for (const [q, a] of after) {
       const b = before.get(q);
       if (!b) {
@@ -174,8 +175,9 @@ export async function changedSymbols(codeGraph: CodeGraphService, base: string, 
   return out.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
 
-async function symbolsWithText(g: CodeGraph, path: string): Promise<Map<string, { sym: SymbolInfo; text: string }>> {
-  const text = await g.fileText(path);
+async function symbolsWithText(repo: string, g: CodeGraph, path: string): Promise<Map<string, { sym: SymbolInfo; text: string }>> {
+  // In the working tree, the confined reader: a symlink is its link text, as the index read it.
+  const text = g.revision.commit === null ? await readWorktreeText(repo, path) : await g.fileText(path);
   if (text === undefined) return new Map();
   const lines = text.split("\n");
   return new Map(g.symbolsIn(path).map((sym) => [sym.qualifiedName, { sym, text: textOf(lines, sym) }]));

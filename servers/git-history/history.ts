@@ -1,5 +1,5 @@
 import { UserError } from "../../core/errors.js";
-import { git } from "../../core/git.js";
+import { git, resolveRevision } from "../../core/git.js";
 import { readLog, type Commit } from "./log.js";
 import { ticketRefs, type TicketRef } from "./ticket-keys.js";
 
@@ -21,9 +21,18 @@ function entry(c: Commit): HistoryEntry {
   return { commit: c.sha, author: c.author.name, email: c.author.email, time: c.committedAt, subject: c.subject, message: c.message, tickets: ticketRefs(c.message) };
 }
 
+/**
+ * The commit a history starts from: the revision resolved (the one resolver, so no caller text reaches git
+ * as an option); the working tree's history is HEAD's.
+ */
+async function startCommit(repo: string, rev: string): Promise<string> {
+  const r = await resolveRevision(repo, rev);
+  return r.commit ?? ((await resolveRevision(repo, "HEAD")).commit as string);
+}
+
 /** A file's history, following renames. */
 export async function fileHistory(repo: string, path: string, rev: string, limit: number): Promise<HistoryEntry[]> {
-  const commits = await readLog(repo, ["--follow", `-n${limit}`, rev], [path]);
+  const commits = await readLog(repo, ["--follow", `-n${limit}`, await startCommit(repo, rev)], [path]);
   return commits.map(entry);
 }
 
@@ -32,9 +41,10 @@ export async function fileHistory(repo: string, path: string, rev: string, limit
  * carries the range's old and new lines in that commit.
  */
 export async function rangeHistory(repo: string, path: string, start: number, end: number, rev: string, limit: number): Promise<HistoryEntry[]> {
+  const commit = await startCommit(repo, rev);
   let out: string;
   try {
-    out = await git(repo).raw(["log", `-L${start},${end}:${path}`, `-n${limit}`, "--format=%x1e%H", rev]);
+    out = await git(repo).raw(["log", `-L${start},${end}:${path}`, `-n${limit}`, "--format=%x1e%H", "--end-of-options", commit]);
   } catch (err) {
     throw new UserError(`cannot follow lines ${start}-${end} of ${path} at ${rev}: ${(err as Error).message.trim().split("\n").pop()}`);
   }

@@ -1,5 +1,5 @@
 import { UserError } from "../../core/errors.js";
-import { git, isAncestor, resolveRevision } from "../../core/git.js";
+import { git, isAncestor, isCommitId, resolveRevision } from "../../core/git.js";
 import type { EdgeInput, IngestBatch, NodeInput } from "../context-graph/model.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
 import type { CommitCache } from "./commits.js";
@@ -82,7 +82,8 @@ export async function ingestHistory(store: ContextGraphStore, repo: string, comm
     throw new UserError(`${repo} has no commits yet: commit something, then ingest its history`);
   })).commit as string;
   const mark = await store.ingestion(SOURCE);
-  const previous = mark?.highWater ?? null;
+  // The mark is only ever a commit id this ingestion wrote; anything else is no mark (every commit is read again, and the known ones skipped).
+  const previous = mark?.highWater && isCommitId(mark.highWater) ? mark.highWater : null;
   let forcePushDetected = false;
   const closures: NonNullable<IngestBatch["closures"]> = [];
   const droppedNodes: NodeInput[] = [];
@@ -91,7 +92,7 @@ export async function ingestHistory(store: ContextGraphStore, repo: string, comm
   if (previous && previous !== head && !(await isAncestor(repo, previous, head))) {
     // History was rewritten: the commits only the old tip reached no longer hold. Close their facts.
     forcePushDetected = true;
-    const reachable = new Set((await git(repo).raw(["rev-list", head])).split("\n").filter(Boolean));
+    const reachable = new Set((await git(repo).raw(["rev-list", "--end-of-options", head])).split("\n").filter(Boolean));
     for (const node of commitNodes) {
       if (reachable.has(node.id.slice("commit:".length)) || node.props.dropped) continue;
       droppedNodes.push({ id: node.id, title: node.title, props: { dropped: true, droppedAt: now } });

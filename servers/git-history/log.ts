@@ -1,4 +1,4 @@
-import { git } from "../../core/git.js";
+import { commitId, git, isCommitId, quote } from "../../core/git.js";
 
 /** Commits as read from `git log`: identity through the repo's mailmap, times, message and files touched. */
 export interface FileChange {
@@ -63,14 +63,34 @@ export function parseLog(out: string): Commit[] {
   return commits;
 }
 
-/** Commits reachable by `range` (e.g. HEAD, or `HEAD ^old`), newest first, with files and renames. */
+/** The options `readLog` passes on; anything else in a range is refused (it would be caller text). */
+const LOG_OPTIONS = /^(?:--follow|--no-walk(?:=unsorted)?|-n\d+|--since=[+-]?\d{4,6}-\d\d-\d\dT[\d:.]+Z)$/;
+
+/**
+ * A range as git arguments: its options first, then `--end-of-options` and the revisions, each a resolved
+ * commit id (optionally negated with ^) or HEAD. Revisions from callers are resolved before they get here.
+ */
+function rangeArgs(range: readonly string[]): string[] {
+  const options: string[] = [];
+  const revs: string[] = [];
+  for (const r of range) {
+    if (r.startsWith("-")) {
+      if (!LOG_OPTIONS.test(r)) throw new Error(`internal: git log option ${quote(r)} is not one readLog passes on`);
+      options.push(r);
+    } else if (r === "HEAD" || isCommitId(r.startsWith("^") ? r.slice(1) : r)) revs.push(r);
+    else throw new Error(`internal: ${quote(r)} is not a resolved commit id; resolve it with resolveRevision first`);
+  }
+  return [...options, "--end-of-options", ...revs];
+}
+
+/** Commits reachable by `range` (e.g. HEAD, or `<commit> ^<old commit>`), newest first, with files and renames. */
 export async function readLog(repo: string, range: string[], paths: string[] = []): Promise<Commit[]> {
-  const out = await git(repo).raw(["log", "-z", "-M", "--numstat", `--format=${FORMAT}`, ...range, "--", ...paths]);
+  const out = await git(repo).raw(["log", "-z", "-M", "--numstat", `--format=${FORMAT}`, ...rangeArgs(range), "--", ...paths]);
   return parseLog(out);
 }
 
 /** One commit's header, without its files. */
 export async function readCommit(repo: string, sha: string): Promise<Commit | undefined> {
-  const out = await git(repo).raw(["log", "-1", "-z", `--format=${FORMAT}`, sha]);
+  const out = await git(repo).raw(["log", "-1", "-z", `--format=${FORMAT}`, "--end-of-options", commitId(sha)]);
   return parseLog(out)[0];
 }

@@ -1,6 +1,6 @@
 import { openRepoDb } from "../../core/db.js";
 import { UserError } from "../../core/errors.js";
-import { defaultBase, readFilesAt, resolveRevision, WORKTREE } from "../../core/git.js";
+import { defaultBase, quote, readFilesAt, resolveRevision, WORKTREE } from "../../core/git.js";
 import { loadConfig, type WorldlineConfig } from "../../core/repo.js";
 import { CodeGraphService } from "../code-graph/service.js";
 import { SqliteContextGraph } from "../context-graph/sqlite-store.js";
@@ -40,7 +40,7 @@ export class GitHistoryService {
   /** Non-merge and merge commits of HEAD's history, since a date when given. */
   async log(since?: string): Promise<Commit[]> {
     if (since && Number.isNaN(new Date(since).getTime())) {
-      throw new UserError(`since "${since}" is not a date: expected an ISO date such as 2026-01-01`);
+      throw new UserError(`since ${quote(since)} is not a date: expected an ISO date such as 2026-01-01`);
     }
     return readLog(this.repo, [...(since ? [`--since=${new Date(since).toISOString()}`] : []), "HEAD"]);
   }

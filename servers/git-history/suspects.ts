@@ -1,5 +1,5 @@
 import { UserError } from "../../core/errors.js";
-import { git, resolveRevision } from "../../core/git.js";
+import { commitId, git, resolveRevision } from "../../core/git.js";
 import { parseLocation } from "../../core/ids.js";
 import { blame } from "./blame.js";
 import type { CommitCache } from "./commits.js";
@@ -39,7 +39,7 @@ export async function suspectsOfFix(repo: string, commits: CommitCache, fix: str
   if (!fixCommit) throw new UserError(`unknown commit "${fix}": expected a fix commit's sha or a revision that names one`);
   const parent = fixCommit.parents[0];
   if (!parent) return [];
-  const files = parseDiff(await git(repo).raw(["diff", "-M", "-U0", "--no-color", "--no-ext-diff", parent, fixCommit.sha]));
+  const files = parseDiff(await git(repo).raw(["diff", "-M", "-U0", "--no-color", "--no-ext-diff", "--end-of-options", commitId(parent), commitId(fixCommit.sha), "--"]));
   const tally = new Map<string, string[]>();
   let total = 0;
   for (const f of files) {

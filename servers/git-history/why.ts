@@ -43,7 +43,7 @@ export async function settingLine(repo: string, key: string): Promise<{ path: st
   const last = key.split(".").pop() ?? key;
   let out = "";
   try {
-    out = await git(repo).raw(["grep", "-n", "-I", "-E", `(^|[^A-Za-z0-9_])${esc(last)}([^A-Za-z0-9_]|$)`]);
+    out = await git(repo).raw(["grep", "-n", "-I", "-E", "-e", `(^|[^A-Za-z0-9_])${esc(last)}([^A-Za-z0-9_]|$)`, "--"]);
   } catch {
     out = ""; // git grep exits 1 when nothing matches
   }
