@@ -96,6 +96,15 @@ for (let i = 0; i < 5; i++) {
   empty.push((await pool.run(job(0))).ms);
   full.push((await pool.run(job(N))).ms);
 }
+// The fixed cost of one sandbox run (isolate, prelude, the record written out), and of checking three
+// expectations (issue 15's guards: a second context, the values copied into it).
+const checked = (): SimulationJob => ({ ...job(1), steps: [{ call: "src/work.ts#loop", args: [1], expect: ["typeof result === 'number'", "result > -1000", "effects.length === 0"] }] });
+const runOnly: number[] = [];
+const withExpect: number[] = [];
+for (let i = 0; i < 30; i++) {
+  runOnly.push((await pool.run(job(1))).ms);
+  withExpect.push((await pool.run(checked())).ms);
+}
 pool.close();
 const nativeMs = median(nativeRuns);
 const sandboxMs = median(full) - median(empty);
@@ -111,5 +120,6 @@ process.stdout.write(
     verdicts,
     poolSize,
     overhead: { calls: N, nativeMs, sandboxMs, ratio: sandboxMs / nativeMs },
+    perRun: { runMs: median(runOnly), expectMs: median(withExpect) },
   }),
 );

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
+import { readWorktreeText } from "../../core/confine.js";
 import { applyPatch } from "../../core/patch.js";
 import { dirname, join } from "node:path";
 import { openRepoDb } from "../../core/db.js";
@@ -119,9 +120,8 @@ export class ScenarioService {
       drafts = [draftFromTicket(stored.ticket, refs, await this.entryByShape(stored.ticket, refs))];
     } else if (from.test) {
       const path = confinePath(this.repo, from.test);
-      const text = await readFile(join(this.repo, path), "utf8").catch(() => {
-        throw new UserError(`test file "${path}" does not exist in ${this.repo}: expected a vitest, jest or node:test file`);
-      });
+      const text = await readWorktreeText(this.repo, path);
+      if (text === undefined) throw new UserError(`test file "${path}" does not exist in ${this.repo}: expected a vitest, jest or node:test file`);
       await this.codeGraph.index();
       drafts = draftFromTest(path, text, await this.codeGraph.graph(), from.testName);
     } else throw new UserError('draft_scenario needs "ticket" (a ticket key) or "test" (a test file path)');
@@ -133,7 +133,8 @@ export class ScenarioService {
         continue;
       }
       if (existing.has(d.scenario.id)) throw new UserError(`scenario "${d.scenario.id}" already exists: edit it with upsert_scenario instead`);
-      const path = `${this.config.scenarioDirs[0] ?? "scenarios"}/${d.scenario.id}.md`;
+      // Confined: a scenarios folder that is a symlink out of the repo is refused, not written through.
+      const path = confinePath(this.repo, `${this.config.scenarioDirs[0] ?? "scenarios"}/${d.scenario.id}.md`);
       await mkdir(dirname(join(this.repo, path)), { recursive: true });
       await writeFile(join(this.repo, path), d.text);
       out.push({ ...d, written: path });
@@ -157,8 +158,8 @@ export class ScenarioService {
    * expectations say what should happen, so a failing (or throwing) expectation means the report reproduces.
    */
   async reproduce(s: Scenario, rev: string): Promise<Reproduction> {
-    if (!s.simulate) return { rev, status: "not-executable", failing: [] };
     const commit = (await resolveRevision(this.repo, rev)).commit ?? WORKTREE;
+    if (!s.simulate) return { rev, status: "not-executable", failing: [] };
     const run = await this.sandbox().run(jobFor(s, this.repo, commit, boundaries(this.config.boundaryPackages)));
     if (run.status === "error") return { rev: commit, status: "error", failing: [], reason: run.error?.reason ?? "the run did not finish" };
     const failing = unmet(run);
@@ -462,7 +463,7 @@ export class ScenarioService {
     const headRev = (await resolveRevision(this.repo, head)).commit;
     const read = async (path: string): Promise<string | undefined> => {
       const safe = confinePath(this.repo, path);
-      if (headRev === null) return readFile(join(this.repo, safe), "utf8").catch(() => undefined);
+      if (headRev === null) return readWorktreeText(this.repo, safe);
       return git(this.repo).show([`${headRev}:${safe}`]).catch(() => undefined);
     };
     const overlay = Object.fromEntries(await applyPatch(patch, read));

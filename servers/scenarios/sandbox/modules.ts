@@ -4,7 +4,8 @@ import { builtinModules } from "node:module";
 import { dirname, extname, isAbsolute, join, posix, relative, sep } from "node:path";
 import { ts } from "@ts-morph/common";
 import { instrument, type Site } from "./instrument.js";
-import { isUnder, realPath, WORLDLINE_ROOT } from "./paths.js";
+import { isUnder } from "../../../core/confine.js";
+import { realPath, WORLDLINE_ROOT } from "./paths.js";
 import type { RevisionFiles } from "./sources.js";
 
 /**

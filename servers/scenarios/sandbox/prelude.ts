@@ -107,6 +107,13 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       return false;
     }
   };
+  // Brand checks, by the internal slot the captured getter needs; the cheap prototype test first, so that
+  // ordinary values never pay for a thrown TypeError.
+  const RealMap = Map;
+  const RealSet = Set;
+  const isDate = (o: object) => isA(o, RealDate) && brand(dateGetTime, o);
+  const isMap = (o: object) => isA(o, RealMap) && brand(mapSize, o);
+  const isSet = (o: object) => isA(o, RealSet) && brand(setSize, o);
   const slice = (s: string, from: number, to?: number): string => apply(stringSlice, s, to === undefined ? [from] : [from, to]) as string;
   const quote = (s: string): string => apply(jsonStringify, undefined, [s]) as string; // a primitive string: no toJSON is consulted
   const weak = <V>() => {
@@ -160,11 +167,6 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const missing = dict<true>();
   let symbolicUses = 0;
 
-  const push = (row: string) => {
-    if (events.n < maxEvents) add(events, row);
-    else truncated++;
-  };
-
   /**
    * A bounded copy of a value, as JSON text (tagged objects for what JSON cannot say). It reads only own
    * properties and calls nothing the code can redefine, except the value's own getters.
@@ -191,15 +193,16 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     const stand = standIns.get(o);
     if (stand !== undefined) return `{"$standIn":${quote(stand)}}`;
     if (typeof v === "function") return `{"$function":${quote(fnName(v as Fn) || "anonymous")}}`;
-    if (brand(dateGetTime, o)) {
+    const plain = getPrototypeOf(o) === ObjectPrototype;
+    if (!plain && isDate(o)) {
       const t = apply(dateGetTime, o, []) as number;
       return `{"$date":${quote(t !== t ? "Invalid Date" : (apply(dateIso, o, []) as string))}}`;
     }
-    if (isA(o, RealError)) {
+    if (!plain && isA(o, RealError)) {
       const e = own(o);
       return `{"$error":${quote(text(e.name, "Error"))},"message":${quote(text(e.message, ""))}}`;
     }
-    if (isA(o, RealPromise)) return '{"$promise":true}';
+    if (!plain && isA(o, RealPromise)) return '{"$promise":true}';
     if (budget <= 0) return `{"$more":${isArray(o) ? '"array"' : '"object"'}}`;
     try {
       if (isArray(o)) {
@@ -210,7 +213,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         if (n > 20) out += `,{"$more":${num(n - 20)}}`;
         return `${out}]`;
       }
-      if (brand(mapSize, o)) {
+      if (!plain && isMap(o)) {
         const it = apply(mapEntries, o, []);
         let out = '{"$map":[';
         for (let i = 0; i < 20; i++) {
@@ -220,7 +223,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         }
         return `${out}]}`;
       }
-      if (brand(setSize, o)) {
+      if (!plain && isSet(o)) {
         const it = apply(setValues, o, []);
         let out = '{"$set":[';
         for (let i = 0; i < 20; i++) {
@@ -277,23 +280,29 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   };
 
   const recorder = (base: number) => {
+    // Past the event limit only the count grows: no value is copied for an event that will not be kept.
+    const full = () => {
+      if (events.n < maxEvents) return false;
+      truncated++;
+      return true;
+    };
     const r = {
       step(s: number) {
         lastSite = base + s;
-        push(`[0,${lastSite},${depth}]`);
+        if (!full()) add(events, `[0,${lastSite},${depth}]`);
       },
       val(s: number, v: unknown) {
-        push(`[1,${base + s},${depth},${snap(v, 2)}]`);
+        if (!full()) add(events, `[1,${base + s},${depth},${snap(v, 2)}]`);
       },
       enter(s: number, args: unknown[]) {
         const caller = lastSite;
         depth++;
         lastSite = base + s;
-        push(`[2,${base + s},${depth},${snap(args, 2)}]`);
+        if (!full()) add(events, `[2,${base + s},${depth},${snap(args, 2)}]`);
         return caller;
       },
       ret(s: number, v?: unknown) {
-        push(`[3,${base + s},${depth},${snap(v)}]`);
+        if (!full()) add(events, `[3,${base + s},${depth},${snap(v)}]`);
         return v;
       },
       throw(s: number, e: unknown) {
@@ -301,7 +310,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         try {
           if (e && typeof e === "object" && !errorSites.has(e)) errorSites.set(e, site);
           if (!fatal && isA(e, RealRangeError) && (apply(stringIndexOf, text(own(e as object).message, ""), ["call stack"]) as number) >= 0) fatal = { reason: "recursion without end: the call stack was exhausted", site };
-          push(`[4,${base + s},${depth},${snap(e, 1)}]`);
+          if (!full()) add(events, `[4,${base + s},${depth},${snap(e, 1)}]`);
         } catch {
           // Only an exhausted stack makes the recorder itself fail here.
           fatal ??= { reason: "recursion without end: the call stack was exhausted", site };
@@ -470,7 +479,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       for (const k of objectKeys(want)) if (!same((want as Obj)[k], (got as Obj)[k])) return false;
       return true;
     }
-    return typeof want === "string" && brand(dateGetTime, got) && (apply(dateGetTime, got, []) as number) === (apply(dateGetTime, got, []) as number) && slice(apply(dateIso, got, []) as string, 0, want.length) === want;
+    return typeof want === "string" && got !== null && typeof got === "object" && isDate(got) && (apply(dateGetTime, got, []) as number) === (apply(dateGetTime, got, []) as number) && slice(apply(dateIso, got, []) as string, 0, want.length) === want;
   };
   const stubFor = (target: string, args: unknown[]): StubSpec | undefined => {
     const specs = hasOwn(stubs, target) ? stubs[target] : undefined;
@@ -982,7 +991,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       const id = nextId++;
       ids.set(o, id);
       if (typeof v === "function") return `["f",${id},${quote(fnName(v as Fn))}]`;
-      if (brand(dateGetTime, o)) return `["d",${id},${num(apply(dateGetTime, o, []) as number)}]`;
+      if (isDate(o)) return `["d",${id},${num(apply(dateGetTime, o, []) as number)}]`;
       if (isA(o, RealPromise)) return `["p",${id}]`;
       try {
         if (isA(o, RealError)) {
@@ -995,7 +1004,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
           for (let i = 0; i < a.length; i++) out += (i ? "," : "") + at(a, i, depth);
           return `${out}]]`;
         }
-        if (brand(mapSize, o)) {
+        if (isMap(o)) {
           const it = apply(mapEntries, o, []);
           let out = `["m",${id},[`;
           for (let i = 0; ; i++) {
@@ -1005,7 +1014,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
           }
           return `${out}]]`;
         }
-        if (brand(setSize, o)) {
+        if (isSet(o)) {
           const it = apply(setValues, o, []);
           let out = `["s",${id},[`;
           for (let i = 0; ; i++) {
