@@ -64,11 +64,11 @@ export const COMMANDS = {
     positionals: [],
   },
   check: {
-    summary: "The same report, as a gate: exit 1 when a scenario that passed at base fails at head (a pre-push self-check for coding agents)",
+    summary: "The same report, as a gate: exit 1 when a scenario that passed at base fails at head, or ends error there because of head's code (a pre-push self-check for coding agents)",
     usage: "worldline check [--base REV] [--head REV|--worktree] [--fail-on at-risk,error] [--pre-push] [--format ...] [--out FILE] [--repo DIR]",
     options: {
       ...simulateOptions,
-      "fail-on": { type: "string", valueName: "KINDS", description: "Also exit 1 for these verdicts: at-risk, error, or both comma-separated" },
+      "fail-on": { type: "string", valueName: "KINDS", description: "Also exit 1 for these verdicts: at-risk, error (every error, Worldline's own and the scenario's too), or both comma-separated" },
       "pre-push": { type: "boolean", description: "Read the refs git passes a pre-push hook on standard input and check each push" },
     },
     positionals: [],

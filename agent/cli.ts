@@ -2,10 +2,11 @@ import { errorLine, UserError } from "../core/errors.js";
 import { resolveRepo } from "../core/repo.js";
 import { VERSION } from "../core/version.js";
 import type { ServerPart } from "../core/mcp.js";
+import type { ScenarioVerdict } from "../core/verdict.js";
 import { FORMATS, render, type Format } from "./report/index.js";
 import { helpText, parseCommandLine, SERVERS, type ParsedCommand, type ServerName } from "./cli-parse.js";
 
-/** Exit codes shared by every command: 1 when `check` finds a new failure (or a `triage` source failed), 2 for a usage or input error, 3 when Worldline itself failed. */
+/** Exit codes shared by every command: 1 when `check` finds a new failure or head's code makes a scenario end `error` (or a `triage` source failed), 2 for a usage or input error, 3 when Worldline itself failed. */
 export const EXIT = { ok: 0, fail: 1, usage: 2, internal: 3 } as const;
 
 
@@ -166,9 +167,15 @@ async function runCheck(cmd: ParsedCommand, io: Io): Promise<number> {
     await emit(render(report, format), cmd, io);
     const g = gate(report, failOn as Array<(typeof FAIL_ON)[number]>);
     failed += g.failed.length;
-    if (g.failed.length) io.err(`worldline check: ${g.failed.length} scenario(s) block this${range.ref ? ` push to ${range.ref}` : " change"}: ${g.failed.map((v) => `${v.scenario} (${v.verdict})`).join(", ")}`);
+    if (g.failed.length) io.err(`worldline check: ${g.failed.length} scenario(s) block this${range.ref ? ` push to ${range.ref}` : " change"}: ${g.failed.map(blocking).join(", ")}`);
   }
   return failed ? EXIT.fail : EXIT.ok;
+}
+
+/** A blocking verdict as `check` names it: the scenario, and for an error the side and why it could not run. */
+function blocking(v: ScenarioVerdict): string {
+  const m = /^the simulation could not run on (base|head): (.*)$/s.exec(v.reason);
+  return m ? `${v.scenario} (error on ${m[1]}: ${m[2]})` : `${v.scenario} (${v.verdict})`;
 }
 
 /** A command that talks to the servers: they start on first use and stop when it is done. */

@@ -49,10 +49,41 @@ export function newlyFailing(v: ScenarioVerdict): boolean {
   return ex.some((e) => e.base === "pass" && (e.head === "fail" || e.head === "threw")) || /and not on base/.test(v.reason);
 }
 
+/**
+ * Why a run cannot complete when the simulated code itself is to blame: it outran a limit, reached for the
+ * host, or does not compile. Anything else (the pool closing, a run without a report, a step naming an export
+ * head no longer has) is Worldline's own trouble or the scenario's, and blocks only with `--fail-on error`.
+ */
+const HEAD_CODE_ERRORS: readonly RegExp[] = [
+  /CPU time limit of \d+ ms reached/,
+  /memory limit of \d+ MiB reached/,
+  /the simulation process died/,
+  /recursion without end/,
+  /the simulated code reached for the host/,
+  // A repo file that does not compile (the transpiler's diagnostic); top-level await is Worldline's limit, not a fault.
+  /^[\w@.\/-]+:\d+: (?!top-level await)/,
+];
+
+/**
+ * A verdict that ends `error` on head because of head's code, where base ran through: what `check` also exits
+ * 1 for by default (head code can turn its own `fail` into `error`: a busy loop into the CPU limit, a reach
+ * for the host). The differential verdict says which side could not run; base expectations, when the verdict
+ * carries them, must have passed.
+ */
+export function newlyErroring(v: ScenarioVerdict): boolean {
+  if (v.verdict !== "error" || v.depth !== "differential") return false;
+  const m = /^the simulation could not run on head: (.*)$/s.exec(v.reason);
+  if (!m?.[1] || !HEAD_CODE_ERRORS.some((re) => re.test(m[1] as string))) return false;
+  // Base must have passed: no expectation failed, threw or went unrun there (code that exists only on head).
+  const ex = (v.expectations ?? []) as Array<{ base?: string }>;
+  return ex.every((e) => e.base === "pass" || e.base === "unchecked");
+}
+
 export const FAIL_ON = ["at-risk", "error"] as const;
 
+/** The verdicts that block a change: new failures and head's own errors, and the kinds `--fail-on` adds. */
 export function gate(report: Report, failOn: ReadonlyArray<(typeof FAIL_ON)[number]>): { failed: ScenarioVerdict[] } {
-  return { failed: report.verdicts.filter((v) => newlyFailing(v) || failOn.some((k) => k === v.verdict)) };
+  return { failed: report.verdicts.filter((v) => newlyFailing(v) || newlyErroring(v) || failOn.some((k) => k === v.verdict)) };
 }
 
 /** The pushes a pre-push hook is told about: `<local ref> <local sha> <remote ref> <remote sha>` per line. */

@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -248,6 +248,94 @@ async function triageTable(work: string): Promise<string> {
   ]);
 }
 
+/** A process's state and parent from /proc, or undefined once it is gone. */
+function procStat(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const [state, ppid] = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return { state: state ?? "", ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Running: present and not a zombie waiting to be reaped. */
+const isRunning = (pid: number): boolean => (procStat(pid)?.state ?? "Z") !== "Z";
+
+function runningChildren(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((p) => procStat(p)?.ppid === pid && isRunning(p));
+}
+
+/**
+ * One server's end: start `worldline serve NAME`, run one differential simulation over MCP (JSON-RPC lines on
+ * stdio), close its stdin, and time until it exits; then count the pool children still running.
+ */
+async function exitAfterStdinCloses(repo: string, name: string): Promise<{ ms: number; code: number | null; signal: string | null; left: number }> {
+  const proc = spawn(NODE, [BIN, "serve", name, "--repo", repo], { cwd: repo, stdio: ["pipe", "pipe", "ignore"] });
+  const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal, at: performance.now() })));
+  const answers = new Map<number, (msg: unknown) => void>();
+  let buffered = "";
+  proc.stdout.on("data", (d: Buffer) => {
+    buffered += d.toString();
+    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
+      const msg = JSON.parse(buffered.slice(0, nl)) as { id?: number };
+      buffered = buffered.slice(nl + 1);
+      if (msg.id !== undefined) answers.get(msg.id)?.(msg);
+    }
+  });
+  let id = 0;
+  const request = (method: string, params: unknown) =>
+    new Promise<unknown>((resolve) => {
+      answers.set(++id, resolve);
+      proc.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
+    });
+  await request("initialize", { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "worldline-bench", version: "0" } });
+  proc.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
+  const r = (await request("tools/call", { name: "simulate_scenario", arguments: { id: "vat-rate", base: "HEAD~1", head: "HEAD" } })) as { result?: { structuredContent?: { verdict?: { depth?: string } } } };
+  if (r.result?.structuredContent?.verdict?.depth !== "differential") throw new Error(`serve ${name}: the simulation did not run: ${JSON.stringify(r).slice(0, 300)}`);
+  const children = runningChildren(proc.pid as number);
+  const closed = performance.now();
+  proc.stdin.end();
+  const timeout = setTimeout(() => proc.kill("SIGKILL"), 60_000);
+  const e = await exited;
+  clearTimeout(timeout);
+  await new Promise((res) => setTimeout(res, 500));
+  const left = children.filter(isRunning);
+  for (const pid of left) process.kill(pid, "SIGKILL");
+  return { ms: e.at - closed, code: e.code, signal: e.signal, left: left.length };
+}
+
+/** Server lifecycle: how long a server takes to exit once its client closes stdin, after a differential simulation. */
+async function lifecycleTable(work: string): Promise<string> {
+  const repo = join(work, "lifecycle");
+  const vat = (rate: string) => `export function vat(net: number): number {\n  const rate = ${rate};\n  return Math.round(net * rate * 100) / 100;\n}\n`;
+  mkdirSync(join(repo, "src"), { recursive: true });
+  mkdirSync(join(repo, "scenarios"));
+  writeFileSync(join(repo, "src/vat.ts"), vat("0.19"));
+  writeFileSync(join(repo, "scenarios/vat-rate.md"), ["---", "id: vat-rate", "title: VAT is 19 percent", "simulate:", "  steps:", "    - call: src/vat.ts#vat", "      args: [100]", "      expect:", "        - result === 19", "---", "VAT on 100 is 19."].join("\n"));
+  git(repo, ["init", "-q", "-b", "main"]);
+  git(repo, ["add", "-A"]);
+  git(repo, ["commit", "-q", "-m", "VAT at 19%"]);
+  writeFileSync(join(repo, "src/vat.ts"), vat("0.2"));
+  git(repo, ["commit", "-q", "-am", "VAT at 20%"]);
+  const rows: string[][] = [];
+  let left = 0;
+  for (const name of ["scenarios", "all"]) {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await exitAfterStdinCloses(repo, name));
+    left += runs.reduce((n, r) => n + r.left, 0);
+    const ms = runs.map((r) => r.ms);
+    const how = [...new Set(runs.map((r) => (r.signal ? `killed (${r.signal})` : `code ${r.code}`)))].join(", ");
+    const show = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
+    rows.push([`worldline serve ${name}: stdin closed to exit (median / slowest of ${RUNS}; exit ${how})`, `${show(median(ms))} / ${show(Math.max(...ms))}`, "under 2 s"]);
+  }
+  rows.push(["pool children still running half a second after their server exited", String(left), "0"]);
+  return formatTable(["server exit after stdin closes (after one differential simulation)", "result", "target"], rows);
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "worldline-bench-"));
   try {
@@ -262,6 +350,10 @@ async function main(): Promise<void> {
     }
     if (process.env.BENCH_ONLY === "agent") {
       process.stdout.write(`${await agentTable(work)}\n`);
+      return;
+    }
+    if (process.env.BENCH_ONLY === "lifecycle") {
+      process.stdout.write(`${await lifecycleTable(work)}\n`);
       return;
     }
     const generated = join(work, "generated");
@@ -288,7 +380,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${await scenariosTable(work)}\n\n`);
     process.stdout.write(`${await differentialTable(work)}\n\n`);
     process.stdout.write(`${await agentTable(work)}\n\n`);
-    process.stdout.write(`${await triageTable(work)}\n`);
+    process.stdout.write(`${await triageTable(work)}\n\n`);
+    process.stdout.write(`${await lifecycleTable(work)}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
