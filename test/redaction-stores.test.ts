@@ -5,6 +5,8 @@ import type { Db } from "../core/db.js";
 import { recordDecision } from "../servers/context-graph/decisions.js";
 import { recordEpisode } from "../servers/context-graph/episodes.js";
 import { ingestHistory } from "../servers/git-history/ingest.js";
+import { blame } from "../servers/git-history/blame.js";
+import { fileHistory } from "../servers/git-history/history.js";
 import { GitHistoryService } from "../servers/git-history/service.js";
 import { Simulate, type Scenario } from "../servers/scenarios/format.js";
 import { ScenarioService } from "../servers/scenarios/service.js";
@@ -148,6 +150,14 @@ describe("redaction of commit messages ingested as history", () => {
   it("leaves no part of the secrets in the database file: nodes, episodes, FTS", () => {
     const db = (service.graph as unknown as { db: Db }).db;
     expect(leaks(db, tmp.dir)).toEqual([]);
+  });
+
+  it("answers blame and history with the messages redacted too", async () => {
+    const lines = await blame(tmp.dir, service.commits, "src/a.ts", { start: 1, end: 1 }, "HEAD");
+    const history = await fileHistory(tmp.dir, "src/a.ts", "HEAD", 10);
+    const said = JSON.stringify([lines, history]);
+    expect(said).toContain("[REDACTED:aws-secret-key]");
+    for (const n of NEEDLES) expect(said).not.toContain(n);
   });
 });
 

@@ -1,4 +1,5 @@
 import { worktreeEntry } from "../../core/confine.js";
+import { redact } from "../../core/redact.js";
 import { UserError } from "../../core/errors.js";
 import { git, resolveRevision, WORKTREE } from "../../core/git.js";
 import type { CommitCache } from "./commits.js";
@@ -50,7 +51,7 @@ export function parsePorcelain(out: string): Porcelain[] {
         author: pending.author ?? "",
         email: pending.email ?? "",
         time: pending.time ?? "",
-        summary: pending.summary ?? "",
+        summary: redact(pending.summary ?? "").text,
       };
       info.set(current.commit, known);
       lines.push({ line: current.line, commit: current.commit, content: raw.slice(1), ...known });

@@ -1,4 +1,5 @@
 import { commitId, git, isCommitId, quote } from "../../core/git.js";
+import { redact } from "../../core/redact.js";
 
 /** Commits as read from `git log`: identity through the repo's mailmap, times, message and files touched. */
 export interface FileChange {
@@ -32,7 +33,8 @@ export function parseLog(out: string): Commit[] {
     const header = end >= 0 ? record.slice(0, end) : record.replace(/\x1f\s*$/, "");
     const stats = end >= 0 ? record.slice(end + 2) : "";
     const [sha = "", parents = "", name = "", email = "", authoredAt = "", committedAt = "", ...body] = header.split("\x1f");
-    const message = body.join("\x1f").trim();
+    // Messages are answered and stored: a secret pasted into one is redacted as it is read.
+    const message = redact(body.join("\x1f").trim()).text;
     const files: FileChange[] = [];
     const tokens = stats.replace(/^\n/, "").split("\0");
     for (let i = 0; i < tokens.length; i++) {
