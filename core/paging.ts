@@ -19,6 +19,11 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
+/** The offset a cursor stands for (0 without one); a cursor that is not one of ours is refused. */
+export function cursorOffset(cursor: string | undefined): number {
+  return cursor ? decodeCursor(cursor) : 0;
+}
+
 function decodeCursor(cursor: string): number {
   const m = /^o:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
   const offset = m ? Number(m[1]) : -1;
@@ -28,7 +33,7 @@ function decodeCursor(cursor: string): number {
   return offset;
 }
 
-function encodeCursor(offset: number): string {
+export function encodeCursor(offset: number): string {
   return Buffer.from(`o:${offset}`, "utf8").toString("base64url");
 }
 
@@ -49,4 +54,28 @@ export function paginate<T>(all: readonly T[], req: PageRequest, maxBytes = MAX_
     bytes += size;
   }
   return i < all.length ? { items, nextCursor: encodeCursor(i) } : { items };
+}
+
+export interface TextPage {
+  text: string;
+  nextCursor?: string;
+}
+
+/**
+ * Cuts one page out of a long text: at most `maxBytes` of JSON (escapes counted), ending at a line end when one
+ * is in reach, with a cursor to the rest. Never splits a surrogate pair; always progresses.
+ */
+export function pageText(all: string, cursor: string | undefined, maxBytes = MAX_ANSWER_BYTES - 4_000): TextPage {
+  const start = cursorOffset(cursor);
+  if (start > all.length) throw new UserError(`cursor "${cursor}" points past the end of the text: pass the nextCursor of a previous answer unchanged`);
+  let end = Math.min(all.length, start + maxBytes);
+  // JSON escapes can make a character cost up to 6: shrink until the page's JSON fits.
+  while (end > start + 1 && JSON.stringify(all.slice(start, end)).length > maxBytes) end = start + Math.floor((end - start) * 0.75);
+  if (end < all.length) {
+    const nl = all.lastIndexOf("\n", end - 1);
+    if (nl >= start && nl + 1 - start >= (end - start) / 2) end = nl + 1;
+    else if (/[\uD800-\uDBFF]/.test(all[end - 1] ?? "") && end - 1 > start) end--;
+  }
+  end = Math.max(end, Math.min(all.length, start + 1));
+  return end < all.length ? { text: all.slice(start, end), nextCursor: encodeCursor(end) } : { text: all.slice(start, end) };
 }

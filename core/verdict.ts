@@ -7,12 +7,54 @@ import { z } from "zod";
 export const VERDICTS = ["pass", "fail", "at-risk", "unaffected", "error"] as const;
 export const DEPTHS = ["static", "differential", "agent"] as const;
 
+/** One step of the path from a changed definition to the first divergent use (filled by the provenance trace). */
+export const RootCauseVia = z.object({
+  location: z.string().describe("path:line of this step"),
+  symbol: z.string().optional().describe("Symbol id holding it, path#Name (path#<module> for module-level code)"),
+  what: z.string().optional().describe("What the value went through here: the binding, property or definition it was read from"),
+});
+export type RootCauseVia = z.infer<typeof RootCauseVia>;
+
+/**
+ * The one root-cause shape every part builds and reads: where the first divergence inside the change is, and
+ * the value on each side. A side that has no value (module-level code returns nothing, a truncated trace, a line
+ * that exists on one side only) is absent, and `note` says why.
+ */
 export const RootCause = z.object({
   location: z.string().describe("path:line of the first diverging step that lies in the change"),
-  symbol: z.string().describe("Symbol id holding that step, path#Name"),
-  base: z.unknown().describe("Value seen at that step on base"),
-  head: z.unknown().describe("Value seen at that step on head"),
+  symbol: z.string().describe("Symbol id holding that step, path#Name (path#<module> for module-level code)"),
+  base: z.unknown().optional().describe("Value seen at that step on base; absent when base has none (see note)"),
+  head: z.unknown().optional().describe("Value seen at that step on head; absent when head has none (see note)"),
+  note: z.string().optional().describe("Why a side has no value: module-level code, a truncated trace, a line that is not on that side"),
+  via: z.array(RootCauseVia).optional().describe("The path from the changed definition to the first divergent use"),
 });
+export type RootCause = z.infer<typeof RootCause>;
+
+/**
+ * Builds a root cause with only the sides that have a value: `undefined` drops a side, and a missing side
+ * without a note gets one, so no reader has to guess why a value is not there.
+ */
+export function rootCause(parts: { location: string; symbol: string; base?: unknown; head?: unknown; note?: string | undefined; via?: RootCauseVia[] | undefined }): RootCause {
+  const missing = [parts.base === undefined ? "base" : "", parts.head === undefined ? "head" : ""].filter(Boolean);
+  const note = parts.note ?? (missing.length ? `no value recorded on ${missing.join(" or ")}` : undefined);
+  return {
+    location: parts.location,
+    symbol: parts.symbol,
+    ...(parts.base !== undefined ? { base: parts.base } : {}),
+    ...(parts.head !== undefined ? { head: parts.head } : {}),
+    ...(note ? { note } : {}),
+    ...(parts.via?.length ? { via: parts.via } : {}),
+  };
+}
+
+/**
+ * A root cause in words, the same in every report and reason: "path:line in symbol: base X, head Y", a side
+ * with no value said so, and the note after it. `show` renders a value (each face bounds it its own way).
+ */
+export function rootCauseText(rc: RootCause, show: (v: unknown) => string): string {
+  const side = (name: "base" | "head") => (rc[name] === undefined ? `${name} has no value` : `${name} ${show(rc[name])}`);
+  return `${rc.location} in ${rc.symbol}: ${side("base")}, ${side("head")}${rc.note ? ` (${rc.note})` : ""}`;
+}
 
 export const Fix = z.object({
   patch: z.string().describe("Unified diff that applies to head"),

@@ -1,3 +1,4 @@
+import { issuesLine } from "../../core/errors.js";
 import { Report } from "../../core/verdict.js";
 import { renderMarkdown } from "./markdown.js";
 import { renderSarif } from "./sarif.js";
@@ -13,9 +14,13 @@ export function render(report: Report, format: Format): string {
       return renderTerminal(report);
     case "markdown":
       return renderMarkdown(report);
-    case "json":
-      // Parsed on the way out: the JSON is exactly the documented schema, or this is a bug worth failing on.
-      return JSON.stringify(Report.parse(report), null, 2);
+    case "json": {
+      // Parsed on the way out: the JSON is exactly the documented schema, or this is a bug worth failing on,
+      // and the failure names the field at fault.
+      const parsed = Report.safeParse(report);
+      if (!parsed.success) throw new Error(`the JSON report does not match the Report schema (core/verdict.ts): ${issuesLine(parsed.error.issues)}`);
+      return JSON.stringify(parsed.data, null, 2);
+    }
     case "sarif":
       return JSON.stringify(renderSarif(report), null, 2);
   }

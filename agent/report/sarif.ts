@@ -2,7 +2,7 @@ import type { ArtifactChange, Location, Log, ReportingDescriptor, Result } from 
 import { parsePatch } from "../../core/patch.js";
 import type { Report, ScenarioVerdict } from "../../core/verdict.js";
 import { VERSION } from "../../core/version.js";
-import { effectLines, rootCauseLine } from "./text.js";
+import { effectLines, rootCauseLine, touchedSteps } from "./text.js";
 
 /**
  * The report as SARIF 2.1.0 for code scanning: each failing, at-risk or erroring scenario is a result at the
@@ -17,22 +17,32 @@ const RULE_OF: Partial<Record<ScenarioVerdict["verdict"], number>> = { fail: 0, 
 
 function location(at: string): Location | undefined {
   const m = /^(.+?):(\d+)\b/.exec(at);
-  if (!m?.[1] || !m[2]) return undefined;
+  if (!m?.[1] || !m[2] || Number(m[2]) < 1) return undefined;
   return { physicalLocation: { artifactLocation: { uri: m[1], uriBaseId: "%SRCROOT%" }, region: { startLine: Number(m[2]) } } };
+}
+
+/** A patch as SARIF changes, or none when it does not read as a unified diff (SARIF wants at least one replacement). */
+function fixChanges(patch: string): ArtifactChange[] {
+  try {
+    return artifactChanges(patch);
+  } catch {
+    return [];
+  }
 }
 
 /** A patch as SARIF replacements: each hunk deletes head lines and inserts the patch's lines. */
 function artifactChanges(patch: string): ArtifactChange[] {
   return parsePatch(patch).flatMap((f) => {
     const uri = f.newPath ?? f.oldPath;
-    if (!uri) return [];
+    if (!uri || f.hunks.length === 0) return [];
     return [
       {
         artifactLocation: { uri, uriBaseId: "%SRCROOT%" },
         replacements: f.hunks.map((h) => {
           const deleted = h.lines.filter((l) => !l.startsWith("+")).length;
           const inserted = h.lines.filter((l) => !l.startsWith("-")).map((l) => `${l.slice(1)}\n`).join("");
-          const deletedRegion = deleted > 0 ? { startLine: h.oldStart, endLine: h.oldStart + deleted, startColumn: 1, endColumn: 1 } : { startLine: h.oldStart + 1, startColumn: 1, endColumn: 1 };
+          const start = Math.max(1, h.oldStart);
+          const deletedRegion = deleted > 0 ? { startLine: start, endLine: start + deleted, startColumn: 1, endColumn: 1 } : { startLine: h.oldStart + 1, startColumn: 1, endColumn: 1 };
           return { deletedRegion, ...(inserted ? { insertedContent: { text: inserted } } : {}) };
         }),
       },
@@ -46,10 +56,10 @@ export function renderSarif(r: Report): Log {
     const ruleIndex = RULE_OF[v.verdict];
     if (ruleIndex === undefined) continue;
     const rule = RULES[ruleIndex] as ReportingDescriptor;
-    const steps = (v.steps ?? []) as Array<{ location?: string; touched?: unknown }>;
-    const places = v.rootCause ? [v.rootCause.location] : steps.filter((s) => s.touched && s.location).map((s) => s.location as string);
+    const places = v.rootCause ? [v.rootCause.location] : touchedSteps(v).map((s) => s.location);
     const locations = places.map(location).filter((l): l is Location => l !== undefined).slice(0, 10);
     const detail = [rootCauseLine(v) ? `Root cause ${rootCauseLine(v)}.` : "", ...effectLines(v).map((e) => `Effect ${e}.`)].filter(Boolean).join(" ");
+    const changes = v.fix ? fixChanges(v.fix.patch) : [];
     results.push({
       ruleId: rule.id,
       ruleIndex,
@@ -58,12 +68,12 @@ export function renderSarif(r: Report): Log {
       ...(locations.length ? { locations } : {}),
       partialFingerprints: { scenario: v.scenario },
       properties: { scenario: v.scenario, verdict: v.verdict, depth: v.depth, ...(v.fix ? { fixVerified: v.fix.verified } : {}) },
-      ...(v.fix
+      ...(v.fix && changes.length
         ? {
             fixes: [
               {
                 description: { text: `Revert of the hunk holding the root cause (${v.fix.verified ? "verified by re-simulation" : "not verified"})` },
-                artifactChanges: artifactChanges(v.fix.patch),
+                artifactChanges: changes,
               },
             ],
           }

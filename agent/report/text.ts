@@ -1,17 +1,38 @@
-import type { ScenarioVerdict } from "../../core/verdict.js";
+import { rootCauseText, type ScenarioVerdict } from "../../core/verdict.js";
 
-/** Small wording shared by the report formats, so terminal, Markdown and SARIF say the same thing. */
+/**
+ * Small wording shared by the report formats, so terminal, Markdown and SARIF say the same thing. The schema
+ * leaves trace steps and effects open (`unknown`), so everything here reads them defensively: a report renders
+ * whatever verdict the engine or a planner produced.
+ */
 export function show(v: unknown, max = 160): string {
-  const s = JSON.stringify(v);
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    s = String(v);
+  }
   if (s === undefined) return "undefined";
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+  return clip(s, max);
 }
+
+/** At most `max` characters, an ellipsis marking a cut; never splits a surrogate pair. */
+export function clip(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let end = Math.max(0, max - 1);
+  if (end > 0 && /[\uD800-\uDBFF]/.test(s[end - 1] ?? "")) end--;
+  return `${s.slice(0, end)}…`;
+}
+
+const records = (x: unknown): Array<Record<string, unknown>> =>
+  Array.isArray(x) ? x.filter((i): i is Record<string, unknown> => typeof i === "object" && i !== null && !Array.isArray(i)) : [];
+const text = (x: unknown): string | undefined => (typeof x === "string" ? x : undefined);
 
 export interface EffectChange {
   target: string;
   at: string;
-  base: unknown[];
-  head: unknown[];
+  base: unknown;
+  head: unknown;
 }
 
 export interface EffectsDiffShape {
@@ -21,7 +42,13 @@ export interface EffectsDiffShape {
 }
 
 export function effectsOf(v: ScenarioVerdict): EffectsDiffShape {
-  return (v.effectsDiff ?? {}) as EffectsDiffShape;
+  const d = (typeof v.effectsDiff === "object" && v.effectsDiff !== null ? v.effectsDiff : {}) as Record<string, unknown>;
+  const effect = (e: Record<string, unknown>) => ({ target: text(e.target) ?? "?", at: text(e.at) ?? "?", ...(Array.isArray(e.args) ? { args: e.args as unknown[] } : {}) });
+  return {
+    added: records(d.added).map(effect),
+    removed: records(d.removed).map(effect),
+    changed: records(d.changed).map((c) => ({ target: text(c.target) ?? "?", at: text(c.at) ?? "?", base: c.base, head: c.head })),
+  };
 }
 
 /** One line per effect that differs between base and head. */
@@ -35,15 +62,22 @@ export function effectLines(v: ScenarioVerdict): string[] {
 }
 
 export function rootCauseLine(v: ScenarioVerdict): string | undefined {
-  const rc = v.rootCause;
-  return rc ? `${rc.location} in ${rc.symbol}: base ${show(rc.base)}, head ${show(rc.head)}` : undefined;
+  return v.rootCause ? rootCauseText(v.rootCause, (x) => show(x)) : undefined;
+}
+
+/** The trace steps of a verdict that the change touched, with their location. */
+export function touchedSteps(v: ScenarioVerdict): Array<{ location: string; symbol: string | undefined; hunks: string[] }> {
+  return records(v.steps)
+    .filter((s) => s.touched && text(s.location))
+    .map((s) => {
+      const touched = (typeof s.touched === "object" && s.touched !== null ? s.touched : {}) as { hunks?: unknown };
+      return { location: s.location as string, symbol: text(s.symbol), hunks: Array.isArray(touched.hunks) ? touched.hunks.filter((h): h is string => typeof h === "string") : [] };
+    });
 }
 
 /** The touched steps of a static verdict, as path:line in symbol. */
 export function touchedLines(v: ScenarioVerdict): string[] {
-  return ((v.steps ?? []) as Array<{ location?: string; symbol?: string; touched?: { hunks?: string[] } }>)
-    .filter((s) => s.touched && s.location)
-    .map((s) => `${s.location} in ${s.symbol}${s.touched?.hunks?.length ? ` (hunk ${s.touched.hunks.join(", ")})` : ""}`);
+  return touchedSteps(v).map((s) => `${s.location} in ${s.symbol}${s.hunks.length ? ` (hunk ${s.hunks.join(", ")})` : ""}`);
 }
 
 export function blastLines(v: ScenarioVerdict): string[] {

@@ -1,12 +1,33 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { MAX_ANSWER_BYTES, paginate, pageInput } from "../../core/paging.js";
+import { UserError } from "../../core/errors.js";
+import { MAX_ANSWER_BYTES, pageText, paginate, pageInput } from "../../core/paging.js";
 import { toolResult } from "../../core/mcp.js";
+import type { SymbolKind } from "./declarations.js";
 import type { CodeGraphService } from "./service.js";
 
 /** The code graph's MCP face: each tool validates, asks the service, and returns bounded structured content. */
 
 const rev = z.string().optional().describe("Revision to answer about: a branch, tag, commit or WORKTREE (default: the served revision)");
+/** Every kind of symbol the index holds (checked against SymbolKind both ways below). */
+const SYMBOL_KINDS = [
+  "function",
+  "arrow-function",
+  "function-expression",
+  "class",
+  "method",
+  "constructor",
+  "accessor",
+  "property",
+  "interface",
+  "method-signature",
+  "type-alias",
+  "enum",
+  "variable",
+] as const satisfies readonly SymbolKind[];
+const everyKind: [Exclude<SymbolKind, (typeof SYMBOL_KINDS)[number]>] extends [never] ? true : false = true;
+void everyKind;
+
 const symbolIdInput = z.string().min(1).describe("Symbol id: path#Name or path#Class.member, e.g. src/billing/invoice.ts#generateInvoice");
 
 const SymbolInfo = z.object({
@@ -56,7 +77,7 @@ export function registerCodeGraphTools(server: McpServer, service: CodeGraphServ
       description: "Find functions, classes, methods, interfaces, types and exported variables by name, qualified name or doc-comment words.",
       inputSchema: {
         query: z.string().min(1).describe("Part of a name (case-insensitive), a full id path#Name, or words of a doc comment"),
-        kind: z.string().optional().describe("Only symbols of this kind, e.g. function or method"),
+        kind: z.enum(SYMBOL_KINDS).optional().describe("Only symbols of this kind, e.g. function or method"),
         exportedOnly: z.boolean().optional().describe("Only exported symbols"),
         rev,
         ...pageInput,
@@ -71,17 +92,32 @@ export function registerCodeGraphTools(server: McpServer, service: CodeGraphServ
     "get_symbol",
     {
       title: "Get a symbol",
-      description: "One symbol's kind, span, signature and doc comment, and its source text when asked.",
-      inputSchema: { id: symbolIdInput, includeSource: z.boolean().optional().describe("Also return the symbol's source lines"), rev },
-      outputSchema: { symbol: SymbolInfo, source: z.string().optional().describe("Source lines of the symbol's span"), ...common },
+      description: "One symbol's kind, span, signature and doc comment, and its source text when asked; a long source comes in pages (pass nextCursor back as cursor for the rest).",
+      inputSchema: {
+        id: symbolIdInput,
+        includeSource: z.boolean().optional().describe("Also return the symbol's source lines"),
+        cursor: z.string().optional().describe("With includeSource: nextCursor from a previous answer, to read on"),
+        rev,
+      },
+      outputSchema: {
+        symbol: SymbolInfo,
+        source: z.string().optional().describe("Source lines of the symbol's span (one page of them when it is long)"),
+        nextCursor: z.string().optional().describe("The source goes on: pass this back as cursor for the next page"),
+        ...common,
+      },
       annotations: READ_ONLY,
     },
     async (a) =>
       answer(a.rev, async (g) => {
         const symbol = g.requireSymbol(service.symbolId(a.id));
-        if (!a.includeSource) return { symbol };
-        const source = await g.source(symbol);
-        return { symbol, source: source.length > 16_000 ? `${source.slice(0, 16_000)}\n… (truncated)` : source };
+        if (!a.includeSource) {
+          if (a.cursor) throw new UserError('get_symbol: "cursor" pages the source: pass includeSource: true with it');
+          return { symbol };
+        }
+        // The page's share of the 20 KB bound: what the symbol's fields and the staleness list (up to 50 paths) leave.
+        const room = Math.max(2_000, MAX_ANSWER_BYTES - 8_000 - JSON.stringify(symbol).length);
+        const page = pageText(await g.source(symbol), a.cursor, room);
+        return { symbol, source: page.text, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
       }),
   );
 

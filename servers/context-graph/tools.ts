@@ -218,12 +218,16 @@ export function registerContextGraphTools(server: McpServer, service: ContextGra
     "record_decision",
     {
       title: "Record a decision",
-      description: "Record a decision trace (question, conclusion, evidence, reasoning, author) linked to every evidence node. Recording the same trace twice adds nothing.",
+      description:
+        "Record a decision trace (question, conclusion, evidence, reasoning, author) linked to every evidence node. Evidence must be nodes already in the graph (see search); recording the same trace twice adds nothing.",
       inputSchema: DecisionTrace.shape,
       outputSchema: { id: z.string(), evidence: z.number().int(), created: z.boolean().describe("False when this trace was already recorded") },
       annotations: WRITES,
     },
-    async (a) => toolResult(await recordDecision(store, a)),
+    async (a) => {
+      await service.requireEvidence(a.evidence);
+      return toolResult(await recordDecision(store, a));
+    },
   );
 
   server.registerTool(

@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { UserError } from "../../core/errors.js";
 import { toolResult } from "../../core/mcp.js";
-import { paginate, pageInput } from "../../core/paging.js";
+import { cursorOffset, encodeCursor, paginate, pageInput } from "../../core/paging.js";
 import { confinePath } from "../../core/repo.js";
 import { blame } from "./blame.js";
 import { changedSymbols, diffFiles } from "./diff.js";
@@ -85,18 +85,21 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
     "blame",
     {
       title: "Blame",
-      description: "For each line: the commit, author, time and message that last changed it, and the tickets it names. Honours .git-blame-ignore-revs.",
+      description:
+        "For each line: the commit, author, time and message that last changed it, and the tickets it names. Honours .git-blame-ignore-revs. A long range comes in pages: pass nextCursor back as cursor with the same arguments.",
       inputSchema: {
         path: z.string().min(1).describe("File path from the repo root"),
         start: z.number().int().min(1).describe("First line, 1-based"),
         end: z.number().int().min(1).optional().describe("Last line (default: start)"),
         rev: z.string().optional().describe("Revision (default: the working tree)"),
+        limit: z.number().int().min(1).max(500).optional().describe("Most lines to return (default 100)"),
+        cursor: pageInput.cursor,
       },
       outputSchema: {
         lines: z.array(
           z.object({
             line: z.number(),
-            content: z.string(),
+            content: z.string().describe("The line's text (its first 2,000 characters)"),
             commit: z.string(),
             uncommitted: z.boolean(),
             author: z.string(),
@@ -105,13 +108,23 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
             tickets: z.array(TicketOut),
           }),
         ),
+        nextCursor: z.string().optional().describe("More lines of the range remain: pass this back as cursor"),
       },
       annotations: READ_ONLY,
     },
     async (a) => {
-      const end = Math.min(a.end ?? a.start, a.start + 199);
-      const lines = await blame(repo, service.commits, confinePath(repo, a.path), { start: a.start, end }, a.rev);
-      return toolResult({ lines: lines.map(({ email: _e, message: _m, ...l }) => l) });
+      const end = a.end ?? a.start;
+      if (end < a.start) throw new UserError(`blame: end ${end} is before start ${a.start}: expected start <= end`);
+      // The cursor counts lines already answered; only this page's lines are blamed.
+      const from = a.start + cursorOffset(a.cursor);
+      if (from > end) throw new UserError(`blame: cursor "${a.cursor}" is past line ${end}: pass the nextCursor of a previous answer with the same arguments`);
+      const to = Math.min(end, from + (a.limit ?? 100) - 1);
+      const blamed = await blame(repo, service.commits, confinePath(repo, a.path), { start: from, end: to }, a.rev);
+      const lines = blamed.map(({ email: _e, message: _m, ...l }) => ({ ...l, content: l.content.length > 2_000 ? `${l.content.slice(0, 1_999)}…` : l.content }));
+      const page = paginate(lines, {});
+      const last = page.items.at(-1)?.line ?? to;
+      const next = page.nextCursor || last < end ? encodeCursor(last + 1 - a.start) : undefined;
+      return toolResult({ lines: page.items, ...(next ? { nextCursor: next } : {}) });
     },
   );
 
@@ -134,13 +147,16 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
         symbol: z.string().optional().describe("Or a symbol id, path#Name"),
         rev: z.string().optional().describe("Revision to start from (default HEAD)"),
         limit: z.number().int().min(1).max(200).optional().describe("Most commits (default 30)"),
+        cursor: pageInput.cursor,
       },
-      outputSchema: { items: z.array(HistoryOut) },
+      outputSchema: { items: z.array(HistoryOut), nextCursor: z.string().optional().describe("More commits: pass this back as cursor") },
       annotations: READ_ONLY,
     },
     async (a) => {
       const rev = a.rev ?? "HEAD";
-      const limit = a.limit ?? 30;
+      // One page of `limit` commits from the cursor on (git is asked for the commits up to the page's end).
+      const offset = cursorOffset(a.cursor);
+      const limit = offset + (a.limit ?? 30) + 1;
       let entries;
       if (a.symbol) {
         const g = await service.codeGraph.graph(rev === "HEAD" ? undefined : rev);
@@ -149,7 +165,11 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
         entries = await rangeHistory(repo, sym.span.slice(0, sym.span.lastIndexOf(":")), start, end, rev, limit);
       } else if (a.path) entries = await fileHistory(repo, confinePath(repo, a.path), rev, limit);
       else throw new UserError('history needs "path" or "symbol": pass a file path or a symbol id');
-      return toolResult({ items: entries.map(({ email: _e, message: _m, before, after, ...e }) => ({ ...e, ...(before ? { before: before.slice(0, 40) } : {}), ...(after ? { after: after.slice(0, 40) } : {}) })) });
+      const items = entries.slice(0, limit - 1).map(({ email: _e, message: _m, before, after, ...e }) => ({ ...e, ...(before ? { before: before.slice(0, 40) } : {}), ...(after ? { after: after.slice(0, 40) } : {}) }));
+      const page = paginate(items, { cursor: a.cursor, limit: a.limit ?? 30 });
+      // A full page with more commits behind it says so even when the byte bound did not cut it.
+      const more = page.nextCursor ?? (entries.length >= limit ? encodeCursor(offset + page.items.length) : undefined);
+      return toolResult({ items: page.items, ...(more ? { nextCursor: more } : {}) });
     },
   );
 

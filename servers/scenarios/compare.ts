@@ -1,3 +1,4 @@
+import { rootCause as makeRootCause, type RootCause } from "../../core/verdict.js";
 import { holdsHeadLine, type FileDiff, type Hunk } from "../git-history/diff.js";
 import type { Effect, ExpectationStatus, RunResult, TraceEvent } from "./sandbox/protocol.js";
 
@@ -77,13 +78,6 @@ const split = (at: string): [string, number] => {
   const i = at.lastIndexOf(":");
   return [at.slice(0, i), Number(at.slice(i + 1))];
 };
-
-export interface RootCause {
-  location: string;
-  symbol: string;
-  base: unknown;
-  head: unknown;
-}
 
 export interface EffectsDiff {
   added: Effect[];
@@ -176,6 +170,11 @@ export function compareRuns(base: RunResult, head: RunResult, files: FileDiff[])
   let rootCause: RootCause | undefined;
   let anchor = d;
   if (traceDiverged) {
+    // Why a side has no value: said in the root cause's note instead of leaving a reader to guess.
+    const cut = (run: RunResult, side: "base" | "head") =>
+      run.truncated > 0 ? `the ${side} trace was cut after ${run.trace.length} events (${run.truncated} more not recorded)` : `no value recorded on ${side}`;
+    const notes = (parts: Array<string | false | undefined>) => parts.filter((p): p is string => typeof p === "string" && p !== "").join("; ") || undefined;
+    const symbolOf = (e: TraceEvent) => e.symbol ?? `${split(e.at)[0]}#<module>`;
     // The first step at or after the divergence whose line the change touched, on head; else on base.
     let j = ht.findIndex((e, k) => k >= d && e.kind !== "exit" && map.hunkAtHead(...split(e.at)) !== undefined);
     if (j >= 0) {
@@ -185,21 +184,56 @@ export function compareRuns(base: RunResult, head: RunResult, files: FileDiff[])
       const bj = bt.findIndex((x, k) => k >= d && split(x.at)[0] === (files.find((f) => f.path === path)?.oldPath ?? path) && map.hunkAtBase(...split(x.at)) === hunk);
       const headValue = e.kind === "return" || e.kind === "throw" ? e.value : valueAfter(ht, j, e.at);
       const baseValue = bj >= 0 ? (bt[bj]?.kind === "return" ? bt[bj]?.value : valueAfter(bt, bj, (bt[bj] as TraceEvent).at)) : undefined;
-      rootCause = {
-        location: e.at,
-        symbol: e.symbol ?? `${path}#<module>`,
-        base: baseValue !== undefined || headValue !== undefined ? baseValue ?? { $absent: "no such step on base" } : returnOf(bt, d, e.symbol),
-        head: headValue !== undefined || baseValue !== undefined ? headValue ?? { $absent: "no value recorded" } : returnOf(ht, j, e.symbol),
-      };
+      if (baseValue !== undefined || headValue !== undefined) {
+        rootCause = makeRootCause({
+          location: e.at,
+          symbol: symbolOf(e),
+          base: baseValue,
+          head: headValue,
+          note: notes([
+            baseValue === undefined && (bj < 0 ? (base.truncated > 0 ? cut(base, "base") : "no step of this hunk ran on base") : "the step bound no value on base"),
+            headValue === undefined && (head.truncated > 0 ? cut(head, "head") : "the step bound no value on head"),
+          ]),
+        });
+      } else if (e.symbol === undefined) {
+        // Module-level code binds nothing the trace records and returns nothing: there is no value on either side.
+        rootCause = makeRootCause({ location: e.at, symbol: symbolOf(e), note: "module-level code: the statement records no value and returns none, on base or head" });
+      } else {
+        const b = returnOf(bt, d, e.symbol);
+        const h = returnOf(ht, j, e.symbol);
+        rootCause = makeRootCause({
+          location: e.at,
+          symbol: symbolOf(e),
+          base: b,
+          head: h,
+          note: notes([b === undefined && (base.truncated > 0 ? cut(base, "base") : `${e.symbol} returned no value on base`), h === undefined && (head.truncated > 0 ? cut(head, "head") : `${e.symbol} returned no value on head`)]),
+        });
+      }
       anchor = j;
     } else {
       j = bt.findIndex((e, k) => k >= d && map.hunkAtBase(...split(e.at)) !== undefined);
       if (j >= 0) {
         const e = bt[j] as TraceEvent;
-        rootCause = { location: `${e.at} (base; removed at head)`, symbol: e.symbol ?? e.at, base: valueAfter(bt, j, e.at) ?? returnOf(bt, j, e.symbol), head: { $absent: "the line is gone at head" } };
+        const b = valueAfter(bt, j, e.at) ?? (e.symbol === undefined ? undefined : returnOf(bt, j, e.symbol));
+        rootCause = makeRootCause({
+          location: e.at,
+          symbol: symbolOf(e),
+          base: b,
+          note: notes(["the line is on base only: head removed it", b === undefined && (e.symbol === undefined ? "module-level code records no value on base" : cut(base, "base"))]),
+        });
       } else if (ht[d]) {
         const e = ht[d] as TraceEvent;
-        rootCause = { location: e.at, symbol: e.symbol ?? e.at, base: bt[d]?.value, head: e.value };
+        const b = bt[d]?.value;
+        rootCause = makeRootCause({
+          location: e.at,
+          symbol: symbolOf(e),
+          base: b,
+          head: e.value,
+          note: notes([
+            b === undefined && (bt[d] ? "the step bound no value on base" : base.truncated > 0 ? cut(base, "base") : "the base trace ended before this step"),
+            e.value === undefined && "the step bound no value on head",
+          ]),
+        });
       }
     }
   }

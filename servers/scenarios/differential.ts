@@ -1,4 +1,4 @@
-import type { ScenarioVerdict } from "../../core/verdict.js";
+import { rootCauseText, type ScenarioVerdict } from "../../core/verdict.js";
 import type { Comparison } from "./compare.js";
 import type { Scenario } from "./format.js";
 import { DEFAULT_LIMITS, type Limits, type RunResult, type SimulationJob } from "./sandbox/protocol.js";
@@ -71,7 +71,7 @@ export function differentialVerdict(s: Scenario, base: RunResult, head: RunResul
   const symbolic = cmp.expectations.some((e) => e.symbolic) || (head.missingStubs.length > 0 && cmp.diverged);
   const headThrew = head.steps.findIndex((st, i) => st.error && !base.steps[i]?.error);
   const pending = head.steps.findIndex((st) => st.pending);
-  const cause = cmp.rootCause ? ` Root cause ${cmp.rootCause.location} in ${cmp.rootCause.symbol}: base ${show(cmp.rootCause.base)}, head ${show(cmp.rootCause.head)}.` : "";
+  const cause = cmp.rootCause ? ` Root cause ${rootCauseText(cmp.rootCause, show)}.` : "";
   const missing = head.missingStubs.length ? ` No stub answered ${head.missingStubs.join(", ")}.` : "";
   let verdict: ScenarioVerdict["verdict"];
   let reason: string;

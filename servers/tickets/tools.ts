@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { UserError } from "../../core/errors.js";
@@ -13,7 +11,7 @@ import type { TicketService } from "./service.js";
 import { readTicketFolder } from "./sources/folder.js";
 import { readGithubIssues } from "./sources/github.js";
 import { readJiraIssues } from "./sources/jira.js";
-import { readJiraCsv } from "./sources/jira-csv.js";
+import { readJiraCsvFile } from "./sources/jira-csv.js";
 
 /** The tickets server's MCP face. */
 
@@ -34,7 +32,8 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
     "import_tickets",
     {
       title: "Import tickets",
-      description: "Import tickets from a folder of JSON/YAML/Markdown files (default tickets/) or a Jira CSV export; redacts secrets, links them to code and history. Idempotent.",
+      description:
+        "Import tickets from a folder of JSON/YAML/Markdown files (default tickets/) or a Jira CSV export; redacts secrets, links them to code and history. Idempotent. A file over maxTicketFileBytes (worldline.config.json, default 1 MB) is refused by name.",
       inputSchema: {
         source: z
           .enum(["folder", "jira-csv", "github", "jira"])
@@ -71,14 +70,11 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
         if (newest) await service.graph.markIngestion(`tickets:${source}`, newest, { imported: read.tickets.length });
         return toolResult(summary);
       }
-      if (a.source === "folder") read = await readTicketFolder(service.repo, a.path ? confinePath(service.repo, a.path) : "tickets");
+      const limit = { maxFileBytes: service.config.maxTicketFileBytes };
+      if (a.source === "folder") read = await readTicketFolder(service.repo, a.path ? confinePath(service.repo, a.path) : "tickets", limit);
       else {
         if (!a.path) throw new UserError('import_tickets with source "jira-csv" needs "path": the CSV export inside the repo');
-        const file = confinePath(service.repo, a.path);
-        const text = await readFile(join(service.repo, file), "utf8").catch(() => {
-          throw new UserError(`Jira CSV "${file}" does not exist in ${service.repo}: expected a CSV export inside the repo`);
-        });
-        read = readJiraCsv(text, file);
+        read = await readJiraCsvFile(service.repo, confinePath(service.repo, a.path), limit);
       }
       return toolResult(await importTickets(service.importContext(), read.tickets, read.errors));
     },

@@ -1,14 +1,13 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { errorLine } from "../../../core/errors.js";
 import { listWorktree } from "../../../core/git.js";
 import { Ticket, type TicketInput } from "../model.js";
+import { DEFAULT_MAX_TICKET_FILE_BYTES, readTicketFile } from "./limits.js";
 
 /**
  * A folder of tickets in the repo (`tickets/` by default): one JSON, YAML or Markdown-with-front-matter file
  * per ticket (a Markdown body is the ticket's body). A file that does not read as a ticket is reported with
- * the field at fault; the others still import.
+ * the field at fault, and so is a file larger than `maxFileBytes` (never read); the others still import.
  */
 export interface SourceResult {
   tickets: Ticket[];
@@ -39,14 +38,14 @@ export function readTicketText(file: string, text: string, source = "folder"): T
   return parsed.data;
 }
 
-export async function readTicketFolder(repo: string, folder = "tickets"): Promise<SourceResult> {
+export async function readTicketFolder(repo: string, folder = "tickets", options: { maxFileBytes?: number } = {}): Promise<SourceResult> {
   const prefix = `${folder.replace(/\/$/, "")}/`;
   const paths = (await listWorktree(repo)).filter((p) => p.startsWith(prefix) && /\.(json|ya?ml|md)$/i.test(p) && !/README\.md$/i.test(p)).sort();
   const tickets: Ticket[] = [];
   const errors: SourceResult["errors"] = [];
   for (const path of paths) {
     try {
-      tickets.push(readTicketText(path, await readFile(join(repo, path), "utf8")));
+      tickets.push(readTicketText(path, await readTicketFile(repo, path, options.maxFileBytes ?? DEFAULT_MAX_TICKET_FILE_BYTES)));
     } catch (err) {
       errors.push({ file: path, message: errorLine(err) });
     }

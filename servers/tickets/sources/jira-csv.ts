@@ -1,6 +1,8 @@
+import { UserError } from "../../../core/errors.js";
 import { Ticket } from "../model.js";
 import { parseCsv } from "./csv.js";
 import type { SourceResult } from "./folder.js";
+import { DEFAULT_MAX_TICKET_FILE_BYTES, readTicketFile } from "./limits.js";
 
 /**
  * A Jira CSV export ("Export > CSV (all fields)"): one row per issue, multiline fields quoted, repeated
@@ -65,4 +67,16 @@ export function readJiraCsv(text: string, file = "jira.csv"): SourceResult {
     }
   });
   return { tickets, errors };
+}
+
+/** A Jira CSV export in the repo, refused by name when it is missing or larger than `maxFileBytes`. */
+export async function readJiraCsvFile(repo: string, file: string, options: { maxFileBytes?: number } = {}): Promise<SourceResult> {
+  let text: string;
+  try {
+    text = await readTicketFile(repo, file, options.maxFileBytes ?? DEFAULT_MAX_TICKET_FILE_BYTES);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`Jira CSV "${file}" does not exist in ${repo}: expected a CSV export inside the repo`);
+  }
+  return readJiraCsv(text, file);
 }
