@@ -92,7 +92,7 @@ describe("the LLM planner", () => {
     // Its walk was superseded by the proposal that passes on base (the one that failed on base did not count).
     expect(by.get("monthly-run-continues-after-failure")).toMatchObject({ depth: "agent", reason: expect.stringMatching(/^with a simulate: block the model proposed, which passes on base: /) });
     expect(by.get("plan-upgrade-invoiced")).toMatchObject({ verdict: "at-risk", depth: "differential" });
-    for (const id of ["proration-short-month", "proration-credit-unused-days", "plan-downgrade-next-cycle"]) {
+    for (const id of ["proration-short-month", "proration-credit-unused-days"]) {
       expect(by.get(id)).toMatchObject({ verdict: "error", reason: "not simulated: the LLM planner finished without simulating it" });
     }
     // The transcript is an episode, and the model's judgement cites it.
@@ -112,7 +112,7 @@ describe("the LLM planner", () => {
     const limited = await run(["simulate", "--repo", sample.repo, "--base", "main", "--head", "pr/rounding-refactor", "--planner", "llm", "--max-turns", "3", "--format", "json", "--quiet"]);
     expect(api.requests).toHaveLength(3);
     const report = Report.parse(JSON.parse(limited.out));
-    expect(report.summary).toBe("6 error (the LLM planner stopped at its turn limit (3 turns))");
+    expect(report.summary).toBe("5 error (the LLM planner stopped at its turn limit (3 turns))");
     expect(report.verdicts[0]?.reason).toBe("not simulated: the LLM planner stopped at its turn limit (3 turns)");
 
     api = await model.start(() => ({ content: [toolUse("list_scenarios", {})], usage: { input_tokens: 60_000, output_tokens: 1_000 } }));

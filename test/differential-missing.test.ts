@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Simulate, type Scenario } from "../servers/scenarios/format.js";
 import { ScenarioService } from "../servers/scenarios/service.js";
 import { makeRepo, tempDir } from "./helpers/git-fixture.js";
+import { stepScenario } from "./helpers/scenario-fixture.js";
 
 /**
  * A step whose module is missing is never a pass: a file that exists on neither side is `error` naming it,
@@ -10,17 +10,8 @@ import { makeRepo, tempDir } from "./helpers/git-fixture.js";
 describe("steps whose module is missing", () => {
   const tmp = tempDir();
   let service: ScenarioService;
-  const scenario = (id: string, call: string, expect: string[]): Scenario => ({
-    id,
-    title: id,
-    source: [],
-    customers: [],
-    tags: [],
-    entry: [],
-    simulate: Simulate.parse({ steps: [{ call, args: [2], expect }] }),
-    path: `scenarios/${id}.md`,
-    prose: "",
-  });
+  const scenario = (id: string, call: string, expect: string[]) => stepScenario(id, call, [2], expect);
+
 
   beforeAll(() => {
     makeRepo(tmp.dir, [

@@ -61,7 +61,11 @@ describe("scenarios of the code fixture", () => {
     const r = await service.select("HEAD~1", "HEAD");
     expect(r.changed).toEqual(["src/fx/convert.ts#convert"]);
     expect(r.selected).toEqual([
-      { scenario: "eu-invoice-fx", score: 0.85, reasons: ["src/fx/convert.ts#convert is reachable from src/billing/invoice.ts#generateInvoice (1 calls away)"] },
+      {
+        scenario: "eu-invoice-fx",
+        score: 1,
+        reasons: ["its run on base covers src/fx/convert.ts:7 (a statement it ran (line 7))", "src/fx/convert.ts#convert is reachable from src/billing/invoice.ts#generateInvoice (1 calls away)"],
+      },
     ]);
   });
 
@@ -80,7 +84,7 @@ describe("scenarios of the code fixture", () => {
     await expect(service.simulateStatic("eu-invoice", "HEAD~1", "HEAD")).rejects.toThrow(/unknown scenario "eu-invoice".*did you mean eu-invoice-fx/);
   });
 
-  it("records each simulation with what it covered, and selection then cites the coverage", async () => {
+  it("records each simulation with what it covered; selection cites the base run's own coverage", async () => {
     const fx = await service.simulateStatic("eu-invoice-fx", "HEAD~1", "HEAD");
     const covers = (await service.graph.edgesOf(fx.simulation, { direction: "out", rels: ["covers"] })).map((e) => e.dst);
     expect(covers).toEqual(
@@ -90,7 +94,7 @@ describe("scenarios of the code fixture", () => {
     expect((await service.graph.edgesOf(fx.simulation, { direction: "in", rels: ["motivated-by"] })).length).toBe(1);
     const r = await service.select("HEAD~1", "HEAD");
     expect(r.selected[0]).toMatchObject({ scenario: "eu-invoice-fx", score: 1 });
-    expect(r.selected[0]?.reasons[0]).toBe("its last simulation covered src/fx/convert.ts#convert");
+    expect(r.selected[0]?.reasons[0]).toBe("its run on base covers src/fx/convert.ts:7 (a statement it ran (line 7))");
   });
 
   it("worldline simulate prints each verdict with its root cause and a fix checked by re-simulation", async () => {

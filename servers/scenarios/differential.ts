@@ -53,14 +53,22 @@ export function unaffectedVerdict(s: Scenario, base: RunResult): ScenarioVerdict
   };
 }
 
-export function errorVerdict(s: Scenario, side: "base" | "head", run: RunResult): ScenarioVerdict {
+/**
+ * A side could not run. For head, `base` is the base run, so the verdict says how base went (the gate counts
+ * an error on head only where base passed); when base had no module to run (code new on head), base is `not-run`.
+ */
+export function errorVerdict(s: Scenario, side: "base" | "head", run: RunResult, base?: RunResult): ScenarioVerdict {
   const where = run.error?.at ? ` at ${run.error.at}` : "";
+  const baseRan = base && base.status === "ok";
+  const expectations = side === "head" && base ? base.steps.flatMap((st, i) => st.expectations.map((e) => ({ step: i + 1, expect: e.expect, base: baseRan ? e.status : ("not-run" as const), head: "not-run" as const }))) : [];
+  const baseNote = side === "head" && base && !baseRan ? "not-run" : undefined;
   return {
     scenario: s.id,
     verdict: "error",
     depth: "differential",
     reason: `the simulation could not run on ${side}: ${run.error?.reason ?? "unknown failure"}${where}`,
     ...(run.trace.length ? { steps: run.trace.slice(-10) } : {}),
+    ...(expectations.length ? { expectations } : baseNote ? { expectations: [{ step: 1, expect: "(its module exists only on head)", base: baseNote, head: "not-run" }] } : {}),
   };
 }
 

@@ -3,9 +3,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { readWorktreeText } from "../../core/confine.js";
 import { applyPatch } from "../../core/patch.js";
 import { dirname, join } from "node:path";
-import { openRepoDb } from "../../core/db.js";
+import { openRepoDb, type Db } from "../../core/db.js";
 import { UserError } from "../../core/errors.js";
-import { git, resolveRevision, WORKTREE } from "../../core/git.js";
+import { git, listTree, resolveRevision, WORKTREE } from "../../core/git.js";
 import { confinePath, loadConfig, type WorldlineConfig } from "../../core/repo.js";
 import { closest } from "../../core/suggest.js";
 import type { ScenarioVerdict } from "../../core/verdict.js";
@@ -20,7 +20,9 @@ import type { CodeGraph } from "../code-graph/queries.js";
 import type { Scenario } from "./format.js";
 import { findEntries, markTouched, walkTrace, type EntryCandidate, type TraceStep } from "./static-trace.js";
 import { loadScenarios, scenarioBatch, type LoadedScenarios } from "./store.js";
-import { changeTouchesRun, compareRuns } from "./compare.js";
+import { compareRuns } from "./compare.js";
+import { changeMeetsCoverage, RESOLUTION_FILES } from "./coverage.js";
+import { CoverageStore, specHash, type CoverageRecord } from "./coverage-store.js";
 import { DIFFERENTIAL_METHOD, differentialVerdict, errorVerdict, jobFor, unaffectedVerdict, unmet } from "./differential.js";
 import { headOnlyVerdict } from "./head-only.js";
 import { boundaries } from "./sandbox/boundaries.js";
@@ -82,16 +84,29 @@ export interface Reproduction {
   reason?: string;
 }
 
+/**
+ * Whether a run's coverage is whole: a run that stopped because its step's module is missing covered all it
+ * would (only that module's arrival can change it); any other error left the rest unknown.
+ */
+function coverageStatus(run: RunResult): "ok" | "error" {
+  return run.status === "ok" || run.error?.missingModule ? "ok" : "error";
+}
+
 export class ScenarioService {
   readonly codeGraph: CodeGraphService;
   readonly graph: SqliteContextGraph;
   readonly config: WorldlineConfig;
   readonly tickets: TicketStore;
 
+  readonly coverage: CoverageStore;
+  private readonly coverageDb: Db;
+
   constructor(readonly repo: string) {
     this.codeGraph = new CodeGraphService(repo);
     this.graph = new SqliteContextGraph(openRepoDb(repo));
     this.tickets = new TicketStore(openRepoDb(repo));
+    this.coverageDb = openRepoDb(repo);
+    this.coverage = new CoverageStore(this.coverageDb);
     this.config = loadConfig(repo);
   }
 
@@ -108,6 +123,7 @@ export class ScenarioService {
     this.codeGraph.close();
     this.graph.close();
     this.tickets.db.close();
+    this.coverageDb.close();
   }
 
   /** A draft from an imported ticket, or from the test cases of a test file; written only when asked. */
@@ -277,6 +293,43 @@ export class ScenarioService {
     return { base: b.commit ?? base, head: h.commit ?? WORKTREE };
   }
 
+  private readonly treesAt = new Map<string, Map<string, string>>();
+
+  /** A commit's files as path to blob hash (one `git ls-tree`, kept per commit). */
+  private async treeAt(commit: string): Promise<Map<string, string>> {
+    let tree = this.treesAt.get(commit);
+    if (!tree) {
+      tree = new Map((await listTree(this.repo, commit)).map((e) => [e.path, e.hash]));
+      this.treesAt.set(commit, tree);
+    }
+    return tree;
+  }
+
+  /** Keeps a base run's coverage (a commit's only: the working tree moves), with the resolution files it rested on. */
+  private async keepCoverage(s: Scenario, rev: string, run: RunResult): Promise<CoverageRecord["coverage"]> {
+    if (rev === WORKTREE || !s.simulate) return run.coverage;
+    const tree = await this.treeAt(rev);
+    const resolution = Object.fromEntries([...tree].filter(([p]) => RESOLUTION_FILES.test(p)));
+    const coverage = { ...run.coverage, resolution };
+    this.coverage.save(s.id, specHash(s.simulate), rev, coverageStatus(run), coverage, run.error?.reason);
+    return coverage;
+  }
+
+  /**
+   * The coverage of an executable scenario's run on `base`: the stored record when one holds for base's tree,
+   * else the scenario is run on base now (and the record kept). Selection needs no earlier lucky simulation.
+   */
+  async coverageAt(s: Scenario, base: string): Promise<{ coverage: CoverageRecord["coverage"]; cached: boolean; status: "ok" | "error"; reason?: string }> {
+    if (!s.simulate) throw new Error(`scenario ${s.id} has no simulate block`);
+    const commit = (await resolveRevision(this.repo, base)).commit;
+    if (commit) {
+      const hit = this.coverage.find(s.id, specHash(s.simulate), await this.treeAt(commit));
+      if (hit) return { coverage: hit.coverage, cached: true, status: hit.status, ...(hit.reason ? { reason: hit.reason } : {}) };
+    }
+    const run = await this.sandbox().run(jobFor(s, this.repo, commit ?? WORKTREE, boundaries(this.config.boundaryPackages)));
+    return { coverage: await this.keepCoverage(s, commit ?? WORKTREE, run), cached: false, status: coverageStatus(run), ...(run.error ? { reason: run.error.reason } : {}) };
+  }
+
   /** Every scenario the change can affect, with the reasons; ranked, never capped. */
   async select(base: string, head: string, scenarioRev: string = head): Promise<{ selected: Selected[]; changed: string[]; errors: LoadedScenarios["errors"] }> {
     const { scenarios, errors } = await this.load(scenarioRev);
@@ -286,18 +339,35 @@ export class ScenarioService {
     const changedFiles = new Set(files.map((f) => f.path));
     const g = await this.graphAt(head);
     const selected: Selected[] = [];
+    const specs = async (rev: string) => new Map((await this.load(rev)).scenarios.map((x) => [x.id, x]));
+    const atBase = await specs(base);
+    const atHead = scenarioRev === head ? new Map(scenarios.map((x) => [x.id, x])) : await specs(head);
+    const hashOf = (x: Scenario | undefined) => (x?.simulate ? specHash(x.simulate) : undefined);
+    // Executable scenarios are selected by their exact coverage on base (run there first when no record holds).
+    const exact = new Map(
+      await Promise.all(
+        scenarios
+          .filter((s) => s.simulate)
+          .map(async (s): Promise<[string, string[]]> => {
+            const before = atBase.get(s.id);
+            if (hashOf(before) !== hashOf(atHead.get(s.id))) return [s.id, [before?.simulate ? "its simulate: block changed on head, so it runs again" : "it is new on head, so it runs"]];
+            const { coverage, status, reason } = await this.coverageAt(before?.simulate ? before : s, base);
+            // A base run that could not finish covered only part of what it would have: selection cannot decide.
+            if (status === "error") return [s.id, [`its run on base ended in error (${reason ?? "unknown"}), so its coverage is incomplete: it runs`]];
+            return [s.id, changeMeetsCoverage(coverage, files).where.slice(0, 5).map((w) => `its run on base covers ${w}`)];
+          }),
+      ),
+    );
     for (const s of scenarios) {
       const reasons: string[] = [];
       let score = 0;
-      // 1. Coverage: symbols its last simulation executed.
-      const sims = await this.graph.edgesOf(`scenario:${s.id}`, { direction: "in", rels: ["simulates"] });
-      const last = sims.sort((a, b) => (b.validFrom ?? "").localeCompare(a.validFrom ?? ""))[0];
-      if (last) {
-        const covered = (await this.graph.edgesOf(last.src, { direction: "out", rels: ["covers"] })).map((e) => e.dst.slice("symbol:".length)).filter((x) => changedIds.has(x));
-        if (covered.length) {
-          score = Math.max(score, 1);
-          reasons.push(`its last simulation covered ${covered.slice(0, 5).join(", ")}`);
-        }
+      // 1. Coverage: what its run on base executed and loaded. Runs are deterministic, so a change that meets
+      // none of it cannot change the run: an executable scenario is selected by this alone.
+      const covered = exact.get(s.id);
+      if (s.simulate && !covered?.length) continue;
+      if (covered?.length) {
+        score = 1;
+        reasons.push(...covered);
       }
       // 2. Reachability from its entry points in the call graph.
       const entries = findEntries(s, g, await this.ticketSymbols(s));
@@ -403,16 +473,18 @@ export class ScenarioService {
     const overlaid = overlay && Object.keys(overlay).length ? overlay : undefined;
     let headRun: RunResult | undefined;
     const baseRun = await pool.run(jobFor(s, this.repo, base, bounds));
+    // Every base run teaches selection this scenario's coverage, whatever its verdict.
+    await this.keepCoverage(s, base, baseRun);
     let verdict: ScenarioVerdict;
     if (baseRun.status === "error" && baseRun.error?.missingModule) {
       // The scenario's code exists only on head (a new module): there is nothing to compare, so head is judged alone.
       headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));
-      verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun) : headOnlyVerdict(s, baseRun, headRun);
+      verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : headOnlyVerdict(s, baseRun, headRun);
     } else if (baseRun.status === "error") verdict = errorVerdict(s, "base", baseRun);
-    else if (!overlaid && !changeTouchesRun(baseRun, files).touched) verdict = unaffectedVerdict(s, baseRun);
+    else if (!overlaid && !changeMeetsCoverage(baseRun.coverage, files).touched) verdict = unaffectedVerdict(s, baseRun);
     else {
       headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));
-      verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun) : differentialVerdict(s, baseRun, headRun, compareRuns(baseRun, headRun, files));
+      verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : differentialVerdict(s, baseRun, headRun, compareRuns(baseRun, headRun, files));
     }
     const covered = (headRun && headRun.status === "ok" ? headRun : baseRun).executed.map((f) => f.symbol);
     const evidence = verdict.rootCause ? [`symbol:${verdict.rootCause.symbol}`] : [];

@@ -1,3 +1,5 @@
+import { Simulate, type Scenario } from "../../servers/scenarios/format.js";
+
 /** Scenarios about the code fixture (test/helpers/code-fixture.ts): executable, prose-only, and unfindable. */
 export const SCENARIO_FILES: Record<string, string> = {
   "scenarios/eu-invoice-fx.md": [
@@ -30,3 +32,8 @@ export const SCENARIO_FILES: Record<string, string> = {
   "scenarios/mystery.md": ["---", "id: mystery", "title: Quarterly zebra reconciliation", "---", "Zebras are reconciled quarterly."].join("\n"),
   "scenarios/broken.md": ["---", "id: Broken Id", "title: x", "---", "text"].join("\n"),
 };
+
+/** An executable scenario object with one step (no file): for tests that drive the service directly. */
+export function stepScenario(id: string, call: string, args: unknown[], expect: string[]): Scenario {
+  return { id, title: id, source: [], customers: [], tags: [], entry: [], simulate: Simulate.parse({ steps: [{ call, args, expect }] }), path: `scenarios/${id}.md`, prose: "" };
+}

@@ -14,7 +14,7 @@ export interface Site {
   line: number;
   /** For function sites: the function's name as the code graph would qualify it, or `<anonymous>`. */
   name?: string;
-  /** For function sites: the last line of the function, so a hunk can be placed inside or outside it. */
+  /** The last line of the statement or function, so a hunk can be placed inside or outside it. */
   endLine?: number;
 }
 
@@ -58,7 +58,7 @@ export function instrument(path: string, text: string): Instrumented {
         if (ts.isFunctionDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isImportDeclaration(s) || ts.isEmptyStatement(s)) {
           return [visited];
         }
-        const id = site({ kind: "statement", line: lineOf(s) });
+        const id = site({ kind: "statement", line: lineOf(s), endLine: endLineOf(s) });
         const out = [f.createExpressionStatement(call(f, "step", [f.createNumericLiteral(id)])), visited];
         const declared = declaredValue(s);
         if (declared) out.push(f.createExpressionStatement(call(f, "val", [f.createNumericLiteral(id), declared])));

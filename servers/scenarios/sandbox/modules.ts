@@ -232,7 +232,10 @@ export class ModuleLoader {
   private repoModule(path: string): Answer {
     if (this.sent.has(path)) return { kind: "loaded", id: path };
     const text = this.source.files.get(path) ?? "";
-    if (path.endsWith(".json")) return { kind: "json", id: path, text };
+    if (path.endsWith(".json")) {
+      this.loaded.add(path);
+      return { kind: "json", id: path, text };
+    }
     const { code, sites } = cached("repo", path, text, () => instrument(path, text));
     const siteBase = this.sites.length;
     for (const s of sites) this.sites.push({ ...s, path });

@@ -30,7 +30,7 @@ interface Worker {
 }
 
 export function failedRun(job: SimulationJob, reason: string): RunResult {
-  return { rev: job.rev, status: "error", error: { reason }, steps: [], trace: [], truncated: 0, effects: [], missingStubs: [], logs: [], modules: [], executed: [], functions: [], ms: 0 };
+  return { rev: job.rev, status: "error", error: { reason }, steps: [], trace: [], truncated: 0, effects: [], missingStubs: [], logs: [], modules: [], executed: [], functions: [], coverage: { files: {}, tried: [], env: [] }, ms: 0 };
 }
 
 export class SandboxPool {

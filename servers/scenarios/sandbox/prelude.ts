@@ -147,6 +147,12 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     return `${out}]`;
   };
   const num = (n: number): string => (isFinite(n) ? "" + n : "null");
+  const keysText = (d: Record<string, true>, quoted = true): string => {
+    let out = "[";
+    const names = objectKeys(d);
+    for (let i = 0; i < names.length; i++) out += (i ? "," : "") + (quoted ? quote(names[i] as string) : (names[i] as string));
+    return `${out}]`;
+  };
 
   const cfg = jsonParse(configJson) as PreludeConfig;
   const stubs = dict<StubSpec[]>();
@@ -166,6 +172,11 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const standIns = weak<string>();
   const missing = dict<true>();
   let symbolicUses = 0;
+  /** Coverage, kept whatever the event limit: every site (statement or function) that ran at least once. */
+  const hits = dict<true>();
+  /** Environment variables the code read, and the modules it asked for that are not there (stand-ins). */
+  const envRead = dict<true>();
+  const tried = list<string>();
 
   /**
    * A bounded copy of a value, as JSON text (tagged objects for what JSON cannot say). It reads only own
@@ -289,6 +300,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     const r = {
       step(s: number) {
         lastSite = base + s;
+        hits[lastSite] = true;
         if (!full()) add(events, `[0,${lastSite},${depth}]`);
       },
       val(s: number, v: unknown) {
@@ -298,6 +310,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         const caller = lastSite;
         depth++;
         lastSite = base + s;
+        hits[lastSite] = true;
         if (!full()) add(events, `[2,${base + s},${depth},${snap(args, 2)}]`);
         return caller;
       },
@@ -565,7 +578,18 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   };
 
   // ---- process, console and the other globals the code may read ---------------------------------------
-  const env: Record<string, string> = { ...cfg.env };
+  const envValues: Record<string, string> = { ...cfg.env };
+  // A read of process.env is a config key the run depends on: recorded, whether it is set or not.
+  const env = new RealProxy(envValues, {
+    get(t, k) {
+      if (typeof k === "string") envRead[k] = true;
+      return (t as Obj)[k];
+    },
+    has(t, k) {
+      if (typeof k === "string") envRead[k] = true;
+      return hasOwn(t, k);
+    },
+  });
   const hostOnly = (name: string) => () => violation(`process.${name}`);
   const logs = list<string>();
   const processApi: Obj = {
@@ -769,6 +793,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     const answer = answerOf(load(spec, fromId));
     if (answer.kind === "missing") {
       // A step's own module must exist: a stand-in would make a missing file "pass".
+      if (fromId !== PORTS && !startsWith(fromId, PORTS)) add(tried, quote(`${fromId}\u0000${spec}`));
       if (fromId === "") {
         fatal ??= { reason: `${slice(spec, 1)} is not a file of the repo at this revision`, site: lastSite, missingModule: slice(spec, 1) };
         return stop(fatal.reason);
@@ -938,12 +963,11 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         if (r.error) out += `,"error":{"name":${quote(r.error.name)},"message":${quote(r.error.message)},"site":${num(r.error.site)}}`;
         return `${out}}`;
       };
-      let missingText = "[";
-      const names = objectKeys(missing);
-      for (let i = 0; i < names.length; i++) missingText += (i ? "," : "") + quote(names[i] as string);
+      const missingText = slice(keysText(missing), 0, -1);
       return (
         `{"events":${joinList(events, 0, events.n, (e) => e)},"truncated":${num(truncated)},"effects":${joinList(effects, 0, effects.n, (e) => effectText(e, true))},` +
-        `"logs":${joinList(logs, 0, logs.n, quote)},"missingStubs":${missingText}],"steps":${joinList(stepRecords, 0, stepRecords.n, stepText)},"lastSite":${num(lastSite)}` +
+        `"logs":${joinList(logs, 0, logs.n, quote)},"missingStubs":${missingText}],"steps":${joinList(stepRecords, 0, stepRecords.n, stepText)},"lastSite":${num(lastSite)},` +
+        `"hits":${keysText(hits, false)},"env":${keysText(envRead)},"tried":${joinList(tried, 0, tried.n, (t) => t)}` +
         (fatal ? `,"fatal":{"reason":${quote(fatal.reason)},"site":${num(fatal.site)}${fatal.missingModule ? `,"missingModule":${quote(fatal.missingModule)}` : ""}}` : "") +
         "}"
       );

@@ -102,6 +102,12 @@ export interface PreludeReport {
   steps: RawStep[];
   /** The last statement or function entered: where a limit hit the run. */
   lastSite: number;
+  /** Every site that ran at least once (not bounded by the event limit). */
+  hits: number[];
+  /** Environment variables read. */
+  env: string[];
+  /** Modules asked for that are not there: "from\0specifier". */
+  tried: string[];
   fatal?: { reason: string; site: number; missingModule?: string };
 }
 
@@ -140,6 +146,23 @@ export interface ExecutedFunction {
   endLine: number;
 }
 
+/** A site of a loaded repo module: its lines, its kind, and whether it ran. */
+export type CoveredSite = [line: number, endLine: number, kind: "s" | "f", hit: 0 | 1];
+
+/**
+ * What a run depended on, exactly (DESIGN.md: coverage-exact selection): each repo file it loaded with its
+ * content hash and every statement and function site, run or not; what it asked for and did not find; the
+ * environment variables it read.
+ */
+export interface RunCoverage {
+  files: Record<string, { hash: string; sites: CoveredSite[] }>;
+  /** Module requests that found no file: the asking module and the specifier. */
+  tried: Array<{ from: string; specifier: string }>;
+  env: string[];
+  /** Content hashes of the resolution and install files at the revision it ran on (set when the record is kept). */
+  resolution?: Record<string, string>;
+}
+
 export interface RunResult {
   rev: string;
   status: "ok" | "error";
@@ -156,5 +179,6 @@ export interface RunResult {
   executed: ExecutedFunction[];
   /** Every function of the loaded repo modules, run or not: a hunk outside all of them is module-level code. */
   functions: ExecutedFunction[];
+  coverage: RunCoverage;
   ms: number;
 }

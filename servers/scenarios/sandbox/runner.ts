@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { ts } from "@ts-morph/common";
 import ivm from "isolated-vm";
 import { ModuleLoader, type SiteRef } from "./modules.js";
-import type { Effect, ExecutedFunction, ExpectationResult, PreludeConfig, PreludeReport, RawEffect, RunResult, SimulationJob, StubSpec, TraceEvent } from "./protocol.js";
-import { revisionFiles } from "./sources.js";
+import type { Effect, ExecutedFunction, ExpectationResult, PreludeConfig, RunCoverage, PreludeReport, RawEffect, RunResult, SimulationJob, StubSpec, TraceEvent } from "./protocol.js";
+import { revisionFiles, type RevisionFiles } from "./sources.js";
+import { blobHash } from "../../../core/git.js";
 
 /**
  * One run of a scenario's steps on one revision, inside a fresh isolate (run only in a pool child: never in
@@ -150,10 +151,23 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
     if (!isolate.isDisposed) isolate.dispose();
   }
   for (const [i, step] of (report?.steps ?? []).entries()) step.expectations = expectations[i] ?? [];
-  return { result: toResult(job, loader, report, failure, performance.now() - started), ...(cutAtCpuMs !== undefined ? { cutAtCpuMs } : {}) };
+  return { result: toResult(job, loader, source, report, failure, performance.now() - started), ...(cutAtCpuMs !== undefined ? { cutAtCpuMs } : {}) };
 }
 
-function toResult(job: SimulationJob, loader: ModuleLoader, report: PreludeReport | undefined, failure: { reason: string } | undefined, ms: number): RunResult {
+/** The run's exact coverage: every site of every loaded repo module, hit or not, keyed by file with its content hash. */
+function coverageOf(loader: ModuleLoader, source: RevisionFiles, report: PreludeReport | undefined): RunCoverage {
+  const hit = new Set(report?.hits ?? []);
+  const files: RunCoverage["files"] = {};
+  for (const path of loader.loaded) files[path] = { hash: blobHash(source.files.get(path) ?? ""), sites: [] };
+  loader.sites.forEach((s, i) => files[s.path]?.sites.push([s.line, s.endLine ?? s.line, s.kind === "function" ? "f" : "s", hit.has(i) ? 1 : 0]));
+  const tried = (report?.tried ?? []).map((t) => {
+    const nul = t.indexOf("\0");
+    return { from: t.slice(0, nul), specifier: t.slice(nul + 1) };
+  });
+  return { files, tried, env: [...(report?.env ?? [])].sort() };
+}
+
+function toResult(job: SimulationJob, loader: ModuleLoader, source: RevisionFiles, report: PreludeReport | undefined, failure: { reason: string } | undefined, ms: number): RunResult {
   const sites = loader.sites;
   const at = (site: number | undefined): string => {
     const s = site === undefined ? undefined : sites[site];
@@ -202,6 +216,7 @@ function toResult(job: SimulationJob, loader: ModuleLoader, report: PreludeRepor
     modules: [...loader.loaded].sort(),
     executed: [...executed.values()],
     functions: sites.filter((s) => s.kind === "function").map((s) => ({ symbol: `${s.path}#${s.name ?? "<anonymous>"}`, path: s.path, line: s.line, endLine: s.endLine ?? s.line })),
+    coverage: coverageOf(loader, source, report),
     ms: Math.round(ms),
   };
   if (fatal) result.error = fatal;

@@ -1,0 +1,76 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import type { Db } from "../../core/db.js";
+import { migrate, type Migration } from "../../core/db.js";
+import { coverageHolds } from "./coverage.js";
+import type { RunCoverage } from "./sandbox/protocol.js";
+
+/**
+ * The coverage of executable scenarios' base runs, kept so selection need not run a scenario again until a
+ * file it depended on changes (DESIGN.md: cached until a file it loaded changes). A record is keyed by the
+ * scenario, the hash of its `simulate:` block, and the content hashes of the files the run rested on; it
+ * holds for any revision whose tree gives those files the same content.
+ */
+const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    sql: `CREATE TABLE sc_coverage (
+      scenario TEXT NOT NULL,
+      spec_hash TEXT NOT NULL,
+      deps_hash TEXT NOT NULL,
+      ran_at_rev TEXT NOT NULL,
+      status TEXT NOT NULL,
+      coverage TEXT NOT NULL,
+      reason TEXT,
+      recorded_at TEXT NOT NULL,
+      PRIMARY KEY (scenario, spec_hash, deps_hash)
+    );`,
+  },
+];
+
+/** A stored record as read back: validated, since the file on disk is outside this process's control. */
+const StoredCoverage = z.object({
+  files: z.record(z.string(), z.object({ hash: z.string(), sites: z.array(z.tuple([z.number(), z.number(), z.enum(["s", "f"]), z.union([z.literal(0), z.literal(1)])])) })),
+  tried: z.array(z.object({ from: z.string(), specifier: z.string() })),
+  env: z.array(z.string()),
+  resolution: z.record(z.string(), z.string()).optional(),
+});
+
+export interface CoverageRecord {
+  coverage: RunCoverage;
+  /** The commit the run that produced it ran on. */
+  ranAt: string;
+  status: "ok" | "error";
+  /** Why the run ended in error, when it did. */
+  reason?: string;
+}
+
+export function specHash(simulate: unknown): string {
+  return createHash("sha1").update(JSON.stringify(simulate)).digest("hex");
+}
+
+export class CoverageStore {
+  constructor(private readonly db: Db) {
+    migrate(db, "scenario-coverage", MIGRATIONS);
+  }
+
+  /** A record for this scenario and spec that holds for the given tree (path to blob hash), if any. */
+  find(scenario: string, spec: string, tree: ReadonlyMap<string, string>): CoverageRecord | undefined {
+    const rows = this.db.prepare<[string, string], { coverage: string; ran_at_rev: string; status: string; reason: string | null }>("SELECT coverage, ran_at_rev, status, reason FROM sc_coverage WHERE scenario = ? AND spec_hash = ? ORDER BY recorded_at DESC").all(scenario, spec);
+    for (const row of rows) {
+      const parsed = StoredCoverage.safeParse(JSON.parse(row.coverage));
+      if (!parsed.success) continue; // a record another version wrote: run again rather than trust it
+      const coverage = parsed.data as RunCoverage;
+      if (coverageHolds(coverage, tree)) return { coverage, ranAt: row.ran_at_rev, status: row.status === "ok" ? "ok" : "error", ...(row.reason ? { reason: row.reason } : {}) };
+    }
+    return undefined;
+  }
+
+  /** Keeps a run's coverage (its resolution files' hashes taken from the tree it ran on). */
+  save(scenario: string, spec: string, rev: string, status: "ok" | "error", coverage: RunCoverage, reason?: string): void {
+    const deps = createHash("sha1").update(JSON.stringify([Object.entries(coverage.files).map(([p, f]) => [p, f.hash]).sort(), coverage.resolution ?? {}, coverage.tried])).digest("hex");
+    this.db
+      .prepare("INSERT INTO sc_coverage (scenario, spec_hash, deps_hash, ran_at_rev, status, coverage, reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scenario, spec_hash, deps_hash) DO UPDATE SET ran_at_rev = excluded.ran_at_rev, status = excluded.status, coverage = excluded.coverage, reason = excluded.reason, recorded_at = excluded.recorded_at")
+      .run(scenario, spec, deps, rev, status, JSON.stringify(coverage), reason ?? null, new Date().toISOString());
+  }
+}
