@@ -29,7 +29,7 @@ export const SERVERS = ["code-graph", "git-history", "tickets", "scenarios", "co
 
 const simulateOptions: Record<string, OptionSpec> = {
   repo,
-  base: { type: "string", valueName: "REV", description: "Base revision (default: HEAD)" },
+  base: { type: "string", valueName: "REV", description: "Base revision (default: the merge-base of HEAD with the default branch: origin/HEAD, else main, else master)" },
   head: { type: "string", valueName: "REV", description: "Head revision (default: the working tree)" },
   worktree: { type: "boolean", description: "Head is the working tree, uncommitted changes included (the default)" },
   scenario: { type: "string", valueName: "ID", description: "Only this scenario (default: the scenarios the change selects)" },

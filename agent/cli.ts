@@ -1,4 +1,5 @@
 import { errorLine, UserError } from "../core/errors.js";
+import { defaultBase } from "../core/git.js";
 import { resolveRepo } from "../core/repo.js";
 import { VERSION } from "../core/version.js";
 import type { ServerPart } from "../core/mcp.js";
@@ -142,7 +143,7 @@ async function runSimulate(cmd: ParsedCommand, io: Io): Promise<number> {
     maxTurns,
     maxTokens,
     repo,
-    base: str(cmd.values.base) ?? "HEAD",
+    base: str(cmd.values.base) ?? (await defaultBase(repo)).commit ?? "HEAD",
     head: str(cmd.values.head) ?? "WORKTREE",
     scenario: str(cmd.values.scenario),
     planner,
@@ -160,7 +161,7 @@ async function runCheck(cmd: ParsedCommand, io: Io): Promise<number> {
   for (const k of failOn) if (!FAIL_ON.some((f) => f === k)) throw new UserError(`--fail-on "${k}": expected at-risk, error, or both comma-separated`);
   const ranges = cmd.values["pre-push"]
     ? await prePushRanges(repo, await (io.readStdin ?? readStdin)())
-    : [{ base: str(cmd.values.base) ?? "HEAD", head: str(cmd.values.head) ?? "WORKTREE", ref: "" }];
+    : [{ base: str(cmd.values.base) ?? (await defaultBase(repo)).commit ?? "HEAD", head: str(cmd.values.head) ?? "WORKTREE", ref: "" }];
   let failed = 0;
   for (const range of ranges) {
     const report = await produceReport({ repo, base: range.base, head: range.head, scenario: str(cmd.values.scenario), planner, maxTurns, maxTokens, ...(cmd.values.quiet ? {} : { progress: io.err }) });

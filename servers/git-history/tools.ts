@@ -1,6 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { UserError } from "../../core/errors.js";
+import { WORKTREE } from "../../core/git.js";
 import { toolResult } from "../../core/mcp.js";
 import { cursorOffset, encodeCursor, paginate, pageInput } from "../../core/paging.js";
 import { confinePath } from "../../core/repo.js";
@@ -145,7 +146,7 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
       inputSchema: {
         path: z.string().optional().describe("A file path"),
         symbol: z.string().optional().describe("Or a symbol id, path#Name"),
-        rev: z.string().optional().describe("Revision to start from (default HEAD)"),
+        rev: z.string().optional().describe("Revision to start from (default: the working tree, so the history of HEAD)"),
         limit: z.number().int().min(1).max(200).optional().describe("Most commits (default 30)"),
         cursor: pageInput.cursor,
       },
@@ -153,13 +154,13 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
       annotations: READ_ONLY,
     },
     async (a) => {
-      const rev = a.rev ?? "HEAD";
+      const rev = a.rev ?? WORKTREE;
       // One page of `limit` commits from the cursor on (git is asked for the commits up to the page's end).
       const offset = cursorOffset(a.cursor);
       const limit = offset + (a.limit ?? 30) + 1;
       let entries;
       if (a.symbol) {
-        const g = await service.codeGraph.graph(rev === "HEAD" ? undefined : rev);
+        const g = await service.codeGraph.graph(rev === WORKTREE ? undefined : rev);
         const sym = g.requireSymbol(service.codeGraph.symbolId(a.symbol));
         const [start, end] = sym.span.slice(sym.span.lastIndexOf(":") + 1).split("-").map(Number) as [number, number];
         entries = await rangeHistory(repo, sym.span.slice(0, sym.span.lastIndexOf(":")), start, end, rev, limit);

@@ -5,7 +5,7 @@ import { applyPatch } from "../../core/patch.js";
 import { dirname, join } from "node:path";
 import { openRepoDb, type Db } from "../../core/db.js";
 import { UserError } from "../../core/errors.js";
-import { git, listTree, resolveRevision, WORKTREE } from "../../core/git.js";
+import { defaultBase, git, listTree, resolveRevision, WORKTREE } from "../../core/git.js";
 import { confinePath, loadConfig, type WorldlineConfig } from "../../core/repo.js";
 import { closest } from "../../core/suggest.js";
 import type { ScenarioVerdict } from "../../core/verdict.js";
@@ -287,10 +287,13 @@ export class ScenarioService {
     return this.codeGraph.graph(rev === WORKTREE ? undefined : rev);
   }
 
-  /** base and head as commit ids (head may stay WORKTREE), resolved once so a run sees one change. */
-  async pin(base: string, head: string): Promise<{ base: string; head: string }> {
-    const [b, h] = await Promise.all([resolveRevision(this.repo, base), resolveRevision(this.repo, head)]);
-    return { base: b.commit ?? base, head: h.commit ?? WORKTREE };
+  /**
+   * base and head as commit ids (head may stay WORKTREE), resolved once so a run sees one change. No base means
+   * the merge-base of HEAD with the default branch, the one default every tool and command shares.
+   */
+  async pin(base: string | undefined, head: string): Promise<{ base: string; head: string }> {
+    const [b, h] = await Promise.all([base === undefined ? defaultBase(this.repo) : resolveRevision(this.repo, base), resolveRevision(this.repo, head)]);
+    return { base: b.commit ?? b.name, head: h.commit ?? WORKTREE };
   }
 
   private readonly treesAt = new Map<string, Map<string, string>>();

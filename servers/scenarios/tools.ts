@@ -14,7 +14,9 @@ import { writeScenario } from "./store.js";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 const rev = z.string().optional().describe("Revision to read scenarios at (default: the working tree)");
-const base = z.string().optional().describe("Base revision (default: HEAD)");
+const base = z.string().optional().describe("Base revision (default: the merge-base of HEAD with the default branch, as git-history's diff)");
+/** Which change an answer is about, as resolved: every answer says so (the default base depends on the branch). */
+const change = z.object({ base: z.string().describe("Base commit used"), head: z.string().describe("Head commit used, or WORKTREE") }).describe("The change this answer is about");
 const head = z.string().optional().describe("Head revision, or WORKTREE (default)");
 const Summary = z.object({ id: z.string(), title: z.string(), path: z.string(), workflow: z.string().optional(), executable: z.boolean(), source: z.array(z.string()) });
 const ErrorsOut = z.array(z.object({ file: z.string(), message: z.string() })).describe("Scenario files that did not load; the rest did");
@@ -152,13 +154,14 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
         nextCursor: z.string().optional(),
         changed: z.array(z.string()).describe("Changed symbols the selection used"),
         errors: ErrorsOut,
+        change,
       },
       annotations: READ_ONLY,
     },
     async (a) => {
-      const pinned = await service.pin(a.base ?? "HEAD", a.head ?? WORKTREE);
+      const pinned = await service.pin(a.base, a.head ?? WORKTREE);
       const r = await service.select(pinned.base, pinned.head);
-      return toolResult({ ...paginate(r.selected, a), changed: r.changed.slice(0, 200), errors: r.errors });
+      return toolResult({ ...paginate(r.selected, a), changed: r.changed.slice(0, 200), errors: r.errors, change: pinned });
     },
   );
 
@@ -173,13 +176,14 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
         verdict: ScenarioVerdict,
         entries: z.array(z.object({ symbol: z.string(), score: z.number(), why: z.string() })).optional().describe("Entry points found (static depth)"),
         simulation: z.string().describe("The simulation node recorded in the context graph"),
+        change,
       },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (a) => {
-      const pinned = await service.pin(a.base ?? "HEAD", a.head ?? WORKTREE);
+      const pinned = await service.pin(a.base, a.head ?? WORKTREE);
       const r = await service.simulate(a.id, pinned.base, pinned.head, a.depth);
-      return toolResult({ verdict: r.verdict, ...(r.entries ? { entries: r.entries } : {}), simulation: r.simulation });
+      return toolResult({ verdict: r.verdict, ...(r.entries ? { entries: r.entries } : {}), simulation: r.simulation, change: pinned });
     },
   );
 
@@ -198,7 +202,7 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (a) => {
-      const pinned = await service.pin(a.base ?? "HEAD", a.head ?? WORKTREE);
+      const pinned = await service.pin(a.base, a.head ?? WORKTREE);
       return toolResult(await service.tryScenario({ ...a.scenario, path: "(proposed)" }, pinned.base, pinned.head));
     },
   );
@@ -213,7 +217,7 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
       annotations: READ_ONLY,
     },
     async (a) => {
-      const pinned = await service.pin(a.base ?? "HEAD", a.head ?? WORKTREE);
+      const pinned = await service.pin(a.base, a.head ?? WORKTREE);
       return toolResult(await revertHunk(service.repo, pinned.base, pinned.head, a.location));
     },
   );
@@ -237,7 +241,7 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (a) => {
-      const pinned = await service.pin(a.base ?? "HEAD", a.head ?? WORKTREE);
+      const pinned = await service.pin(a.base, a.head ?? WORKTREE);
       const results = await service.checkFix(a.ids, a.patch, pinned.base, pinned.head);
       return toolResult({ results, verified: results.every((r) => r.after === "pass") });
     },
