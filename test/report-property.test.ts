@@ -288,7 +288,7 @@ describe("every report format renders every verdict the engine can produce", () 
       truncated: 0,
       effects: [],
       missingStubs: [],
-      coverage: { files: {}, tried: [], env: [] },
+      coverage: { files: {}, requests: [], env: [] },
       logs: [],
       modules: ["src/rates.ts"],
       executed: [{ symbol: "src/rates.ts#vat", path: "src/rates.ts", line: 2, endLine: 4 }],

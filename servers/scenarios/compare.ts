@@ -8,37 +8,6 @@ import type { Effect, ExpectationStatus, RunResult, TraceEvent } from "./sandbox
  * cause, with the values on each side), diff the effects, and decide the verdict.
  */
 
-const COMMENT_ONLY = /^\s*(?:\/\/.*|\/\*.*|\*.*|\*\/\s*)?$/;
-
-function meaningful(h: Hunk): boolean {
-  return [...h.added, ...h.removed].some((l) => !COMMENT_ONLY.test(l));
-}
-
-/** Whether the change can matter to a run: a hunk in a loaded file that is module-level code or inside a function it ran. */
-export function changeTouchesRun(run: RunResult, files: FileDiff[]): { touched: boolean; where: string[] } {
-  const where: string[] = [];
-  const loaded = new Set(run.modules);
-  for (const f of files) {
-    const path = f.oldPath ?? f.path;
-    if (/(^|\/)(package\.json|tsconfig\.json)$/.test(f.path)) {
-      where.push(`${f.path} (module resolution)`);
-      continue;
-    }
-    if (!loaded.has(path)) continue;
-    const fns = run.functions.filter((x) => x.path === path);
-    const ran = run.executed.filter((x) => x.path === path);
-    for (const h of f.hunks.filter(meaningful)) {
-      const from = h.oldStart;
-      const to = h.oldStart + Math.max(h.oldLines, 1) - 1;
-      const inside = (x: { line: number; endLine: number }) => from <= x.endLine && to >= x.line;
-      const hitRun = ran.find(inside);
-      if (hitRun) where.push(`${f.path}:${h.newStart} in ${hitRun.symbol}, which ran`);
-      else if (!fns.some((x) => from >= x.line && to <= x.endLine)) where.push(`${f.path}:${h.newStart} (module-level code of a loaded file)`);
-    }
-  }
-  return { touched: where.length > 0, where };
-}
-
 /** Maps base lines of a file to head lines through its hunks; a line inside a hunk maps to nothing. */
 class LineMap {
   private readonly byPath = new Map<string, { path: string; hunks: Hunk[] }>();

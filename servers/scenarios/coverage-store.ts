@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../../core/db.js";
 import { migrate, type Migration } from "../../core/db.js";
-import { coverageHolds } from "./coverage.js";
+import { coverageHolds, type TreeIndex } from "./coverage.js";
 import type { RunCoverage } from "./sandbox/protocol.js";
 
 /**
@@ -31,7 +31,7 @@ const MIGRATIONS: Migration[] = [
 /** A stored record as read back: validated, since the file on disk is outside this process's control. */
 const StoredCoverage = z.object({
   files: z.record(z.string(), z.object({ hash: z.string(), sites: z.array(z.tuple([z.number(), z.number(), z.enum(["s", "f"]), z.union([z.literal(0), z.literal(1)])])) })),
-  tried: z.array(z.object({ from: z.string(), specifier: z.string() })),
+  requests: z.array(z.object({ from: z.string(), specifier: z.string(), candidates: z.array(z.string()).optional() })),
   env: z.array(z.string()),
   resolution: z.record(z.string(), z.string()).optional(),
 });
@@ -55,7 +55,7 @@ export class CoverageStore {
   }
 
   /** A record for this scenario and spec that holds for the given tree (path to blob hash), if any. */
-  find(scenario: string, spec: string, tree: ReadonlyMap<string, string>): CoverageRecord | undefined {
+  find(scenario: string, spec: string, tree: TreeIndex): CoverageRecord | undefined {
     const rows = this.db.prepare<[string, string], { coverage: string; ran_at_rev: string; status: string; reason: string | null }>("SELECT coverage, ran_at_rev, status, reason FROM sc_coverage WHERE scenario = ? AND spec_hash = ? ORDER BY recorded_at DESC").all(scenario, spec);
     for (const row of rows) {
       const parsed = StoredCoverage.safeParse(JSON.parse(row.coverage));
@@ -68,7 +68,7 @@ export class CoverageStore {
 
   /** Keeps a run's coverage (its resolution files' hashes taken from the tree it ran on). */
   save(scenario: string, spec: string, rev: string, status: "ok" | "error", coverage: RunCoverage, reason?: string): void {
-    const deps = createHash("sha1").update(JSON.stringify([Object.entries(coverage.files).map(([p, f]) => [p, f.hash]).sort(), coverage.resolution ?? {}, coverage.tried])).digest("hex");
+    const deps = createHash("sha1").update(JSON.stringify([Object.entries(coverage.files).map(([p, f]) => [p, f.hash]).sort(), coverage.resolution ?? {}, coverage.requests])).digest("hex");
     this.db
       .prepare("INSERT INTO sc_coverage (scenario, spec_hash, deps_hash, ran_at_rev, status, coverage, reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scenario, spec_hash, deps_hash) DO UPDATE SET ran_at_rev = excluded.ran_at_rev, status = excluded.status, coverage = excluded.coverage, reason = excluded.reason, recorded_at = excluded.recorded_at")
       .run(scenario, spec, deps, rev, status, JSON.stringify(coverage), reason ?? null, new Date().toISOString());

@@ -1,4 +1,5 @@
 import { posix } from "node:path";
+import { ts } from "@ts-morph/common";
 import type { FileDiff, Hunk } from "../git-history/diff.js";
 import type { CoveredSite, RunCoverage } from "./sandbox/protocol.js";
 
@@ -12,11 +13,46 @@ import type { CoveredSite, RunCoverage } from "./sandbox/protocol.js";
 /** Files every run depends on without loading them: resolution settings, installs, Worldline's own config. */
 export const RESOLUTION_FILES = /(^|\/)(package\.json|tsconfig[^/]*\.json|jsconfig\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|worldline\.config\.json)$/;
 
-const COMMENT_ONLY = /^\s*(?:\/\/.*|\/\*.*|\*.*|\*\/\s*)?$/;
+/** The lines of a source text that hold code: any token that is not a comment or whitespace (TypeScript's scanner). */
+export function codeLines(text: string): Set<number> {
+  const lines = new Set<number>();
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, ts.LanguageVariant.Standard, text);
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  const lineAt = (pos: number) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] ?? 0) <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
+    if (kind === ts.SyntaxKind.WhitespaceTrivia || kind === ts.SyntaxKind.NewLineTrivia || kind === ts.SyntaxKind.SingleLineCommentTrivia || kind === ts.SyntaxKind.MultiLineCommentTrivia) continue;
+    const from = lineAt(scanner.getTokenStart());
+    const to = lineAt(Math.max(scanner.getTokenStart(), scanner.getTokenEnd() - 1));
+    for (let l = from; l <= to; l++) lines.add(l);
+  }
+  return lines;
+}
 
-/** A hunk that changes more than blank lines and comments. */
-export function meaningfulHunk(h: Hunk): boolean {
-  return [...h.added, ...h.removed].some((l) => !COMMENT_ONLY.test(l));
+/** A changed file's texts on each side, when the caller has them: they tell comments from code exactly. */
+export interface ChangedTexts {
+  base?: string;
+  head?: string;
+}
+
+/**
+ * Whether a hunk changes code, not only comments and blank lines. With the file's texts it is exact (the
+ * scanner sees `/**\/ f()` and a `* 0;` continuation as code); without them every hunk counts, which selects.
+ */
+export function meaningfulHunk(h: Hunk, texts?: { base?: Set<number>; head?: Set<number> }): boolean {
+  if (!texts?.base || !texts.head) return true;
+  for (let i = 0; i < h.oldLines; i++) if (texts.base.has(h.oldStart + i)) return true;
+  for (let i = 0; i < h.newLines; i++) if (texts.head.has(h.newStart + i)) return true;
+  return false;
 }
 
 /**
@@ -54,14 +90,53 @@ function hunkMeets(sites: readonly CoveredSite[], h: Hunk): string | undefined {
   return undefined;
 }
 
-/** Whether a module request that found nothing may now find `path` (a relative or repo-rooted specifier). */
-function mayResolveTo(t: RunCoverage["tried"][number], path: string): boolean {
-  const spec = t.specifier;
-  if (!spec.startsWith(".") && !spec.startsWith("/")) return false;
-  const base = spec.startsWith("/") ? spec.slice(1) : posix.join(posix.dirname(t.from || "index.ts"), spec);
-  const stem = posix.normalize(base).replace(/\.(?:[cm]?js|jsx)$/, "");
-  const noExt = path.replace(/\.(?:[cm]?[jt]sx?|json)$/, "");
-  return noExt === stem || noExt === `${stem}/index` || path === posix.normalize(base);
+type Request = RunCoverage["requests"][number];
+
+/** The stem a relative or repo-rooted request names (`src/calc` for `./calc.js` from src/a.ts); none for a bare one. */
+function requestStems(r: Request): string[] {
+  const spec = r.specifier;
+  if (!spec.startsWith(".") && !spec.startsWith("/")) return [];
+  const base = posix.normalize(spec.startsWith("/") ? spec.slice(1) : posix.join(posix.dirname(r.from || "index.ts"), spec));
+  const stem = base.replace(/\.(?:[cm]?js|jsx)$/, "");
+  return stem === base ? [base] : [base, stem];
+}
+
+/** The stems under which a file could answer a request: its path, its path without extension, its folder for an index file. */
+function fileStems(path: string): string[] {
+  const noExt = path.replace(/\.(?:d\.)?(?:[cm]?[jt]sx?|json)$/, "");
+  const out = [path, noExt];
+  if (posix.basename(noExt) === "index") out.push(posix.dirname(noExt));
+  return out;
+}
+
+/** A revision's files by content hash, and by the stems that requests name: built once per tree. */
+export interface TreeIndex {
+  hashes: ReadonlyMap<string, string>;
+  stems: ReadonlyMap<string, string[]>;
+}
+
+export function indexTree(tree: ReadonlyMap<string, string>): TreeIndex {
+  const stems = new Map<string, string[]>();
+  for (const path of tree.keys()) {
+    if (!/\.(?:[cm]?[jt]sx?|json)$/.test(path)) continue;
+    for (const stem of fileStems(path)) {
+      const list = stems.get(stem);
+      if (list) list.push(path);
+      else stems.set(stem, [path]);
+    }
+  }
+  return { hashes: tree, stems };
+}
+
+/** The files of a tree that could answer a request, sorted. */
+export function candidatesOf(r: Request, index: TreeIndex): string[] {
+  return [...new Set(requestStems(r).flatMap((s) => index.stems.get(s) ?? []))].sort();
+}
+
+/** Whether a request could be answered by `path`. */
+function mayAnswer(r: Request, path: string): boolean {
+  const stems = new Set(fileStems(path));
+  return requestStems(r).some((s) => stems.has(s));
 }
 
 export interface CoverageMeeting {
@@ -70,8 +145,8 @@ export interface CoverageMeeting {
   where: string[];
 }
 
-/** Whether the change B→H (its file diffs) meets a run's coverage on B. */
-export function changeMeetsCoverage(cov: RunCoverage, files: readonly FileDiff[]): CoverageMeeting {
+/** Whether the change B→H (its file diffs, and the changed files' texts where known) meets a run's coverage on B. */
+export function changeMeetsCoverage(cov: RunCoverage, files: readonly FileDiff[], texts: ReadonlyMap<string, ChangedTexts> = new Map()): CoverageMeeting {
   const where: string[] = [];
   for (const f of files) {
     if (RESOLUTION_FILES.test(f.path) || (f.oldPath !== undefined && RESOLUTION_FILES.test(f.oldPath))) {
@@ -85,7 +160,9 @@ export function changeMeetsCoverage(cov: RunCoverage, files: readonly FileDiff[]
         where.push(`${path} (deleted): a module it loaded`);
         continue;
       }
-      for (const h of f.hunks.filter(meaningfulHunk)) {
+      const t = texts.get(f.path);
+      const code = t?.base !== undefined && t.head !== undefined ? { base: codeLines(t.base), head: codeLines(t.head) } : undefined;
+      for (const h of f.hunks.filter((x) => meaningfulHunk(x, code))) {
         const how = hunkMeets(loaded.sites, h);
         if (how) {
           where.push(`${f.path}:${Math.max(1, h.newStart)} (${how})`);
@@ -95,8 +172,9 @@ export function changeMeetsCoverage(cov: RunCoverage, files: readonly FileDiff[]
       continue;
     }
     if (f.status === "added" || f.status === "renamed") {
-      const asked = cov.tried.find((t) => mayResolveTo(t, f.path));
-      if (asked) where.push(`${f.path} (new): the run asked for "${asked.specifier}"${asked.from ? ` from ${asked.from}` : ""} and found nothing`);
+      // A new file may answer a request the run made: one it found nothing for, or one another file answered.
+      const asked = cov.requests.find((r) => mayAnswer(r, f.path));
+      if (asked) where.push(`${f.path} (new): it may answer the run's request for "${asked.specifier}"${asked.from ? ` from ${asked.from}` : ""}`);
     }
   }
   return { touched: where.length > 0, where };
@@ -107,13 +185,12 @@ export function coverageDeps(cov: RunCoverage): Record<string, string> {
   return Object.fromEntries(Object.entries(cov.files).map(([path, f]) => [path, f.hash]));
 }
 
-/** Whether a base's tree still gives the run the same files: every loaded file the same, nothing it asked for present. */
-export function coverageHolds(cov: RunCoverage, tree: ReadonlyMap<string, string>): boolean {
-  for (const [path, f] of Object.entries(cov.files)) if (tree.get(path) !== f.hash) return false;
-  for (const [path, hash] of tree) {
-    if (RESOLUTION_FILES.test(path) && cov.resolution?.[path] !== hash) return false;
-  }
-  for (const path of Object.keys(cov.resolution ?? {})) if (!tree.has(path)) return false;
-  if (cov.tried.length) for (const path of tree.keys()) if (cov.tried.some((t) => mayResolveTo(t, path))) return false;
+/** Whether a base's tree still gives the run the same files: every loaded file the same, every request answered by the same candidates. */
+export function coverageHolds(cov: RunCoverage, tree: TreeIndex): boolean {
+  for (const [path, f] of Object.entries(cov.files)) if (tree.hashes.get(path) !== f.hash) return false;
+  const resolution = cov.resolution ?? {};
+  for (const [path, hash] of tree.hashes) if (RESOLUTION_FILES.test(path) && resolution[path] !== hash) return false;
+  for (const path of Object.keys(resolution)) if (!tree.hashes.has(path)) return false;
+  for (const r of cov.requests) if (candidatesOf(r, tree).join("\0") !== (r.candidates ?? []).join("\0")) return false;
   return true;
 }

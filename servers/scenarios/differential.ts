@@ -72,6 +72,13 @@ export function errorVerdict(s: Scenario, side: "base" | "head", run: RunResult,
   };
 }
 
+/** Whether a step's result or error carries a value no stub answered (a symbolic value, or text or NaN made from one). */
+function tainted(step: RunResult["steps"][number] | undefined): boolean {
+  if (!step) return false;
+  const seen = JSON.stringify([step.result ?? null, step.error ?? null]);
+  return seen.includes('"$symbolic"') || seen.includes("⟨") || seen.includes('"$number":"NaN"');
+}
+
 /** The verdict from both runs and their comparison (DESIGN.md: a verdict resting on a symbolic value is at most at-risk). */
 export function differentialVerdict(s: Scenario, base: RunResult, head: RunResult, cmp: Comparison): ScenarioVerdict {
   const failing = cmp.expectations.filter((e) => e.head === "fail" || e.head === "threw");
@@ -86,8 +93,11 @@ export function differentialVerdict(s: Scenario, base: RunResult, head: RunResul
   if (failing.length) {
     const f = failing[0] as Comparison["expectations"][number];
     const was = f.base === "pass" ? "passes on base" : `${f.base} on base`;
-    verdict = symbolic ? "at-risk" : "fail";
-    reason = `step ${f.step}: expectation \`${f.expect}\` ${f.head === "threw" ? `threw (${f.detail ?? "error"})` : "fails"} on head (${was}).${cause}${symbolic ? " It reads values no stub answered, so the failure is not certain." : ""}${missing}`;
+    // Uncertain only when the failing expectation, or the value it judged, rests on an unanswered boundary:
+    // a head that merely touches one elsewhere cannot turn a certain failure into at-risk.
+    const uncertain = Boolean(f.symbolic) || tainted(head.steps[f.step - 1]);
+    verdict = uncertain ? "at-risk" : "fail";
+    reason = `step ${f.step}: expectation \`${f.expect}\` ${f.head === "threw" ? `threw (${f.detail ?? "error"})` : "fails"} on head (${was}).${cause}${uncertain ? " It reads values no stub answered, so the failure is not certain." : ""}${missing}`;
   } else if (headThrew >= 0) {
     const e = head.steps[headThrew]?.error;
     verdict = symbolic || head.missingStubs.length ? "at-risk" : "fail";

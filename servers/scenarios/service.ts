@@ -5,14 +5,14 @@ import { applyPatch } from "../../core/patch.js";
 import { dirname, join } from "node:path";
 import { openRepoDb, type Db } from "../../core/db.js";
 import { UserError } from "../../core/errors.js";
-import { defaultBase, git, listTree, resolveRevision, WORKTREE } from "../../core/git.js";
+import { defaultBase, git, listTree, readFilesAt, resolveRevision, WORKTREE } from "../../core/git.js";
 import { confinePath, loadConfig, type WorldlineConfig } from "../../core/repo.js";
 import { closest } from "../../core/suggest.js";
 import type { ScenarioVerdict } from "../../core/verdict.js";
 import { CodeGraphService } from "../code-graph/service.js";
 import { recordDecision } from "../context-graph/decisions.js";
 import { SqliteContextGraph } from "../context-graph/sqlite-store.js";
-import { changedSymbols, diffFiles } from "../git-history/diff.js";
+import { changedSymbols, diffFiles, type FileDiff } from "../git-history/diff.js";
 import { TicketStore } from "../tickets/store.js";
 import { draftFromTest, draftFromTicket, expectedValue, requestIn, type Draft } from "./draft.js";
 import type { CodeRef, Ticket } from "../tickets/model.js";
@@ -21,7 +21,7 @@ import type { Scenario } from "./format.js";
 import { findEntries, markTouched, walkTrace, type EntryCandidate, type TraceStep } from "./static-trace.js";
 import { loadScenarios, scenarioBatch, type LoadedScenarios } from "./store.js";
 import { compareRuns } from "./compare.js";
-import { changeMeetsCoverage, RESOLUTION_FILES } from "./coverage.js";
+import { candidatesOf, changeMeetsCoverage, indexTree, RESOLUTION_FILES, type ChangedTexts, type TreeIndex } from "./coverage.js";
 import { CoverageStore, specHash, type CoverageRecord } from "./coverage-store.js";
 import { DIFFERENTIAL_METHOD, differentialVerdict, errorVerdict, jobFor, unaffectedVerdict, unmet } from "./differential.js";
 import { headOnlyVerdict } from "./head-only.js";
@@ -296,13 +296,39 @@ export class ScenarioService {
     return { base: b.commit ?? b.name, head: h.commit ?? WORKTREE };
   }
 
-  private readonly treesAt = new Map<string, Map<string, string>>();
+  private readonly treesAt = new Map<string, TreeIndex>();
+  private readonly textsAt = new Map<string, Map<string, ChangedTexts>>();
 
-  /** A commit's files as path to blob hash (one `git ls-tree`, kept per commit). */
-  private async treeAt(commit: string): Promise<Map<string, string>> {
+  /** The changed files' texts on both sides (one cat-file per side), so comments are told from code exactly. */
+  private async changedTexts(base: string, head: string, files: readonly FileDiff[]): Promise<Map<string, ChangedTexts>> {
+    const key = `${base}..${head}`;
+    const hit = head !== WORKTREE ? this.textsAt.get(key) : undefined;
+    if (hit) return hit;
+    const modified = files.filter((f) => f.status === "modified" || f.status === "renamed");
+    const oldPaths = new Set(modified.map((f) => f.oldPath ?? f.path));
+    const newPaths = new Set(modified.map((f) => f.path));
+    const [b, h] = await Promise.all([resolveRevision(this.repo, base), resolveRevision(this.repo, head)]);
+    const [before, after] = await Promise.all([readFilesAt(this.repo, b, (p) => oldPaths.has(p)), readFilesAt(this.repo, h, (p) => newPaths.has(p))]);
+    const baseText = new Map(before.map((f) => [f.path, f.text]));
+    const headText = new Map(after.map((f) => [f.path, f.text]));
+    const texts = new Map<string, ChangedTexts>();
+    for (const f of modified) {
+      const t: ChangedTexts = {};
+      const bt = baseText.get(f.oldPath ?? f.path);
+      const ht = headText.get(f.path);
+      if (bt !== undefined) t.base = bt;
+      if (ht !== undefined) t.head = ht;
+      texts.set(f.path, t);
+    }
+    if (head !== WORKTREE) this.textsAt.set(key, texts);
+    return texts;
+  }
+
+  /** A commit's files as path to blob hash, indexed for module requests (one `git ls-tree`, kept per commit). */
+  private async treeAt(commit: string): Promise<TreeIndex> {
     let tree = this.treesAt.get(commit);
     if (!tree) {
-      tree = new Map((await listTree(this.repo, commit)).map((e) => [e.path, e.hash]));
+      tree = indexTree(new Map((await listTree(this.repo, commit)).map((e) => [e.path, e.hash])));
       this.treesAt.set(commit, tree);
     }
     return tree;
@@ -312,8 +338,9 @@ export class ScenarioService {
   private async keepCoverage(s: Scenario, rev: string, run: RunResult): Promise<CoverageRecord["coverage"]> {
     if (rev === WORKTREE || !s.simulate) return run.coverage;
     const tree = await this.treeAt(rev);
-    const resolution = Object.fromEntries([...tree].filter(([p]) => RESOLUTION_FILES.test(p)));
-    const coverage = { ...run.coverage, resolution };
+    const resolution = Object.fromEntries([...tree.hashes].filter(([p]) => RESOLUTION_FILES.test(p)));
+    const requests = run.coverage.requests.map((r) => ({ ...r, candidates: candidatesOf(r, tree) }));
+    const coverage = { ...run.coverage, requests, resolution };
     this.coverage.save(s.id, specHash(s.simulate), rev, coverageStatus(run), coverage, run.error?.reason);
     return coverage;
   }
@@ -346,6 +373,7 @@ export class ScenarioService {
     const atBase = await specs(base);
     const atHead = scenarioRev === head ? new Map(scenarios.map((x) => [x.id, x])) : await specs(head);
     const hashOf = (x: Scenario | undefined) => (x?.simulate ? specHash(x.simulate) : undefined);
+    const texts = await this.changedTexts(base, head, files);
     // Executable scenarios are selected by their exact coverage on base (run there first when no record holds).
     const exact = new Map(
       await Promise.all(
@@ -357,7 +385,7 @@ export class ScenarioService {
             const { coverage, status, reason } = await this.coverageAt(before?.simulate ? before : s, base);
             // A base run that could not finish covered only part of what it would have: selection cannot decide.
             if (status === "error") return [s.id, [`its run on base ended in error (${reason ?? "unknown"}), so its coverage is incomplete: it runs`]];
-            return [s.id, changeMeetsCoverage(coverage, files).where.slice(0, 5).map((w) => `its run on base covers ${w}`)];
+            return [s.id, changeMeetsCoverage(coverage, files, texts).where.slice(0, 5).map((w) => `its run on base covers ${w}`)];
           }),
       ),
     );
@@ -484,7 +512,7 @@ export class ScenarioService {
       headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));
       verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : headOnlyVerdict(s, baseRun, headRun);
     } else if (baseRun.status === "error") verdict = errorVerdict(s, "base", baseRun);
-    else if (!overlaid && !changeMeetsCoverage(baseRun.coverage, files).touched) verdict = unaffectedVerdict(s, baseRun);
+    else if (!overlaid && !changeMeetsCoverage(baseRun.coverage, files, await this.changedTexts(base, headRev, files)).touched) verdict = unaffectedVerdict(s, baseRun);
     else {
       headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));
       verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : differentialVerdict(s, baseRun, headRun, compareRuns(baseRun, headRun, files));

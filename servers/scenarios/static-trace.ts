@@ -100,11 +100,22 @@ function lineOf(location: string): number {
   return Number(location.slice(location.lastIndexOf(":") + 1));
 }
 
-/** Marks the steps a change touches: entering a changed symbol, or a call site inside a hunk. */
+/**
+ * Marks the steps a change touches: entering a changed symbol, or a call site inside a hunk. A class or an
+ * object whose change lies wholly inside its changed members (`X.m`, `table[0].resolve`) is not touched
+ * itself: the trace reaches those members as steps of their own (construction enters X.constructor), and a
+ * member off the path does not make the path touched.
+ */
 export function markTouched(steps: TraceStep[], changes: readonly ChangedSymbol[], files: readonly FileDiff[]): TraceStep[] {
   const changed = new Map(changes.filter((c) => c.head).map((c) => [c.head?.id ?? c.id, c]));
   const hunks = new Map(files.map((f) => [f.path, f.hunks.map((h) => ({ start: h.newStart, end: h.newStart + Math.max(h.newLines, 1) - 1 }))]));
   const fmt = (path: string, h: { start: number; end: number }) => `${path}:${h.start}${h.end > h.start ? `-${h.end}` : ""}`;
+  const spanOf = (span: string): { start: number; end: number } => {
+    const [start, end] = span.slice(span.lastIndexOf(":") + 1).split("-").map(Number) as [number, number];
+    return { start, end };
+  };
+  const memberSpans = (id: string): Array<{ start: number; end: number }> =>
+    [...changed.values()].filter((c) => c.head && (c.head.id.startsWith(`${id}.`) || c.head.id.startsWith(`${id}[`))).map((c) => spanOf(c.head?.span ?? ""));
   return steps.map((s) => {
     const path = s.location.slice(0, s.location.lastIndexOf(":"));
     const line = lineOf(s.location);
@@ -112,9 +123,14 @@ export function markTouched(steps: TraceStep[], changes: readonly ChangedSymbol[
     if (s.kind === "enter") {
       const c = changed.get(s.symbol);
       if (!c) return s;
-      const span = c.head?.span ?? "";
-      const [a, b] = span.slice(span.lastIndexOf(":") + 1).split("-").map(Number) as [number, number];
-      return { ...s, touched: { change: c.change, hunks: inFile.filter((h) => h.end >= a && h.start <= b).map((h) => fmt(path, h)) } };
+      const { start: a, end: b } = spanOf(c.head?.span ?? "");
+      const inSpan = inFile.filter((h) => h.end >= a && h.start <= b);
+      if (c.change === "modified-body") {
+        const members = memberSpans(s.symbol);
+        const own = inSpan.filter((h) => !members.some((m) => m.start <= h.start && m.end >= h.end));
+        if (members.length && own.length === 0) return s;
+      }
+      return { ...s, touched: { change: c.change, hunks: inSpan.map((h) => fmt(path, h)) } };
     }
     const hit = inFile.filter((h) => line >= h.start && line <= h.end);
     return hit.length ? { ...s, touched: { change: "changed-line", hunks: hit.map((h) => fmt(path, h)) } } : s;

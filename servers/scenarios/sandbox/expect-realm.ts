@@ -20,7 +20,7 @@ interface Payload {
   symbolic: boolean;
 }
 
-const ERRORS: Record<string, ErrorConstructor> = { Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError };
+const ERRORS: Record<string, ErrorConstructor> = Object.assign(Object.create(null) as Record<string, ErrorConstructor>, { Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError });
 
 export function install(): (expressions: string, payload: string) => string {
   let uses = 0;
@@ -87,9 +87,10 @@ export function install(): (expressions: string, payload: string) => string {
       case "p":
         return keep(new Promise(() => undefined));
       case "e": {
-        const Ctor = ERRORS[b as string] ?? Error;
+        // Own names only: an error named "valueOf" must not find Object.prototype.valueOf.
+        const Ctor = typeof b === "string" && Object.hasOwn(ERRORS, b) ? (ERRORS[b] as ErrorConstructor) : Error;
         const e = keep(new Ctor(c as string));
-        if (e.name !== b) Object.defineProperty(e, "name", { value: b, writable: true, configurable: true });
+        if (e.name !== b) Object.defineProperty(e, "name", { value: String(b), writable: true, configurable: true });
         return fill(e, d);
       }
       case "a": {

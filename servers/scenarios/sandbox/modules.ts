@@ -17,7 +17,11 @@ import type { RevisionFiles } from "./sources.js";
  * (or, for the ports, under Worldline's own root), be a .js/.cjs/.mjs/.json file, and a package's subpath
  * may not climb out of the package. A request that would leave them ends the run as a reach for the host.
  */
-const PORT_PREFIX = "worldline:";
+/**
+ * The id prefix of Worldline's own port modules. It starts with NUL, which no repo path can hold: a repo file
+ * named `worldline:x.js` is still the repo's, never a port.
+ */
+const PORT_PREFIX = "\u0000worldline:";
 
 /** Node built-ins that are pure computation, and the npm port that provides each inside the isolate. */
 const PORTS: Record<string, string> = {
@@ -39,7 +43,7 @@ export interface SiteRef extends Site {
 }
 
 type Answer =
-  | { kind: "code"; id: string; filename: string; code: string; siteBase: number }
+  | { kind: "code"; id: string; filename: string; code: string; siteBase: number; siteCount: number }
   | { kind: "json"; id: string; text: string }
   | { kind: "loaded"; id: string }
   | { kind: "missing" }
@@ -107,13 +111,28 @@ function conditional(target: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A package.json's text, read only when it is a regular file whose real path lies under `root`: a link to a
+ * device or a FIFO would block the reader, one out of the repo would leak.
+ */
+function packageJsonText(root: string, dir: string): string | undefined {
+  const file = join(dir, "package.json");
+  const real = realPath(file);
+  if (!real || !isUnder(root, real) || !isFile(real)) return undefined;
+  try {
+    return readFileSync(real, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
 /** A package's file for a subpath ("" for the root), by `exports` (require conditions first), else main. */
-function packageFile(pkgDir: string, subpath: string): string | undefined {
+function packageFile(root: string, pkgDir: string, subpath: string): string | undefined {
   let pkg: { exports?: unknown; main?: string } = {};
   try {
-    pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as typeof pkg;
+    pkg = JSON.parse(packageJsonText(root, pkgDir) ?? "{}") as typeof pkg;
   } catch {
-    // no package.json: plain files
+    // an unreadable package.json: plain files
   }
   if (pkg.exports !== undefined) {
     const map = typeof pkg.exports === "object" && pkg.exports && !Array.isArray(pkg.exports) && Object.keys(pkg.exports).some((k) => k.startsWith(".")) ? (pkg.exports as Record<string, unknown>) : { ".": pkg.exports };
@@ -140,10 +159,10 @@ function isEsm(root: string, file: string, text: string): boolean {
   if (file.endsWith(".mjs")) return true;
   if (file.endsWith(".cjs")) return false;
   for (let dir = dirname(file); dir !== dirname(dir) && isUnder(root, dir); dir = dirname(dir)) {
-    const pj = join(dir, "package.json");
-    if (isFile(pj)) {
+    const text = packageJsonText(root, dir);
+    if (text !== undefined) {
       try {
-        if ((JSON.parse(readFileSync(pj, "utf8")) as { type?: string }).type === "module") return true;
+        if ((JSON.parse(text) as { type?: string }).type === "module") return true;
       } catch {
         // unreadable package.json: fall through to the syntax
       }
@@ -167,6 +186,8 @@ const outside = (specifier: string, why: string) =>
 export class ModuleLoader {
   readonly sites: SiteRef[] = [];
   readonly loaded = new Set<string>();
+  /** Every module request of the repo's own code (asking module, specifier): a new file may answer it differently. */
+  readonly requests = new Map<string, { from: string; specifier: string }>();
   private readonly sent = new Set<string>();
   /** Real paths of the two roots files may come from. */
   private readonly realRoots = new Map<string, string>();
@@ -175,6 +196,11 @@ export class ModuleLoader {
     private readonly repo: string,
     private readonly source: RevisionFiles,
   ) {}
+
+  /** Where files may come from: the repo, or for the ports only Worldline's installed packages (never its own files). */
+  private confineRoot(root: string, isPort: boolean): string {
+    return isPort ? join(this.realRoot(WORLDLINE_ROOT), "node_modules") : this.realRoot(root);
+  }
 
   private realRoot(root: string): string {
     let real = this.realRoots.get(root);
@@ -185,16 +211,17 @@ export class ModuleLoader {
     return real;
   }
 
-  /** The real path of `path`, which must lie under `root`'s real path; else the request is refused. */
-  private confinedDir(root: string, path: string, specifier: string): string {
+  /** The real path of `path`, which must lie under `root`'s real path (its installed packages, for a port); else the request is refused. */
+  private confinedDir(root: string, path: string, specifier: string, isPort: boolean): string {
     const real = realPath(path);
-    if (!real || !isUnder(this.realRoot(root), real)) throw outside(specifier, "it resolves outside the repo");
+    if (!real || !isUnder(this.confineRoot(root, isPort), real)) throw outside(specifier, "it resolves outside the repo");
     return real;
   }
 
   /** As confinedDir, for a file that loads as code or data. */
-  private confined(root: string, file: string, specifier: string): string {
-    const real = this.confinedDir(root, file, specifier);
+  private confined(root: string, file: string, specifier: string, isPort: boolean): string {
+    const real = this.confinedDir(root, file, specifier, isPort);
+    if (!isFile(real)) throw outside(specifier, "it is not a regular file");
     if (!PACKAGE_FILE.has(extname(real))) throw outside(specifier, `only .js, .cjs, .mjs and .json files of a package load (not ${extname(real) || "a file without extension"})`);
     return real;
   }
@@ -223,6 +250,7 @@ export class ModuleLoader {
     if (from === PORT_PREFIX) return this.packageModule(WORLDLINE_ROOT, WORLDLINE_ROOT, specifier, true);
     if (from.startsWith(PORT_PREFIX)) return this.diskModule(WORLDLINE_ROOT, join(WORLDLINE_ROOT, from.slice(PORT_PREFIX.length)), specifier, true);
     if (from.startsWith("node_modules/") || from.includes("/node_modules/")) return this.diskModule(this.repo, join(this.repo, from), specifier, false);
+    this.requests.set(`${from}\0${specifier}`, { from, specifier });
     const r = this.source.resolver.resolve(specifier, from || "index.ts");
     if (r.kind === "file") return this.repoModule(r.path);
     if (r.kind === "missing") return { kind: "missing" };
@@ -240,7 +268,7 @@ export class ModuleLoader {
     const siteBase = this.sites.length;
     for (const s of sites) this.sites.push({ ...s, path });
     this.loaded.add(path);
-    return { kind: "code", id: path, filename: path, code, siteBase };
+    return { kind: "code", id: path, filename: path, code, siteBase, siteCount: sites.length };
   }
 
   /** A bare specifier from `fromDir`: the nearest node_modules holding the package, up to `root`. */
@@ -253,10 +281,10 @@ export class ModuleLoader {
     for (let dir = fromDir; isUnder(root, dir); dir = dirname(dir)) {
       const pkgDir = join(dir, "node_modules", name);
       if (existsSync(pkgDir)) {
-        const realPkg = this.confinedDir(root, pkgDir, specifier);
-        const file = packageFile(pkgDir, subpath);
+        const realPkg = this.confinedDir(root, pkgDir, specifier, isPort);
+        const file = packageFile(this.confineRoot(root, isPort), pkgDir, subpath);
         if (!file) return { kind: "missing" };
-        const real = this.confined(root, file, specifier);
+        const real = this.confined(root, file, specifier, isPort);
         // exports and main may not point out of the package either (Node refuses `..` in exports targets).
         if (!isUnder(realPkg, real)) throw outside(specifier, "the package points out of its own folder");
         return this.fileModule(root, real, isPort);
@@ -270,7 +298,13 @@ export class ModuleLoader {
   private diskModule(root: string, fromFile: string, specifier: string, isPort: boolean): Answer {
     if (specifier.startsWith(".") || isAbsolute(specifier)) {
       const file = tryJs(isAbsolute(specifier) ? specifier : join(dirname(fromFile), specifier));
-      return file ? this.fileModule(root, this.confined(root, file, specifier), isPort) : { kind: "missing" };
+      if (!file) return { kind: "missing" };
+      const real = this.confined(root, file, specifier, isPort);
+      // A package's relative request stays in its own folder or among the installed packages: never the repo's own files.
+      const own = packageRootOf(this.confineRoot(root, isPort), realPath(fromFile) ?? fromFile);
+      const inPackages = relative(this.realRoot(root), real).split(sep).includes("node_modules");
+      if (!inPackages && !(own && isUnder(own, real))) throw outside(specifier, "a package may load only its own files and other installed packages");
+      return this.fileModule(root, real, isPort);
     }
     return this.packageModule(root, dirname(fromFile), specifier, isPort);
   }
@@ -279,6 +313,7 @@ export class ModuleLoader {
   private fileModule(root: string, file: string, isPort: boolean): Answer {
     const rel = relative(this.realRoot(root), file).split(sep).join(posix.sep);
     const id = isPort ? `${PORT_PREFIX}${rel}` : rel;
+    const filename = isPort ? `worldline:${rel}` : rel;
     if (this.sent.has(id)) return { kind: "loaded", id };
     const text = readFileSync(file, "utf8");
     if (file.endsWith(".json")) return { kind: "json", id, text };
@@ -293,6 +328,15 @@ export class ModuleLoader {
           sites: [],
         }))
       : { code: text };
-    return { kind: "code", id, filename: id, code, siteBase: 0 };
+    return { kind: "code", id, filename, code, siteBase: 0, siteCount: 0 };
   }
+}
+
+/** The folder of the package a file belongs to: the nearest folder above it, up to `root`, holding a package.json. */
+function packageRootOf(root: string, file: string): string | undefined {
+  for (let dir = dirname(file); isUnder(root, dir); dir = dirname(dir)) {
+    if (isFile(join(dir, "package.json"))) return dir;
+    if (dir === dirname(dir)) break;
+  }
+  return undefined;
 }

@@ -30,7 +30,7 @@ interface Worker {
 }
 
 export function failedRun(job: SimulationJob, reason: string): RunResult {
-  return { rev: job.rev, status: "error", error: { reason }, steps: [], trace: [], truncated: 0, effects: [], missingStubs: [], logs: [], modules: [], executed: [], functions: [], coverage: { files: {}, tried: [], env: [] }, ms: 0 };
+  return { rev: job.rev, status: "error", error: { reason }, steps: [], trace: [], truncated: 0, effects: [], missingStubs: [], logs: [], modules: [], executed: [], functions: [], coverage: { files: {}, requests: [], env: [] }, ms: 0 };
 }
 
 export class SandboxPool {
@@ -112,10 +112,12 @@ export class SandboxPool {
       const next = this.waiting.shift();
       if (!next) return;
       const id = this.nextId++;
-      // A child that stops answering (stuck outside the isolate) is killed; its run is an error.
-      const timer = setTimeout(() => w?.proc.kill("SIGKILL"), next.job.limits.cpuMs * 3 + 30_000);
-      w.busy = { id, job: next.job, resolve: next.resolve, timer };
-      w.proc.send({ id, job: next.job });
+      // A child that stops answering (stuck outside the isolate) is killed; its run is an error. The timer holds
+      // its own worker: the loop's variable moves on. The bound covers the run's reruns on a busy machine.
+      const worker = w;
+      const timer = setTimeout(() => worker.proc.kill("SIGKILL"), next.job.limits.cpuMs * 20 + 60_000);
+      worker.busy = { id, job: next.job, resolve: next.resolve, timer };
+      worker.proc.send({ id, job: next.job });
       w = undefined;
     }
   }

@@ -1,4 +1,4 @@
-import type { ExpectationResult, PreludeConfig, PreludeReport, RawEffect, RawEvent, RawStep, Snap, StubSpec } from "./protocol.js";
+import type { ExpectationResult, PreludeConfig, PreludeReport, RawEffect, RawEvent, RawStep, Snap, StepSpec, StubSpec } from "./protocol.js";
 
 /**
  * The world inside the isolate. This file is transpiled on its own and evaluated in every fresh isolate
@@ -22,6 +22,7 @@ interface Loaded {
   code?: string;
   text?: string;
   siteBase?: number;
+  siteCount?: number;
   message?: string;
 }
 
@@ -36,7 +37,7 @@ export interface PreludeApi {
 }
 
 /** The `from` of modules the sandbox itself needs (the pure ports of Node's built-ins and what they use). */
-const PORTS = "worldline:";
+const PORTS = "\u0000worldline:"; // as the loader's PORT_PREFIX: no repo path starts with NUL
 
 /** Stops the run: the child turns this into an `error` verdict with the reason. */
 class SandboxViolation extends Error {}
@@ -176,13 +177,20 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const hits = dict<true>();
   /** Environment variables the code read, and the modules it asked for that are not there (stand-ins). */
   const envRead = dict<true>();
-  const tried = list<string>();
 
   /**
    * A bounded copy of a value, as JSON text (tagged objects for what JSON cannot say). It reads only own
    * properties and calls nothing the code can redefine, except the value's own getters.
    */
-  const snap = (v: unknown, budget = 3): string => {
+  /** How much of a value a copy keeps: trace values are short; effects keep more, so their diff misses nothing small. */
+  interface SnapLimits {
+    str: number;
+    items: number;
+    keys: number;
+  }
+  const TRACE: SnapLimits = { str: 300, items: 20, keys: 30 };
+  const EFFECT: SnapLimits = { str: 65_536, items: 500, keys: 200 };
+  const snap = (v: unknown, budget = 3, lim: SnapLimits = TRACE): string => {
     if (v === null) return "null";
     switch (typeof v) {
       case "boolean":
@@ -190,7 +198,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       case "number":
         return isFinite(v) ? (objectIs(v, -0) ? '{"$number":"-0"}' : "" + v) : `{"$number":${quote("" + v)}}`;
       case "string":
-        return quote(v.length > 300 ? `${slice(v, 0, 300)}…(${v.length})` : v);
+        return quote(v.length > lim.str ? `${slice(v, 0, lim.str)}…(${v.length})` : v);
       case "undefined":
         return '{"$undefined":true}';
       case "bigint":
@@ -220,42 +228,42 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         const a = o as unknown[];
         const n = a.length;
         let out = "[";
-        for (let i = 0; i < n && i < 20; i++) out += (i ? "," : "") + snapAt(a, i, budget - 1);
-        if (n > 20) out += `,{"$more":${num(n - 20)}}`;
+        for (let i = 0; i < n && i < lim.items; i++) out += (i ? "," : "") + snapAt(a, i, budget - 1, lim);
+        if (n > lim.items) out += `,{"$more":${num(n - lim.items)}}`;
         return `${out}]`;
       }
       if (!plain && isMap(o)) {
         const it = apply(mapEntries, o, []);
         let out = '{"$map":[';
-        for (let i = 0; i < 20; i++) {
+        for (let i = 0; i < lim.items; i++) {
           const r = apply(mapIterNext, it, []) as IteratorResult<[unknown, unknown]>;
           if (r.done) break;
-          out += `${i ? "," : ""}[${snap(r.value[0], budget - 1)},${snap(r.value[1], budget - 1)}]`;
+          out += `${i ? "," : ""}[${snap(r.value[0], budget - 1, lim)},${snap(r.value[1], budget - 1, lim)}]`;
         }
         return `${out}]}`;
       }
       if (!plain && isSet(o)) {
         const it = apply(setValues, o, []);
         let out = '{"$set":[';
-        for (let i = 0; i < 20; i++) {
+        for (let i = 0; i < lim.items; i++) {
           const r = apply(setIterNext, it, []) as IteratorResult<unknown>;
           if (r.done) break;
-          out += (i ? "," : "") + snap(r.value, budget - 1);
+          out += (i ? "," : "") + snap(r.value, budget - 1, lim);
         }
         return `${out}]}`;
       }
       const keys = objectKeys(o);
       let out = "{";
-      for (let i = 0; i < keys.length && i < 30; i++) out += `${i ? "," : ""}${quote(keys[i] as string)}:${snapAt(o as Obj, keys[i] as string, budget - 1)}`;
-      if (keys.length > 30) out += `${keys.length ? "," : ""}"$more":${num(keys.length - 30)}`;
+      for (let i = 0; i < keys.length && i < lim.keys; i++) out += `${i ? "," : ""}${quote(keys[i] as string)}:${snapAt(o as Obj, keys[i] as string, budget - 1, lim)}`;
+      if (keys.length > lim.keys) out += `${keys.length ? "," : ""}"$more":${num(keys.length - lim.keys)}`;
       return `${out}}`;
     } catch {
       return '{"$unreadable":true}';
     }
   };
-  const snapAt = (o: Obj | unknown[], k: string | number, budget: number): string => {
+  const snapAt = (o: Obj | unknown[], k: string | number, budget: number, lim: SnapLimits): string => {
     try {
-      return snap((o as Obj)[k], budget);
+      return snap((o as Obj)[k], budget, lim);
     } catch {
       return '{"$unreadable":true}';
     }
@@ -290,7 +298,9 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     }
   };
 
-  const recorder = (base: number) => {
+  /** A site number as the instrumented code passes it; anything else (the code can call its recorder) is refused. */
+  const siteOf = (base: number, count: number, s: unknown): number => (typeof s === "number" && s >= 0 && s < count && s === mathFloor(s) ? base + s : -1);
+  const recorder = (base: number, count: number) => {
     // Past the event limit only the count grows: no value is copied for an event that will not be kept.
     const full = () => {
       if (events.n < maxEvents) return false;
@@ -299,39 +309,48 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     };
     const r = {
       step(s: number) {
-        lastSite = base + s;
-        hits[lastSite] = true;
-        if (!full()) add(events, `[0,${lastSite},${depth}]`);
+        const at = siteOf(base, count, s);
+        if (at < 0) return;
+        lastSite = at;
+        hits[at] = true;
+        if (!full()) add(events, `[0,${at},${depth}]`);
       },
       val(s: number, v: unknown) {
-        if (!full()) add(events, `[1,${base + s},${depth},${snap(v, 2)}]`);
+        const at = siteOf(base, count, s);
+        if (at >= 0 && !full()) add(events, `[1,${at},${depth},${snap(v, 2)}]`);
       },
       enter(s: number, args: unknown[]) {
         const caller = lastSite;
+        const at = siteOf(base, count, s);
+        if (at < 0) return caller;
         depth++;
-        lastSite = base + s;
-        hits[lastSite] = true;
-        if (!full()) add(events, `[2,${base + s},${depth},${snap(args, 2)}]`);
+        lastSite = at;
+        hits[at] = true;
+        if (!full()) add(events, `[2,${at},${depth},${snap(args, 2)}]`);
         return caller;
       },
       ret(s: number, v?: unknown) {
-        if (!full()) add(events, `[3,${base + s},${depth},${snap(v)}]`);
+        const at = siteOf(base, count, s);
+        if (at >= 0 && !full()) add(events, `[3,${at},${depth},${snap(v)}]`);
         return v;
       },
       throw(s: number, e: unknown) {
         const site = lastSite;
+        const at = siteOf(base, count, s);
+        if (at < 0) return;
         try {
           if (e && typeof e === "object" && !errorSites.has(e)) errorSites.set(e, site);
           if (!fatal && isA(e, RealRangeError) && (apply(stringIndexOf, text(own(e as object).message, ""), ["call stack"]) as number) >= 0) fatal = { reason: "recursion without end: the call stack was exhausted", site };
-          if (!full()) add(events, `[4,${base + s},${depth},${snap(e, 1)}]`);
+          if (!full()) add(events, `[4,${at},${depth},${snap(e, 1)}]`);
         } catch {
           // Only an exhausted stack makes the recorder itself fail here.
           fatal ??= { reason: "recursion without end: the call stack was exhausted", site };
         }
       },
-      exit(_s: number, caller?: number) {
+      exit(s: number, caller?: number) {
+        if (siteOf(base, count, s) < 0) return;
         depth--;
-        if (caller !== undefined && !fatal) lastSite = caller;
+        if (typeof caller === "number" && caller === mathFloor(caller) && !fatal) lastSite = caller;
       },
     };
     // The code can reach its recorder: it may call it with made-up sites (its own trace), never replace it.
@@ -519,17 +538,26 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   };
 
   /** Records one call at a boundary and answers it: a stub, a thrown stub error, or a symbolic value. */
+  const MAX_EFFECTS = 20_000;
   const callBoundary = (target: string, kind: "call" | "new", args: unknown[], asyncHint: boolean | undefined): unknown => {
-    const stub = stubFor(target, args);
+    // Recorded before anything reads the arguments again (a stub's match may meet a getter that throws).
+    if (effects.n >= MAX_EFFECTS) stop(`more than ${MAX_EFFECTS} calls at the run's boundaries: too many to record faithfully`);
     let argText = "[";
-    for (let i = 0; i < args.length; i++) argText += (i ? "," : "") + snap(args[i], 3);
+    for (let i = 0; i < args.length; i++) argText += (i ? "," : "") + snap(args[i], 6, EFFECT);
     const effect = objectCreate(null) as EffectRecord;
-    effect.target = target;
+    effect.target = slice(target, 0, 500);
     effect.kind = kind;
     effect.args = `${argText}]`;
     effect.site = lastSite;
-    effect.answer = stub ? "stub" : "symbolic";
+    effect.answer = "symbolic";
     add(effects, effect);
+    let stub: StubSpec | undefined;
+    try {
+      stub = stubFor(target, args);
+    } catch {
+      stub = undefined; // an argument that cannot be read matches no stub
+    }
+    if (stub) effect.answer = "stub";
     const async = (stub && hasOwn(stub, "async") ? stub.async : undefined) ?? asyncHint ?? (kind === "call" && isAsync(target));
     let answer: { value?: unknown; error?: Error };
     if (!stub) answer = { value: symbolic(`${target}()`) };
@@ -623,6 +651,12 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   G.global = G;
   // WebAssembly memory lives outside the isolate's heap limit: the simulated code gets none.
   delete G.WebAssembly;
+  // A wait sleeps on the clock, not the CPU budget; in one isolate nobody could wake it: it times out at once.
+  const atomics = G.Atomics as Obj | undefined;
+  if (atomics) {
+    defineProperty(atomics, "wait", { value: () => "timed-out", writable: false, configurable: false });
+    defineProperty(atomics, "waitAsync", { value: () => ({ async: false, value: "timed-out" }), writable: false, configurable: false });
+  }
 
   const addLog = (line: string) => {
     if (logs.n < 500) add(logs, slice(line, 0, 500));
@@ -774,7 +808,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const answerOf = (json: string): Loaded => {
     const a = jsonParse(json) as Obj;
     const field = <T>(k: string): T | undefined => (hasOwn(a, k) ? (a[k] as T) : undefined);
-    return { kind: field<Loaded["kind"]>("kind") ?? "error", id: field("id"), filename: field("filename"), code: field("code"), text: field("text"), siteBase: field("siteBase"), message: field("message") };
+    return { kind: field<Loaded["kind"]>("kind") ?? "error", id: field("id"), filename: field("filename"), code: field("code"), text: field("text"), siteBase: field("siteBase"), siteCount: field("siteCount"), message: field("message") };
   };
 
   const requireFrom = (fromId: string) => (spec: string): unknown => {
@@ -793,7 +827,6 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     const answer = answerOf(load(spec, fromId));
     if (answer.kind === "missing") {
       // A step's own module must exist: a stand-in would make a missing file "pass".
-      if (fromId !== PORTS && !startsWith(fromId, PORTS)) add(tried, quote(`${fromId}\u0000${spec}`));
       if (fromId === "") {
         fatal ??= { reason: `${slice(spec, 1)} is not a file of the repo at this revision`, site: lastSite, missingModule: slice(spec, 1) };
         return stop(fatal.reason);
@@ -815,7 +848,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       const filename = answer.filename ?? id;
       const wrapper = indirectEval(`(function (exports, require, module, __filename, __dirname, __wl) {${answer.code ?? ""}\n})\n//# sourceURL=${filename}`) as Fn;
       const slash = apply(stringLastIndexOf, filename, ["/"]) as number;
-      apply(wrapper, m.exports, [m.exports, requireFrom(id), m, filename, slice(filename, 0, slash), recorder(answer.siteBase ?? 0)]);
+      apply(wrapper, m.exports, [m.exports, requireFrom(id), m, filename, slice(filename, 0, slash), recorder(answer.siteBase ?? 0, answer.siteCount ?? 0)]);
       stubRepoSymbols(id, m.exports);
     }
     m.loaded = true;
@@ -839,7 +872,18 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const outcomes = list<Outcome>();
   const stepRecords = list<StepRecord>();
   let effectsAtStart = 0;
-  const steps = cfg.steps;
+  // Read once, own fields only: the code may define `args_js` on Object.prototype before a later step.
+  const steps: StepSpec[] = [];
+  for (let i = 0; i < cfg.steps.length; i++) {
+    const raw = cfg.steps[i] as unknown as Obj;
+    const step = objectCreate(null) as StepSpec;
+    step.call = hasOwn(raw, "call") ? String(raw.call) : "";
+    step.expect = [];
+    if (hasOwn(raw, "args")) step.args = raw.args as unknown[];
+    if (hasOwn(raw, "args_js")) step.args_js = raw.args_js as string;
+    if (hasOwn(raw, "construct")) step.construct = raw.construct as unknown[];
+    defineProperty(steps, i, { value: step, writable: false, enumerable: true, configurable: false });
+  }
 
   const entryOf = (call: string, construct: unknown[] | undefined): { fn: Fn; self: unknown; exports: unknown } => {
     const { file, owner, member } = splitTarget(call);
@@ -967,7 +1011,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       return (
         `{"events":${joinList(events, 0, events.n, (e) => e)},"truncated":${num(truncated)},"effects":${joinList(effects, 0, effects.n, (e) => effectText(e, true))},` +
         `"logs":${joinList(logs, 0, logs.n, quote)},"missingStubs":${missingText}],"steps":${joinList(stepRecords, 0, stepRecords.n, stepText)},"lastSite":${num(lastSite)},` +
-        `"hits":${keysText(hits, false)},"env":${keysText(envRead)},"tried":${joinList(tried, 0, tried.n, (t) => t)}` +
+        `"hits":${keysText(hits, false)},"env":${keysText(envRead)}` +
         (fatal ? `,"fatal":{"reason":${quote(fatal.reason)},"site":${num(fatal.site)}${fatal.missingModule ? `,"missingModule":${quote(fatal.missingModule)}` : ""}}` : "") +
         "}"
       );
@@ -976,7 +1020,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       return fatal ? `{"reason":${quote(fatal.reason)},"site":${num(fatal.site)}}` : "";
     },
   };
-  return api;
+  return freeze(api);
 
   /**
    * The exact copy of values the expectations read (result, error, earlier steps), as tagged JSON text that

@@ -106,8 +106,7 @@ export interface PreludeReport {
   hits: number[];
   /** Environment variables read. */
   env: string[];
-  /** Modules asked for that are not there: "from\0specifier". */
-  tried: string[];
+
   fatal?: { reason: string; site: number; missingModule?: string };
 }
 
@@ -156,8 +155,11 @@ export type CoveredSite = [line: number, endLine: number, kind: "s" | "f", hit: 
  */
 export interface RunCoverage {
   files: Record<string, { hash: string; sites: CoveredSite[] }>;
-  /** Module requests that found no file: the asking module and the specifier. */
-  tried: Array<{ from: string; specifier: string }>;
+  /**
+   * Every module request of the repo's own code: the asking module and the specifier, with the repo files that
+   * could answer it where it ran (set when the record is kept). A new file among them may answer differently.
+   */
+  requests: Array<{ from: string; specifier: string; candidates?: string[] }>;
   env: string[];
   /** Content hashes of the resolution and install files at the revision it ran on (set when the record is kept). */
   resolution?: Record<string, string>;

@@ -3,6 +3,7 @@ import { ts } from "@ts-morph/common";
 import ivm from "isolated-vm";
 import { ModuleLoader, type SiteRef } from "./modules.js";
 import type { Effect, ExecutedFunction, ExpectationResult, PreludeConfig, RunCoverage, PreludeReport, RawEffect, RunResult, SimulationJob, StubSpec, TraceEvent } from "./protocol.js";
+import { failedRun } from "./pool.js";
 import { revisionFiles, type RevisionFiles } from "./sources.js";
 import { blobHash } from "../../../core/git.js";
 
@@ -19,6 +20,11 @@ const PRELUDE = transpile("./prelude.ts");
 const EXPECT_REALM = transpile("./expect-realm.ts");
 
 const KINDS = ["step", "value", "enter", "return", "throw", "exit"] as const;
+
+/** Host time for reading and instrumenting modules, per run. */
+const HOST_BUDGET_MS = 30_000;
+/** The largest run result a child sends (its JSON): past it the trace is cut, so no result can swamp the server. */
+const MAX_RESULT_CHARS = 16_000_000;
 
 class Limit extends Error {
   constructor(
@@ -42,12 +48,31 @@ interface Attempt {
  * the start with more wall-clock time, up to a few times. Simulated code is deterministic: a rerun does the same.
  */
 export async function runJob(job: SimulationJob): Promise<RunResult> {
+  const started = performance.now();
+  // Reruns stop at a wall-clock ceiling too: code that sleeps without spending CPU cannot stretch a run for ever.
+  const ceiling = job.limits.cpuMs * 16 + 10_000;
   let wallFactor = 1;
   for (let attempt = 0; ; attempt++) {
     const a = await attemptJob(job, wallFactor);
-    if (a.cutAtCpuMs === undefined || a.cutAtCpuMs >= job.limits.cpuMs * 0.9 || attempt >= 4) return a.result;
-    wallFactor = Math.min(64, wallFactor * Math.max(2, (job.limits.cpuMs / Math.max(1, a.cutAtCpuMs)) * 1.5));
+    const spent = performance.now() - started;
+    if (a.cutAtCpuMs === undefined || a.cutAtCpuMs >= job.limits.cpuMs * 0.9 || attempt >= 4 || spent > ceiling) return bounded(a.result);
+    wallFactor = Math.min(16, wallFactor * Math.max(2, (job.limits.cpuMs / Math.max(1, a.cutAtCpuMs)) * 1.5));
   }
+}
+
+/** A run result within MAX_RESULT_CHARS of JSON: the trace is cut (and counted as truncated) until it fits. */
+function bounded(r: RunResult): RunResult {
+  let size = JSON.stringify(r).length;
+  if (size <= MAX_RESULT_CHARS) return r;
+  let trace = r.trace;
+  while (size > MAX_RESULT_CHARS && trace.length > 0) {
+    const keep = Math.floor(trace.length / 2);
+    trace = trace.slice(0, keep);
+    size = JSON.stringify({ ...r, trace }).length;
+  }
+  const cut: RunResult = { ...r, trace, truncated: r.truncated + (r.trace.length - trace.length) };
+  if (JSON.stringify(cut).length <= MAX_RESULT_CHARS) return cut;
+  return { ...failedRun({ rev: r.rev } as SimulationJob, `the run's record is larger than ${MAX_RESULT_CHARS / 1e6} M characters even without its trace (values or effects too large to keep)`), ms: r.ms };
 }
 
 async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attempt> {
@@ -77,6 +102,8 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
     const load = new ivm.Callback((spec: string, from: string) => {
       const t = performance.now();
       const c = process.cpuUsage();
+      // Loading is off the run's budget, but not unbounded: a repo that makes it endless ends the run.
+      if (hostMs > HOST_BUDGET_MS) return JSON.stringify({ kind: "error", message: `loading modules took more than ${HOST_BUDGET_MS / 1000} s (the run asked for too many, or resolution is too costly)` });
       try {
         return loader.load(String(spec), String(from));
       } finally {
@@ -86,13 +113,15 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
       }
     });
     const dispatch = context.evalClosureSync(
-      `const exports = {}; const module = { exports };\n${PRELUDE}\nconst api = exports.install(globalThis, $0, $1);\nreturn (cmd, arg) => api[cmd](arg);`,
+      // Strict first (a sloppy prelude would hand its frames' \`this\` to Error.prepareStackTrace), and the
+      // commands captured before any repo code runs.
+      `"use strict"; const exports = {}; const module = { exports };\n${PRELUDE}\nconst api = Object.assign(Object.create(null), exports.install(globalThis, $0, $1));\nreturn (cmd, arg) => api[cmd](arg);`,
       [load, JSON.stringify(config)],
       { result: { reference: true }, filename: "worldline:prelude.js" },
     ) as ivm.Reference<(cmd: string, arg?: number) => unknown>;
     // Expectations are checked in a second context the simulated code never touches (pristine built-ins).
     const checker = isolate.createContextSync().evalClosureSync(
-      `const exports = {}; const module = { exports };\n${EXPECT_REALM}\nreturn exports.install();`,
+      `"use strict"; const exports = {}; const module = { exports };\n${EXPECT_REALM}\nreturn exports.install();`,
       [],
       { result: { reference: true }, filename: "worldline:expect.js" },
     ) as ivm.Reference<(expressions: string, payload: string) => string>;
@@ -124,11 +153,20 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
       for (let i = 0; i < job.steps.length; i++) {
         call("begin", i);
         for (let n = 0; n < 100_000 && call("pump") === "pending"; n++);
+        // What the last step scheduled (a flush, a retry) runs before its expectations: they see every effect.
+        if (i === job.steps.length - 1) for (let n = 0; n < 1000 && call("tick") === true; n++);
         call("finish", i);
         const expect = job.steps[i]?.expect ?? [];
         if (expect.length) {
           const payload = String(call("expectData", i));
-          const answer = guard(() => checker.applySync(undefined, [JSON.stringify(expect), payload], { timeout: remaining() }));
+          let answer: unknown;
+          try {
+            answer = guard(() => checker.applySync(undefined, [JSON.stringify(expect), payload], { timeout: remaining() }));
+          } catch (err) {
+            if (err instanceof Limit) throw err;
+            // A value the expectation realm could not rebuild: each expectation says so, the run goes on.
+            answer = JSON.stringify(expect.map((e) => ({ expect: e, status: "threw", detail: `the values could not be checked: ${(err as Error).message}` })));
+          }
           expectations[i] = JSON.parse(String(answer)) as ExpectationResult[];
         }
         if (call("fatal")) break;
@@ -160,11 +198,7 @@ function coverageOf(loader: ModuleLoader, source: RevisionFiles, report: Prelude
   const files: RunCoverage["files"] = {};
   for (const path of loader.loaded) files[path] = { hash: blobHash(source.files.get(path) ?? ""), sites: [] };
   loader.sites.forEach((s, i) => files[s.path]?.sites.push([s.line, s.endLine ?? s.line, s.kind === "function" ? "f" : "s", hit.has(i) ? 1 : 0]));
-  const tried = (report?.tried ?? []).map((t) => {
-    const nul = t.indexOf("\0");
-    return { from: t.slice(0, nul), specifier: t.slice(nul + 1) };
-  });
-  return { files, tried, env: [...(report?.env ?? [])].sort() };
+  return { files, requests: [...loader.requests.values()], env: [...(report?.env ?? [])].sort() };
 }
 
 function toResult(job: SimulationJob, loader: ModuleLoader, source: RevisionFiles, report: PreludeReport | undefined, failure: { reason: string } | undefined, ms: number): RunResult {
