@@ -21,10 +21,17 @@ await service.codeGraph.index("HEAD~1");
 await service.codeGraph.index("HEAD");
 const indexMs = performance.now() - t;
 
+// Selection is coverage-exact: cold, every executable scenario runs on base first (its coverage is then kept);
+// warm, a new process-level service finds the stored records and runs nothing.
 t = performance.now();
 const { base, head } = await service.pin("HEAD~1", "HEAD");
 const { selected } = await service.select(base, head);
 const selectMs = performance.now() - t;
+const warm = new ScenarioService(dir);
+t = performance.now();
+const warmSelected = (await warm.select(base, head)).selected.length;
+const selectWarmMs = performance.now() - t;
+warm.close();
 const { scenarios } = await service.load(head);
 const verdicts: Record<string, number> = {};
 t = performance.now();
@@ -57,6 +64,8 @@ process.stdout.write(
     selected: selected.length,
     indexMs,
     selectMs,
+    selectWarmMs,
+    warmSelected,
     simulateMs,
     verdicts,
     sample: { scenarios: sampleScenarios.length, selected: sampleSelected, indexMs: sampleIndexMs, ms: sampleMs },

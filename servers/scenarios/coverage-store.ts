@@ -30,7 +30,7 @@ const MIGRATIONS: Migration[] = [
 
 /** A stored record as read back: validated, since the file on disk is outside this process's control. */
 const StoredCoverage = z.object({
-  files: z.record(z.string(), z.object({ hash: z.string(), sites: z.array(z.tuple([z.number(), z.number(), z.enum(["s", "f"]), z.union([z.literal(0), z.literal(1)])])) })),
+  files: z.record(z.string(), z.object({ hash: z.string(), sites: z.string().regex(/^(?:\d+,\d+,[sfSF](?:;\d+,\d+,[sfSF])*)?$/) })),
   requests: z.array(z.object({ from: z.string(), specifier: z.string(), candidates: z.array(z.string()).optional() })),
   env: z.array(z.string()),
   resolution: z.record(z.string(), z.string()).optional(),

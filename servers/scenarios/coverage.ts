@@ -145,6 +145,15 @@ export interface CoverageMeeting {
   where: string[];
 }
 
+/** A file's sites from their compact text (see RunCoverage). */
+export function decodeSites(text: string): CoveredSite[] {
+  if (!text) return [];
+  return text.split(";").map((s) => {
+    const [l = "0", e = "0", k = "s"] = s.split(",");
+    return [Number(l), Number(e), k.toLowerCase() === "f" ? "f" : "s", k === "S" || k === "F" ? 1 : 0];
+  });
+}
+
 /** Whether the change B→H (its file diffs, and the changed files' texts where known) meets a run's coverage on B. */
 export function changeMeetsCoverage(cov: RunCoverage, files: readonly FileDiff[], texts: ReadonlyMap<string, ChangedTexts> = new Map()): CoverageMeeting {
   const where: string[] = [];
@@ -162,8 +171,9 @@ export function changeMeetsCoverage(cov: RunCoverage, files: readonly FileDiff[]
       }
       const t = texts.get(f.path);
       const code = t?.base !== undefined && t.head !== undefined ? { base: codeLines(t.base), head: codeLines(t.head) } : undefined;
+      const sites = decodeSites(loaded.sites);
       for (const h of f.hunks.filter((x) => meaningfulHunk(x, code))) {
-        const how = hunkMeets(loaded.sites, h);
+        const how = hunkMeets(sites, h);
         if (how) {
           where.push(`${f.path}:${Math.max(1, h.newStart)} (${how})`);
           break;

@@ -356,8 +356,23 @@ export class ScenarioService {
       const hit = this.coverage.find(s.id, specHash(s.simulate), await this.treeAt(commit));
       if (hit) return { coverage: hit.coverage, cached: true, status: hit.status, ...(hit.reason ? { reason: hit.reason } : {}) };
     }
-    const run = await this.sandbox().run(jobFor(s, this.repo, commit ?? WORKTREE, boundaries(this.config.boundaryPackages)));
+    const run = await this.baseRun(s, commit ?? WORKTREE);
     return { coverage: await this.keepCoverage(s, commit ?? WORKTREE, run), cached: false, status: coverageStatus(run), ...(run.error ? { reason: run.error.reason } : {}) };
+  }
+
+  /** Base runs of this process, by scenario spec and commit: selection's run is the simulation's base run. */
+  private readonly baseRuns = new Map<string, Promise<RunResult>>();
+
+  private baseRun(s: Scenario, rev: string): Promise<RunResult> {
+    const key = rev === WORKTREE || !s.simulate ? undefined : `${s.id}\0${specHash(s.simulate)}\0${rev}`;
+    const hit = key ? this.baseRuns.get(key) : undefined;
+    if (hit) return hit;
+    const run = this.sandbox().run(jobFor(s, this.repo, rev, boundaries(this.config.boundaryPackages)));
+    if (key) {
+      if (this.baseRuns.size >= 256) this.baseRuns.delete(this.baseRuns.keys().next().value as string);
+      this.baseRuns.set(key, run);
+    }
+    return run;
   }
 
   /** Every scenario the change can affect, with the reasons; ranked, never capped. */
@@ -503,7 +518,7 @@ export class ScenarioService {
     const { files } = await this.change(base, head);
     const overlaid = overlay && Object.keys(overlay).length ? overlay : undefined;
     let headRun: RunResult | undefined;
-    const baseRun = await pool.run(jobFor(s, this.repo, base, bounds));
+    const baseRun = await this.baseRun(s, base);
     // Every base run teaches selection this scenario's coverage, whatever its verdict.
     await this.keepCoverage(s, base, baseRun);
     let verdict: ScenarioVerdict;

@@ -1,4 +1,4 @@
-import type { CodeGraph } from "../code-graph/queries.js";
+import type { CodeGraph, SymbolInfo } from "../code-graph/queries.js";
 import type { ChangedSymbol, FileDiff } from "../git-history/diff.js";
 import type { Scenario } from "./format.js";
 
@@ -64,7 +64,13 @@ export function findEntries(s: Scenario, graph: CodeGraph, ticketSymbols: readon
   return [...scores.values()].sort((a, b) => b.score - a.score || a.symbol.localeCompare(b.symbol)).slice(0, 5);
 }
 
-/** Depth-first from each entry, callees in statement order, each symbol entered once, to `maxDepth` calls. */
+/**
+ * Depth-first from each entry, callees in statement order, each symbol entered once, to `maxDepth` calls.
+ * Each symbol is entered on a shortest path to it (found first, breadth-first), so a symbol met early down a
+ * long branch is still followed where it is near, and the depth bound cuts as little as it can. A class
+ * stands for its construction: what it leads to (its constructor, field initializers, base class) is as deep
+ * as the class, so `new X()` costs one level, as a call does.
+ */
 export function walkTrace(
   graph: CodeGraph,
   entries: readonly string[],
@@ -72,24 +78,59 @@ export function walkTrace(
   maxSteps = 500,
   calleesOf: (symbol: string) => Array<{ callee: string; site: string }> = (symbol) => graph.callees(symbol, 1),
 ): TraceStep[] {
+  const infos = new Map<string, SymbolInfo | null>();
+  const infoOf = (symbol: string): SymbolInfo | null => {
+    let info = infos.get(symbol);
+    if (info === undefined) {
+      try {
+        info = graph.requireSymbol(symbol);
+      } catch {
+        info = null; // a callee outside the index (an interface member with no body, a removed symbol)
+      }
+      infos.set(symbol, info);
+    }
+    return info;
+  };
+  const step = (symbol: string): number => (infoOf(symbol)?.kind === "class" ? 0 : 1);
+
+  // Shortest depths, breadth-first with zero-cost steps out of classes (a 0-1 BFS), within a budget of
+  // symbols expanded. A depth known is a real path's length, so the walk below only ever skips a symbol it
+  // will meet nearer.
+  const shortest = new Map<string, number>();
+  const queue: Array<[string, number]> = [];
+  for (const e of entries) {
+    if (shortest.has(e)) continue;
+    shortest.set(e, 0);
+    queue.push([e, 0]);
+  }
+  for (let budget = maxSteps * 10; queue.length && budget > 0; budget--) {
+    const [symbol, depth] = queue.shift() as [string, number];
+    if (depth > (shortest.get(symbol) ?? Infinity) || depth >= maxDepth || !infoOf(symbol)) continue;
+    const d = depth + step(symbol);
+    for (const c of calleesOf(symbol)) {
+      if ((shortest.get(c.callee) ?? Infinity) <= d) continue;
+      shortest.set(c.callee, d);
+      if (d === depth) queue.unshift([c.callee, d]);
+      else queue.push([c.callee, d]);
+    }
+  }
+
   const steps: TraceStep[] = [];
   const entered = new Set<string>();
   const visit = (symbol: string, depth: number) => {
     if (entered.has(symbol) || steps.length >= maxSteps) return;
+    // Met here deeper than its shortest path: it is entered where that path reaches it.
+    if ((shortest.get(symbol) ?? Infinity) < depth) return;
+    const info = infoOf(symbol);
+    if (!info) return;
     entered.add(symbol);
-    let location = "";
-    try {
-      location = graph.requireSymbol(symbol).location;
-    } catch {
-      return; // a callee outside the index (an interface member with no body, a removed symbol)
-    }
-    steps.push({ symbol, location, kind: "enter", depth });
+    steps.push({ symbol, location: info.location, kind: "enter", depth });
     if (depth >= maxDepth) return;
     const calls = [...calleesOf(symbol)].sort((a, b) => lineOf(a.site) - lineOf(b.site));
     for (const c of calls) {
       if (steps.length >= maxSteps) return;
       steps.push({ symbol, location: c.site, kind: "call", call: c.callee, depth });
-      visit(c.callee, depth + 1);
+      visit(c.callee, depth + step(symbol));
     }
   };
   for (const e of entries) visit(e, 0);

@@ -154,7 +154,8 @@ export type CoveredSite = [line: number, endLine: number, kind: "s" | "f", hit: 
  * environment variables it read.
  */
 export interface RunCoverage {
-  files: Record<string, { hash: string; sites: CoveredSite[] }>;
+  /** Per loaded file: its content hash, and its sites as compact text (`line,endLine,kind` with kind `s`/`f`, upper case when it ran; `;` between). */
+  files: Record<string, { hash: string; sites: string }>;
   /**
    * Every module request of the repo's own code: the asking module and the specifier, with the repo files that
    * could answer it where it ran (set when the record is kept). A new file among them may answer differently.

@@ -195,9 +195,15 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
 /** The run's exact coverage: every site of every loaded repo module, hit or not, keyed by file with its content hash. */
 function coverageOf(loader: ModuleLoader, source: RevisionFiles, report: PreludeReport | undefined): RunCoverage {
   const hit = new Set(report?.hits ?? []);
+  const sites = new Map<string, string[]>();
+  loader.sites.forEach((s, i) => {
+    const kind = s.kind === "function" ? "f" : "s";
+    const list = sites.get(s.path) ?? [];
+    list.push(`${s.line},${s.endLine ?? s.line},${hit.has(i) ? kind.toUpperCase() : kind}`);
+    sites.set(s.path, list);
+  });
   const files: RunCoverage["files"] = {};
-  for (const path of loader.loaded) files[path] = { hash: blobHash(source.files.get(path) ?? ""), sites: [] };
-  loader.sites.forEach((s, i) => files[s.path]?.sites.push([s.line, s.endLine ?? s.line, s.kind === "function" ? "f" : "s", hit.has(i) ? 1 : 0]));
+  for (const path of loader.loaded) files[path] = { hash: blobHash(source.files.get(path) ?? ""), sites: (sites.get(path) ?? []).join(";") };
   return { files, requests: [...loader.requests.values()], env: [...(report?.env ?? [])].sort() };
 }
 
