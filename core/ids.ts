@@ -2,8 +2,10 @@ import { UserError } from "./errors.js";
 
 /**
  * Ids shared by every part of Worldline (DESIGN.md, "Contracts"):
- * a symbol is `path#Name` or `path#Class.member` (`path#default` for a default export);
- * a graph node is `kind:key`; a location is `path:line`, 1-based, from the repo root.
+ * a symbol is `path#Name` or `path#Class.member` (`path#default` for a default export); a member of an
+ * object literal is named by its path from a symbol, members joined by dots and elements of an array by
+ * index: `path#binary.stringify`, `path#jsonScalars[0].resolve`, `path#routes.user.create`,
+ * `path#default.setup`; a graph node is `kind:key`; a location is `path:line`, 1-based, from the repo root.
  */
 export type SymbolId = string;
 
@@ -19,7 +21,7 @@ export interface ParsedSymbolId {
 export function parseSymbolId(id: string): ParsedSymbolId {
   const hash = id.indexOf("#");
   if (hash <= 0 || hash === id.length - 1) {
-    throw new UserError(`symbol "${id}" is not a symbol id: expected path#Name or path#Class.member, e.g. src/a.ts#f`);
+    throw new UserError(`symbol "${id}" is not a symbol id: expected path#Name, path#Class.member or path#object.member, e.g. src/a.ts#f`);
   }
   return { path: id.slice(0, hash), qualifiedName: id.slice(hash + 1) };
 }

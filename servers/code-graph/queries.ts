@@ -6,6 +6,7 @@ import { closest } from "../../core/suggest.js";
 import { readBlobs } from "../../core/git.js";
 import { parseLocation, parseSymbolId, symbolId, type SymbolId } from "../../core/ids.js";
 import type { ManifestSettings } from "./indexer.js";
+import { CALL_EDGE_KINDS } from "./schema.js";
 import type { CodeGraphStore, RevisionRow } from "./store.js";
 
 /**
@@ -89,7 +90,15 @@ interface EdgeRow {
 }
 
 const SYMBOL_COLS = "mf.path AS path, s.qname, s.name, s.kind, s.start_line, s.end_line, s.signature, s.doc, s.exported";
-const CALL_KINDS = ["call", "new"];
+/** Edge kinds that run what they lead to (schema.ts): calls, constructions, super, bind/call/apply, callbacks, aliases, accessors. */
+const CALL_KINDS: readonly string[] = CALL_EDGE_KINDS;
+/** Edge kinds that reach what is bound to, or overrides, an interface or base member; `super` names its target exactly. */
+const DISPATCHED = new Set(["call", "bind", "apply", "callback", "alias"]);
+
+/** A member of a class, interface, type or object (`X.m`, `table[0].resolve`): calls through it may dispatch. */
+function isMember(id: SymbolId): boolean {
+  return /[.[]/.test(parseSymbolId(id).qualifiedName);
+}
 
 function toInfo(r: SymbolRow): SymbolInfo {
   return {
@@ -188,7 +197,7 @@ export class CodeGraph {
       .map((r) => r.qname);
     const near = closest(qualifiedName, inFile).map((q) => symbolId(path, q));
     throw new UserError(
-      `unknown symbol "${id}" at revision ${this.revision.name}: expected path#Name or path#Class.member${near.length ? `; did you mean ${near.join(", ")}?` : ""}`,
+      `unknown symbol "${id}" at revision ${this.revision.name}: expected path#Name, path#Class.member or path#object.member${near.length ? `; did you mean ${near.join(", ")}?` : ""}`,
     );
   }
 
@@ -240,10 +249,10 @@ export class CodeGraph {
   callsInRange(path: string, start: number, end: number): string[] {
     const unit = this.unitOf(path);
     if (!unit) return [];
-    return this.q<[string, number, number], { to_id: string }>(
-      "SELECT to_id FROM cg_edge WHERE unit = ? AND kind IN ('call', 'new') AND line BETWEEN ? AND ? ORDER BY line",
+    return this.q<unknown[], { to_id: string }>(
+      `SELECT to_id FROM cg_edge WHERE unit = ? AND kind IN (${CALL_KINDS.map(() => "?").join(",")}) AND line BETWEEN ? AND ? ORDER BY line`,
     )
-      .all(unit, start, end)
+      .all(unit, ...CALL_KINDS, start, end)
       .map((r) => r.to_id)
       .filter((id, i, all) => all.indexOf(id) === i);
   }
@@ -384,19 +393,56 @@ export class CodeGraph {
       .filter((candidate) => this.findSymbol(candidate) !== undefined);
   }
 
-  /** Direct callers of a symbol, including calls through the interfaces it implements and `new` of its class. */
+  /** Functions stored into a member (cg_binding): a call through the member may reach them. */
+  private boundTo(member: SymbolId): SymbolId[] {
+    return this.q<[number, string], { value_id: string }>(
+        `SELECT DISTINCT b.value_id FROM cg_binding b CROSS JOIN cg_manifest_file mf ON mf.unit = b.unit AND mf.manifest = ?
+         WHERE b.member_id = ? ORDER BY b.value_id`,
+      )
+      .all(this.manifest, member)
+      .map((r) => r.value_id);
+  }
+
+  /** Members a function is stored into: calls through them may reach it. */
+  private boundAs(value: SymbolId): SymbolId[] {
+    return this.q<[number, string], { member_id: string }>(
+        `SELECT DISTINCT b.member_id FROM cg_binding b CROSS JOIN cg_manifest_file mf ON mf.unit = b.unit AND mf.manifest = ?
+         WHERE b.value_id = ? ORDER BY b.member_id`,
+      )
+      .all(this.manifest, value)
+      .map((r) => r.member_id);
+  }
+
+  /**
+   * Direct callers of a symbol, including calls through the interfaces it implements and the members it is
+   * bound to; for what construction runs (a constructor, a field initializer), the `new` and `super` of its class.
+   */
   private directCallers(id: SymbolId, kinds: readonly string[]): Array<EdgeRow & { via?: SymbolId }> {
     const targets = [id];
     const via = new Map<string, SymbolId>();
-    for (const a of this.abstractionsOf(id)) {
-      targets.push(a);
-      via.set(a, a);
+    let around = [id];
+    for (let hop = 0; hop < 4 && around.length; hop++) {
+      const next: SymbolId[] = [];
+      for (const a of around.flatMap((x) => [...this.abstractionsOf(x), ...this.boundAs(x)])) {
+        if (via.has(a) || a === id) continue;
+        targets.push(a);
+        via.set(a, a);
+        next.push(a);
+      }
+      around = next;
     }
-    const rows: Array<EdgeRow & { via?: SymbolId }> = this.edgesTo(targets, kinds).map((r) => {
+    const rows: Array<EdgeRow & { via?: SymbolId }> = [];
+    for (const r of this.edgesTo(targets, [...new Set([...kinds, "init"])])) {
       const v = via.get(r.to_id);
-      return v ? { ...r, to_id: id, via: v } : r;
-    });
-    if (id.endsWith(".constructor")) rows.push(...this.edgesTo([id.slice(0, -".constructor".length)], ["new"]).map((r) => ({ ...r, to_id: id })));
+      if (v) {
+        if (DISPATCHED.has(r.kind)) rows.push({ ...r, to_id: id, via: v });
+      } else if (r.kind === "init") {
+        // The class's `init` edge stands for its constructions: who calls `new X()` (or a subclass's super) runs this.
+        if (r.from_q === null) continue;
+        const construct = kinds.filter((k) => k === "new" || k === "super");
+        rows.push(...this.edgesTo([symbolId(r.path, r.from_q)], construct).map((c) => ({ ...c, to_id: id })));
+      } else rows.push(r);
+    }
     return rows;
   }
 
@@ -420,9 +466,24 @@ export class CodeGraph {
     for (const r of this.edgesFrom(id, kinds)) {
       const site = `${r.path}:${r.line}`;
       out.push({ callee: r.to_id, kind: r.kind, site });
-      const target = this.findSymbol(r.to_id);
-      if (target?.kind === "method-signature" || target?.kind === "method") {
-        for (const impl of this.implementationsOf(r.to_id)) out.push({ callee: impl, kind: r.kind, site, via: r.to_id });
+      // Through an interface or type member (or a base method), what is bound to it or overrides it may run;
+      // a member stored into another member (`{ err: io.err }`) leads on to what is bound to that one.
+      if (!DISPATCHED.has(r.kind) || !isMember(r.to_id)) continue;
+      const reached = new Set([r.to_id]);
+      let members = [r.to_id];
+      for (let hop = 0; hop < 4 && members.length; hop++) {
+        const next: SymbolId[] = [];
+        for (const member of members) {
+          const target = this.findSymbol(member);
+          const impls = target?.kind === "method-signature" || target?.kind === "method" ? this.implementationsOf(member) : [];
+          for (const impl of [...impls, ...this.boundTo(member)]) {
+            if (reached.has(impl)) continue;
+            reached.add(impl);
+            out.push({ callee: impl, kind: r.kind, site, via: r.to_id });
+            if (isMember(impl)) next.push(impl);
+          }
+        }
+        members = next;
       }
     }
     return out;

@@ -1,6 +1,52 @@
 import type { Migration } from "../../core/db.js";
 
 /**
+ * The version of what the indexer extracts. Facts are cached by content hash, so an indexer that extracts
+ * more (or differently) must not reuse facts an older one stored: when this differs from the version the
+ * database records, the store drops every cached fact and revision, and the next question re-indexes.
+ * Bump it with every change to what declarations.ts, syntax.ts or resolve.ts produce.
+ *
+ * 2: object-literal members and type-literal members are symbols, overloads are one symbol; edges of kinds
+ *    init, super, bind, apply, callback and alias; bindings of functions to the members they are stored in.
+ */
+export const INDEX_VERSION = 2;
+
+/**
+ * The kinds of cg_edge, each saying how the code gets from one symbol to the next:
+ * - `call`: a call, `f()` or `o.m()` (through an interface or type member, it reaches what is bound to it);
+ * - `new`: `new X()`, to the class; the class leads on to what construction runs:
+ * - `init`: from a class to its constructor and to each instance field with an initializer;
+ * - `super`: `super(...)` and `super.m()` to the base class's constructor or method (never to overrides),
+ *   and from a class with no constructor of its own to its base class (the implicit `super()`);
+ * - `bind`, `apply`: `f.bind(o)`, and `f.call(o, ...)` or `f.apply(o, args)`;
+ * - `callback`: a function passed as an argument, `xs.map(f)`, `on("x", this.handle)`;
+ * - `alias`: a variable that holds a function, `export const produce = immer.produce`;
+ * - `accessor`: reading or writing a property that has a getter or setter, `map.size`;
+ * - `ref`: any other reference (read, not run).
+ */
+export type EdgeKind = "call" | "new" | "init" | "super" | "bind" | "apply" | "callback" | "alias" | "accessor" | "ref";
+
+/** The kinds that run the code they lead to: what callees, callers and call paths follow. */
+export const CALL_EDGE_KINDS: readonly EdgeKind[] = ["call", "new", "init", "super", "bind", "apply", "callback", "alias", "accessor"];
+
+/** The tables that hold cached facts and revisions: all of them are derived, and rebuilt on a version change. */
+export const CACHE_TABLES = [
+  "cg_blob",
+  "cg_symbol",
+  "cg_literal",
+  "cg_config_read",
+  "cg_unit",
+  "cg_edge",
+  "cg_import",
+  "cg_heritage",
+  "cg_route",
+  "cg_binding",
+  "cg_manifest",
+  "cg_manifest_file",
+  "cg_revision",
+] as const;
+
+/**
  * The code graph's tables. Facts a file's text decides are keyed by blob hash (`hash`); facts that need
  * the checker are keyed by resolution unit (`unit`: path, hash and the export surfaces of its imports).
  * A revision points at a manifest: the path, hash and unit of each file.
@@ -65,6 +111,19 @@ CREATE TABLE cg_revision (
   indexed_at TEXT NOT NULL,
   stats TEXT NOT NULL
 );
+`,
+  },
+  {
+    // A function stored where an interface, type or class member is expected (an object literal typed as
+    // that type, or passed where it is expected): calls through the member may reach it. And the version of
+    // the facts the cache holds (see INDEX_VERSION).
+    version: 2,
+    sql: `
+CREATE TABLE cg_binding (unit TEXT NOT NULL, line INTEGER NOT NULL, member_id TEXT NOT NULL, value_id TEXT NOT NULL);
+CREATE INDEX cg_binding_unit ON cg_binding(unit);
+CREATE INDEX cg_binding_member ON cg_binding(member_id);
+CREATE INDEX cg_binding_value ON cg_binding(value_id);
+CREATE TABLE cg_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `,
   },
 ];

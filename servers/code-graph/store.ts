@@ -3,7 +3,7 @@ import type { Db } from "../../core/db.js";
 import { migrate, statementCache } from "../../core/db.js";
 import { redact, redactJson } from "../../core/redact.js";
 import type { ResolvedFacts } from "./resolve.js";
-import { CODE_GRAPH_MIGRATIONS } from "./schema.js";
+import { CACHE_TABLES, CODE_GRAPH_MIGRATIONS, INDEX_VERSION } from "./schema.js";
 import type { LocalFacts, ModuleRef, ParseError } from "./syntax.js";
 
 export interface BlobInfo {
@@ -70,6 +70,25 @@ export class CodeGraphStore {
   constructor(readonly db: Db) {
     migrate(db, "code-graph", CODE_GRAPH_MIGRATIONS);
     this.stmt = statementCache(db);
+    this.dropStaleFacts();
+  }
+
+  /**
+   * Facts an older indexer stored (INDEX_VERSION) are dropped with the revisions built on them, under the
+   * write lock and checked again there, so two processes opening an old database drop it once.
+   */
+  private dropStaleFacts(): void {
+    const current = () =>
+      this.db.prepare<[], { value: string }>("SELECT value FROM cg_meta WHERE key = 'index_version'").get()?.value;
+    if (current() === String(INDEX_VERSION)) return;
+    this.db
+      .transaction(() => {
+        if (current() === String(INDEX_VERSION)) return;
+        for (const table of CACHE_TABLES) this.db.exec(`DELETE FROM ${table}`);
+        this.db.exec("INSERT INTO cg_symbol_fts(cg_symbol_fts) VALUES ('delete-all')");
+        this.db.prepare("INSERT OR REPLACE INTO cg_meta (key, value) VALUES ('index_version', ?)").run(String(INDEX_VERSION));
+      })
+      .immediate();
   }
 
 
@@ -159,6 +178,8 @@ export class CodeGraphStore {
       "INSERT INTO cg_route (unit, line, framework, method, route_path, handler_id, handler_line) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     for (const r of facts.routes) route.run(unit, r.line, r.framework, r.method, r.path, r.handler, r.handlerLine);
+    const bind = this.stmt("INSERT INTO cg_binding (unit, line, member_id, value_id) VALUES (?, ?, ?, ?)");
+    for (const b of facts.bindings) bind.run(unit, b.line, b.member, b.value);
   }
 
   insertManifest(files: readonly ManifestFile[], settings: unknown): number {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { ts } from "@ts-morph/common";
-import { declarationInfo, isExportedDeclaration, type DeclarationInfo, type SymbolKind } from "./declarations.js";
+import { declarationInfo, isExportedDeclaration, unwrapExpression, type DeclarationInfo, type SymbolKind } from "./declarations.js";
 
 /**
  * Facts a file's text alone decides (no type checker): symbols, string literals, config reads, module
@@ -96,6 +96,12 @@ function signatureOf(node: ts.Node, info: { name: string; kind: SymbolKind }, sf
   else if (ts.isExpressionStatement(node) && ts.isBinaryExpression(node.expression) && ts.isFunctionLike(node.expression.right)) {
     fn = node.expression.right;
   } else if (ts.isPropertySignature(node) && node.type && ts.isFunctionTypeNode(node.type)) fn = node.type;
+  else if (ts.isPropertyAssignment(node)) {
+    const value = unwrapExpression(node.initializer);
+    if (ts.isFunctionLike(value)) fn = value;
+    // An object-literal member holding further members: its name, not its (long) value.
+    else return oneLine(`${info.name}: ${ts.isArrayLiteralExpression(value) ? "[…]" : "{…}"}`, MAX_SIGNATURE);
+  }
   if (fn) {
     const params = fn.parameters.map((p) => p.getText(sf)).join(", ");
     const ret = fn.type ? `: ${fn.type.getText(sf)}` : "";
@@ -148,7 +154,7 @@ function isModuleSpecifier(node: ts.Node): boolean {
   return ts.isCallExpression(p) && isRequireOrImport(p);
 }
 
-function isRequireOrImport(call: ts.CallExpression): boolean {
+export function isRequireOrImport(call: ts.CallExpression): boolean {
   return (
     (ts.isIdentifier(call.expression) && call.expression.text === "require") ||
     call.expression.kind === ts.SyntaxKind.ImportKeyword
@@ -178,6 +184,7 @@ function configChain(node: ts.PropertyAccessExpression): string | undefined {
 
 export function extractLocalFacts(sf: ts.SourceFile): LocalFacts {
   const symbols: SymbolFact[] = [];
+  const bySymbol = new Map<string, SymbolFact>();
   const literals: LiteralFact[] = [];
   const configReads: ConfigReadFact[] = [];
   const moduleRefs: ModuleRef[] = [];
@@ -193,7 +200,13 @@ export function extractLocalFacts(sf: ts.SourceFile): LocalFacts {
       (ts.isExpressionStatement(span) && ts.isSourceFile(span.parent)) ||
       (ts.isVariableDeclaration(node) && isExportedDeclaration(node.parent.parent)) ||
       ((ts.isClassDeclaration(node.parent) || ts.isInterfaceDeclaration(node.parent)) && isExportedDeclaration(node.parent));
-    symbols.push({
+    // Overloads: one symbol whose span runs from the first signature to the implementation.
+    const prev = bySymbol.get(info.qualifiedName);
+    if (prev) {
+      prev.endLine = Math.max(prev.endLine, lineOf(sf, span.getEnd()));
+      return;
+    }
+    const fact: SymbolFact = {
       qualifiedName: info.qualifiedName,
       name: info.name,
       kind: info.kind,
@@ -202,7 +215,9 @@ export function extractLocalFacts(sf: ts.SourceFile): LocalFacts {
       signature: signatureOf(span === node || ts.isVariableStatement(span) ? span : node, info, sf),
       doc: docOf(span, sf),
       exported,
-    });
+    };
+    symbols.push(fact);
+    bySymbol.set(info.qualifiedName, fact);
   };
   const addLiteral = (node: ts.Node, value: string, current: string | null): void => {
     literals.push({ line: at(node), value: value.slice(0, MAX_LITERAL), symbol: current });
@@ -334,8 +349,16 @@ export function extractLocalFacts(sf: ts.SourceFile): LocalFacts {
   ts.forEachChild(sf, visit);
 
   for (const s of symbols) {
-    if (!s.exported && !s.qualifiedName.includes(".") && localExports.has(s.name)) s.exported = true;
-    if (s.exported) surface.push(`${s.qualifiedName}|${s.kind}|${s.signature}`);
+    if (!s.exported && !/[.[]/.test(s.qualifiedName) && localExports.has(s.name)) s.exported = true;
+  }
+  // What importers can see: exported symbols, and the members of exported objects (`binary.resolve`),
+  // which calls and dispatch in other files resolve to.
+  const exportedRoots = new Set(symbols.filter((s) => s.exported && !/[.[]/.test(s.qualifiedName)).map((s) => s.qualifiedName));
+  for (const s of symbols) {
+    const root = /^[^.[]+/.exec(s.qualifiedName)?.[0] ?? s.qualifiedName;
+    if (s.exported || exportedRoots.has(root)) {
+      surface.push(`${s.qualifiedName}|${s.kind}|${s.signature}`);
+    }
   }
   surface.sort();
   const parseDiagnostics = (sf as unknown as { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics ?? [];
