@@ -28,7 +28,7 @@ const SYMBOL_KINDS = [
 const everyKind: [Exclude<SymbolKind, (typeof SYMBOL_KINDS)[number]>] extends [never] ? true : false = true;
 void everyKind;
 
-const symbolIdInput = z.string().min(1).describe("Symbol id: path#Name or path#Class.member, e.g. src/billing/invoice.ts#generateInvoice");
+const symbolIdInput = z.string().min(1).describe("Symbol id: path#Name, path#Class.member or an object-literal member path#object.member (array elements by index, path#table[0].resolve), e.g. src/billing/invoice.ts#generateInvoice");
 
 const SymbolInfo = z.object({
   id: z.string().describe("Symbol id, path#Name"),
@@ -45,10 +45,10 @@ const SymbolInfo = z.object({
 const CallSite = z.object({
   caller: z.string().nullable().describe("Calling symbol, or null for module-level code"),
   callee: z.string(),
-  kind: z.string().describe("call, new or ref"),
+  kind: z.string().describe("How the caller reaches the callee: call; new (constructs the class); init (construction runs the constructor or a field initializer); super (super() or super.m(), the base's own); bind (f.bind); apply (f.call, f.apply); callback (passed as an argument); alias (a variable holding the function); accessor (a getter or setter runs); ref (a reference, with includeReferences)"),
   site: z.string().describe("path:line of the call"),
   depth: z.number().int().describe("1 for direct calls"),
-  via: z.string().optional().describe("Interface or base method the call was resolved through"),
+  via: z.string().optional().describe("Set when the call may reach the callee through an interface, type or base member (e.g. src/schema/types.ts#ScalarTag.stringify): the callee is stored into it or overrides it"),
 });
 
 const common = {
@@ -128,7 +128,7 @@ export function registerCodeGraphTools(server: McpServer, service: CodeGraphServ
     "callers",
     {
       title: "Callers",
-      description: "Who calls a symbol, with each call site as path:line, following callers up to a depth. Calls through an interface the symbol implements count.",
+      description: "Who calls a symbol, with each call site as path:line and its kind, following callers up to a depth. Calls through an interface or type member the symbol implements or is stored into count (with via); for a constructor or field initializer, the sites that construct its class.",
       inputSchema: { id: symbolIdInput, depth, includeReferences, rev, ...pageInput },
       outputSchema: pageOutput(CallSite),
       annotations: READ_ONLY,
@@ -140,7 +140,7 @@ export function registerCodeGraphTools(server: McpServer, service: CodeGraphServ
     "callees",
     {
       title: "Callees",
-      description: "What a symbol calls, with each call site as path:line, following callees up to a depth. A call on an interface lists every implementation as a candidate.",
+      description: "What a symbol calls, with each call site as path:line and its kind, following callees up to a depth. A call through an interface or type member lists every implementation and every function stored into it (with via); a class leads to what its construction runs.",
       inputSchema: { id: symbolIdInput, depth, includeReferences, rev, ...pageInput },
       outputSchema: pageOutput(CallSite),
       annotations: READ_ONLY,
