@@ -145,6 +145,18 @@ export interface CoverageMeeting {
   where: string[];
 }
 
+/** The code lines of a changed file's two sides, scanned once however many runs ask. */
+const scanned = new WeakMap<ChangedTexts, { base: Set<number>; head: Set<number> }>();
+function codeOf(t: ChangedTexts | undefined): { base: Set<number>; head: Set<number> } | undefined {
+  if (t?.base === undefined || t.head === undefined) return undefined;
+  let hit = scanned.get(t);
+  if (!hit) {
+    hit = { base: codeLines(t.base), head: codeLines(t.head) };
+    scanned.set(t, hit);
+  }
+  return hit;
+}
+
 /** A file's sites from their compact text (see RunCoverage). */
 export function decodeSites(text: string): CoveredSite[] {
   if (!text) return [];
@@ -169,8 +181,7 @@ export function changeMeetsCoverage(cov: RunCoverage, files: readonly FileDiff[]
         where.push(`${path} (deleted): a module it loaded`);
         continue;
       }
-      const t = texts.get(f.path);
-      const code = t?.base !== undefined && t.head !== undefined ? { base: codeLines(t.base), head: codeLines(t.head) } : undefined;
+      const code = codeOf(texts.get(f.path));
       const sites = decodeSites(loaded.sites);
       for (const h of f.hunks.filter((x) => meaningfulHunk(x, code))) {
         const how = hunkMeets(sites, h);

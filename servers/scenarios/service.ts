@@ -296,7 +296,7 @@ export class ScenarioService {
     return { base: b.commit ?? b.name, head: h.commit ?? WORKTREE };
   }
 
-  private readonly treesAt = new Map<string, TreeIndex>();
+  private readonly treesAt = new Map<string, Promise<TreeIndex>>();
   private readonly textsAt = new Map<string, Map<string, ChangedTexts>>();
 
   /** The changed files' texts on both sides (one cat-file per side), so comments are told from code exactly. */
@@ -325,10 +325,11 @@ export class ScenarioService {
   }
 
   /** A commit's files as path to blob hash, indexed for module requests (one `git ls-tree`, kept per commit). */
-  private async treeAt(commit: string): Promise<TreeIndex> {
+  private treeAt(commit: string): Promise<TreeIndex> {
+    // The promise is kept, not its value: many scenarios ask for the same tree at once.
     let tree = this.treesAt.get(commit);
     if (!tree) {
-      tree = indexTree(new Map((await listTree(this.repo, commit)).map((e) => [e.path, e.hash])));
+      tree = listTree(this.repo, commit).then((entries) => indexTree(new Map(entries.map((e) => [e.path, e.hash]))));
       this.treesAt.set(commit, tree);
     }
     return tree;
