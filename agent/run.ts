@@ -60,6 +60,11 @@ const HEAD_CODE_ERRORS: readonly RegExp[] = [
   /the simulation process died/,
   /recursion without end/,
   /the simulated code reached for the host/,
+  /the simulated code threw outside its steps/,
+  /the simulated code broke the run/,
+  /too many to record faithfully/,
+  /loading modules took more than/,
+  /record is larger than/,
   // A repo file that does not compile (the transpiler's diagnostic); top-level await is Worldline's limit, not a fault.
   /^[\w@.\/-]+:\d+: (?!top-level await)/,
 ];

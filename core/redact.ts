@@ -178,7 +178,8 @@ const RULES: readonly Rule[] = [
     valid: (v) => !v.includes(MARK) && looksRandom(v),
   },
   // An address; `git@github.com:org/repo` is a remote, not a person.
-  { rule: "email", pattern: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g, valid: (m) => !/^git@/i.test(m) },
+  // Bounded parts (an address's local part is at most 64 characters): an unbounded run backtracks quadratically.
+  { rule: "email", pattern: /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}\b/g, valid: (m) => !/^git@/i.test(m) },
   {
     // 13 to 19 digits that start like a card (2-6) and pass Luhn: epoch milliseconds (1…) stay.
     rule: "card-number",

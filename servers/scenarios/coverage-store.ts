@@ -31,7 +31,7 @@ const MIGRATIONS: Migration[] = [
 /** A stored record as read back: validated, since the file on disk is outside this process's control. */
 const StoredCoverage = z.object({
   files: z.record(z.string(), z.object({ hash: z.string(), sites: z.string().regex(/^(?:\d+,\d+,[sfSF](?:;\d+,\d+,[sfSF])*)?$/) })),
-  requests: z.array(z.object({ from: z.string(), specifier: z.string(), candidates: z.array(z.string()).optional() })),
+  requests: z.array(z.object({ from: z.string(), specifier: z.string(), resolved: z.string().optional(), candidates: z.array(z.string()).optional() })),
   env: z.array(z.string()),
   resolution: z.record(z.string(), z.string()).optional(),
 });

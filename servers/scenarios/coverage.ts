@@ -13,29 +13,34 @@ import type { CoveredSite, RunCoverage } from "./sandbox/protocol.js";
 /** Files every run depends on without loading them: resolution settings, installs, Worldline's own config. */
 export const RESOLUTION_FILES = /(^|\/)(package\.json|tsconfig[^/]*\.json|jsconfig\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|worldline\.config\.json)$/;
 
-/** The lines of a source text that hold code: any token that is not a comment or whitespace (TypeScript's scanner). */
+/**
+ * The lines of a source text that hold code: the lines each token of the parsed file spans (the parser's
+ * tokens, so a regex holding `/*` or template text starting with `//` is code, and comments are not).
+ */
 export function codeLines(text: string): Set<number> {
   const lines = new Set<number>();
-  const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, ts.LanguageVariant.Standard, text);
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  const lineAt = (pos: number) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid] ?? 0) <= pos) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
+  const sf = ts.createSourceFile("x.tsx", text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
+  const mark = (from: number, to: number) => {
+    const a = sf.getLineAndCharacterOfPosition(from).line + 1;
+    const b = sf.getLineAndCharacterOfPosition(Math.max(from, to - 1)).line + 1;
+    for (let l = a; l <= b; l++) lines.add(l);
   };
-  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
-    if (kind === ts.SyntaxKind.WhitespaceTrivia || kind === ts.SyntaxKind.NewLineTrivia || kind === ts.SyntaxKind.SingleLineCommentTrivia || kind === ts.SyntaxKind.MultiLineCommentTrivia) continue;
-    const from = lineAt(scanner.getTokenStart());
-    const to = lineAt(Math.max(scanner.getTokenStart(), scanner.getTokenEnd() - 1));
-    for (let l = from; l <= to; l++) lines.add(l);
-  }
+  const visit = (n: ts.Node): void => {
+    if (n.kind >= ts.SyntaxKind.FirstJSDocNode && n.kind <= ts.SyntaxKind.LastJSDocNode) return; // doc comments are comments
+    const kids = n.getChildren(sf);
+    if (kids.length === 0) {
+      if (n.kind !== ts.SyntaxKind.EndOfFileToken) mark(n.getStart(sf), n.getEnd());
+      return;
+    }
+    for (const k of kids) visit(k);
+  };
+  visit(sf);
   return lines;
+}
+
+/** A hunk that declares or renames a binding (a function, class or var hoists: it changes what names mean even where it never runs). */
+function declaresBinding(h: Hunk): boolean {
+  return [...h.removed, ...h.added].some((l) => /\b(?:function|class|var)\b/.test(l));
 }
 
 /** A changed file's texts on each side, when the caller has them: they tell comments from code exactly. */
@@ -95,7 +100,12 @@ type Request = RunCoverage["requests"][number];
 /** The stem a relative or repo-rooted request names (`src/calc` for `./calc.js` from src/a.ts); none for a bare one. */
 function requestStems(r: Request): string[] {
   const spec = r.specifier;
-  if (!spec.startsWith(".") && !spec.startsWith("/")) return [];
+  if (!spec.startsWith(".") && !spec.startsWith("/")) {
+    // A bare request the repo answered: the stems of the file it found (`src/calc` for src/calc/index.ts).
+    if (!r.resolved) return [];
+    const noExt = r.resolved.replace(/\.(?:d\.)?(?:[cm]?[jt]sx?|json)$/, "");
+    return posix.basename(noExt) === "index" ? [noExt, posix.dirname(noExt)] : [noExt];
+  }
   const base = posix.normalize(spec.startsWith("/") ? spec.slice(1) : posix.join(posix.dirname(r.from || "index.ts"), spec));
   const stem = base.replace(/\.(?:[cm]?js|jsx)$/, "");
   return stem === base ? [base] : [base, stem];
@@ -182,9 +192,13 @@ export function changeMeetsCoverage(cov: RunCoverage, files: readonly FileDiff[]
         continue;
       }
       const code = codeOf(texts.get(f.path));
+      if (f.status === "renamed" && f.oldPath !== undefined && f.oldPath !== f.path) {
+        where.push(`${f.oldPath} (renamed to ${f.path}): a module it loaded`);
+        continue;
+      }
       const sites = decodeSites(loaded.sites);
       for (const h of f.hunks.filter((x) => meaningfulHunk(x, code))) {
-        const how = hunkMeets(sites, h);
+        const how = hunkMeets(sites, h) ?? (declaresBinding(h) ? "a declaration of a module it loaded (declarations change scope where they never run)" : undefined);
         if (how) {
           where.push(`${f.path}:${Math.max(1, h.newStart)} (${how})`);
           break;

@@ -85,22 +85,29 @@ export function differentialVerdict(s: Scenario, base: RunResult, head: RunResul
   // Values no stub answered flowed through head: where head diverged, its verdict cannot be certain.
   const symbolic = cmp.expectations.some((e) => e.symbolic) || (head.missingStubs.length > 0 && cmp.diverged);
   const headThrew = head.steps.findIndex((st, i) => st.error && !base.steps[i]?.error);
+  // Boundaries no stub answered that only head reaches: the change's own, so they make nothing uncertain.
+  const newMissing = head.missingStubs.filter((m) => !base.missingStubs.includes(m));
   const pending = head.steps.findIndex((st) => st.pending);
   const cause = cmp.rootCause ? ` Root cause ${rootCauseText(cmp.rootCause, show)}.` : "";
   const missing = head.missingStubs.length ? ` No stub answered ${head.missingStubs.join(", ")}.` : "";
   let verdict: ScenarioVerdict["verdict"];
   let reason: string;
   if (failing.length) {
-    const f = failing[0] as Comparison["expectations"][number];
+    // Uncertain only when the failing expectation, or the value it judged, rests on an unanswered boundary that
+    // base answered the same way: a boundary only head reaches is the change's own, so its failure stands.
+    // The step's value counts only for an expectation that reads it, and only when a boundary went unanswered.
+    const readsValue = (f: Comparison["expectations"][number]) => /\b(?:result|error|steps)\b/.test(f.expect);
+    const uncertainOf = (f: Comparison["expectations"][number]) =>
+      newMissing.length === 0 && head.missingStubs.length > 0 && (Boolean(f.symbolic) || (readsValue(f) && tainted(head.steps[f.step - 1])));
+    // A certain failure anywhere outweighs uncertain ones before it.
+    const f = (failing.find((x) => !uncertainOf(x)) ?? failing[0]) as Comparison["expectations"][number];
     const was = f.base === "pass" ? "passes on base" : `${f.base} on base`;
-    // Uncertain only when the failing expectation, or the value it judged, rests on an unanswered boundary:
-    // a head that merely touches one elsewhere cannot turn a certain failure into at-risk.
-    const uncertain = Boolean(f.symbolic) || tainted(head.steps[f.step - 1]);
+    const uncertain = uncertainOf(f);
     verdict = uncertain ? "at-risk" : "fail";
     reason = `step ${f.step}: expectation \`${f.expect}\` ${f.head === "threw" ? `threw (${f.detail ?? "error"})` : "fails"} on head (${was}).${cause}${uncertain ? " It reads values no stub answered, so the failure is not certain." : ""}${missing}`;
   } else if (headThrew >= 0) {
     const e = head.steps[headThrew]?.error;
-    verdict = symbolic || head.missingStubs.length ? "at-risk" : "fail";
+    verdict = newMissing.length === 0 && (symbolic || head.missingStubs.length) ? "at-risk" : "fail";
     reason = `step ${headThrew + 1} throws on head (${e?.name}: ${e?.message} at ${e?.at}) and not on base.${cause}${missing}`;
   } else if (pending >= 0) {
     verdict = "at-risk";

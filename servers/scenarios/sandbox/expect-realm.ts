@@ -122,6 +122,8 @@ export function install(): (expressions: string, payload: string) => string {
     const result = decode(p.result, refs);
     const error = decode(p.error, refs);
     const steps = p.steps.map((s) => ({ result: decode(s.result, refs), error: decode(s.error, refs) }));
+    // Effects' arguments come exactly as the code passed them (each call's own encoding).
+    const effects = p.effects.map((e) => ({ ...(e as Obj), args: decode((e as { args: unknown }).args, new Map()) }));
     const out: ExpectationResult[] = [];
     for (const expr of exprs) {
       let check: Fn;
@@ -134,7 +136,7 @@ export function install(): (expressions: string, payload: string) => string {
       const before = uses;
       let r: ExpectationResult;
       try {
-        r = { expect: expr, status: check(result, error, p.effects, steps) ? "pass" : "fail" };
+        r = { expect: expr, status: check(result, error, effects, steps) ? "pass" : "fail" };
       } catch (e) {
         r = { expect: expr, status: "threw", detail: String((e as Error)?.message ?? e) };
       }

@@ -169,7 +169,16 @@ function isEsm(root: string, file: string, text: string): boolean {
       break;
     }
   }
-  return /^\s*(import\s[\s\S]*?from\s|export\s)/m.test(text) && !/\brequire\(|module\.exports/.test(text);
+  // Line by line (a lazy regex across lines is quadratic on a file of many `import` lines).
+  let esmSyntax = false;
+  for (const line of text.split("\n")) {
+    const t = line.trimStart();
+    if (/^export[\s{*]/.test(t) || /^import\s*[{*"']/.test(t) || (t.startsWith("import ") && / from\s/.test(t))) {
+      esmSyntax = true;
+      break;
+    }
+  }
+  return esmSyntax && !/\brequire\(|module\.exports/.test(text);
 }
 
 /** Files of installed packages that load as code or data; anything else (`.env`, `.ts`, no extension) is refused. */
@@ -215,6 +224,12 @@ export class ModuleLoader {
   private confinedDir(root: string, path: string, specifier: string, isPort: boolean): string {
     const real = realPath(path);
     if (!real || !isUnder(this.confineRoot(root, isPort), real)) throw outside(specifier, "it resolves outside the repo");
+    // Inside an installed package: a node_modules folder, then a package's name (not `.cache`, `.vite` or a
+    // lockfile). A link from node_modules back into the repo's own folders gives none of their files.
+    const parts = relative(this.realRoot(root), real).split(sep);
+    const at = parts.indexOf("node_modules");
+    const name = at >= 0 ? parts[at + 1] : undefined;
+    if (name === undefined || name.startsWith(".")) throw outside(specifier, "it resolves outside the installed packages");
     return real;
   }
 
@@ -250,8 +265,11 @@ export class ModuleLoader {
     if (from === PORT_PREFIX) return this.packageModule(WORLDLINE_ROOT, WORLDLINE_ROOT, specifier, true);
     if (from.startsWith(PORT_PREFIX)) return this.diskModule(WORLDLINE_ROOT, join(WORLDLINE_ROOT, from.slice(PORT_PREFIX.length)), specifier, true);
     if (from.startsWith("node_modules/") || from.includes("/node_modules/")) return this.diskModule(this.repo, join(this.repo, from), specifier, false);
-    this.requests.set(`${from}\0${specifier}`, { from, specifier });
     const r = this.source.resolver.resolve(specifier, from || "index.ts");
+    // A bare specifier the repo answers (tsconfig paths, a workspace package) keeps the file it found: a new
+    // file beside that one may win next time.
+    const isBare = !specifier.startsWith(".") && !specifier.startsWith("/");
+    this.requests.set(`${from}\0${specifier}`, { from, specifier, ...(isBare && r.kind === "file" ? { resolved: r.path } : {}) });
     if (r.kind === "file") return this.repoModule(r.path);
     if (r.kind === "missing") return { kind: "missing" };
     return this.packageModule(this.repo, from ? join(this.repo, dirname(from)) : this.repo, specifier, false);

@@ -31,6 +31,7 @@ export interface PreludeApi {
   pump(): "done" | "pending" | "stuck";
   finish(i: number): void;
   expectData(i: number): string;
+  settle(): boolean;
   tick(): boolean;
   report(): string;
   fatal(): string;
@@ -189,6 +190,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     keys: number;
   }
   const TRACE: SnapLimits = { str: 300, items: 20, keys: 30 };
+  /** Set when a copy left something out: an effect copied short carries a digest of the whole, so a difference past the cut still shows. */
+  let cut = false;
   const EFFECT: SnapLimits = { str: 65_536, items: 500, keys: 200 };
   const snap = (v: unknown, budget = 3, lim: SnapLimits = TRACE): string => {
     if (v === null) return "null";
@@ -198,6 +201,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       case "number":
         return isFinite(v) ? (objectIs(v, -0) ? '{"$number":"-0"}' : "" + v) : `{"$number":${quote("" + v)}}`;
       case "string":
+        if (v.length > lim.str) cut = true;
         return quote(v.length > lim.str ? `${slice(v, 0, lim.str)}…(${v.length})` : v);
       case "undefined":
         return '{"$undefined":true}';
@@ -212,7 +216,12 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     const stand = standIns.get(o);
     if (stand !== undefined) return `{"$standIn":${quote(stand)}}`;
     if (typeof v === "function") return `{"$function":${quote(fnName(v as Fn) || "anonymous")}}`;
-    const plain = getPrototypeOf(o) === ObjectPrototype;
+    let plain = false;
+    try {
+      plain = getPrototypeOf(o) === ObjectPrototype;
+    } catch {
+      return '{"$unreadable":true}'; // a Proxy whose getPrototypeOf throws
+    }
     if (!plain && isDate(o)) {
       const t = apply(dateGetTime, o, []) as number;
       return `{"$date":${quote(t !== t ? "Invalid Date" : (apply(dateIso, o, []) as string))}}`;
@@ -222,14 +231,20 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       return `{"$error":${quote(text(e.name, "Error"))},"message":${quote(text(e.message, ""))}}`;
     }
     if (!plain && isA(o, RealPromise)) return '{"$promise":true}';
-    if (budget <= 0) return `{"$more":${isArray(o) ? '"array"' : '"object"'}}`;
+    if (budget <= 0) {
+      cut = true;
+      return `{"$more":${isArray(o) ? '"array"' : '"object"'}}`;
+    }
     try {
       if (isArray(o)) {
         const a = o as unknown[];
         const n = a.length;
         let out = "[";
         for (let i = 0; i < n && i < lim.items; i++) out += (i ? "," : "") + snapAt(a, i, budget - 1, lim);
-        if (n > lim.items) out += `,{"$more":${num(n - lim.items)}}`;
+        if (n > lim.items) {
+          cut = true;
+          out += `,{"$more":${num(n - lim.items)}}`;
+        }
         return `${out}]`;
       }
       if (!plain && isMap(o)) {
@@ -255,7 +270,10 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       const keys = objectKeys(o);
       let out = "{";
       for (let i = 0; i < keys.length && i < lim.keys; i++) out += `${i ? "," : ""}${quote(keys[i] as string)}:${snapAt(o as Obj, keys[i] as string, budget - 1, lim)}`;
-      if (keys.length > lim.keys) out += `${keys.length ? "," : ""}"$more":${num(keys.length - lim.keys)}`;
+      if (keys.length > lim.keys) {
+        cut = true;
+        out += `${keys.length ? "," : ""}"$more":${num(keys.length - lim.keys)}`;
+      }
       return `${out}}`;
     } catch {
       return '{"$unreadable":true}';
@@ -436,7 +454,18 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       t.due = now + t.every;
       t.seq = ++timerSeq;
     } else delete timers[t.id];
-    apply(t.fn, undefined, t.args);
+    try {
+      apply(t.fn, undefined, t.args);
+    } catch (e) {
+      // Node would crash on it; in a simulation it ends the run, in the code's name, never in the host's.
+      let what = "a value";
+      try {
+        what = isA(e, RealError) ? `${text(own(e as object).name, "Error")}: ${text(own(e as object).message, "")}` : typeof e;
+      } catch {
+        // unreadable
+      }
+      fatal ??= { reason: `the simulated code threw outside its steps (an uncaught exception in a timer: ${slice(what, 0, 200)})`, site: lastSite };
+    }
   };
   const later = (fn: () => void) => void apply(promiseThen, promiseResolve(undefined), [fn]);
   const timerApi = {
@@ -486,6 +515,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     target: string;
     kind: "call" | "new";
     args: string;
+    /** The arguments exactly (the expectation realm's encoding), as they were at the call: what expectations read. */
+    exact: string;
     site: number;
     answer: RawEffect["answer"];
   }
@@ -539,15 +570,51 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
 
   /** Records one call at a boundary and answers it: a stub, a thrown stub error, or a symbolic value. */
   const MAX_EFFECTS = 20_000;
+  /**
+   * A 64-bit digest (two independent 32-bit mixes) of a value's exact encoding, computed with captured
+   * intrinsics only: what an effect's copy left out, so a difference past the cut still shows in the diff.
+   */
+  const charCodeAt = String.prototype.charCodeAt;
+  const digestOf = (v: unknown): string => {
+    let text: string;
+    try {
+      text = encoder()(v);
+    } catch {
+      return "unreadable";
+    }
+    let a = 0x811c9dc5;
+    let b = 0x9e3779b9;
+    for (let i = 0; i < text.length; i++) {
+      const c = apply(charCodeAt, text, [i]) as number;
+      a = mathImul(a ^ c, 0x01000193) >>> 0;
+      b = mathImul(b ^ c ^ (b >>> 15), 0x2c1b3c6d) >>> 0;
+    }
+    const toHex = (n: number) => {
+      let out = "";
+      for (let i = 7; i >= 0; i--) out += hexDigits[(n >>> (i * 4)) & 15] as string;
+      return out;
+    };
+    return `${toHex(a)}${toHex(b)}:${text.length}`;
+  };
+  const hexDigits = "0123456789abcdef";
   const callBoundary = (target: string, kind: "call" | "new", args: unknown[], asyncHint: boolean | undefined): unknown => {
     // Recorded before anything reads the arguments again (a stub's match may meet a getter that throws).
     if (effects.n >= MAX_EFFECTS) stop(`more than ${MAX_EFFECTS} calls at the run's boundaries: too many to record faithfully`);
     let argText = "[";
+    cut = false;
     for (let i = 0; i < args.length; i++) argText += (i ? "," : "") + snap(args[i], 6, EFFECT);
+    if (cut) argText += `,{"$digest":${quote(digestOf(args))}}`;
+    let exact: string;
+    try {
+      exact = encoder()(args);
+    } catch {
+      exact = '["x"]';
+    }
     const effect = objectCreate(null) as EffectRecord;
     effect.target = slice(target, 0, 500);
     effect.kind = kind;
     effect.args = `${argText}]`;
+    effect.exact = exact.length > 4_000_000 ? '["x"]' : exact;
     effect.site = lastSite;
     effect.answer = "symbolic";
     add(effects, effect);
@@ -990,7 +1057,16 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       const from = rec ? rec.effects[0] : effects.n;
       const to = rec ? rec.effects[1] : effects.n;
       const symbolicResult = o !== undefined && o.result !== null && typeof o.result === "object" && symbolics.has(o.result);
-      return `${head},"steps":${stepsText}],"effects":${joinList(effects, from, to, (e) => effectText(e, false))},"symbolic":${symbolicResult ? "true" : "false"}}`;
+      const exactEffect = (e: EffectRecord) => `{"target":${quote(e.target)},"kind":${quote(e.kind)},"args":${e.exact},"answer":${quote(e.answer)}}`;
+      return `${head},"steps":${stepsText}],"effects":${joinList(effects, from, to, exactEffect)},"symbolic":${symbolicResult ? "true" : "false"}}`;
+    },
+    settle() {
+      // Work a step scheduled for now (setTimeout 0, setImmediate) runs before the next step, as an event loop
+      // would run it before the next request: that step's expectations see its effects. Later timers wait.
+      const t = fatal ? undefined : nextTimer();
+      if (!t || t.due > now) return false;
+      runTimer(t);
+      return true;
     },
     tick() {
       // Work scheduled by the steps (a retry, a flush) runs in virtual time once they are done.

@@ -160,7 +160,7 @@ export interface RunCoverage {
    * Every module request of the repo's own code: the asking module and the specifier, with the repo files that
    * could answer it where it ran (set when the record is kept). A new file among them may answer differently.
    */
-  requests: Array<{ from: string; specifier: string; candidates?: string[] }>;
+  requests: Array<{ from: string; specifier: string; resolved?: string; candidates?: string[] }>;
   env: string[];
   /** Content hashes of the resolution and install files at the revision it ran on (set when the record is kept). */
   resolution?: Record<string, string>;

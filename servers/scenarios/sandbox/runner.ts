@@ -154,7 +154,8 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
         call("begin", i);
         for (let n = 0; n < 100_000 && call("pump") === "pending"; n++);
         // What the last step scheduled (a flush, a retry) runs before its expectations: they see every effect.
-        if (i === job.steps.length - 1) for (let n = 0; n < 1000 && call("tick") === true; n++);
+        if (i === job.steps.length - 1) for (let n = 0; n < 100_000 && call("tick") === true; n++);
+        else for (let n = 0; n < 100_000 && call("settle") === true; n++);
         call("finish", i);
         const expect = job.steps[i]?.expect ?? [];
         if (expect.length) {
@@ -171,10 +172,11 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
         }
         if (call("fatal")) break;
       }
-      for (let n = 0; n < 1000 && call("tick") === true; n++);
+      for (let n = 0; n < 100_000 && call("tick") === true; n++);
     } catch (err) {
-      if (!(err instanceof Limit)) throw err;
-      failure = { reason: err.message };
+      // Anything else thrown out of the isolate's commands is the code's doing (it cannot happen otherwise):
+      // the run ends in error in its name, with the record kept.
+      failure = { reason: err instanceof Limit ? err.message : `the simulated code broke the run: ${String((err as Error)?.message ?? err).split("\n")[0]}` };
     }
     if (!isolate.isDisposed) {
       try {
