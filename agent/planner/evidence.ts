@@ -153,10 +153,13 @@ export async function recordDecisions(
   by: { author: string; authority: "deterministic" | "llm"; reasoning: string; evidence?: string[] },
 ): Promise<void> {
   for (const v of verdicts.filter((x) => x.verdict === "fail" || x.verdict === "at-risk" || x.depth === "agent")) {
+    // record_decision takes only evidence that is a node of the graph: keep the ids that are.
+    const wanted = [...new Set([`scenario:${v.scenario}`, ...changedOnPath(v).map((s) => `symbol:${s}`), ...(v.blastRadius?.tickets ?? []), ...(by.evidence ?? [])])];
+    const known = await Promise.all(wanted.map(async (id) => ((await optional(tools.call("context-graph", "get_node", { id }))) !== undefined ? id : undefined)));
     await tools.call("context-graph", "record_decision", {
       question: `What does the change ${base.slice(0, 12)}..${head.slice(0, 12)} do to scenario ${v.scenario}?`,
       conclusion: `${v.verdict}: ${v.reason}${v.fix ? ` Fix ${v.fix.verified ? "verified" : "not verified"} by re-simulation.` : ""}`,
-      evidence: [`scenario:${v.scenario}`, ...changedOnPath(v).map((s) => `symbol:${s}`), ...(v.blastRadius?.tickets ?? []), ...(by.evidence ?? [])].slice(0, 30),
+      evidence: known.filter((id): id is string => id !== undefined).slice(0, 30),
       reasoning: by.reasoning,
       author: by.author,
       authority: by.authority,
