@@ -1,3 +1,4 @@
+import { realFixesBench } from "./real-fixes.js";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -366,6 +367,11 @@ async function main(): Promise<void> {
       process.stdout.write(`${await lifecycleTable(work)}\n`);
       return;
     }
+    // Reverted real fixes on fetched repositories (bench/real-fixes.ts; a repo whose mirror is absent is skipped).
+    if (process.env.BENCH_ONLY === "real-fixes") {
+      process.stdout.write(`${await realFixesBench(work)}\n`);
+      return;
+    }
     const generated = join(work, "generated");
     const gen = generateRepo(generated);
     git(generated, ["init", "-q", "-b", "main"]);
@@ -391,7 +397,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${await differentialTable(work)}\n\n`);
     process.stdout.write(`${await agentTable(work)}\n\n`);
     process.stdout.write(`${await triageTable(work)}\n\n`);
-    process.stdout.write(`${await lifecycleTable(work)}\n`);
+    process.stdout.write(`${await lifecycleTable(work)}\n\n`);
+    process.stdout.write(`${await realFixesBench(work)}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

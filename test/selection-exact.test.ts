@@ -29,6 +29,8 @@ const BASE = {
     "function refund(net: number): number {",
     "  return -net;",
     "}",
+    "const cents = (n: number): string => n.toFixed(2);",
+    "",
   ].join("\n"),
   "src/other.ts": "export function other(): number {\n  return 1;\n}\n",
   "src/optional.ts": [
@@ -48,6 +50,21 @@ const CHANGES: Array<{ name: string; files: Record<string, string | null>; selec
   { name: "unloaded-file", files: { "src/other.ts": "export function other(): number {\n  return 2;\n}\n" }, selects: ["other-one"] },
   { name: "comment-only", files: { "src/price.ts": BASE["src/price.ts"].replace("function refund", "// refunds are negative\nfunction refund") }, selects: [] },
   { name: "new-module-asked-for", files: { "src/plugins/extra.ts": 'export const name = "extra";\n' }, selects: ["plugin-name"] },
+  // Types are erased, so a change to them changes no run.
+  { name: "type-alias", files: { "src/price.ts": BASE["src/price.ts"].replace("\nexport function price", '\nexport type Region = "eu" | "us";\nexport function price') }, selects: [] },
+  // A function that never ran, rewritten with its name, kind and modifiers kept: nothing the run saw changed.
+  { name: "unrun-signature", files: { "src/price.ts": BASE["src/price.ts"].replace("function refund(net: number): number {", 'function refund(net: number, why = "refund"): number | string {') }, selects: [] },
+  // Renamed, it changes what a name means in the module (conservatively selected).
+  { name: "unrun-renamed", files: { "src/price.ts": BASE["src/price.ts"].replace("function refund(net: number)", "function refundOf(net: number)") }, selects: ["eu-price"] },
+  // A new module-level helper nothing else names does nothing when the module loads.
+  { name: "inert-helper", files: { "src/price.ts": BASE["src/price.ts"].replace("}\nfunction gross", "}\nconst twice = (n: number) => n * 2;\nfunction gross") }, selects: [] },
+  // A new helper named only by changed code that never ran: neither can change the run.
+  { name: "helper-for-unrun-code", files: { "src/price.ts": BASE["src/price.ts"].replace("}\nfunction gross", "}\nconst negate = (n: number) => -n;\nfunction gross").replace("return -net;", "return negate(net);") }, selects: [] },
+  // Removed, an unused module-level helper changes nothing, although its declaration ran when the module loaded.
+  { name: "inert-helper-removed", files: { "src/price.ts": BASE["src/price.ts"].replace("\nconst cents = (n: number): string => n.toFixed(2);", "") }, selects: [] },
+  // A new export is seen by whoever lists the module's exports; a new binding that shadows a name the run uses changes it.
+  { name: "new-export", files: { "src/price.ts": BASE["src/price.ts"].replace("}\nfunction gross", "}\nexport function half(n: number): number {\n  return n / 2;\n}\nfunction gross") }, selects: ["eu-price"] },
+  { name: "shadowing-const", files: { "src/price.ts": BASE["src/price.ts"].replace("}\nfunction gross", "}\nconst Math = { round: (x: number) => x };\nfunction gross") }, selects: ["eu-price"] },
   { name: "resolution", files: { "package.json": JSON.stringify({ name: "exact", version: "1.0.1" }) }, selects: ["eu-price", "other-one", "plugin-name"] },
 ];
 

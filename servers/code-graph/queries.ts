@@ -173,13 +173,26 @@ export class CodeGraph {
       .get(this.manifest, path)?.unit;
   }
 
+  /** Symbols looked up so far: a manifest's rows never change, and walks ask for the same ids many times. */
+  private readonly symbolRows = new Map<SymbolId, SymbolRow | null>();
+  private symbolRowsOf = -1;
+
   private findSymbol(id: SymbolId): SymbolRow | undefined {
+    if (this.symbolRowsOf !== this.manifest) {
+      this.symbolRows.clear();
+      this.symbolRowsOf = this.manifest;
+    }
+    const known = this.symbolRows.get(id);
+    if (known !== undefined) return known ?? undefined;
     const { path, qualifiedName } = parseSymbolId(id);
-    return this.q<[number, string, string], SymbolRow>(
+    const row = this.q<[number, string, string], SymbolRow>(
         `SELECT ${SYMBOL_COLS} FROM cg_manifest_file mf JOIN cg_symbol s ON s.hash = mf.hash
          WHERE mf.manifest = ? AND mf.path = ? AND s.qname = ?`,
       )
       .get(this.manifest, path, qualifiedName);
+    if (this.symbolRows.size > 200_000) this.symbolRows.clear();
+    this.symbolRows.set(id, row ?? null);
+    return row;
   }
 
   /** The symbol with this id, or a one-line error naming it and how to find the right id. */

@@ -1,6 +1,6 @@
 import { posix } from "node:path";
-import { ts } from "@ts-morph/common";
 import type { FileDiff, Hunk } from "../git-history/diff.js";
+import { codeLines, declarationShape, inertModuleHunk, parseSource, type ParsedSides } from "./runtime-change.js";
 import type { CoveredSite, RunCoverage } from "./sandbox/protocol.js";
 
 /**
@@ -13,32 +13,7 @@ import type { CoveredSite, RunCoverage } from "./sandbox/protocol.js";
 /** Files every run depends on without loading them: resolution settings, installs, Worldline's own config. */
 export const RESOLUTION_FILES = /(^|\/)(package\.json|tsconfig[^/]*\.json|jsconfig\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|worldline\.config\.json)$/;
 
-/**
- * The lines of a source text that hold code: the lines each token of the parsed file spans (the parser's
- * tokens, so a regex holding `/*` or template text starting with `//` is code, and comments are not).
- */
-export function codeLines(text: string): Set<number> {
-  const lines = new Set<number>();
-  const sf = ts.createSourceFile("x.tsx", text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
-  const mark = (from: number, to: number) => {
-    const a = sf.getLineAndCharacterOfPosition(from).line + 1;
-    const b = sf.getLineAndCharacterOfPosition(Math.max(from, to - 1)).line + 1;
-    for (let l = a; l <= b; l++) lines.add(l);
-  };
-  const visit = (n: ts.Node): void => {
-    if (n.kind >= ts.SyntaxKind.FirstJSDocNode && n.kind <= ts.SyntaxKind.LastJSDocNode) return; // doc comments are comments
-    const kids = n.getChildren(sf);
-    if (kids.length === 0) {
-      if (n.kind !== ts.SyntaxKind.EndOfFileToken) mark(n.getStart(sf), n.getEnd());
-      return;
-    }
-    for (const k of kids) visit(k);
-  };
-  visit(sf);
-  return lines;
-}
-
-/** A hunk that declares or renames a binding (a function, class or var hoists: it changes what names mean even where it never runs). */
+/** A hunk whose lines declare a function, class or var: without the file's texts, a declaration that never ran may still change what a name means. */
 function declaresBinding(h: Hunk): boolean {
   return [...h.removed, ...h.added].some((l) => /\b(?:function|class|var)\b/.test(l));
 }
@@ -78,21 +53,47 @@ function tightest(sites: readonly CoveredSite[], from: number, to: number): Cove
   return best;
 }
 
+/** How a hunk meets a run: a site that ran, module-level code (no site holds it), or the header of a function that never ran. */
+type Meeting = { ran: string; statement: boolean } | { moduleLevel: true } | { unrunHeader: true } | undefined;
+
 /**
  * Whether a hunk of a loaded file meets what the run executed, and how: a changed line held most tightly by a
  * statement or function that ran, or a line outside every site, which is module-level code (imports,
  * declarations, data) that ran when the module loaded. A pure insertion is judged by the sites that hold both
- * lines around it.
+ * lines around it. Failing those, whether it touches the first line of a function that never ran (its name,
+ * kind or modifiers may be read without calling it).
  */
-function hunkMeets(sites: readonly CoveredSite[], h: Hunk): string | undefined {
+function hunkMeets(sites: readonly CoveredSite[], h: Hunk): Meeting {
   const ranges: Array<[number, number]> = h.oldLines > 0 ? Array.from({ length: h.oldLines }, (_, i) => [h.oldStart + i, h.oldStart + i] as [number, number]) : [[h.oldStart, h.oldStart + 1]];
+  let header = false;
+  let moduleLevel = false;
   for (const [from, to] of ranges) {
     const holders = tightest(sites, from, to);
-    if (!holders.length) return "module-level code of a module it loaded";
+    if (!holders.length) {
+      moduleLevel = true;
+      continue;
+    }
     const ran = holders.find((s) => s[3]);
-    if (ran) return ran[2] === "f" ? `a function it ran (lines ${ran[0]}-${ran[1]})` : `a statement it ran (line ${ran[0]})`;
+    if (ran) return { ran: ran[2] === "f" ? `a function it ran (lines ${ran[0]}-${ran[1]})` : `a statement it ran (line ${ran[0]})`, statement: ran[2] === "s" };
+    if (holders.some((s) => s[2] === "f" && s[0] === from)) header = true;
   }
-  return undefined;
+  if (moduleLevel) return { moduleLevel: true };
+  return header ? { unrunHeader: true } : undefined;
+}
+
+/**
+ * Why a hunk meets the run, or undefined when it cannot change it. With both sides parsed it is exact: module-level
+ * code (run or not) meets unless it only touches inert declarations nothing else names; an unrun function's header meets when
+ * the file's declaration shape changed. Without them, module-level code and declarations always meet.
+ */
+function whyMeets(sites: readonly CoveredSite[], h: Hunk, all: readonly Hunk[], sides: ParsedSides | undefined, shapeChanged: () => boolean): string | undefined {
+  const m = hunkMeets(sites, h);
+  if (!m) return sides || !declaresBinding(h) ? undefined : "a declaration of a module it loaded (declarations change scope where they never run)";
+  // A module-level declaration that ran when the module loaded did nothing but bind its name: if nothing else names it, it is inert.
+  if ("ran" in m) return m.statement && sides && inertModuleHunk(h, sides, all) ? undefined : m.ran;
+  if ("moduleLevel" in m) return sides && inertModuleHunk(h, sides, all) ? undefined : "module-level code of a module it loaded";
+  if (!sides) return "a declaration of a module it loaded (declarations change scope where they never run)";
+  return shapeChanged() ? "a declaration of a module it loaded (a function's name, kind or modifiers changed, which a run can read without calling it)" : undefined;
 }
 
 type Request = RunCoverage["requests"][number];
@@ -123,6 +124,8 @@ function fileStems(path: string): string[] {
 export interface TreeIndex {
   hashes: ReadonlyMap<string, string>;
   stems: ReadonlyMap<string, string[]>;
+  /** Candidates per request (`from\0specifier\0resolved`), as asked: scenarios share most of their requests. */
+  candidates: Map<string, string[]>;
 }
 
 export function indexTree(tree: ReadonlyMap<string, string>): TreeIndex {
@@ -135,12 +138,18 @@ export function indexTree(tree: ReadonlyMap<string, string>): TreeIndex {
       else stems.set(stem, [path]);
     }
   }
-  return { hashes: tree, stems };
+  return { hashes: tree, stems, candidates: new Map() };
 }
 
 /** The files of a tree that could answer a request, sorted. */
 export function candidatesOf(r: Request, index: TreeIndex): string[] {
-  return [...new Set(requestStems(r).flatMap((s) => index.stems.get(s) ?? []))].sort();
+  const key = `${r.from}\0${r.specifier}\0${r.resolved ?? ""}`;
+  let found = index.candidates.get(key);
+  if (!found) {
+    found = [...new Set(requestStems(r).flatMap((s) => index.stems.get(s) ?? []))].sort();
+    index.candidates.set(key, found);
+  }
+  return found;
 }
 
 /** Whether a request could be answered by `path`. */
@@ -155,14 +164,16 @@ export interface CoverageMeeting {
   where: string[];
 }
 
-/** The code lines of a changed file's two sides, scanned once however many runs ask. */
-const scanned = new WeakMap<ChangedTexts, { base: Set<number>; head: Set<number> }>();
-function codeOf(t: ChangedTexts | undefined): { base: Set<number>; head: Set<number> } | undefined {
+/** A changed file's two sides parsed, with their code lines and whether its declaration shape changed: computed once however many runs ask. */
+const parsed = new WeakMap<ChangedTexts, ParsedSides & { shapeChanged?: boolean }>();
+function sidesOf(t: ChangedTexts | undefined): (ParsedSides & { shapeChanged?: boolean }) | undefined {
   if (t?.base === undefined || t.head === undefined) return undefined;
-  let hit = scanned.get(t);
+  let hit = parsed.get(t);
   if (!hit) {
-    hit = { base: codeLines(t.base), head: codeLines(t.head) };
-    scanned.set(t, hit);
+    const base = parseSource(t.base);
+    const head = parseSource(t.head);
+    hit = { base, head, code: { base: codeLines(base), head: codeLines(head) } };
+    parsed.set(t, hit);
   }
   return hit;
 }
@@ -191,14 +202,19 @@ export function changeMeetsCoverage(cov: RunCoverage, files: readonly FileDiff[]
         where.push(`${path} (deleted): a module it loaded`);
         continue;
       }
-      const code = codeOf(texts.get(f.path));
+      const sides = sidesOf(texts.get(f.path));
       if (f.status === "renamed" && f.oldPath !== undefined && f.oldPath !== f.path) {
         where.push(`${f.oldPath} (renamed to ${f.path}): a module it loaded`);
         continue;
       }
       const sites = decodeSites(loaded.sites);
-      for (const h of f.hunks.filter((x) => meaningfulHunk(x, code))) {
-        const how = hunkMeets(sites, h) ?? (declaresBinding(h) ? "a declaration of a module it loaded (declarations change scope where they never run)" : undefined);
+      const shapeChanged = () => {
+        if (!sides) return true;
+        sides.shapeChanged ??= declarationShape(sides.base) !== declarationShape(sides.head);
+        return sides.shapeChanged;
+      };
+      for (const h of f.hunks.filter((x) => meaningfulHunk(x, sides?.code))) {
+        const how = whyMeets(sites, h, f.hunks, sides, shapeChanged);
         if (how) {
           where.push(`${f.path}:${Math.max(1, h.newStart)} (${how})`);
           break;
