@@ -443,8 +443,10 @@ describe("a call graph that follows what runs", () => {
         problems.push(`no call path ${from} -> ${to}`);
         continue;
       }
-      const got = kindsAlong(g, path);
+      // Each step of the path says how it is reached, the same as the callees of the step before.
+      const got = path.slice(1).map((s) => `${s.kind}${s.via ? ` via ${s.via}` : ""}`);
       if (JSON.stringify(got) !== JSON.stringify(kinds)) problems.push(`${from} -> ${to}: ${path.map((s) => s.symbol).join(" > ")} with ${got.join(", ")}`);
+      if (JSON.stringify(kindsAlong(g, path)) !== JSON.stringify(got)) problems.push(`${from} -> ${to}: steps say ${got.join(", ")}, callees say ${kindsAlong(g, path).join(", ")}`);
     }
     expect(problems).toEqual([]);
   });

@@ -56,8 +56,8 @@ const CHANGES: Array<{ name: string; files: Record<string, string | null>; selec
   { name: "unrun-signature", files: { "src/price.ts": BASE["src/price.ts"].replace("function refund(net: number): number {", 'function refund(net: number, why = "refund"): number | string {') }, selects: [] },
   // Renamed, it changes what a name means in the module (conservatively selected).
   { name: "unrun-renamed", files: { "src/price.ts": BASE["src/price.ts"].replace("function refund(net: number)", "function refundOf(net: number)") }, selects: ["eu-price"] },
-  // A new module-level helper nothing else names does nothing when the module loads.
-  { name: "inert-helper", files: { "src/price.ts": BASE["src/price.ts"].replace("}\nfunction gross", "}\nconst twice = (n: number) => n * 2;\nfunction gross") }, selects: [] },
+  // A new module-level helper nothing else names does nothing when the module loads (a generic arrow: .ts is not JSX).
+  { name: "inert-helper", files: { "src/price.ts": BASE["src/price.ts"].replace("}\nfunction gross", "}\nconst same = <T>(x: T): T => x;\nfunction gross") }, selects: [] },
   // A new helper named only by changed code that never ran: neither can change the run.
   { name: "helper-for-unrun-code", files: { "src/price.ts": BASE["src/price.ts"].replace("}\nfunction gross", "}\nconst negate = (n: number) => -n;\nfunction gross").replace("return -net;", "return negate(net);") }, selects: [] },
   // Removed, an unused module-level helper changes nothing, although its declaration ran when the module loaded.

@@ -67,6 +67,10 @@ export interface ImpactItem {
 export interface CallPathStep {
   symbol: SymbolId;
   site: string | null;
+  /** How the step before reaches this one (`call`, `new`, `bind`, `callback`, ...); absent on the start. */
+  kind?: string;
+  /** The interface, type or base member the call went through, when it was dispatched. */
+  via?: SymbolId;
 }
 
 interface SymbolRow {
@@ -512,17 +516,17 @@ export class CodeGraph {
   callPaths(from: SymbolId, to: SymbolId, maxDepth: number, limit: number): CallPathStep[][] {
     this.requireSymbol(from);
     this.requireSymbol(to);
-    const parents = new Map<SymbolId, Array<{ parent: SymbolId; site: string }>>([[from, []]]);
+    const parents = new Map<SymbolId, Array<{ parent: SymbolId; site: string; kind: string; via?: SymbolId }>>([[from, []]]);
     let frontier = [from];
     for (let d = 0; d < maxDepth && frontier.length && !parents.has(to); d++) {
       const next: SymbolId[] = [];
-      const levelNew = new Map<SymbolId, Array<{ parent: SymbolId; site: string }>>();
+      const levelNew = new Map<SymbolId, Array<{ parent: SymbolId; site: string; kind: string; via?: SymbolId }>>();
       for (const s of frontier) {
         for (const c of this.directCallees(s, CALL_KINDS)) {
           if (parents.has(c.callee)) continue;
           const list = levelNew.get(c.callee) ?? [];
           if (!levelNew.has(c.callee)) next.push(c.callee);
-          list.push({ parent: s, site: c.site });
+          list.push({ parent: s, site: c.site, kind: c.kind, ...(c.via ? { via: c.via } : {}) });
           levelNew.set(c.callee, list);
         }
       }
@@ -537,7 +541,7 @@ export class CodeGraph {
         paths.push([{ symbol: from, site: null }, ...suffix]);
         return;
       }
-      for (const p of parents.get(node) ?? []) walk(p.parent, [{ symbol: node, site: p.site }, ...suffix]);
+      for (const p of parents.get(node) ?? []) walk(p.parent, [{ symbol: node, site: p.site, kind: p.kind, ...(p.via ? { via: p.via } : {}) }, ...suffix]);
     };
     walk(to, []);
     return paths;

@@ -148,12 +148,17 @@ export function registerCodeGraphTools(server: McpServer, service: CodeGraphServ
     async (a) => answer(a.rev, (g) => paginate(g.callees(service.symbolId(a.id), a.depth ?? 1, a.includeReferences), a)),
   );
 
-  const PathStep = z.object({ symbol: z.string(), site: z.string().nullable().describe("Call site that reaches this step; null for the start") });
+  const PathStep = z.object({
+    symbol: z.string(),
+    site: z.string().nullable().describe("Call site that reaches this step; null for the start"),
+    kind: z.string().optional().describe("How the step before reaches this one: call, new, bind, call-apply, callback, super, ...; absent on the start"),
+    via: z.string().optional().describe("The interface, type or base member the call went through (\"may call, through ScalarTag.stringify\")"),
+  });
   server.registerTool(
     "call_paths",
     {
       title: "Call paths",
-      description: "The shortest call chains from one symbol to another, each step with the call site that reaches it.",
+      description: "The shortest call chains from one symbol to another, each step with the call site that reaches it, its kind, and the member it was dispatched through.",
       inputSchema: {
         from: symbolIdInput,
         to: symbolIdInput,

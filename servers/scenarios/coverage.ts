@@ -166,12 +166,12 @@ export interface CoverageMeeting {
 
 /** A changed file's two sides parsed, with their code lines and whether its declaration shape changed: computed once however many runs ask. */
 const parsed = new WeakMap<ChangedTexts, ParsedSides & { shapeChanged?: boolean }>();
-function sidesOf(t: ChangedTexts | undefined): (ParsedSides & { shapeChanged?: boolean }) | undefined {
+function sidesOf(t: ChangedTexts | undefined, path: string): (ParsedSides & { shapeChanged?: boolean }) | undefined {
   if (t?.base === undefined || t.head === undefined) return undefined;
   let hit = parsed.get(t);
   if (!hit) {
-    const base = parseSource(t.base);
-    const head = parseSource(t.head);
+    const base = parseSource(t.base, path);
+    const head = parseSource(t.head, path);
     hit = { base, head, code: { base: codeLines(base), head: codeLines(head) } };
     parsed.set(t, hit);
   }
@@ -202,7 +202,7 @@ export function changeMeetsCoverage(cov: RunCoverage, files: readonly FileDiff[]
         where.push(`${path} (deleted): a module it loaded`);
         continue;
       }
-      const sides = sidesOf(texts.get(f.path));
+      const sides = sidesOf(texts.get(f.path), f.path);
       if (f.status === "renamed" && f.oldPath !== undefined && f.oldPath !== f.path) {
         where.push(`${f.oldPath} (renamed to ${f.path}): a module it loaded`);
         continue;

@@ -8,8 +8,10 @@ import type { Hunk } from "../git-history/diff.js";
  * sides of a changed file; every answer errs towards "it may matter".
  */
 
-export function parseSource(text: string): ts.SourceFile {
-  return ts.createSourceFile("x.tsx", text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
+/** Parsed as its extension says: `<T>(x: T) => x` is a generic arrow in a .ts file and JSX in a .tsx one. */
+export function parseSource(text: string, path = "x.ts"): ts.SourceFile {
+  const kind = /\.tsx$/.test(path) ? ts.ScriptKind.TSX : /\.jsx$/.test(path) ? ts.ScriptKind.JSX : /\.[cm]?js$/.test(path) ? ts.ScriptKind.JS : /\.json$/.test(path) ? ts.ScriptKind.JSON : ts.ScriptKind.TS;
+  return ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, kind);
 }
 
 const hasModifier = (n: ts.Node, kind: ts.SyntaxKind) => ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === kind);
@@ -70,8 +72,8 @@ function isKeywordType(kind: ts.SyntaxKind): boolean {
  * (the parser's tokens, so a regex holding `/*` or template text starting with `//` is code, and comments are
  * not), leaving out what the transpiler erases.
  */
-export function codeLines(source: string | ts.SourceFile): Set<number> {
-  const sf = typeof source === "string" ? parseSource(source) : source;
+export function codeLines(source: string | ts.SourceFile, path?: string): Set<number> {
+  const sf = typeof source === "string" ? parseSource(source, path) : source;
   const lines = new Set<number>();
   const mark = (from: number, to: number) => {
     const a = sf.getLineAndCharacterOfPosition(from).line + 1;
