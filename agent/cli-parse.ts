@@ -52,9 +52,16 @@ export const COMMANDS = {
     positionals: [],
   },
   scenarios: {
-    summary: "List the repo's scenarios and the files that did not load",
-    usage: "worldline scenarios list [--repo DIR] [--rev REV]",
-    options: { repo, rev, help },
+    summary: "List the repo's scenarios (its own test cases among them) and the files that did not load; write a test's cases as scenario files",
+    usage: "worldline scenarios list [--tests] [--repo DIR] [--rev REV]\n       worldline scenarios draft --from-test FILE [--name TEXT] [--repo DIR]",
+    options: {
+      repo,
+      rev,
+      tests: { type: "boolean", description: "list: only the scenarios that are the repo's test cases, with the cases left out and why" },
+      "from-test": { type: "string", valueName: "FILE", description: "draft: the test file whose cases become scenario files in scenarios/" },
+      name: { type: "string", valueName: "TEXT", description: "draft: only the cases whose full name contains TEXT" },
+      help,
+    },
     positionals: ["action"],
   },
   simulate: {
@@ -72,6 +79,12 @@ export const COMMANDS = {
       "pre-push": { type: "boolean", description: "Read the refs git passes a pre-push hook on standard input and check each push" },
     },
     positionals: [],
+  },
+  tests: {
+    summary: "The repo's own test cases as scenarios: compare runs the repo's runner and the sandbox on one revision and lists every case they disagree on",
+    usage: "worldline tests compare [--rev REV] [--format terminal|json] [--repo DIR]",
+    options: { repo, rev, format: { type: "string", valueName: "FORMAT", description: "terminal (default) or json" }, help },
+    positionals: ["action"],
   },
   why: {
     summary: "Why is the code like this: the evidence chain for a line, a symbol or a config key",

@@ -94,16 +94,52 @@ async function runServe(cmd: ParsedCommand): Promise<number> {
   return EXIT.ok;
 }
 
+/** `worldline tests compare`: exit 0 when the sandbox agrees with the repo's runner on every case, 1 when not. */
+async function runTests(cmd: ParsedCommand, io: Io): Promise<number> {
+  if (cmd.positionals[0] !== "compare") throw new UserError(`unknown action "${cmd.positionals[0] ?? ""}" for worldline tests: expected compare`);
+  const format = str(cmd.values.format) ?? "terminal";
+  if (format !== "terminal" && format !== "json") throw new UserError(`unknown --format "${format}" for worldline tests compare: expected terminal or json`);
+  const repo = await resolveRepo(str(cmd.values.repo));
+  const { ScenarioService } = await import("../servers/scenarios/service.js");
+  const { compareTests } = await import("../servers/scenarios/tests/compare-suite.js");
+  const service = new ScenarioService(repo);
+  try {
+    const r = await compareTests(repo, service.config, service.sandbox(), str(cmd.values.rev), (line) => io.err(`worldline: ${line}`));
+    if (format === "json") io.out(JSON.stringify(r, null, 2));
+    else {
+      io.out(`${r.agree} of ${r.cases} cases agree with the repo's runner at ${r.rev} (${(r.fidelity * 100).toFixed(1)}%); runner ${(r.runnerMs / 1000).toFixed(1)} s, sandbox ${(r.sandboxMs / 1000).toFixed(1)} s`);
+      if (r.causes.length) io.out(`\n| disagreements | cause |\n|---|---|\n${r.causes.map((c) => `| ${c.count} | ${c.cause.replace(/\|/g, "\\|")} |`).join("\n")}`);
+      for (const d of r.disagreements.slice(0, 200)) io.out(`${d.file} ${d.name}${d.nth > 1 ? ` (#${d.nth})` : ""}: runner ${d.real}, sandbox ${d.sandbox}${d.why ? ` (${d.why})` : ""}`);
+      if (r.disagreements.length > 200) io.out(`... and ${r.disagreements.length - 200} more (--format json lists them all)`);
+    }
+    return r.disagreements.length ? EXIT.fail : EXIT.ok;
+  } finally {
+    service.close();
+  }
+}
+
 async function runScenarios(cmd: ParsedCommand, io: Io): Promise<number> {
-  if (cmd.positionals[0] !== "list") throw new UserError(`unknown action "${cmd.positionals[0]}" for worldline scenarios: expected list`);
+  const action = cmd.positionals[0];
+  if (action !== "list" && action !== "draft") throw new UserError(`unknown action "${action ?? ""}" for worldline scenarios: expected list or draft`);
   const repo = await resolveRepo(str(cmd.values.repo));
   const { ScenarioService } = await import("../servers/scenarios/service.js");
   const service = new ScenarioService(repo);
   try {
+    if (action === "draft") {
+      const file = str(cmd.values["from-test"]);
+      if (!file) throw new UserError("worldline scenarios draft needs --from-test FILE: the test file whose cases become scenario files");
+      const written = await service.draft({ test: file, testName: str(cmd.values.name) }, true);
+      for (const w of written) io.out(`wrote ${w.written ?? "?"} (${w.scenario.id})`);
+      io.out(`${written.length} scenario file(s) from ${file}`);
+      return EXIT.ok;
+    }
     const { scenarios, errors } = await service.load(str(cmd.values.rev));
-    for (const s of scenarios) io.out(`${s.id.padEnd(32)} ${s.simulate ? "executable" : "prose     "} ${s.title}`);
+    const tests = cmd.values.tests === true;
+    const shown = tests ? scenarios.filter((s) => s.tags.includes("test")) : scenarios;
+    for (const s of shown) io.out(`${s.id.padEnd(32)} ${s.simulate ? "executable" : "prose     "} ${s.title}`);
+    if (tests) for (const f of await service.testsLeftOut(str(cmd.values.rev))) io.out(`left out: ${f.path}:${f.line} ${f.why}`);
     for (const e of errors) io.err(`worldline: ${e.message}`);
-    io.out(`${scenarios.length} scenarios${errors.length ? `, ${errors.length} files did not load` : ""}`);
+    io.out(`${shown.length} scenarios${errors.length ? `, ${errors.length} files did not load` : ""}`);
     return EXIT.ok;
   } finally {
     service.close();
@@ -321,6 +357,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         return await runSimulate(cmd, io);
       case "check":
         return await runCheck(cmd, io);
+      case "tests":
+        return await runTests(cmd, io);
       case "why":
         return await runWhy(cmd, io);
       case "ingest":

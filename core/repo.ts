@@ -53,6 +53,18 @@ export const WorldlineConfig = z
     suspectAgeDays: z.number().positive().default(90).describe("Oldest commit kept as a suspect, in days"),
     departedAuthors: z.array(z.string()).default([]).describe("Authors who left, for knowledge-loss views"),
     model: z.string().optional().describe("Model for the LLM planner"),
+    tests: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            include: z.array(z.string()).min(1).optional().describe("Globs of the test files whose cases are scenarios (default: the runner configs' include, else the runners' defaults)"),
+            exclude: z.array(z.string()).default([]).describe("Globs of test files left out"),
+          })
+          .strict(),
+      ])
+      .default({ exclude: [] })
+      .describe("The repo's own test cases as scenarios: false for none, or which files"),
     maxTicketFileBytes: z.number().int().positive().default(1_000_000).describe("Largest ticket file (or Jira CSV export) an import reads, in bytes; a larger one is refused with its name"),
   })
   .strict();

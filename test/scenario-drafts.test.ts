@@ -85,20 +85,25 @@ describe("drafting scenarios", () => {
     expect(parsed.entry).toEqual(["src/fx/convert.ts#convert", "src/billing/invoice.ts#generateInvoice", "src/http/app.ts#invoiceRoute"]);
   });
 
-  it("drafts from a test file's cases, with the symbols each calls", async () => {
+  it("drafts an executable scenario per test case, whose step runs that case", async () => {
     const drafts = await scenarios.draft({ test: "test/fx.test.ts" }, false);
-    expect(drafts.map((d) => [d.scenario.id, d.scenario.entry])).toEqual([
-      ["converts-eur-to-usd-at-the-ecb-rate", ["src/fx/convert.ts#convert", "src/fx/rates.ts#EcbRates"]],
-      ["refuses-lowercase-codes", ["src/fx/convert.ts#convert", "src/fx/rates.ts#EcbRates"]],
+    expect(drafts.map((d) => [d.scenario.id, d.executable, d.scenario.simulate?.steps])).toEqual([
+      ["test-fx-test--fx-converts-eur-to-usd-at-the-ecb-rate", true, [{ run: "test:test/fx.test.ts#fx > converts EUR to USD at the ECB rate", expect: [] }]],
+      ["test-fx-test--fx-refuses-lowercase-codes", true, [{ run: "test:test/fx.test.ts#fx > refuses lowercase codes", expect: [] }]],
     ]);
-    await expect(scenarios.draft({ test: "test/fx.test.ts", testName: "nope" }, false)).rejects.toThrow(/test "nope" is not in test\/fx.test.ts: expected one of "converts EUR to USD at the ECB rate", "refuses lowercase codes"/);
+    // It reads as prose and loads back as written.
+    expect(drafts[0]?.text).toContain("fx, converts EUR to USD at the ECB rate.");
+    expect(parseScenario("scenarios/x.md", drafts[0]?.text ?? "").simulate?.steps[0]?.run).toBe("test:test/fx.test.ts#fx > converts EUR to USD at the ECB rate");
+    expect((await scenarios.draft({ test: "test/fx.test.ts", testName: "lowercase" }, false)).map((d) => d.scenario.title)).toEqual(["fx: refuses lowercase codes"]);
+    await expect(scenarios.draft({ test: "test/fx.test.ts", testName: "nope" }, false)).rejects.toThrow(/no test case of test\/fx.test.ts has "nope" in its full name: expected part of one of "fx > converts EUR to USD at the ECB rate", "fx > refuses lowercase codes"/);
   });
 
   it("writes a draft only when asked, and then it loads", async () => {
-    expect((await scenarios.load()).scenarios).toEqual([]);
+    const written = async () => (await scenarios.load()).scenarios.filter((s) => !s.tags.includes("test")).map((s) => s.id);
+    expect(await written()).toEqual([]);
     const [d] = await scenarios.draft({ ticket: "SUP-140" }, true);
     expect(d?.written).toBe(`scenarios/${d?.scenario.id}.md`);
-    expect((await scenarios.load()).scenarios.map((s) => s.id)).toEqual([d?.scenario.id]);
+    expect(await written()).toEqual([d?.scenario.id]);
     await expect(scenarios.draft({ ticket: "SUP-140" }, true)).rejects.toThrow(/already exists/);
     await expect(scenarios.draft({ ticket: "SUP-999" }, false)).rejects.toThrow(/unknown ticket "SUP-999"/);
     await expect(scenarios.draft({}, false)).rejects.toThrow(/needs "ticket"/);

@@ -1,7 +1,8 @@
 import { rootCauseText, type ScenarioVerdict } from "../../core/verdict.js";
 import type { Comparison } from "./compare.js";
-import type { Scenario } from "./format.js";
-import { DEFAULT_LIMITS, type Limits, type RunResult, type SimulationJob } from "./sandbox/protocol.js";
+import type { Scenario, Step } from "./format.js";
+import { DEFAULT_LIMITS, type Limits, type RunResult, type SimulationJob, type StepSpec } from "./sandbox/protocol.js";
+import { parseTestRef } from "./tests/as-scenarios.js";
 
 /** The differential depth's two halves that know nothing of stores: the job for a side, and the verdict. */
 export const DIFFERENTIAL_METHOD = "differential@1";
@@ -17,10 +18,19 @@ export function jobFor(s: Scenario, repo: string, rev: string, boundaryPackages:
     env: sim.world.env,
     seed: sim.world.seed,
     stubs: sim.world.stubs,
-    steps: sim.steps,
+    steps: sim.steps.map(stepSpec),
     boundaryPackages,
     limits,
   };
+}
+
+/** What a run step expects before anything the scenario adds: its case passes, as the repo's runner would report it. */
+export const TEST_PASSES = 'result.status === "pass"';
+
+/** A scenario step as the sandbox runs it: a call, or one case of the repo's tests with its implicit expectation. */
+function stepSpec(st: Step): StepSpec {
+  if (st.run === undefined) return { call: st.call ?? "", args: st.args, args_js: st.args_js, construct: st.construct, expect: st.expect };
+  return { call: "", run: parseTestRef(st.run, st.nth ?? 1), expect: [TEST_PASSES, ...st.expect] };
 }
 
 const show = (v: unknown): string => {

@@ -1,9 +1,8 @@
-import { ts } from "@ts-morph/common";
 import { UserError } from "../../core/errors.js";
-import type { CodeGraph } from "../code-graph/queries.js";
-import { parseSource } from "../code-graph/syntax.js";
 import type { CodeRef, Ticket } from "../tickets/model.js";
 import { renderScenario, type Scenario } from "./format.js";
+import { fullName, testScenarios } from "./tests/as-scenarios.js";
+import { discoverCases } from "./tests/discover.js";
 
 /**
  * Drafts of scenarios, never written unless asked: from a ticket (its words, its code references as entry
@@ -103,40 +102,26 @@ export function draftFromTicket(t: Ticket, refs: readonly CodeRef[], entryByShap
   return { scenario: base, text: rendered, executable: false, missing };
 }
 
-const TEST_CALLS = new Set(["it", "test", "specify"]);
-
-/** Drafts from the test cases of a test file (vitest, jest, node:test): one per case, or the one named. */
-export function draftFromTest(path: string, text: string, graph: CodeGraph, name?: string): Draft[] {
-  const sf = parseSource(`/repo/${path}`, text);
-  const cases: Array<{ name: string; start: number; end: number }> = [];
-  const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node)) {
-      const callee = node.expression;
-      const fn = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) ? callee.expression.text : "";
-      const title = node.arguments[0];
-      if (TEST_CALLS.has(fn) && title && ts.isStringLiteralLike(title)) {
-        cases.push({ name: title.text, start: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1, end: sf.getLineAndCharacterOfPosition(node.getEnd()).line + 1 });
-      }
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(sf);
-  const chosen = name ? cases.filter((c) => c.name === name) : cases;
+/**
+ * Drafts from the test cases of a test file (vitest, jest, mocha, node:test): one executable scenario per case
+ * (or per case whose full name holds `name`), whose step runs that case in the sandbox. They read as prose: the
+ * titles in plain words, and where the test lives.
+ */
+export function draftFromTest(path: string, text: string, name?: string): Draft[] {
+  const found = discoverCases(path, text);
+  const chosen = name ? found.cases.filter((c) => fullName(c.titles).includes(name)) : found.cases;
   if (chosen.length === 0) {
-    throw new UserError(name ? `test "${name}" is not in ${path}: expected one of ${cases.map((c) => `"${c.name}"`).join(", ") || "(no test cases)"}` : `${path} has no test cases: expected it(...) or test(...) calls`);
+    const names = found.cases.slice(0, 8).map((c) => `"${fullName(c.titles)}"`);
+    throw new UserError(name ? `no test case of ${path} has "${name}" in its full name: expected part of one of ${names.join(", ") || "(no test cases)"}` : `${path} has no test cases: expected describe/it/test calls with literal titles`);
   }
-  return chosen.map((c) => {
-    const calls = graph.callsInRange(path, c.start, c.end).filter((id) => !id.startsWith(`${path}#`));
+  return testScenarios(chosen).map((generated, i) => {
+    const c = chosen[i] as (typeof chosen)[number];
     const scenario: Scenario = {
-      id: slug(c.name),
-      title: c.name,
-      source: [`test:${path}`],
-      customers: [],
+      ...generated,
       tags: [],
-      entry: calls.slice(0, 5),
       path: "",
-      prose: `Drafted from the test "${c.name}" in ${path} (lines ${c.start}-${c.end}).`,
+      prose: `${c.titles.join(", ")}.\n\nThis is the repository's own test "${fullName(c.titles)}" (${path}:${c.line}), run in the sandbox on base and head: it must keep passing.`,
     };
-    return { scenario, text: renderScenario(scenario), executable: false, missing: calls.length ? ["a simulate block: the test's inputs and expectations as steps"] : ["an entry point: the test calls no indexed symbol"] };
+    return { scenario, text: renderScenario(scenario), executable: true, missing: [] };
   });
 }

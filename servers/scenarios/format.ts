@@ -22,16 +22,25 @@ export const Stub = z
   })
   .strict();
 
+/** `test:<path of a test file>#<full name>`: one case of the repo's own suite, titles joined by " > ". */
+export const TestRefText = z.string().regex(/^test:[^#\s][^#]*#.+$/, 'a test is test:<path of the test file>#<full name, titles joined by " > ">, e.g. test:tests/parse.test.ts#parse > maps');
+
 export const Step = z
   .object({
-    call: SymbolRef.describe("The function, or path#Class.method, to call"),
+    call: SymbolRef.optional().describe("The function, or path#Class.method, to call"),
+    run: TestRefText.optional().describe("Instead of a call: run one case of the repo's own tests (its result is { status, error?, assertions })"),
+    nth: z.number().int().min(1).optional().describe("With run: which of the cases with that full name, in file order (default 1)"),
     args: z.array(z.unknown()).optional(),
     args_js: z.string().optional().describe("A JS expression for the arguments, the entry module's exports in scope"),
     construct: z.array(z.unknown()).optional().describe("Constructor arguments for path#Class.method"),
-    expect: z.array(z.string()).default([]).describe("JS expressions over result and effects that must hold"),
+    expect: z.array(z.string()).default([]).describe("JS expressions over result and effects that must hold (a run step also expects its case to pass)"),
   })
   .strict()
+  .refine((s) => (s.call === undefined) !== (s.run === undefined), { message: "a step has a call or a run, not both and not neither" })
+  .refine((s) => !(s.run && (s.args || s.args_js || s.construct)), { message: "a run step takes no args, args_js or construct: the test sets itself up" })
   .refine((s) => !(s.args && s.args_js), { message: "give args or args_js, not both" });
+
+export type Step = z.output<typeof Step>;
 
 export const Simulate = z
   .object({

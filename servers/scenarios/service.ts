@@ -21,6 +21,8 @@ import type { Scenario } from "./format.js";
 import { findEntries, markTouched, walkTrace, type EntryCandidate, type TraceStep } from "./static-trace.js";
 import { loadScenarios, scenarioBatch, type LoadedScenarios } from "./store.js";
 import { compareRuns } from "./compare.js";
+import { testOf } from "./tests/as-scenarios.js";
+import { loadTestScenarios } from "./tests/load.js";
 import { candidatesOf, changeMeetsCoverage, indexTree, RESOLUTION_FILES, type ChangedTexts, type TreeIndex } from "./coverage.js";
 import { CoverageStore, specHash, type CoverageRecord } from "./coverage-store.js";
 import { DIFFERENTIAL_METHOD, differentialVerdict, errorVerdict, jobFor, unaffectedVerdict, unmet } from "./differential.js";
@@ -138,8 +140,7 @@ export class ScenarioService {
       const path = confinePath(this.repo, from.test);
       const text = await readWorktreeText(this.repo, path);
       if (text === undefined) throw new UserError(`test file "${path}" does not exist in ${this.repo}: expected a vitest, jest or node:test file`);
-      await this.codeGraph.index();
-      drafts = draftFromTest(path, text, await this.codeGraph.graph(), from.testName);
+      drafts = draftFromTest(path, text, from.testName);
     } else throw new UserError('draft_scenario needs "ticket" (a ticket key) or "test" (a test file path)');
     const existing = new Set((await loadScenarios(this.repo, this.config.scenarioDirs)).scenarios.map((s) => s.id));
     const out: Array<Draft & { written?: string }> = [];
@@ -157,6 +158,12 @@ export class ScenarioService {
     }
     if (write) await this.load();
     return out;
+  }
+
+  /** The test cases discovery could not name before they run (computed titles, loops, skipped), per file and line. */
+  async testsLeftOut(rev: string = WORKTREE): Promise<Array<{ path: string; line: number; why: string }>> {
+    const { files } = await loadTestScenarios(this.repo, await resolveRevision(this.repo, rev), this.config);
+    return files.flatMap((f) => f.leftOut.map((l) => ({ path: f.path, ...l })));
   }
 
   /** For a ticket that names no function but carries a request: the function taking that request's shape. */
@@ -193,7 +200,11 @@ export class ScenarioService {
     const atRev = (await resolveRevision(this.repo, rev)).commit ?? WORKTREE;
     const hit = atRev !== WORKTREE ? this.loadedAt.get(atRev) : undefined;
     if (hit) return hit;
-    const loaded = await loadScenarios(this.repo, this.config.scenarioDirs, rev);
+    const revision = await resolveRevision(this.repo, rev);
+    const [written, tests] = await Promise.all([loadScenarios(this.repo, this.config.scenarioDirs, rev), loadTestScenarios(this.repo, revision, this.config)]);
+    // The repo's own test cases are generated memories beside the written ones; a written id wins.
+    const ids = new Set(written.scenarios.map((s) => s.id));
+    const loaded: LoadedScenarios = { scenarios: [...written.scenarios, ...tests.scenarios.filter((s) => !ids.has(s.id))], errors: written.errors };
     if (loaded.scenarios.length) await this.graph.ingestAll(loaded.scenarios.map((s) => scenarioBatch(s, atRev)));
     if (atRev !== WORKTREE) this.loadedAt.set(atRev, loaded);
     return loaded;
@@ -519,6 +530,14 @@ export class ScenarioService {
     const { files } = await this.change(base, head);
     const overlaid = overlay && Object.keys(overlay).length ? overlay : undefined;
     let headRun: RunResult | undefined;
+    const test = testOf(s);
+    if (test?.generated && !(await this.load(base)).scenarios.some((x) => x.id === s.id)) {
+      // A test case new at head: nothing on base to compare with, so head is judged alone (a failure blocks the gate).
+      headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));
+      const verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun) : headOnlyVerdict(s, undefined, headRun, `the test "${test.name}" (new at head)`);
+      const simulation = await this.record(s, base, headRev, verdict, { method: DIFFERENTIAL_METHOD, covered: [], evidence: [], reasoning: "a test case new at head: run on head alone", props: { effects: headRun.effects.slice(0, 50), trace: headRun.trace.slice(0, 200) } });
+      return { verdict, base: headRun, head: headRun, simulation };
+    }
     const baseRun = await this.baseRun(s, base);
     // Every base run teaches selection this scenario's coverage, whatever its verdict.
     await this.keepCoverage(s, base, baseRun);
@@ -532,6 +551,10 @@ export class ScenarioService {
     else {
       headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));
       verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : differentialVerdict(s, baseRun, headRun, compareRuns(baseRun, headRun, files));
+    }
+    // A test whose own file the change edits is never simply fine: the statement of how the code must behave moved.
+    if (test && files.some((f) => f.path === test.ref.file || f.oldPath === test.ref.file) && (verdict.verdict === "pass" || verdict.verdict === "unaffected")) {
+      verdict = { ...verdict, verdict: "at-risk", reason: `the change edits this test (${test.ref.file}); ${verdict.reason}` };
     }
     const covered = (headRun && headRun.status === "ok" ? headRun : baseRun).executed.map((f) => f.symbol);
     const evidence = verdict.rootCause ? [`symbol:${verdict.rootCause.symbol}`] : [];

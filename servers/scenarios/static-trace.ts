@@ -36,7 +36,7 @@ function words(text: string): string[] {
  * names (split into words) and routes against the scenario's words, plus symbols its tickets name.
  */
 export function findEntries(s: Scenario, graph: CodeGraph, ticketSymbols: readonly string[] = []): EntryCandidate[] {
-  const fixed = [...new Set(s.simulate?.steps.map((st) => st.call) ?? [])];
+  const fixed = [...new Set(s.simulate?.steps.flatMap((st) => (st.call ? [st.call] : [])) ?? [])];
   if (fixed.length) return fixed.map((symbol) => ({ symbol, score: 1, why: "a simulate step calls it" }));
   if (s.entry.length) return s.entry.map((symbol) => ({ symbol, score: 1, why: "listed as an entry" }));
   const text = new Set(words(`${s.title} ${s.title} ${s.prose}`));

@@ -49,7 +49,7 @@ export async function writeScenario(repo: string, scenario: Omit<Scenario, "path
 export function scenarioBatch(s: Scenario, atRev: string): IngestBatch {
   const id = `scenario:${s.id}`;
   const prov = { method: "scenario-store@1", authority: "human" as const, confidence: 1 };
-  const entries = [...new Set([...s.entry, ...(s.simulate?.steps.map((st) => st.call) ?? [])])];
+  const entries = [...new Set([...s.entry, ...(s.simulate?.steps.flatMap((st) => (st.call ? [st.call] : [])) ?? [])])];
   return {
     episode: { source: "scenario", ref: s.path, text: renderScenario(s) },
     nodes: [

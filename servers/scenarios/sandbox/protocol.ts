@@ -13,8 +13,27 @@ export interface StubSpec {
   async?: boolean;
 }
 
+/** A test case of the repo's own suite: its file, the titles from the outermost describe to the case, and which of the cases with those titles (1 for the first). */
+export interface TestRef {
+  file: string;
+  titles: string[];
+  nth: number;
+}
+
+/** What a `run` step answers as its result: the case's outcome, decided by the prelude where the code cannot reach. */
+export interface TestOutcome {
+  status: "pass" | "fail" | "skip";
+  /** The first failure: an assertion, a throw, a hook that failed, or `expect.assertions` unmet. */
+  error?: { name: string; message: string };
+  /** Matcher calls made by the case and its hooks. */
+  assertions: number;
+}
+
 export interface StepSpec {
+  /** The function to call (`path#name`); empty for a `run` step. */
   call: string;
+  /** Run one test case of the repo's suite instead of calling a function (its result is a TestOutcome). */
+  run?: TestRef | undefined;
   args?: unknown[] | undefined;
   args_js?: string | undefined;
   construct?: unknown[] | undefined;
