@@ -256,7 +256,10 @@ function buildBranches(clone: string, fix: RealFix, short: string, ids: { scenar
   mkdirSync(join(clone, "scenarios"), { recursive: true });
   writeFileSync(join(clone, "scenarios", `${ids.scenario}.md`), fix.scenario);
   writeFileSync(join(clone, "scenarios", `${ids.control}.md`), fix.control);
-  git(clone, ["add", "-f", "--", `scenarios/${ids.scenario}.md`, `scenarios/${ids.control}.md`]);
+  // The figure is about the written scenario and its control: the repo's own tests as scenarios are measured
+  // by the tests bench, so here they are off (a config the base commit carries, so the change does not touch it).
+  writeFileSync(join(clone, "worldline.config.json"), `${JSON.stringify({ tests: false })}\n`);
+  git(clone, ["add", "-f", "--", `scenarios/${ids.scenario}.md`, `scenarios/${ids.control}.md`, "worldline.config.json"]);
   git(clone, ["commit", "-q", "--no-verify", "-m", `scenarios for ${short}`]);
   const base = `rf-base-${short}`;
   const head = `revert-${short}`;

@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import type { FileDiff, Hunk } from "../git-history/diff.js";
-import { codeLines, declarationShape, inertModuleHunk, parseSource, type ParsedSides } from "./runtime-change.js";
+import { codeLines, hunkChangesShape, inertModuleHunk, parseSource, type ParsedSides } from "./runtime-change.js";
 import type { CoveredSite, RunCoverage } from "./sandbox/protocol.js";
 
 /**
@@ -84,11 +84,13 @@ function hunkMeets(sites: readonly CoveredSite[], h: Hunk): Meeting {
 /**
  * Why a hunk meets the run, or undefined when it cannot change it. With both sides parsed it is exact: module-level
  * code (run or not) meets unless it only touches inert declarations nothing else names; an unrun function's header meets when
- * the file's declaration shape changed. Without them, module-level code and declarations always meet.
+ * the declarations it replaces change shape. Without them, module-level code and declarations always meet.
  */
-function whyMeets(sites: readonly CoveredSite[], h: Hunk, all: readonly Hunk[], sides: ParsedSides | undefined, shapeChanged: () => boolean): string | undefined {
+function whyMeets(sites: readonly CoveredSite[], h: Hunk, all: readonly Hunk[], sides: ParsedSides | undefined): string | undefined {
   const m = hunkMeets(sites, h);
-  if (!m) return sides || !declaresBinding(h) ? undefined : "a declaration of a module it loaded (declarations change scope where they never run)";
+  const shapeChanged = () => !sides || hunkChangesShape(h, sides);
+  // Held by code that never ran: only a declaration that hoists out of it (a var, a function) can still matter.
+  if (!m) return declaresBinding(h) && shapeChanged() ? "a declaration of a module it loaded (declarations change scope where they never run)" : undefined;
   // A module-level declaration that ran when the module loaded did nothing but bind its name: if nothing else names it, it is inert.
   if ("ran" in m) return m.statement && sides && inertModuleHunk(h, sides, all) ? undefined : m.ran;
   if ("moduleLevel" in m) return sides && inertModuleHunk(h, sides, all) ? undefined : "module-level code of a module it loaded";
@@ -164,9 +166,9 @@ export interface CoverageMeeting {
   where: string[];
 }
 
-/** A changed file's two sides parsed, with their code lines and whether its declaration shape changed: computed once however many runs ask. */
-const parsed = new WeakMap<ChangedTexts, ParsedSides & { shapeChanged?: boolean }>();
-function sidesOf(t: ChangedTexts | undefined, path: string): (ParsedSides & { shapeChanged?: boolean }) | undefined {
+/** A changed file's two sides parsed, with their code lines: computed once however many runs ask. */
+const parsed = new WeakMap<ChangedTexts, ParsedSides>();
+function sidesOf(t: ChangedTexts | undefined, path: string): ParsedSides | undefined {
   if (t?.base === undefined || t.head === undefined) return undefined;
   let hit = parsed.get(t);
   if (!hit) {
@@ -208,13 +210,8 @@ export function changeMeetsCoverage(cov: RunCoverage, files: readonly FileDiff[]
         continue;
       }
       const sites = decodeSites(loaded.sites);
-      const shapeChanged = () => {
-        if (!sides) return true;
-        sides.shapeChanged ??= declarationShape(sides.base) !== declarationShape(sides.head);
-        return sides.shapeChanged;
-      };
       for (const h of f.hunks.filter((x) => meaningfulHunk(x, sides?.code))) {
-        const how = whyMeets(sites, h, f.hunks, sides, shapeChanged);
+        const how = whyMeets(sites, h, f.hunks, sides);
         if (how) {
           where.push(`${f.path}:${Math.max(1, h.newStart)} (${how})`);
           break;

@@ -95,12 +95,17 @@ export function codeLines(source: string | ts.SourceFile, path?: string): Set<nu
 }
 
 /**
- * The file's declaration shape: every function, method, accessor and class with its container, kind, name and
- * modifiers. Equal on both sides, a rewrite of a declaration that never ran (its parameters, its return type,
+ * The declaration shape of lines `from`-`to`: every function, method, accessor and class that starts there,
+ * with its container, kind, name and modifiers, and every var declared there with the function it hoists to.
+ * Equal on both sides of a hunk, a rewrite of a declaration that never ran (its parameters, its return type,
  * its body) changed no name, no property and no member kind that the run could have read without calling it.
  */
-export function declarationShape(sf: ts.SourceFile): string {
+export function declarationShape(sf: ts.SourceFile, from = 1, to = Number.MAX_SAFE_INTEGER): string {
   const out: string[] = [];
+  const within = (n: ts.Node) => {
+    const line = sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
+    return line >= from && line <= to;
+  };
   const visit = (n: ts.Node, path: string): void => {
     let here = path;
     if (ts.isFunctionLike(n) || ts.isClassLike(n)) {
@@ -108,12 +113,28 @@ export function declarationShape(sf: ts.SourceFile): string {
       const flags = ts.getCombinedModifierFlags(n as ts.Declaration);
       const star = "asteriskToken" in n && n.asteriskToken ? "*" : "";
       here = `${path}/${ts.SyntaxKind[n.kind]}${star}:${flags}:${name}`;
-      out.push(here);
+      if (within(n)) out.push(here);
+    }
+    // A var hoists to its function, wherever it sits: renamed in a branch that never ran, it still shadows.
+    if (ts.isVariableDeclarationList(n) && !(n.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) {
+      for (const d of n.declarations) if (within(d)) for (const name of bindingNames(d.name)) out.push(`${path}/var:${name}`);
     }
     ts.forEachChild(n, (k) => visit(k, here));
   };
   visit(sf, "");
   return out.sort().join("\n");
+}
+
+/** Whether a hunk changes the declaration shape of the lines it replaces (see declarationShape). */
+export function hunkChangesShape(h: Hunk, sides: ParsedSides): boolean {
+  const before = h.oldLines ? declarationShape(sides.base, h.oldStart, h.oldStart + h.oldLines - 1) : "";
+  const after = h.newLines ? declarationShape(sides.head, h.newStart, h.newStart + h.newLines - 1) : "";
+  return before !== after;
+}
+
+function bindingNames(b: ts.BindingName): string[] {
+  if (ts.isIdentifier(b)) return [b.text];
+  return b.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : bindingNames(e.name)));
 }
 
 /** What a top-level statement declares, when evaluating it does nothing else: `function f`, or unexported `let/const/var x = <function or literal>`. */

@@ -76,6 +76,20 @@ function topLevelAwaitLine(path: string, text: string): number | undefined {
   return line;
 }
 
+/**
+ * Instruments a repo file into CommonJS. TypeScript emits ES modules for `.mjs`/`.mts` whatever the module
+ * setting, so those are transpiled under a `.js`/`.ts` name (test files are often `.test.mjs`); messages keep the real path.
+ */
+function instrumentAsScript(path: string, text: string): { code: string; sites: Site[] } {
+  const as = path.replace(/\.m([jt]s)$/, ".$1");
+  if (as === path) return instrument(path, text);
+  try {
+    return instrument(as, text);
+  } catch (err) {
+    throw new Error((err as Error).message.split(as).join(path));
+  }
+}
+
 function isFile(p: string): boolean {
   try {
     return statSync(p).isFile();
@@ -282,7 +296,7 @@ export class ModuleLoader {
       this.loaded.add(path);
       return { kind: "json", id: path, text };
     }
-    const { code, sites } = cached("repo", path, text, () => instrument(path, text));
+    const { code, sites } = cached("repo", path, text, () => instrumentAsScript(path, text));
     const siteBase = this.sites.length;
     for (const s of sites) this.sites.push({ ...s, path });
     this.loaded.add(path);

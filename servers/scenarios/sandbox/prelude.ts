@@ -1,4 +1,5 @@
-import type { ExpectationResult, PreludeConfig, PreludeReport, RawEffect, RawEvent, RawStep, Snap, StepSpec, StubSpec } from "./protocol.js";
+import type { ExpectationResult, PreludeConfig, PreludeReport, RawEffect, RawEvent, RawStep, Snap, StepSpec, StubSpec, TestRef } from "./protocol.js";
+import type { TestApi, TestHost } from "./test-api.js";
 
 /**
  * The world inside the isolate. This file is transpiled on its own and evaluated in every fresh isolate
@@ -43,7 +44,7 @@ const PORTS = "\u0000worldline:"; // as the loader's PORT_PREFIX: no repo path s
 /** Stops the run: the child turns this into an `error` verdict with the reason. */
 class SandboxViolation extends Error {}
 
-export function install(G: Obj, load: (spec: string, from: string) => string, configJson: string): PreludeApi {
+export function install(G: Obj, load: (spec: string, from: string) => string, configJson: string, makeTestApi?: (host: TestHost) => TestApi): PreludeApi {
   // ---- intrinsics, captured before any simulated code runs -----------------------------------------
   // The simulated code shares this realm and may rewrite any prototype (`Object.prototype.toJSON`,
   // `Array.prototype.push`, `JSON.stringify`, setters on `Array.prototype[0]`). What the host receives is
@@ -178,6 +179,12 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const hits = dict<true>();
   /** Environment variables the code read, and the modules it asked for that are not there (stand-ins). */
   const envRead = dict<true>();
+  /** Shared with the test API: while a matcher runs, every step of repo code is a moment to check the intrinsics. */
+  const testState = objectCreate(null) as { matcher: number };
+  testState.matcher = 0;
+  const watchTamper = () => {
+    if (testApiInstance) testApiInstance.watch();
+  };
 
   /**
    * A bounded copy of a value, as JSON text (tagged objects for what JSON cannot say). It reads only own
@@ -329,6 +336,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       step(s: number) {
         const at = siteOf(base, count, s);
         if (at < 0) return;
+        if (testState.matcher > 0) watchTamper();
         lastSite = at;
         hits[at] = true;
         if (!full()) add(events, `[0,${at},${depth}]`);
@@ -341,6 +349,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         const caller = lastSite;
         const at = siteOf(base, count, s);
         if (at < 0) return caller;
+        if (testState.matcher > 0) watchTamper();
         depth++;
         lastSite = at;
         hits[at] = true;
@@ -367,6 +376,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       },
       exit(s: number, caller?: number) {
         if (siteOf(base, count, s) < 0) return;
+        if (testState.matcher > 0) watchTamper();
         depth--;
         if (typeof caller === "number" && caller === mathFloor(caller) && !fatal) lastSite = caller;
       },
@@ -675,12 +685,18 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   // ---- process, console and the other globals the code may read ---------------------------------------
   const envValues: Record<string, string> = { ...cfg.env };
   // A read of process.env is a config key the run depends on: recorded, whether it is set or not.
+  // While Worldline's own packages load (the matcher library) they see an environment of their own: no
+  // colours in messages, and none of their reads counted as the scenario's config keys.
+  const LIBRARY_ENV: Record<string, string> = { NO_COLOR: "1" };
+  let loadingLibrary = false;
   const env = new RealProxy(envValues, {
     get(t, k) {
+      if (loadingLibrary) return typeof k === "string" && hasOwn(LIBRARY_ENV, k) ? LIBRARY_ENV[k] : undefined;
       if (typeof k === "string") envRead[k] = true;
       return (t as Obj)[k];
     },
     has(t, k) {
+      if (loadingLibrary) return typeof k === "string" && hasOwn(LIBRARY_ENV, k);
       if (typeof k === "string") envRead[k] = true;
       return hasOwn(t, k);
     },
@@ -881,6 +897,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const requireFrom = (fromId: string) => (spec: string): unknown => {
     if (typeof spec !== "string") throw new TypeError("require needs a string");
     const name = startsWith(spec, "node:") ? slice(spec, 5) : spec;
+    // The test runners' modules come from Worldline, whether or not the repo has them installed.
+    if (!startsWith(fromId, PORTS) && (name === "vitest" || name === "@jest/globals" || name === "mocha" || name === "test")) return testApi().module(name);
     const builtIn = hasOwn(internal, name) ? internal[name] : undefined;
     if (builtIn) {
       const key = `internal:${name}`;
@@ -949,8 +967,61 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     if (hasOwn(raw, "args")) step.args = raw.args as unknown[];
     if (hasOwn(raw, "args_js")) step.args_js = raw.args_js as string;
     if (hasOwn(raw, "construct")) step.construct = raw.construct as unknown[];
+    if (hasOwn(raw, "run") && raw.run !== null && typeof raw.run === "object") {
+      const r = raw.run as Obj;
+      const ref = objectCreate(null) as TestRef;
+      ref.file = hasOwn(r, "file") ? String(r.file) : "";
+      ref.titles = [];
+      const titles = hasOwn(r, "titles") && isArray(r.titles) ? (r.titles as unknown[]) : [];
+      for (let k = 0; k < titles.length; k++) defineProperty(ref.titles, k, { value: String(titles[k]), writable: false, enumerable: true, configurable: false });
+      ref.nth = hasOwn(r, "nth") && typeof r.nth === "number" && r.nth >= 1 ? mathFloor(r.nth) : 1;
+      freeze(ref.titles);
+      step.run = freeze(ref);
+    }
     defineProperty(steps, i, { value: step, writable: false, enumerable: true, configurable: false });
   }
+
+  // ---- the test API (run steps): installed before any repo code when a step runs a test case -----------
+  let testApiInstance: TestApi | undefined;
+  const testApi = (): TestApi => {
+    if (testApiInstance) return testApiInstance;
+    if (!makeTestApi) return stop("the test API is not available in this sandbox");
+    const host = objectCreate(null) as TestHost;
+    host.G = G;
+    host.port = (spec: string) => {
+      const was = loadingLibrary;
+      loadingLibrary = true;
+      try {
+        return requireFrom(PORTS)(spec);
+      } finally {
+        loadingLibrary = was;
+      }
+    };
+    host.now = () => now;
+    host.setNow = (ms: number) => {
+      if (isFinite(ms)) now = ms;
+    };
+    const virtualTimers = objectCreate(null) as TestHost["timers"];
+    virtualTimers.setTimeout = (fn: Fn, ms: number) => addTimer(fn, ms, [], false);
+    virtualTimers.clearTimeout = clear;
+    host.timers = freeze(virtualTimers);
+    host.state = testState;
+    const wasLoading = loadingLibrary;
+    loadingLibrary = true;
+    try {
+      testApiInstance = makeTestApi(freeze(host));
+    } finally {
+      loadingLibrary = wasLoading;
+    }
+    return testApiInstance;
+  };
+  for (let i = 0; i < steps.length; i++) if ((steps[i] as StepSpec).run) {
+    testApi();
+    break;
+  }
+  /** The outcome of each run step, as the test API built it: sealed again when the step finishes. */
+  const testOutcomes = dict<unknown>();
+  const runEntry = (ref: TestRef): Promise<unknown> => testApi().run(ref, () => requireFrom("")(`/${ref.file}`));
 
   const entryOf = (call: string, construct: unknown[] | undefined): { fn: Fn; self: unknown; exports: unknown } => {
     const { file, owner, member } = splitTarget(call);
@@ -998,6 +1069,26 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       outcomes.at[i] = pending;
       if (outcomes.n <= i) outcomes.n = i + 1;
       if (!spec) return settle(i, { threw: true, error: new RealError(`no step ${i}`) });
+      if (spec.run) {
+        let p: Promise<unknown>;
+        try {
+          p = runEntry(spec.run);
+        } catch (e) {
+          if (e instanceof SandboxViolation && !fatal) fatal = { reason: e.message, site: lastSite };
+          return settle(i, { threw: true, error: e });
+        }
+        apply(promiseThen, p, [
+          (v: unknown) => {
+            testOutcomes[i] = v;
+            settle(i, { threw: false, result: v });
+          },
+          (e: unknown) => {
+            if (e instanceof SandboxViolation && !fatal) fatal = { reason: e.message, site: lastSite };
+            settle(i, { threw: true, error: e });
+          },
+        ]);
+        return;
+      }
       try {
         const { fn, self, exports } = entryOf(spec.call, spec.construct);
         let args: unknown = spec.args ? copyArgs(spec.args) : [];
@@ -1031,6 +1122,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     },
     finish(i) {
       const o = outcomes.at[i] ?? ({ settled: false, threw: false } as Outcome);
+      // A failure or a tamper after the case's own end (a timer it left behind) still decides its outcome.
+      if (hasOwn(testOutcomes, i) && testApiInstance) testApiInstance.seal(testOutcomes[i]);
       const rec = objectCreate(null) as StepRecord;
       rec.effects = [effectsAtStart, effects.n];
       if (!o.settled) rec.pending = true;

@@ -18,6 +18,7 @@ const transpile = (file: string) =>
   }).outputText;
 const PRELUDE = transpile("./prelude.ts");
 const EXPECT_REALM = transpile("./expect-realm.ts");
+const TEST_API = transpile("./test-api.ts");
 
 const KINDS = ["step", "value", "enter", "return", "throw", "exit"] as const;
 
@@ -115,7 +116,8 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
     const dispatch = context.evalClosureSync(
       // Strict first (a sloppy prelude would hand its frames' \`this\` to Error.prepareStackTrace), and the
       // commands captured before any repo code runs.
-      `"use strict"; const exports = {}; const module = { exports };\n${PRELUDE}\nconst api = Object.assign(Object.create(null), exports.install(globalThis, $0, $1));\nreturn (cmd, arg) => api[cmd](arg);`,
+      // The test API is evaluated first, in its own function scope, and handed to the prelude (run steps).
+      `"use strict"; const testApi = {}; (function (exports) {\n${TEST_API}\n})(testApi);\nconst exports = {}; const module = { exports };\n${PRELUDE}\nconst api = Object.assign(Object.create(null), exports.install(globalThis, $0, $1, testApi.installTestApi));\nreturn (cmd, arg) => api[cmd](arg);`,
       [load, JSON.stringify(config)],
       { result: { reference: true }, filename: "worldline:prelude.js" },
     ) as ivm.Reference<(cmd: string, arg?: number) => unknown>;
