@@ -63,7 +63,7 @@ describe("worldline commands around the report", () => {
     expect(lines.find((l) => l.startsWith("FAIL"))).toMatch(/^FAIL {7}eu-proration-fx-rounding \(differential\)/);
     expect(lines).toContain("           root cause src/billing/proration.ts:35 in src/billing/proration.ts#prorate: base 0.5483870967741935, head 0.55");
     expect(lines.find((l) => l.includes("fix (verified by re-simulation"))).toBeDefined();
-    expect(lines).toContain("1 fail, 2 at-risk, 2 pass");
+    expect(lines).toContain("2 fail, 2 at-risk, 4 pass");
     expect(lines).toContain("Why config:payment.timeoutMs (src/config/index.ts:29)");
     expect(demo.err).toContain(`building the sample billing service in ${join(sample.dir, "demo")}/billing…`);
   }, 180_000);

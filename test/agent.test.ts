@@ -22,15 +22,20 @@ describe("the agent on the sample service", () => {
     expect(r.code).toBe(0);
     expect(r.err).toContain("selecting scenarios for the change…");
     const report = Report.parse(JSON.parse(r.out));
-    // The downgrade's run on main never reaches the proration: exact coverage leaves it out.
-    expect(report.summary).toBe("1 fail, 2 at-risk, 2 pass");
+    // The downgrade's run on main never reaches the proration: exact coverage leaves it out. The service's own
+    // proration tests are scenarios too: the one whose share is not round fails with the same root cause.
+    expect(report.summary).toBe("2 fail, 2 at-risk, 4 pass");
     expect(report.verdicts.map((v) => `${v.verdict} ${v.scenario} ${v.depth}`)).toEqual([
       "fail eu-proration-fx-rounding differential",
+      "fail test-proration-test--proration-charges-a-mid-march-upgrade-by-its-exact-share-of-31-days differential",
       "at-risk monthly-run-continues-after-failure static",
       "at-risk plan-upgrade-invoiced differential",
       "pass proration-credit-unused-days differential",
       "pass proration-short-month differential",
+      "pass test-proration-test--proration-charges-the-remaining-share-of-an-upgrade differential",
+      "pass test-proration-test--proration-credits-the-unused-days-of-a-downgrade differential",
     ]);
+    expect(report.verdicts[1]?.rootCause).toEqual({ location: "src/billing/proration.ts:35", symbol: "src/billing/proration.ts#prorate", base: 17 / 31, head: 0.55 });
     const eu = report.verdicts[0];
     expect(eu?.rootCause).toEqual({ location: "src/billing/proration.ts:35", symbol: "src/billing/proration.ts#prorate", base: 17 / 31, head: 0.55 });
     expect(eu?.fix).toMatchObject({
@@ -75,7 +80,7 @@ describe("the agent on the sample service", () => {
     const pr = sample.commits.pr2 ?? "";
     const push = await run(["check", "--repo", sample.repo, "--pre-push", "--quiet", "--format", "json"], `refs/heads/pr/rounding-refactor ${pr} refs/heads/pr/rounding-refactor ${sample.commits.pr1 ? "0".repeat(40) : ""}\n`);
     expect(push.code).toBe(1);
-    expect(push.err).toContain("worldline check: 1 scenario(s) block this push to refs/heads/pr/rounding-refactor: eu-proration-fx-rounding (fail)");
+    expect(push.err).toContain("worldline check: 2 scenario(s) block this push to refs/heads/pr/rounding-refactor: eu-proration-fx-rounding (fail), test-proration-test--proration-charges-a-mid-march-upgrade-by-its-exact-share-of-31-days (fail)");
     const comment = await run(["check", "--repo", sample.repo, "--base", "pr/rounding-refactor~1", "--head", "pr/rounding-refactor", "--quiet"]);
     expect(comment.code).toBe(0);
     expect((await run(["check", "--repo", sample.repo, "--fail-on", "sometimes"])).code).toBe(2);

@@ -933,6 +933,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       const filename = answer.filename ?? id;
       const wrapper = indirectEval(`(function (exports, require, module, __filename, __dirname, __wl) {${answer.code ?? ""}\n})\n//# sourceURL=${filename}`) as Fn;
       const slash = apply(stringLastIndexOf, filename, ["/"]) as number;
+      if (answer.siteCount) siteFiles[siteFiles.length] = [answer.siteBase ?? 0, answer.siteCount, id];
       apply(wrapper, m.exports, [m.exports, requireFrom(id), m, filename, slice(filename, 0, slash), recorder(answer.siteBase ?? 0, answer.siteCount ?? 0)]);
       stubRepoSymbols(id, m.exports);
     }
@@ -981,6 +982,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     defineProperty(steps, i, { value: step, writable: false, enumerable: true, configurable: false });
   }
 
+  /** Which module each range of sites belongs to: the file whose code is running, for the test API. */
+  const siteFiles: Array<[number, number, string]> = [];
   // ---- the test API (run steps): installed before any repo code when a step runs a test case -----------
   let testApiInstance: TestApi | undefined;
   const testApi = (): TestApi => {
@@ -1006,6 +1009,13 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     virtualTimers.clearTimeout = clear;
     host.timers = freeze(virtualTimers);
     host.state = testState;
+    host.currentFile = () => {
+      for (let k = 0; k < siteFiles.length; k++) {
+        const [from, count, id] = siteFiles[k] as [number, number, string];
+        if (lastSite >= from && lastSite < from + count) return id;
+      }
+      return undefined;
+    };
     const wasLoading = loadingLibrary;
     loadingLibrary = true;
     try {

@@ -28,6 +28,8 @@ export interface TestHost {
   timers: { setTimeout(fn: Fn, ms: number): unknown; clearTimeout(id: unknown): void };
   /** Shared with the prelude's recorder: while `matcher` > 0, each step of repo code runs `watch`. */
   state: { matcher: number };
+  /** The repo module whose code is running now (its path), as the recorder last saw it. */
+  currentFile(): string | undefined;
 }
 
 export interface TestApi {
@@ -72,6 +74,8 @@ interface Case {
   timeout: number;
   style: Style;
   parent: Suite;
+  /** The repo module that registered it (the test file, a helper of the tests, or the code under test). */
+  from: string | undefined;
 }
 interface List<T> {
   n: number;
@@ -237,8 +241,12 @@ export function installTestApi(host: TestHost): TestApi {
     Assertion: { prototype: Obj };
     AssertionError: new (m: string) => Error;
     util: ChaiUtil;
+    config?: object;
   }
   const chai = host.port("chai") as Chai;
+  // node's assert port captures the intrinsics it compares with when it first loads: load it now, pristine,
+  // so a module under test cannot load it first while Object.is is faked.
+  host.port("assert");
   const vexpect = host.port("@vitest/expect") as Obj;
   const spy = host.port("@vitest/spy") as { fn: Fn; spyOn: Fn; isMockFunction: Fn; restoreAllMocks: Fn; clearAllMocks: Fn; resetAllMocks: Fn };
   const display = host.port("@vitest/utils/display") as { format: (...a: unknown[]) => string; objDisplay: (v: unknown, o?: object) => string };
@@ -399,6 +407,8 @@ export function installTestApi(host: TestHost): TestApi {
     }
     for (; p && p !== Object.prototype; p = getPrototypeOf(p)) lock(p);
   }
+  // chai's settings decide how deep equality compares (`chai.config.deepEqual`): the code may read them, never set them.
+  if (chai.config && typeof chai.config === "object") objectFreeze(chai.config);
   rec = fresh();
 
   // ---- spies ----------------------------------------------------------------------------------------
@@ -661,6 +671,8 @@ export function installTestApi(host: TestHost): TestApi {
     c.style = style;
     c.mode = mode !== "run" ? mode : p.mode !== "run" ? p.mode : p.fn ? "run" : "todo";
     c.parent = current;
+    // Who registered it: a case the code under test registers under a test's name must not stand in for it.
+    c.from = host.currentFile();
     add(current.items, c);
   };
   const addSuite = (mode: Mode, name: unknown, rest: unknown[]) => {
@@ -932,7 +944,9 @@ export function installTestApi(host: TestHost): TestApi {
   ] as Array<[string, object]>)
     watch(label, o);
   // The global names the library reads them through (`globalThis.Object = Fake` replaces them all at once).
-  const GLOBAL_NAMES = ["Object", "Function", "Array", "String", "Number", "Boolean", "Symbol", "Math", "JSON", "Reflect", "Map", "Set", "WeakMap", "WeakSet", "Promise", "Error", "TypeError", "RangeError", "RegExp", "ArrayBuffer", "DataView", "Uint8Array", "Proxy", "BigInt", "Date", "EventTarget", "Event"];
+  // Also the host classes the equality code asks about when they exist (`a instanceof URL`, `Node`, ...): one
+  // defined by the code would decide how two values compare.
+  const GLOBAL_NAMES = ["Object", "Function", "Array", "String", "Number", "Boolean", "Symbol", "Math", "JSON", "Reflect", "Map", "Set", "WeakMap", "WeakSet", "Promise", "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "AggregateError", "RegExp", "ArrayBuffer", "SharedArrayBuffer", "DataView", "Uint8Array", "Int8Array", "Uint16Array", "Int16Array", "Uint32Array", "Int32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "Uint8ClampedArray", "Proxy", "BigInt", "Date", "EventTarget", "Event", "URL", "URLSearchParams", "Node", "Element", "HTMLElement", "DOMTokenList", "Document", "Window", "Iterator", "Intl", "WeakRef", "Temporal"];
   /** Properties the sandbox itself sets per run (seeded randomness), not read by the matchers. */
   const IGNORED = new RealMap<object, string>([[Math, "random"]]);
   interface Shot {
@@ -944,6 +958,8 @@ export function installTestApi(host: TestHost): TestApi {
   const keyText = (k: string | symbol) => (typeof k === "symbol" ? `[Symbol(${StringOf(apply(symbolDescription, k, []))})]` : `.${k}`);
   const describeProp = (d: PropertyDescriptor | undefined): [unknown, unknown, unknown] => (d ? [d.value, d.get, d.set] : [undefined, undefined, undefined]);
   const globalShot = new RealMap<string, unknown>();
+  /** A global that did not exist at the snapshot: defining one later is as telling as replacing one. */
+  const ABSENT = objectFreeze(objectCreate(null) as object);
   const takeSnapshot = () => {
     for (let i = 0; i < watched.length; i++) {
       const o = (watched[i] as [string, object])[1];
@@ -957,7 +973,8 @@ export function installTestApi(host: TestHost): TestApi {
     }
     for (let i = 0; i < GLOBAL_NAMES.length; i++) {
       const n = GLOBAL_NAMES[i] as string;
-      apply(mapSet, globalShot, [n, describeProp(getOwnPropertyDescriptor(G, n))[0]]);
+      const d = getOwnPropertyDescriptor(G, n);
+      apply(mapSet, globalShot, [n, d ? describeProp(d) : ABSENT]);
     }
   };
   /** The first intrinsic the code changed since the snapshot, named for the message; undefined when none. */
@@ -965,7 +982,14 @@ export function installTestApi(host: TestHost): TestApi {
     for (let i = 0; i < GLOBAL_NAMES.length; i++) {
       const n = GLOBAL_NAMES[i] as string;
       const d = getOwnPropertyDescriptor(G, n);
-      if (!d || d.get || !same(d.value, apply(mapGet, globalShot, [n]))) return `the code replaced the global ${n}, which the matchers use`;
+      const shot = apply(mapGet, globalShot, [n]) as unknown;
+      if (shot === ABSENT) {
+        if (d !== undefined) return `the code defined the global ${n}, which the matchers ask about`;
+        continue;
+      }
+      const was = shot as [unknown, unknown, unknown];
+      const now = describeProp(d);
+      if (!d || !same(was[0], now[0]) || was[1] !== now[1] || was[2] !== now[2]) return `the code replaced the global ${n}, which the matchers use`;
     }
     for (let i = 0; i < watched.length; i++) {
       const [label, o] = watched[i] as [string, object];
@@ -1048,7 +1072,8 @@ export function installTestApi(host: TestHost): TestApi {
       try {
         r = apply(fn, style === "mocha" || style === "global" ? self : undefined, args);
       } catch (e) {
-        end(e);
+        // `throw undefined` is a failure for every runner, never the absence of one.
+        end(e === undefined ? named("Error", `${name} threw undefined`) : e);
         return;
       }
       if (isA(r, RealPromise)) apply(promiseThen, r, [() => end(), (e: unknown) => end(e === undefined ? named("Error", "the test rejected with undefined") : e)]);
@@ -1099,23 +1124,31 @@ export function installTestApi(host: TestHost): TestApi {
   };
 
   const find = (ref: TestRef): Case | undefined => {
-    let seen = 0;
-    const walk = (s: Suite, path: string[]): Case | undefined => {
+    const matches: Case[] = [];
+    const walk = (s: Suite, path: string[]): void => {
       for (let i = 0; i < s.items.n; i++) {
         const item = s.items.at[i] as Suite | Case;
         const p = [...path, item.name];
-        if (item.kind === "suite") {
-          const hit = walk(item, p);
-          if (hit) return hit;
-        } else if (p.length === ref.titles.length) {
+        if (item.kind === "suite") walk(item, p);
+        else if (p.length === ref.titles.length) {
           let same = true;
           for (let k = 0; k < p.length; k++) if (p[k] !== ref.titles[k]) same = false;
-          if (same && ++seen === ref.nth) return item;
+          if (same) matches[matches.length] = item;
         }
       }
-      return undefined;
     };
-    return walk(root, []);
+    walk(root, []);
+    // Cases with this name registered both by the test file and by another module: which one the test file
+    // means cannot be told, so none runs (a module under test could otherwise stand a passing case in for it).
+    let own = false;
+    let other: string | undefined;
+    for (let i = 0; i < matches.length; i++) {
+      const from = (matches[i] as Case).from;
+      if (from === ref.file) own = true;
+      else other ??= from ?? "code outside the repo's modules";
+    }
+    if (own && other !== undefined) throw named("Error", `the case "${ref.titles.join(" > ")}" is registered by ${ref.file} and also by ${other}: it cannot be told which one the test means`);
+    return matches[ref.nth - 1];
   };
 
   const outcome = (): unknown => {

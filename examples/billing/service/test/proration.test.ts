@@ -13,6 +13,12 @@ describe("proration", () => {
     expect(p.net).toBe(35);
   });
 
+  it("charges a mid-March upgrade by its exact share of 31 days", () => {
+    const p = prorate({ fromPrice: 29, toPrice: 99, changedAt: "2026-03-15" });
+    expect(p.charge).toBe(54.29);
+    expect(p.net).toBe(38.39);
+  });
+
   it("credits the unused days of a downgrade", () => {
     const p = prorate({ fromPrice: 99, toPrice: 29, changedAt: "2026-04-16" });
     expect(p.credit).toBe(49.5);
