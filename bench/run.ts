@@ -1,8 +1,9 @@
-import { realFixesBench } from "./real-fixes.js";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { realFixesBench } from "./real-fixes.js";
+import { testsFidelityBench } from "./tests-fidelity.js";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { generateRepo } from "./generate-repo.js";
 import { measure, median, type Measurement } from "./measure.js";
@@ -367,6 +368,11 @@ async function main(): Promise<void> {
       process.stdout.write(`${await lifecycleTable(work)}\n`);
       return;
     }
+    // The repo's own tests as scenarios on fetched libraries: the sandbox against their runner.
+    if (process.env.BENCH_ONLY === "tests") {
+      process.stdout.write(`${await testsFidelityBench(join(work, "tests"))}\n`);
+      return;
+    }
     // Reverted real fixes on fetched repositories (bench/real-fixes.ts; a repo whose mirror is absent is skipped).
     if (process.env.BENCH_ONLY === "real-fixes") {
       process.stdout.write(`${await realFixesBench(work)}\n`);
@@ -398,7 +404,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${await agentTable(work)}\n\n`);
     process.stdout.write(`${await triageTable(work)}\n\n`);
     process.stdout.write(`${await lifecycleTable(work)}\n\n`);
-    process.stdout.write(`${await realFixesBench(work)}\n`);
+    process.stdout.write(`${await realFixesBench(work)}\n\n`);
+    process.stdout.write(`${await testsFidelityBench(join(work, "tests"))}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

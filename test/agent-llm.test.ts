@@ -112,7 +112,8 @@ describe("the LLM planner", () => {
     const limited = await run(["simulate", "--repo", sample.repo, "--base", "main", "--head", "pr/rounding-refactor", "--planner", "llm", "--max-turns", "3", "--format", "json", "--quiet"]);
     expect(api.requests).toHaveLength(3);
     const report = Report.parse(JSON.parse(limited.out));
-    expect(report.summary).toBe("5 error (the LLM planner stopped at its turn limit (3 turns))");
+    // The five selected scenarios and the sample's three proration tests.
+    expect(report.summary).toBe("8 error (the LLM planner stopped at its turn limit (3 turns))");
     expect(report.verdicts[0]?.reason).toBe("not simulated: the LLM planner stopped at its turn limit (3 turns)");
 
     api = await model.start(() => ({ content: [toolUse("list_scenarios", {})], usage: { input_tokens: 60_000, output_tokens: 1_000 } }));

@@ -64,7 +64,7 @@ describe("code-graph MCP server over stdio", () => {
     const paths = structured<{ paths: Array<Array<{ symbol: string }>> }>(
       await client.callTool({ name: "call_paths", arguments: { from: "src/http/fastify.ts#timeoutHandler", to: "src/billing/invoice.ts#paymentTimeout" } }),
     );
-    expect(paths.paths).toEqual([[{ symbol: "src/http/fastify.ts#timeoutHandler", site: null }, { symbol: "src/billing/invoice.ts#paymentTimeout", site: "src/http/fastify.ts:5" }]]);
+    expect(paths.paths).toEqual([[{ symbol: "src/http/fastify.ts#timeoutHandler", site: null }, { symbol: "src/billing/invoice.ts#paymentTimeout", site: "src/http/fastify.ts:5", kind: "call" }]]);
 
     const lit = structured<Page<{ location: string }>>(await client.callTool({ name: "find_literal", arguments: { text: "Invalid currency code" } }));
     expect(lit.items.map((l) => l.location)).toEqual(["src/fx/convert.ts:5"]);

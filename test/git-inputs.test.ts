@@ -195,7 +195,7 @@ describe("git inputs are resolved everywhere", () => {
       for (const [option, o] of Object.entries(spec.options as Record<string, OptionSpec>)) {
         if (o.valueName !== "REV" && !REVISION_LIKE.test(option)) continue;
         swept.push(`${name} --${option}`);
-        const positionals = spec.positionals.filter((p) => !p.endsWith("?")).map((p) => (p === "action" ? "list" : p === "target" ? "src/math.ts:2" : p));
+        const positionals = spec.positionals.filter((p) => !p.endsWith("?")).map((p) => (p === "action" ? (name === "tests" ? "compare" : "list") : p === "target" ? "src/math.ts:2" : p));
         for (const value of hostile) {
           const r = await runCli([name, ...positionals, "--repo", repo, "--quiet", `--${option}=${value}`].filter((a) => a !== "--quiet" || "quiet" in spec.options));
           const what = `worldline ${name} --${option}=${value}`;
@@ -205,7 +205,7 @@ describe("git inputs are resolved everywhere", () => {
         }
       }
     }
-    expect(swept).toEqual(expect.arrayContaining(["index --rev", "simulate --base", "simulate --head", "check --base", "triage --at"]));
+    expect(swept).toEqual(expect.arrayContaining(["index --rev", "simulate --base", "simulate --head", "check --base", "triage --at", "tests --rev"]));
     expect(problems).toEqual([]);
   });
 

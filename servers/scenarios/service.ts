@@ -427,6 +427,11 @@ export class ScenarioService {
         score = 1;
         reasons.push(...covered);
       }
+      // A test case's coverage is the whole story: its static entry would be guessed from its title.
+      if (covered?.length && testOf(s)) {
+        selected.push({ scenario: s.id, score, reasons });
+        continue;
+      }
       // 2. Reachability from its entry points in the call graph.
       const entries = findEntries(s, g, await this.ticketSymbols(s));
       const trace = walkTrace(g, entries.map((e) => e.symbol), 8, 500, this.calleesOf(g));
