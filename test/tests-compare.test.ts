@@ -33,6 +33,9 @@ describe("tests compare", () => {
       ["tests/a.test.ts", "a > computed 2", 1, "pass"],
     ]);
     expect(cases[2]?.message).toBe("AssertionError: expected 1 to be 2");
+    // vitest 1 names the file's own suite "": it is not a describe.
+    const v1 = { testResults: [{ name: "/repo/t.test.ts", assertionResults: [{ ancestorTitles: ["", "a"], title: "b", status: "passed" }] }] };
+    expect(parseJsonReport("/repo", JSON.stringify(v1)).map((c) => c.titles)).toEqual([["a", "b"]]);
     expect(() => parseJsonReport("/repo", "{")).toThrow(/the test runner's JSON report is not JSON/);
     expect(() => parseJsonReport("/repo", "{}")).toThrow(/has no testResults/);
   });

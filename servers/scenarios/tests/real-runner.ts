@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { z } from "zod";
 import { UserError } from "../../../core/errors.js";
 import { runnersOf } from "./discover.js";
@@ -42,7 +42,9 @@ export function parseJsonReport(repo: string, text: string): RealCase[] {
     const path = relative(repo, file.name).split("\\").join("/");
     const seen = new Map<string, number>();
     for (const a of file.assertionResults) {
-      const titles = [...a.ancestorTitles, a.title];
+      // vitest 1 names the file's own suite "": it is not a describe of the file.
+      const ancestors = a.ancestorTitles[0] === "" ? a.ancestorTitles.slice(1) : a.ancestorTitles;
+      const titles = [...ancestors, a.title];
       const key = titles.join("\u0000");
       const nth = (seen.get(key) ?? 0) + 1;
       seen.set(key, nth);
@@ -53,32 +55,69 @@ export function parseJsonReport(repo: string, text: string): RealCase[] {
   return out;
 }
 
-/** The command that runs the repo's suite with a JSON report into `out`, from the runner package.json names. */
-function runnerCommand(repo: string, out: string): { bin: string; args: string[] } {
-  const pkg = existsSync(join(repo, "package.json")) ? readFileSync(join(repo, "package.json"), "utf8") : undefined;
-  const runners = runnersOf(pkg);
-  const local = (name: string) => join(repo, "node_modules", ".bin", name);
-  if (runners.includes("vitest") && existsSync(local("vitest"))) return { bin: local("vitest"), args: ["run", "--reporter=json", `--outputFile=${out}`] };
-  if (runners.includes("jest") && existsSync(local("jest"))) return { bin: local("jest"), args: ["--json", `--outputFile=${out}`, "--silent"] };
-  throw new UserError(`no vitest or jest installed in ${repo}/node_modules: run npm ci there first (tests compare runs the repo's own runner)`);
+/** The nearest node_modules/.bin/<name> from `dir` up to `repo`. */
+function binFrom(repo: string, dir: string, name: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    const bin = join(d, "node_modules", ".bin", name);
+    if (existsSync(bin)) return bin;
+    if (d === repo || dirname(d) === d || !d.startsWith(repo)) return undefined;
+  }
+}
+
+const CONFIG = /^(vitest|vite|jest)\.config\.[cm]?[jt]s$/;
+
+/** Where the suite runs: the root when it holds a runner config (or none is anywhere), else each folder that holds one (a workspace package). */
+function suiteFolders(repo: string): string[] {
+  const has = (dir: string) => readdirSync(dir).some((f) => CONFIG.test(f));
+  if (has(repo)) return [repo];
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (depth > 3) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (!e.isDirectory() || e.name === "node_modules" || e.name.startsWith(".")) continue;
+      const sub = join(dir, e.name);
+      if (has(sub)) found.push(sub);
+      else walk(sub, depth + 1);
+    }
+  };
+  walk(repo, 1);
+  return found.length ? found : [repo];
+}
+
+/** The command that runs one folder's suite with a JSON report into `out`: by its config's name, else by what package.json names. */
+function runnerCommand(repo: string, dir: string, out: string): { bin: string; args: string[] } {
+  const config = readdirSync(dir).find((f) => CONFIG.test(f));
+  const pkgPath = join(dir, "package.json");
+  const named = runnersOf(existsSync(pkgPath) ? readFileSync(pkgPath, "utf8") : undefined);
+  const runner = config?.startsWith("jest") ? "jest" : config ? "vitest" : named.find((r) => r === "vitest" || r === "jest");
+  const vitest = binFrom(repo, dir, "vitest");
+  const jest = binFrom(repo, dir, "jest");
+  if ((runner === "vitest" || !runner) && vitest) return { bin: vitest, args: ["run", "--reporter=json", `--outputFile=${out}`] };
+  if ((runner === "jest" || !runner) && jest) return { bin: jest, args: ["--json", `--outputFile=${out}`, "--silent"] };
+  if (vitest) return { bin: vitest, args: ["run", "--reporter=json", `--outputFile=${out}`] };
+  throw new UserError(`no vitest or jest installed for ${dir} (node_modules/.bin): run npm ci in the repo first (tests compare runs the repo's own runner)`);
 }
 
 /** Runs the suite in `repo` (a checkout with its node_modules); a failing suite is an answer, not an error. */
 export async function runRealSuite(repo: string, timeoutMs = 30 * 60_000): Promise<{ cases: RealCase[]; ms: number }> {
-  const dir = mkdtempSync(join(tmpdir(), "worldline-runner-"));
-  const out = join(dir, "report.json");
-  const { bin, args } = runnerCommand(repo, out);
+  const tmp = mkdtempSync(join(tmpdir(), "worldline-runner-"));
   const started = performance.now();
+  const cases: RealCase[] = [];
   try {
-    const stderr = await new Promise<string>((resolve, reject) => {
-      execFile(bin, args, { cwd: repo, timeout: timeoutMs, maxBuffer: 256 * 2 ** 20, env: { ...process.env, CI: "true", FORCE_COLOR: "0" } }, (err, _stdout, stderrText) => {
-        if (err && (err as { killed?: boolean }).killed) reject(new UserError(`the repo's test runner did not finish in ${Math.round(timeoutMs / 1000)} s`));
-        else resolve(stderrText);
+    for (const [i, dir] of suiteFolders(repo).entries()) {
+      const out = join(tmp, `report-${i}.json`);
+      const { bin, args } = runnerCommand(repo, dir, out);
+      const stderr = await new Promise<string>((resolve, reject) => {
+        execFile(bin, args, { cwd: dir, timeout: timeoutMs, maxBuffer: 256 * 2 ** 20, env: { ...process.env, CI: "true", FORCE_COLOR: "0" } }, (err, _stdout, stderrText) => {
+          if (err && (err as { killed?: boolean }).killed) reject(new UserError(`the repo's test runner did not finish in ${Math.round(timeoutMs / 1000)} s`));
+          else resolve(stderrText);
+        });
       });
-    });
-    if (!existsSync(out)) throw new UserError(`the repo's test runner wrote no report (${bin} ${args.join(" ")}): ${stderr.trim().split("\n").slice(-2).join(" ") || "no output"}`);
-    return { cases: parseJsonReport(repo, readFileSync(out, "utf8")), ms: performance.now() - started };
+      if (!existsSync(out)) throw new UserError(`the repo's test runner wrote no report (${bin} ${args.join(" ")} in ${dir}): ${stderr.trim().split("\n").slice(-2).join(" ") || "no output"}`);
+      cases.push(...parseJsonReport(repo, readFileSync(out, "utf8")));
+    }
+    return { cases, ms: performance.now() - started };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
