@@ -107,7 +107,7 @@ async function runTests(cmd: ParsedCommand, io: Io): Promise<number> {
     const r = await compareTests(repo, service.config, service.sandbox(), str(cmd.values.rev), (line) => io.err(`worldline: ${line}`));
     if (format === "json") io.out(JSON.stringify(r, null, 2));
     else {
-      io.out(`${r.agree} of ${r.cases} cases agree with the repo's runner at ${r.rev} (${(r.fidelity * 100).toFixed(1)}%); runner ${(r.runnerMs / 1000).toFixed(1)} s, sandbox ${(r.sandboxMs / 1000).toFixed(1)} s`);
+      io.out(`${r.agree} of ${r.cases} cases agree with the repo's runner at ${r.rev} (${(r.fidelity * 100).toFixed(1)}%); runner ${(r.runnerMs / 1000).toFixed(1)} s, sandbox ${(r.sandboxMs / 1000).toFixed(1)} s${r.typeTests ? `; ${r.typeTests} type-test cases (the type checker's) left out` : ""}`);
       if (r.causes.length) io.out(`\n| disagreements | cause |\n|---|---|\n${r.causes.map((c) => `| ${c.count} | ${c.cause.replace(/\|/g, "\\|")} |`).join("\n")}`);
       for (const d of r.disagreements.slice(0, 200)) io.out(`${d.file} ${d.name}${d.nth > 1 ? ` (#${d.nth})` : ""}: runner ${d.real}, sandbox ${d.sandbox}${d.why ? ` (${d.why})` : ""}`);
       if (r.disagreements.length > 200) io.out(`... and ${r.disagreements.length - 200} more (--format json lists them all)`);

@@ -17,6 +17,7 @@ const REPORT = {
         { ancestorTitles: ["a"], title: "computed 2", status: "passed" },
       ],
     },
+    { name: "/repo/tests/a.test-d.ts", assertionResults: [{ ancestorTitles: [], title: "types", status: "passed" }] },
   ],
 };
 
@@ -31,6 +32,7 @@ describe("tests compare", () => {
       ["tests/a.test.ts", "a > twice", 2, "fail"],
       ["tests/a.test.ts", "skipped", 1, "skip"],
       ["tests/a.test.ts", "a > computed 2", 1, "pass"],
+      ["tests/a.test-d.ts", "types", 1, "pass"],
     ]);
     expect(cases[2]?.message).toBe("AssertionError: expected 1 to be 2");
     // vitest 1 names the file's own suite "": it is not a describe.
@@ -49,7 +51,7 @@ describe("tests compare", () => {
       [caseKey("tests/a.test.ts", ["a", "twice"], 2), sandboxOutcome(run({ status: "fail", assertions: 1 }))],
     ]);
     const r = compareOutcomes("WORKTREE", real, [file], sandbox, { runnerMs: 1, sandboxMs: 2 });
-    expect([r.cases, r.agree]).toEqual([4, 2]);
+    expect([r.cases, r.agree, r.typeTests]).toEqual([4, 2, 1]);
     expect(r.fidelity).toBe(0.5);
     expect(r.disagreements.map((d) => [d.name, d.nth, d.real, d.sandbox, d.why])).toEqual([
       ["a > twice", 1, "pass", "fail", "AssertionError: expected 3 to be 4"],

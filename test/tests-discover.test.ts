@@ -68,6 +68,10 @@ describe("test discovery", () => {
     // No config: vitest's defaults when package.json names vitest (test/typings/*.ts are not tests there).
     const pkg = { path: "package.json", text: JSON.stringify({ devDependencies: { vitest: "^1" } }) };
     expect(["test/api.test.ts", "test/typings/any.ts", "src/x.spec.mts"].filter(testFileMatcher([pkg]))).toEqual(["test/api.test.ts", "src/x.spec.mts"]);
+    // Only a `test` block's include counts (not coverage.include), projects' ones too; type tests are never run.
+    const projects = { path: "vitest.config.ts", text: "export default { test: { coverage: { include: ['src/**'] }, projects: [{ test: { include: ['src/**/*.test.ts'] } }, { test: { include: ['src/**/*.test-d.ts'] } }] } }" };
+    expect(configGlobs(projects.path, projects.text).include).toEqual(["src/**/*.test.ts", "src/**/*.test-d.ts"]);
+    expect(["src/a.ts", "src/a.test.ts", "src/a.test-d.ts"].filter(testFileMatcher([projects]))).toEqual(["src/a.test.ts"]);
     // worldline.config.json narrows it.
     expect(paths.filter(testFileMatcher([vitestConfig], { include: ["src/**"], exclude: [] }))).toEqual(["src/a.test.ts"]);
   });

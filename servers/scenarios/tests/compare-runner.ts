@@ -1,6 +1,6 @@
 import type { RunResult, TestOutcome } from "../sandbox/protocol.js";
 import { fullName } from "./as-scenarios.js";
-import type { TestFile } from "./discover.js";
+import { TYPE_TEST, type TestFile } from "./discover.js";
 import type { RealCase, RealStatus } from "./real-runner.js";
 
 /**
@@ -31,6 +31,8 @@ export interface TestsComparison {
   disagreements: CaseComparison[];
   /** Disagreements by cause, most common first. */
   causes: Array<{ cause: string; count: number }>;
+  /** Cases of type-test files (`*.test-d.ts`) the runner reported: the type checker's, left out of the figure. */
+  typeTests: number;
   runnerMs: number;
   sandboxMs: number;
 }
@@ -67,7 +69,13 @@ export function compareOutcomes(
   const all: CaseComparison[] = [];
   const leftOut = new Map(files.map((f) => [f.path, f.leftOut]));
   const seen = new Set<string>();
+  let typeTests = 0;
   for (const r of real) {
+    // Type tests are the type checker's answers, not runs: counted apart.
+    if (TYPE_TEST.test(r.file)) {
+      typeTests++;
+      continue;
+    }
     const k = key(r.file, r.titles, r.nth);
     seen.add(k);
     const s = sandbox.get(k);
@@ -95,6 +103,7 @@ export function compareOutcomes(
     fidelity: counted.length ? agree / counted.length : 1,
     disagreements,
     causes: [...causes].map(([cause, count]) => ({ cause, count })).sort((a, b) => b.count - a.count || a.cause.localeCompare(b.cause)),
+    typeTests,
     ...ms,
   };
 }

@@ -55,6 +55,8 @@ export function runnersOf(packageJson: string | undefined): string[] {
   return out;
 }
 const ALWAYS_EXCLUDED = [/(^|\/)node_modules\//, /(^|\/)(dist|build|coverage|\.git|\.worldline)\//, /\.d\.[cm]?ts$/, /(^|\/)(fixtures?|__fixtures__|__snapshots__|__mocks__)\//];
+/** vitest's type tests (`*.test-d.ts`): checked by the type checker, never run, so not scenarios. */
+export const TYPE_TEST = /\.(test|spec)-d\.[cm]?[jt]sx?$/;
 const CONFIG_FILE = /(^|\/)(vitest|vite|jest)\.config\.[cm]?[jt]s$/;
 
 export interface TestSelection {
@@ -68,11 +70,14 @@ export function configGlobs(path: string, text: string): { include: string[]; ex
   const include: string[] = [];
   const exclude: string[] = [];
   const strings = (e: ts.Expression): string[] => (ts.isArrayLiteralExpression(e) ? e.elements.flatMap((x) => (ts.isStringLiteralLike(x) ? [x.text] : [])) : []);
+  const keyOf = (n: ts.PropertyAssignment) => n.name.getText(sf).replace(/['"]/g, "");
+  // vitest's include/exclude count only inside a `test: { ... }` block (not `coverage.include`); jest's keys anywhere.
+  const inTestBlock = (n: ts.Node) => ts.isObjectLiteralExpression(n.parent) && ts.isPropertyAssignment(n.parent.parent) && keyOf(n.parent.parent) === "test";
   const visit = (n: ts.Node): void => {
     if (ts.isPropertyAssignment(n)) {
-      const key = n.name.getText(sf).replace(/['"]/g, "");
-      if (key === "include" || key === "testMatch") include.push(...strings(n.initializer));
-      if (key === "exclude" || key === "testPathIgnorePatterns") exclude.push(...strings(n.initializer).map((g) => g.replace(/<rootDir>\/?/, "")));
+      const key = keyOf(n);
+      if ((key === "include" && inTestBlock(n)) || key === "testMatch") include.push(...strings(n.initializer));
+      if ((key === "exclude" && inTestBlock(n)) || key === "testPathIgnorePatterns") exclude.push(...strings(n.initializer).map((g) => g.replace(/<rootDir>\/?/, "")));
     }
     ts.forEachChild(n, visit);
   };
@@ -99,7 +104,7 @@ export function testFileMatcher(configs: ReadonlyArray<{ path: string; text: str
   }
   const inc = include.map(globToRegExp);
   const exc = exclude.map((g) => globToRegExp(g.endsWith("/") ? `${g}**` : g));
-  return (p) => /\.[cm]?[jt]sx?$/.test(p) && !ALWAYS_EXCLUDED.some((r) => r.test(p)) && matchesAny(p, inc) && !matchesAny(p, exc);
+  return (p) => /\.[cm]?[jt]sx?$/.test(p) && !TYPE_TEST.test(p) && !ALWAYS_EXCLUDED.some((r) => r.test(p)) && matchesAny(p, inc) && !matchesAny(p, exc);
 }
 
 /** Whether a path is one of the files `testFileMatcher` reads its globs from. */
