@@ -557,7 +557,8 @@ export function installTestApi(host: TestHost): TestApi {
   };
 
   const stubbedGlobals = new RealMap<string, PropertyDescriptor | undefined>();
-  const vi: Obj = {
+  /** What `vi` and `jest` share: the spies of @vitest/spy. */
+  const spies = {
     fn: spy.fn,
     spyOn: spy.spyOn,
     isMockFunction: spy.isMockFunction,
@@ -565,6 +566,9 @@ export function installTestApi(host: TestHost): TestApi {
     clearAllMocks: spy.clearAllMocks,
     resetAllMocks: spy.resetAllMocks,
     mocked: (v: unknown) => v,
+  };
+  const vi: Obj = {
+    ...spies,
     hoisted: (f: Fn) => f(),
     mock: moduleMocks,
     doMock: moduleMocks,
@@ -592,13 +596,7 @@ export function installTestApi(host: TestHost): TestApi {
     ...asyncTimers,
   };
   const jest: Obj = {
-    fn: spy.fn,
-    spyOn: spy.spyOn,
-    isMockFunction: spy.isMockFunction,
-    restoreAllMocks: spy.restoreAllMocks,
-    clearAllMocks: spy.clearAllMocks,
-    resetAllMocks: spy.resetAllMocks,
-    mocked: (v: unknown) => v,
+    ...spies,
     mock: moduleMocks,
     doMock: moduleMocks,
     unmock: moduleMocks,
