@@ -1,25 +1,64 @@
+import type { WhyAnswer, WhyDecision, WhyItem } from "../servers/git-history/why.js";
 import type { Tools } from "./hub.js";
 
 /** `worldline why TARGET`: the git-history server's evidence chain for a line, a symbol or a config key. */
-export interface WhyAnswer {
-  target: string;
-  location: string;
-  summary: string;
-  items: Array<{ kind: string; id: string; summary: string; time: string | null; source: string; authority: string; detail?: string }>;
-}
+export type { WhyAnswer };
 
 export async function why(tools: Tools, target: string): Promise<WhyAnswer> {
   return tools.call<WhyAnswer>("git-history", "why", { target, limit: 10 });
 }
 
+const PASSED: Record<WhyDecision["passedThrough"][number]["kind"], string> = {
+  reformat: "reformatted",
+  comments: "comment edited",
+  "value-kept": "touched, value kept",
+  move: "moved",
+};
+
+/** Every fact of the answer in each format: the summary first, the deciding commit, then the chain in full. */
 export function renderWhy(a: WhyAnswer, format: "terminal" | "markdown"): string {
-  if (format === "markdown") {
-    return [`## Why \`${a.target}\` (${a.location})`, "", a.summary, "", ...a.items.map((i) => `- **${i.kind}** \`${i.id}\`${i.time ? ` (${i.time.slice(0, 10)})` : ""}: ${i.summary}`)].join("\n");
+  return format === "markdown" ? markdown(a) : terminal(a);
+}
+
+function decidingLines(d: WhyDecision, md: boolean): string[] {
+  const sha = md ? `\`${d.commit.slice(0, 12)}\`` : d.commit.slice(0, 12);
+  const out = [`decided in ${sha} by ${d.author} on ${d.authoredAt.slice(0, 10)}: ${d.subject}`];
+  if (d.reason !== d.subject) out.push(`reason: ${d.reason}`);
+  for (const t of d.tickets) out.push(`ticket ${t.key} (${t.relation})${t.url ? `: ${md ? `<${t.url}>` : t.url}` : ""}`);
+  for (const p of d.passedThrough) {
+    out.push(`${PASSED[p.kind]} in ${md ? `\`${p.commit.slice(0, 12)}\`` : p.commit.slice(0, 12)} by ${p.author} on ${p.authoredAt.slice(0, 10)} (${p.subject}): ${p.at} came from ${p.from}`);
   }
+  if (d.lines > 1) out.push(`decides ${d.lines} of the lines asked`);
+  return out;
+}
+
+function itemHead(i: WhyItem): string {
+  return `${i.time ? `${i.time.slice(0, 10)}, ` : ""}${i.source}, ${i.authority}`;
+}
+
+function terminal(a: WhyAnswer): string {
   const lines = [`Why ${a.target} (${a.location})`, `  ${a.summary}`];
+  if (a.deciding) for (const l of decidingLines(a.deciding, false)) lines.push(`  ${l}`);
+  for (const v of a.values ?? []) lines.push(`  value ${v.value}${v.previous !== undefined ? ` (was ${v.previous})` : ""} set in ${v.commit.slice(0, 12)} on ${v.authoredAt.slice(0, 10)}`);
+  lines.push("  evidence:");
   for (const i of a.items) {
-    lines.push(`  ${i.kind.padEnd(10)} ${i.id}${i.time ? `  ${i.time.slice(0, 10)}` : ""}  ${i.summary}`);
-    if (i.detail) for (const d of i.detail.split("\n").slice(0, 4)) lines.push(`             ${d}`);
+    lines.push(`  ${i.kind.padEnd(10)} ${i.id}  ${i.summary}${i.url ? `  ${i.url}` : ""}`);
+    lines.push(`             ${itemHead(i)}`);
+    if (i.detail) for (const d of i.detail.split("\n")) lines.push(`             ${d}`);
   }
   return lines.join("\n");
+}
+
+function markdown(a: WhyAnswer): string {
+  const out = [`## Why \`${a.target}\` (${a.location})`, "", a.summary, ""];
+  if (a.deciding) out.push(...decidingLines(a.deciding, true).map((l) => `- ${l}`), "");
+  if (a.values?.length) {
+    out.push("Values, newest first:", "", ...a.values.map((v) => `- \`${v.value}\`${v.previous !== undefined ? ` (was \`${v.previous}\`)` : ""} set in \`${v.commit.slice(0, 12)}\` on ${v.authoredAt.slice(0, 10)}`), "");
+  }
+  out.push("Evidence:", "");
+  for (const i of a.items) {
+    out.push(`- **${i.kind}** \`${i.id}\`: ${i.summary}${i.url ? ` (<${i.url}>)` : ""}`, `  - ${itemHead(i)}`);
+    if (i.detail) for (const d of i.detail.split("\n")) out.push(`  > ${d}`);
+  }
+  return out.join("\n");
 }

@@ -66,7 +66,7 @@ const generateMs = performance.now() - genStart;
 
 const service = new GitHistoryService(dir);
 let t = performance.now();
-const ingest = await ingestHistory(service.graph, dir, service.commits);
+const ingest = await ingestHistory(service.graph, dir, service.commits, { shapes: service.shapes });
 const ingestMs = performance.now() - t;
 
 t = performance.now();
@@ -80,7 +80,7 @@ const whyTimes: number[] = [];
 for (let i = 0; i < 20; i++) {
   const target = `${path(skewed(FILES))}:${2 + (i % (LINES - 3))}`;
   const s = performance.now();
-  await why(dir, service.codeGraph, service.graph, service.commits, target);
+  await why(service, target);
   whyTimes.push(performance.now() - s);
 }
 service.close();

@@ -111,11 +111,17 @@ describe("git history of an authored repo", () => {
   });
 
   it("answers why a config value is what it is, naming both changes in order", async () => {
-    const answer = await why(tmp.dir, service.codeGraph, service.graph, service.commits, "config:paymentTimeoutMs");
+    const answer = await why(service, "config:paymentTimeoutMs");
     expect(answer.location).toBe("src/config.ts:2");
     expect(answer.summary).toBe(
-      `src/config.ts:2: changed: paymentTimeoutMs: 5000, -> paymentTimeoutMs: 30000, in ${fx.sha.timeout30.slice(0, 12)}; changed: paymentTimeoutMs: 30000, -> paymentTimeoutMs: 20000, in ${fx.sha.timeout20.slice(0, 12)}`,
+      `src/config.ts:2: paymentTimeoutMs = 20000 was set in ${fx.sha.timeout20.slice(0, 12)} by Ada Lovelace on 2026-05-05 (SUP-120), "SUP-120: lower payment timeout to 20s": The provider's new SLA answers within 10 seconds; before that 30000 in ${fx.sha.timeout30.slice(0, 12)}, 5000 in ${fx.sha.initial.slice(0, 12)}.`,
     );
+    expect(answer.values?.map((v) => [v.value, v.previous, v.commit])).toEqual([
+      ["20000", "30000", fx.sha.timeout20],
+      ["30000", "5000", fx.sha.timeout30],
+      ["5000", undefined, fx.sha.initial],
+    ]);
+    expect(answer.deciding?.commit).toBe(fx.sha.timeout20);
     expect(answer.items.map((i) => i.id)).toEqual([
       `commit:${fx.sha.timeout20}`,
       "ticket:SUP-120",
@@ -124,14 +130,14 @@ describe("git history of an authored repo", () => {
       `commit:${fx.sha.initial}`,
     ]);
     expect(answer.items[0]).toMatchObject({ source: "blame of src/config.ts:2 (1 of 1 lines)", authority: "deterministic", time: "2026-05-05T10:00:00.000Z" });
-    await expect(why(tmp.dir, service.codeGraph, service.graph, service.commits, "config:NO_SUCH_KEY")).rejects.toThrow(/config key "NO_SUCH_KEY" is not set anywhere/);
+    await expect(why(service, "config:NO_SUCH_KEY")).rejects.toThrow(/config key "NO_SUCH_KEY" is not set anywhere/);
   });
 
   it("answers why for a symbol and a line", async () => {
-    const sym = await why(tmp.dir, service.codeGraph, service.graph, service.commits, "src/prorate.ts#prorate");
+    const sym = await why(service, "src/prorate.ts#prorate");
     expect(sym.location).toBe("src/prorate.ts:1-4");
     expect(sym.items.filter((i) => i.kind === "commit").map((i) => i.id)).toEqual([`commit:${fx.sha.proration}`, `commit:${fx.sha.fix}`, `commit:${fx.sha.reformat}`]);
-    const line = await why(tmp.dir, service.codeGraph, service.graph, service.commits, "src/prorate.ts:2");
+    const line = await why(service, "src/prorate.ts:2");
     expect(line.items[0]?.id).toBe(`commit:${fx.sha.fix}`);
     expect(line.items[1]).toMatchObject({ id: "ticket:#12", source: `named by commit ${fx.sha.fix.slice(0, 12)} (fixes)` });
   });

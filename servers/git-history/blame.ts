@@ -12,6 +12,9 @@ export interface BlameLine {
   commit: string;
   /** True for lines changed in the working tree and not committed yet. */
   uncommitted: boolean;
+  /** The line's number and path in the commit that wrote it (git follows moves and copies with `follow`). */
+  origLine: number;
+  origPath: string;
   author: string;
   email: string;
   time: string;
@@ -21,11 +24,14 @@ export interface BlameLine {
 }
 
 export const IGNORE_REVS_FILE = ".git-blame-ignore-revs";
-const ZERO = "0000000000000000000000000000000000000000";
+export const ZERO = "0000000000000000000000000000000000000000";
 
 interface Porcelain {
   line: number;
   commit: string;
+  /** Where the line was in the commit that wrote it: git follows it across moves and copies. */
+  origLine: number;
+  origPath: string;
   content: string;
   author: string;
   email: string;
@@ -35,13 +41,16 @@ interface Porcelain {
 
 export function parsePorcelain(out: string): Porcelain[] {
   const lines: Porcelain[] = [];
-  const info = new Map<string, Omit<Porcelain, "line" | "commit" | "content">>();
-  let current: { commit: string; line: number } | undefined;
-  let pending: Partial<Omit<Porcelain, "line" | "commit" | "content">> = {};
+  const info = new Map<string, Omit<Porcelain, "line" | "commit" | "content" | "origLine" | "origPath">>();
+  let current: { commit: string; line: number; origLine: number } | undefined;
+  let pending: Partial<Omit<Porcelain, "line" | "commit" | "content" | "origLine" | "origPath">> = {};
+  // A group's first header carries its line count and is followed by its filename; the rest share it.
+  let groupPath = "";
   for (const raw of out.split("\n")) {
-    const header = /^([0-9a-f]{40}) \d+ (\d+)(?: \d+)?$/.exec(raw);
+    const header = /^([0-9a-f]{40}) (\d+) (\d+)( \d+)?$/.exec(raw);
     if (header) {
-      current = { commit: header[1] as string, line: Number(header[2]) };
+      current = { commit: header[1] as string, line: Number(header[3]), origLine: Number(header[2]) };
+      if (header[4]) groupPath = "";
       pending = {};
       continue;
     }
@@ -54,7 +63,7 @@ export function parsePorcelain(out: string): Porcelain[] {
         summary: redact(pending.summary ?? "").text,
       };
       info.set(current.commit, known);
-      lines.push({ line: current.line, commit: current.commit, content: raw.slice(1), ...known });
+      lines.push({ line: current.line, commit: current.commit, origLine: current.origLine, origPath: groupPath, content: raw.slice(1), ...known });
       current = undefined;
       continue;
     }
@@ -65,6 +74,7 @@ export function parsePorcelain(out: string): Porcelain[] {
     else if (key === "author-mail") pending.email = value.replace(/^<|>$/g, "").toLowerCase();
     else if (key === "author-time") pending.time = new Date(Number(value) * 1000).toISOString();
     else if (key === "summary") pending.summary = value;
+    else if (key === "filename") groupPath = value;
   }
   return lines;
 }
@@ -73,13 +83,21 @@ export function parsePorcelain(out: string): Porcelain[] {
  * Blames lines of a file at a revision (or the working tree), honouring `.git-blame-ignore-revs`: a line last
  * touched by an ignored commit (a reformat) is attributed to the commit before it.
  */
-export async function blame(repo: string, commits: CommitCache, path: string, range: { start: number; end: number }, rev: string = WORKTREE): Promise<BlameLine[]> {
+export async function blame(
+  repo: string,
+  commits: CommitCache,
+  path: string,
+  range: { start: number; end: number },
+  rev: string = WORKTREE,
+  options: { follow?: boolean } = {},
+): Promise<BlameLine[]> {
   if (range.start < 1 || range.end < range.start) {
     throw new UserError(`lines ${range.start}-${range.end} of ${path} are not a range: expected 1-based start <= end`);
   }
   // The revision reaches git only as the commit id it resolves to (git blame takes no --end-of-options).
   const { commit } = await resolveRevision(repo, rev);
-  const args = ["blame", "--porcelain", "-L", `${range.start},${range.end}`];
+  // follow: through whitespace-only changes and lines moved or copied within a file or between files of one commit.
+  const args = ["blame", "--porcelain", ...(options.follow ? ["-w", "-M", "-C", "-C"] : []), "-L", `${range.start},${range.end}`];
   // Only a regular file of the repo: a symlinked ignore-revs file would have git read outside the repo.
   if ((await worktreeEntry(repo, IGNORE_REVS_FILE))?.kind === "file") args.push("--ignore-revs-file", IGNORE_REVS_FILE);
   if (commit) args.push(commit);

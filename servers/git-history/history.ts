@@ -8,6 +8,7 @@ export interface HistoryEntry {
   commit: string;
   author: string;
   email: string;
+  /** Author date: when the change was written. */
   time: string;
   subject: string;
   message: string;
@@ -18,7 +19,7 @@ export interface HistoryEntry {
 }
 
 function entry(c: Commit): HistoryEntry {
-  return { commit: c.sha, author: c.author.name, email: c.author.email, time: c.committedAt, subject: c.subject, message: c.message, tickets: ticketRefs(c.message) };
+  return { commit: c.sha, author: c.author.name, email: c.author.email, time: c.authoredAt, subject: c.subject, message: c.message, tickets: ticketRefs(c.message) };
 }
 
 /**

@@ -3,6 +3,7 @@ import { git, isAncestor, isCommitId, resolveRevision } from "../../core/git.js"
 import type { EdgeInput, IngestBatch, NodeInput } from "../context-graph/model.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
 import type { CommitCache } from "./commits.js";
+import type { ShapeCache } from "./shapes.js";
 import { readLog, type Commit } from "./log.js";
 import { suspectsOfFix } from "./suspects.js";
 import { ticketRefs } from "./ticket-keys.js";
@@ -77,7 +78,12 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
   return out;
 }
 
-export async function ingestHistory(store: ContextGraphStore, repo: string, commits: CommitCache, options: { now?: () => string } = {}): Promise<HistoryIngestion> {
+export async function ingestHistory(
+  store: ContextGraphStore,
+  repo: string,
+  commits: CommitCache,
+  options: { now?: () => string; shapes?: ShapeCache } = {},
+): Promise<HistoryIngestion> {
   const head = (await resolveRevision(repo, "HEAD").catch(() => {
     throw new UserError(`${repo} has no commits yet: commit something, then ingest its history`);
   })).commit as string;
@@ -125,6 +131,8 @@ export async function ingestHistory(store: ContextGraphStore, repo: string, comm
   }
   if (closures.length || droppedNodes.length) batches.push({ closures, nodes: droppedNodes });
   await store.ingestAll(batches);
+  // Each fresh commit's hunks classified once (reformat, comment edit, change of meaning), so that blame walks read them.
+  if (options.shapes) await options.shapes.fill(fresh.map((c) => c.sha));
   await store.markIngestion(SOURCE, head, { ingested: fresh.length, dropped: droppedNodes.length, fixes: fixes.length, suspects: suspectEdges });
   return { head, ingested: fresh.length, dropped: droppedNodes.length, fixes: fixes.length, suspects: suspectEdges, forcePushDetected };
 }

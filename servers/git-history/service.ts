@@ -1,11 +1,12 @@
 import { openRepoDb } from "../../core/db.js";
 import { UserError } from "../../core/errors.js";
-import { defaultBase, quote, readFilesAt, resolveRevision, WORKTREE } from "../../core/git.js";
+import { defaultBase, listTree, quote, readFilesAt, resolveRevision, WORKTREE, type Revision } from "../../core/git.js";
 import { loadConfig, type WorldlineConfig } from "../../core/repo.js";
 import { CodeGraphService } from "../code-graph/service.js";
 import { SqliteContextGraph } from "../context-graph/sqlite-store.js";
 import { CommitCache } from "./commits.js";
 import { readLog, type Commit } from "./log.js";
+import { ShapeCache } from "./shapes.js";
 
 /**
  * The git history of one repo as a service: git through simple-git, the code graph for symbols, and the
@@ -13,12 +14,14 @@ import { readLog, type Commit } from "./log.js";
  */
 export class GitHistoryService {
   readonly commits: CommitCache;
+  readonly shapes: ShapeCache;
   readonly codeGraph: CodeGraphService;
   readonly graph: SqliteContextGraph;
   readonly config: WorldlineConfig;
 
   constructor(readonly repo: string) {
     this.commits = new CommitCache(repo);
+    this.shapes = new ShapeCache(repo);
     this.codeGraph = new CodeGraphService(repo);
     this.graph = new SqliteContextGraph(openRepoDb(repo));
     this.config = loadConfig(repo);
@@ -27,6 +30,7 @@ export class GitHistoryService {
   close(): void {
     this.codeGraph.close();
     this.graph.close();
+    void this.shapes.close();
   }
 
   /** base and head as given, defaulting to the merge-base with the default branch and the working tree. */
@@ -37,18 +41,34 @@ export class GitHistoryService {
     return { base: b, head: h };
   }
 
-  /** Non-merge and merge commits of HEAD's history, since a date when given. */
-  async log(since?: string): Promise<Commit[]> {
+  /** Non-merge and merge commits of HEAD's history (or of a resolved commit's), since a date when given. */
+  async log(since?: string, commit = "HEAD"): Promise<Commit[]> {
     if (since && Number.isNaN(new Date(since).getTime())) {
       throw new UserError(`since ${quote(since)} is not a date: expected an ISO date such as 2026-01-01`);
     }
-    return readLog(this.repo, [...(since ? [`--since=${new Date(since).toISOString()}`] : []), "HEAD"]);
+    return readLog(this.repo, [...(since ? [`--since=${new Date(since).toISOString()}`] : []), commit]);
+  }
+
+  /** A committed revision for the history views (default HEAD): they read its log and its files, which the working tree has neither of. */
+  async commitRevision(rev: string | undefined): Promise<Revision & { commit: string }> {
+    const r = await resolveRevision(this.repo, rev ?? "HEAD");
+    if (!r.commit) throw new UserError(`revision ${quote(r.name)} is the working tree: history views need a commit; pass a branch, tag or commit (default HEAD)`);
+    return { name: r.name, commit: r.commit };
+  }
+
+  /** The paths of the files at a commit. */
+  async pathsAt(commit: string): Promise<Set<string>> {
+    return new Set((await listTree(this.repo, commit)).map((e) => e.path));
+  }
+
+  /** Line counts at a revision of the given paths (absent paths are not there). */
+  async linesAt(paths: ReadonlySet<string>, revision: Revision): Promise<Map<string, number>> {
+    const files = await readFilesAt(this.repo, revision, (p) => paths.has(p));
+    return new Map(files.map((f) => [f.path, f.text.split("\n").length - (f.text.endsWith("\n") ? 1 : 0)]));
   }
 
   /** Line counts at HEAD of the given paths (absent paths were deleted). */
   async linesAtHead(paths: ReadonlySet<string>): Promise<Map<string, number>> {
-    const head = await resolveRevision(this.repo, "HEAD");
-    const files = await readFilesAt(this.repo, head, (p) => paths.has(p));
-    return new Map(files.map((f) => [f.path, f.text.split("\n").length - (f.text.endsWith("\n") ? 1 : 0)]));
+    return this.linesAt(paths, await resolveRevision(this.repo, "HEAD"));
   }
 }

@@ -3,9 +3,14 @@ import { git, WORKTREE } from "../../core/git.js";
 import { parseLocation } from "../../core/ids.js";
 import type { CodeGraphService } from "../code-graph/service.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
-import { blame } from "./blame.js";
+import type { WorldlineConfig } from "../../core/repo.js";
 import type { CommitCache } from "./commits.js";
+import { cosmeticallyEqual, settingOf, type Setting } from "./cosmetic.js";
 import { rangeHistory, type HistoryEntry } from "./history.js";
+import type { ShapeCache } from "./shapes.js";
+import { ticketLinker, type TicketLinker } from "./ticket-links.js";
+import { ticketRefs, type TicketRef } from "./ticket-keys.js";
+import { traceLines, type PassKind, type TracedLine } from "./trace.js";
 
 /**
  * why(path:line | symbol | config:KEY): the evidence chain for why code is the way it is: blame, the commits
@@ -20,13 +25,54 @@ export interface WhyItem {
   source: string;
   authority: "human" | "deterministic" | "llm";
   detail?: string;
+  /** For a ticket: where to open it (the GitHub origin's issue or pull request, the Jira site's key). */
+  url?: string;
+}
+
+/** The commit that decided the lines: the last one that changed their meaning, and what it passed through. */
+export interface WhyDecision {
+  commit: string;
+  subject: string;
+  author: string;
+  /** Author date: when the change was written, not when it was rebased or merged. */
+  authoredAt: string;
+  /** The commit's reason in one sentence. */
+  reason: string;
+  tickets: Array<TicketRef & { url?: string }>;
+  /** How many of the asked lines it decided. */
+  lines: number;
+  /** Newer commits that touched the lines without changing their meaning, newest first. */
+  passedThrough: Array<{ commit: string; kind: PassKind; subject: string; author: string; authoredAt: string; at: string; from: string }>;
+}
+
+/** One value a setting line held, newest first: the commit that set it and the value it replaced. */
+export interface ValueChange {
+  value: string;
+  previous?: string;
+  commit: string;
+  authoredAt: string;
 }
 
 export interface WhyAnswer {
   target: string;
   location: string;
-  items: WhyItem[];
+  /** One sentence: the deciding commit, its ticket, its reason, what passed since. */
   summary: string;
+  /** Null when every asked line is uncommitted. */
+  deciding: WhyDecision | null;
+  /** For a line that sets a value: the values it held, newest first, each with the commit that set it. */
+  values?: ValueChange[];
+  items: WhyItem[];
+}
+
+/** What `why` reads: the repo's git, code graph, context graph, commit headers and shapes, and config. */
+export interface WhyDeps {
+  repo: string;
+  codeGraph: CodeGraphService;
+  graph: ContextGraphStore;
+  commits: CommitCache;
+  shapes: ShapeCache;
+  config: Pick<WorldlineConfig, "ticketSources">;
 }
 
 interface Span {
@@ -87,19 +133,58 @@ function changeDetail(h: HistoryEntry): string | undefined {
   if (before.length === 0 && after.length === 0) return undefined;
   if (before.length === 0) return `added: ${after.slice(0, 3).join(" / ")}`;
   if (after.length === 0) return `removed: ${before.slice(0, 3).join(" / ")}`;
-  return `changed: ${before.slice(0, 3).join(" / ")} -> ${after.slice(0, 3).join(" / ")}`;
+  // A reformat of the range says so first: it is the change a reader should skip.
+  const cosmetic = cosmeticallyEqual((h.before ?? []).join("\n"), (h.after ?? []).join("\n")) ? "reformatted only: " : "";
+  return `${cosmetic}changed: ${before.slice(0, 3).join(" / ")} -> ${after.slice(0, 3).join(" / ")}`;
 }
 
-export async function why(
-  repo: string,
-  codeGraph: CodeGraphService,
-  graph: ContextGraphStore,
-  commits: CommitCache,
-  target: string,
-  options: { limit?: number } = {},
-): Promise<WhyAnswer> {
-  const span = await spanOf(codeGraph, target);
+/** The value a range's lines set for `key` in a history entry's before and after sides. */
+function valueChange(h: HistoryEntry, key: string): { before?: string; after?: string } {
+  const find = (lines: readonly string[] | undefined) => (lines ?? []).map(settingOf).find((s) => s?.key === key)?.value;
+  return { ...(find(h.before) !== undefined ? { before: find(h.before) } : {}), ...(find(h.after) !== undefined ? { after: find(h.after) } : {}) };
+}
+
+/** The commit's reason in one sentence: the body's first sentence, else the subject. */
+export function reasonOf(message: string): string {
+  const [subject = "", ...rest] = message.split("\n");
+  const body = rest.join(" ").replace(/\s+/g, " ").trim();
+  const sentence = /^(.{12,240}?[.!?])(?:\s|$)/.exec(body)?.[1] ?? (body.length > 0 && body.length <= 240 && !/^[\w-]+:/.test(body) ? body : undefined);
+  return sentence ?? subject.trim();
+}
+
+const PASS_WORDS: Record<PassKind, string> = { reformat: "reformatted", comments: "comment edited", "value-kept": "touched, value kept", move: "moved" };
+
+async function decisionOf(deps: WhyDeps, traced: readonly TracedLine[], link: TicketLinker): Promise<WhyDecision | null> {
+  const byCommit = new Map<string, TracedLine[]>();
+  for (const t of traced) if (!t.decided.uncommitted) byCommit.set(t.decided.commit, [...(byCommit.get(t.decided.commit) ?? []), t]);
+  const [sha, lines] = [...byCommit].sort((a, b) => b[1].length - a[1].length)[0] ?? [];
+  if (!sha || !lines) return null;
+  const passedIds = [...new Set(lines.flatMap((l) => l.passed.map((p) => p.commit)))];
+  const info = await deps.commits.get([sha, ...passedIds]);
+  const c = info.get(sha);
+  if (!c) return null;
+  const passedThrough = passedIds.flatMap((id) => {
+    const p = info.get(id);
+    const step = lines.flatMap((l) => l.passed).find((x) => x.commit === id);
+    return p && step ? [{ commit: id, kind: step.kind, subject: p.subject, author: p.author.name, authoredAt: p.authoredAt, at: step.at, from: step.from }] : [];
+  });
+  return {
+    commit: sha,
+    subject: c.subject,
+    author: c.author.name,
+    authoredAt: c.authoredAt,
+    reason: reasonOf(c.message),
+    tickets: ticketRefs(c.message).map((t) => ({ ...t, ...(link(t) ? { url: link(t) } : {}) })),
+    lines: lines.length,
+    passedThrough,
+  };
+}
+
+export async function why(deps: WhyDeps, target: string, options: { limit?: number } = {}): Promise<WhyAnswer> {
+  const { repo, graph, commits } = deps;
+  const span = await spanOf(deps.codeGraph, target);
   const location = `${span.path}:${span.start}${span.end > span.start ? `-${span.end}` : ""}`;
+  const link = await ticketLinker(repo, deps.config);
   const items: WhyItem[] = [];
   const seen = new Set<string>();
   const push = (item: WhyItem) => {
@@ -107,9 +192,10 @@ export async function why(
     seen.add(item.id);
     items.push(item);
   };
-  const ticketItems = async (h: { tickets: Array<{ key: string; relation: string }>; time: string; commit: string }) => {
+  const ticketItems = async (h: { tickets: Array<{ key: string; kind: TicketRef["kind"]; relation: string }>; time: string; commit: string }) => {
     for (const t of h.tickets) {
       const node = await graph.getNode(`ticket:${t.key}`);
+      const url = link(t);
       push({
         kind: "ticket",
         id: `ticket:${t.key}`,
@@ -117,46 +203,68 @@ export async function why(
         time: node?.occurredAt ?? h.time,
         source: `named by commit ${h.commit.slice(0, 12)} (${t.relation})`,
         authority: "deterministic",
+        ...(url ? { url } : {}),
       });
     }
   };
 
-  // 1. Blame: who last changed these lines, and why.
-  const blamed = await blame(repo, commits, span.path, { start: span.start, end: span.end }, WORKTREE);
+  // 1. Blame through reformats, comment edits, kept values and moves: the commit that decided these lines.
+  const traced = await traceLines(repo, commits, deps.shapes, span.path, { start: span.start, end: span.end }, WORKTREE);
+  const deciding = await decisionOf(deps, traced, link);
+  if (traced.some((t) => t.decided.uncommitted)) {
+    items.push({ kind: "commit", id: "commit:WORKTREE", summary: "changed in the working tree, not committed yet", time: null, source: `blame of ${location}`, authority: "deterministic" });
+    seen.add("commit:WORKTREE");
+  }
   const byCommit = new Map<string, number>();
-  for (const b of blamed) if (!b.uncommitted) byCommit.set(b.commit, (byCommit.get(b.commit) ?? 0) + 1);
+  for (const t of traced) if (!t.decided.uncommitted) byCommit.set(t.decided.commit, (byCommit.get(t.decided.commit) ?? 0) + 1);
   const ranked = [...byCommit].sort((a, b) => b[1] - a[1]);
   const info = await commits.get(ranked.map(([c]) => c));
-  for (const [sha, lines] of ranked.slice(0, 5)) {
+  for (const [sha, count] of ranked.slice(0, 5)) {
     const c = info.get(sha);
     if (!c) continue;
+    const through = [...new Set(traced.filter((t) => t.decided.commit === sha).flatMap((t) => t.passed.map((p) => `${PASS_WORDS[p.kind]} in ${p.commit.slice(0, 12)}`)))];
     push({
       kind: "commit",
       id: `commit:${sha}`,
       summary: `${c.subject} (${c.author.name})`,
-      time: c.committedAt,
-      source: `blame of ${location} (${lines} of ${blamed.length} lines)`,
+      time: c.authoredAt,
+      source: `blame of ${location} (${count} of ${traced.length} lines)${through.length ? `, through: ${through.join(", ")}` : ""}`,
       authority: "deterministic",
       detail: c.message,
     });
-    const b = blamed.find((x) => x.commit === sha);
-    if (b) await ticketItems({ tickets: b.tickets, time: c.committedAt, commit: sha });
+    await ticketItems({ tickets: ticketRefs(c.message), time: c.authoredAt, commit: sha });
   }
-  if (blamed.some((b) => b.uncommitted)) {
-    items.unshift({ kind: "commit", id: "commit:WORKTREE", summary: "changed in the working tree, not committed yet", time: null, source: `blame of ${location}`, authority: "deterministic" });
+  // The commits passed through, each saying what it did to these lines.
+  for (const p of deciding?.passedThrough ?? []) {
+    push({ kind: "commit", id: `commit:${p.commit}`, summary: `${p.subject} (${p.author})`, time: p.authoredAt, source: `passed through by blame of ${location}`, authority: "deterministic", detail: `${PASS_WORDS[p.kind]} only: ${p.at} came from ${p.from}` });
   }
 
   // 2. The history of these lines, newest first, with what each commit changed in them.
-  const history = await rangeHistory(repo, span.path, span.start, span.end, "HEAD", options.limit ?? 10).catch(() => []);
-  for (const h of history) {
-    const detail = changeDetail(h);
+  const history = await rangeHistory(repo, span.path, span.start, span.end, "HEAD", options.limit ?? 10);
+  // Past a move or a reformat git log -L loses the lines: their older history continues where the deciding commit wrote them.
+  const decided = deciding ? traced.find((t) => t.decided.commit === deciding.commit)?.decided : undefined;
+  const older =
+    decided && span.start === span.end && !history.some((h) => h.commit === decided.commit)
+      ? await rangeHistory(repo, decided.origPath, decided.origLine, decided.origLine, decided.commit, options.limit ?? 10)
+      : [];
+  const setting = span.start === span.end ? settingOf(traced[0]?.content ?? "") : undefined;
+  const values: ValueChange[] = [];
+  for (const [h, where] of [...history.map((h) => [h, location] as const), ...older.map((h) => [h, `${decided?.origPath}:${decided?.origLine}`] as const)]) {
+    let detail = changeDetail(h);
+    if (setting) {
+      const v = valueChange(h, setting.key);
+      if (v.after !== undefined && v.before !== v.after && !values.some((x) => x.commit === h.commit)) {
+        values.push({ value: v.after, ...(v.before !== undefined ? { previous: v.before } : {}), commit: h.commit, authoredAt: h.time });
+        detail = `${v.before === undefined ? `value of ${setting.key} set: ${v.after}` : `value of ${setting.key}: ${v.before} -> ${v.after}`}\n${detail ?? ""}`.trim();
+      }
+    }
     const id = `commit:${h.commit}`;
     const existing = items.find((i) => i.id === id);
     if (existing) {
-      if (detail) existing.detail = `${detail}\n${existing.detail ?? ""}`.trim();
+      if (detail && !existing.detail?.includes(detail)) existing.detail = `${detail}\n${existing.detail ?? ""}`.trim();
       continue;
     }
-    push({ kind: "commit", id, summary: `${h.subject} (${h.author})`, time: h.time, source: `git log -L ${location}`, authority: "deterministic", ...(detail ? { detail } : {}) });
+    push({ kind: "commit", id, summary: `${h.subject} (${h.author})`, time: h.time, source: `git log -L ${where}`, authority: "deterministic", ...(detail ? { detail } : {}) });
     await ticketItems(h);
   }
 
@@ -183,13 +291,20 @@ export async function why(
     }
   }
 
-  const changes = items.filter((i) => i.kind === "commit" && i.detail?.startsWith("changed:"));
-  const summary = changes.length
-    ? `${location}: ${changes
-        .slice()
-        .reverse()
-        .map((c) => `${c.detail?.split("\n")[0]} in ${c.id.slice(7, 19)}`)
-        .join("; ")}`
-    : `${location}: last changed in ${items.find((i) => i.kind === "commit")?.id.slice(7, 19) ?? "no commit"}`;
-  return { target, location, items, summary };
+  return { target, location, summary: summaryOf(location, deciding, setting, values), deciding, ...(setting ? { values } : {}), items };
+}
+
+/** One sentence: the deciding commit, its ticket, its reason, and what happened to the lines since. */
+export function summaryOf(location: string, d: WhyDecision | null, setting?: Setting, values: readonly ValueChange[] = []): string {
+  if (!d) return `${location}: not committed yet (changed in the working tree)`;
+  const ticket = d.tickets.find((t) => t.relation === "fixes") ?? d.tickets[0];
+  const what = setting ? `${setting.key} = ${setting.value.length > 40 ? `${setting.value.slice(0, 39)}…` : setting.value} was set` : d.lines > 1 ? `decided` : `written`;
+  const since = [...new Set(d.passedThrough.map((p) => `${PASS_WORDS[p.kind]} in ${p.commit.slice(0, 12)}`))];
+  const reason = d.reason === d.subject ? `"${d.subject}"` : `"${d.subject}": ${d.reason.replace(/[.!]$/, "")}`;
+  const before = values.filter((v) => v.commit !== d.commit).map((v) => `${v.value} in ${v.commit.slice(0, 12)}`);
+  const text = `${location}: ${what} in ${d.commit.slice(0, 12)} by ${d.author} on ${d.authoredAt.slice(0, 10)}${ticket ? ` (${ticket.key})` : ""}, ${reason}${
+    before.length ? `; before that ${before.join(", ")}` : ""
+  }${since.length ? `; since then only ${since.join(", ")}` : ""}`;
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+
 }

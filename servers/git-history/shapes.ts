@@ -1,0 +1,150 @@
+import type { Keyv } from "keyv";
+import { z } from "zod";
+import { openCache } from "../../core/cache.js";
+import { commitId, git } from "../../core/git.js";
+import { cosmeticallyEqual, lineMap, moveKey } from "./cosmetic.js";
+import { parseDiff, type FileDiff, type Hunk } from "./diff.js";
+
+/**
+ * A commit's shape: its diff against its first parent, each hunk classified once (a reformat, a comment-only
+ * edit, or a change of meaning) with the line map a reformat needs, and the lines it deleted keyed for move
+ * detection. Blame walks read shapes again and again, so they are computed once per commit (at ingestion, or
+ * on first use) and cached in the repo's cache; losing the cache costs only time.
+ */
+const HunkShapeSchema = z.object({
+  oldStart: z.number().int().nonnegative(),
+  oldLines: z.number().int().nonnegative(),
+  newStart: z.number().int().nonnegative(),
+  newLines: z.number().int().nonnegative(),
+  /** format: only what a formatter changes; comments: the code is equal, only comments differ; null: meaning changed. */
+  cosmetic: z.enum(["format", "comments"]).nullable(),
+  /** For a cosmetic hunk: each new line's offset on the old side. */
+  map: z.array(z.number().int()).optional(),
+  /** For a small change of meaning: the lines it replaced (a value kept through an annotation is found there). */
+  removed: z.array(z.string()).optional(),
+});
+const FileShapeSchema = z.object({ path: z.string(), oldPath: z.string().optional(), status: z.enum(["added", "deleted", "modified", "renamed"]), hunks: z.array(HunkShapeSchema) });
+export const CommitShapeSchema = z.object({
+  version: z.literal(1),
+  sha: z.string().regex(/^[0-9a-f]{40}$/),
+  parent: z.string().regex(/^[0-9a-f]{40}$/).nullable(),
+  files: z.array(FileShapeSchema),
+  /** Lines the commit deleted in changes of meaning, by move key: where code moved from. */
+  moves: z.record(z.string(), z.tuple([z.string(), z.number().int().positive()])),
+  /** A formatter sweep: many files, every hunk cosmetic. */
+  sweep: z.boolean(),
+});
+export type HunkShape = z.infer<typeof HunkShapeSchema>;
+export type FileShape = z.infer<typeof FileShapeSchema>;
+export type CommitShape = z.infer<typeof CommitShapeSchema>;
+
+const KEPT_REMOVED_LINES = 60;
+const SWEEP_FILES = 5;
+
+function hunkShape(h: Hunk): HunkShape {
+  const base = { oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines };
+  if (h.removed.length > 0 && h.added.length > 0) {
+    const before = h.removed.join("\n");
+    const after = h.added.join("\n");
+    const format = cosmeticallyEqual(before, after);
+    if (format || cosmeticallyEqual(before, after, { ignoreComments: true })) {
+      return { ...base, cosmetic: format ? "format" : "comments", map: lineMap(before, after) };
+    }
+  }
+  return { ...base, cosmetic: null, ...(h.removed.length > 0 && h.removed.length <= KEPT_REMOVED_LINES ? { removed: h.removed } : {}) };
+}
+
+export function classify(sha: string, parent: string | null, files: readonly FileDiff[]): CommitShape {
+  const moves: Record<string, [string, number]> = {};
+  const shaped: FileShape[] = [];
+  let cosmetic = 0;
+  let hunks = 0;
+  for (const f of files) {
+    const oldPath = f.oldPath ?? f.path;
+    const fileHunks = f.hunks.map(hunkShape);
+    f.hunks.forEach((h, i) => {
+      hunks++;
+      if (fileHunks[i]?.cosmetic) {
+        cosmetic++;
+        return;
+      }
+      h.removed.forEach((text, k) => {
+        const key = moveKey(text);
+        if (key && !(key in moves)) moves[key] = [oldPath, h.oldStart + k];
+      });
+    });
+    shaped.push({ path: f.path, ...(f.oldPath ? { oldPath: f.oldPath } : {}), status: f.status, hunks: fileHunks });
+  }
+  const sweep = files.length >= SWEEP_FILES && hunks > 0 && cosmetic === hunks;
+  return { version: 1, sha, parent, files: shaped, moves, sweep };
+}
+
+/** The hunk of a commit's shape that wrote a line of a file (1-based, as the file was after the commit). */
+export function hunkAt(shape: CommitShape, path: string, line: number): { file: FileShape; hunk: HunkShape } | undefined {
+  const file = shape.files.find((f) => f.path === path);
+  const hunk = file?.hunks.find((h) => h.newLines > 0 && line >= h.newStart && line < h.newStart + h.newLines);
+  return file && hunk ? { file, hunk } : undefined;
+}
+
+const DIFF_OPTIONS = ["-M", "-U0", "--no-color", "--no-ext-diff"];
+
+export class ShapeCache {
+  private readonly memory = new Map<string, CommitShape>();
+  private store: Keyv | undefined;
+
+  constructor(private readonly repo: string) {}
+
+  private disk(): Keyv {
+    this.store ??= openCache(this.repo, "commit-shapes@1");
+    return this.store;
+  }
+
+  /** The shape of one commit, from memory, the cache, or git. */
+  async get(sha: string): Promise<CommitShape> {
+    const known = this.memory.get(sha);
+    if (known) return known;
+    const stored = CommitShapeSchema.safeParse(await this.disk().get(sha));
+    if (stored.success && stored.data.sha === sha) {
+      this.memory.set(sha, stored.data);
+      return stored.data;
+    }
+    const parents = (await git(this.repo).raw(["rev-list", "--parents", "-n1", "--end-of-options", commitId(sha)])).trim().split(" ").slice(1);
+    const parent = parents[0] ?? null;
+    const diff = parent
+      ? await git(this.repo).raw(["diff", ...DIFF_OPTIONS, "--end-of-options", commitId(parent), commitId(sha), "--"])
+      : await git(this.repo).raw(["show", ...DIFF_OPTIONS, "--format=", "--end-of-options", commitId(sha), "--"]);
+    return this.keep(classify(sha, parent, parseDiff(diff)));
+  }
+
+  private async keep(shape: CommitShape): Promise<CommitShape> {
+    this.memory.set(shape.sha, shape);
+    await this.disk().set(shape.sha, shape);
+    return shape;
+  }
+
+  /**
+   * Classifies the given commits (ingestion's fresh ones) in one `git log -p` pass, so that later blame walks
+   * find every shape cached. Merge commits have no shape of their own here: a walk computes one if it needs it.
+   */
+  async fill(shas: readonly string[]): Promise<number> {
+    let count = 0;
+    for (let i = 0; i < shas.length; i += 500) {
+      const batch = shas.slice(i, i + 500).filter((s) => !this.memory.has(s));
+      if (batch.length === 0) continue;
+      const out = await git(this.repo).raw(["log", "--no-walk=unsorted", "-p", ...DIFF_OPTIONS, "--format=%x1e%H %P", "--end-of-options", ...batch.map(commitId)]);
+      for (const record of out.split("\x1e")) {
+        if (!record.trim()) continue;
+        const newline = record.indexOf("\n");
+        const [sha = "", ...parents] = record.slice(0, newline < 0 ? undefined : newline).trim().split(" ");
+        if (parents.length > 1) continue;
+        await this.keep(classify(sha, parents[0] ?? null, parseDiff(newline < 0 ? "" : record.slice(newline + 1))));
+        count++;
+      }
+    }
+    return count;
+  }
+
+  async close(): Promise<void> {
+    await this.store?.disconnect();
+  }
+}

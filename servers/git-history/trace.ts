@@ -1,0 +1,127 @@
+import { UserError } from "../../core/errors.js";
+import { WORKTREE } from "../../core/git.js";
+import { blame, ZERO, type BlameLine } from "./blame.js";
+import type { CommitCache } from "./commits.js";
+import { moveKey, settingOf, tokenize } from "./cosmetic.js";
+import { hunkAt, type CommitShape, type ShapeCache } from "./shapes.js";
+
+/**
+ * Blame that sees through what did not change a line's meaning: starting from `git blame -w -M -C -C`, a line
+ * whose last commit only reformatted it, only edited its comment, kept its value through an annotation, or
+ * moved it from a place git's rename and copy detection missed, is blamed again at that commit's parent, at
+ * the line it came from, until a commit changed what the line means.
+ */
+export type PassKind = "reformat" | "comments" | "value-kept" | "move";
+
+export interface Passed {
+  commit: string;
+  kind: PassKind;
+  /** Where the line was in that commit, and where it came from in the commit's parent. */
+  at: string;
+  from: string;
+}
+
+export interface TracedLine {
+  /** The line asked about, 1-based, at the revision asked. */
+  line: number;
+  content: string;
+  /** The commit that last changed the line's meaning (ZERO's form is `uncommitted`). */
+  decided: BlameLine;
+  /** Newest first: the commits passed through on the way to `decided`. */
+  passed: Passed[];
+}
+
+const MAX_HOPS = 30;
+/** Lines this close at one parent are blamed in one git call. */
+const GAP = 20;
+
+function hasCode(line: string): boolean {
+  return tokenize(line).some((t) => !t.comment);
+}
+
+/** Where a line came from when its commit did not change its meaning, or undefined when it did. */
+export function passThrough(shape: CommitShape, row: Pick<BlameLine, "origPath" | "origLine" | "content">): { kind: PassKind; path: string; line: number } | undefined {
+  const at = hunkAt(shape, row.origPath, row.origLine);
+  if (!at || !shape.parent) return undefined;
+  const { file, hunk } = at;
+  const oldPath = file.oldPath ?? file.path;
+  if (hunk.cosmetic && hunk.map) {
+    // A comment line whose own text changed is a change of that comment's meaning.
+    if (hunk.cosmetic === "comments" && !hasCode(row.content)) return undefined;
+    const offset = hunk.map[row.origLine - hunk.newStart] ?? 0;
+    return { kind: hunk.cosmetic === "format" ? "reformat" : "comments", path: oldPath, line: hunk.oldStart + offset };
+  }
+  const setting = settingOf(row.content);
+  if (setting && hunk.removed) {
+    const i = hunk.removed.findIndex((l) => {
+      const s = settingOf(l);
+      return s !== undefined && s.key === setting.key && s.value === setting.value;
+    });
+    if (i >= 0) return { kind: "value-kept", path: oldPath, line: hunk.oldStart + i };
+  }
+  const key = moveKey(row.content);
+  const from = key ? shape.moves[key] : undefined;
+  if (from) {
+    const [path, line] = from;
+    const inHunk = path === oldPath && line >= hunk.oldStart && line < hunk.oldStart + hunk.oldLines;
+    return { kind: inHunk ? "reformat" : "move", path, line };
+  }
+  return undefined;
+}
+
+interface Pending {
+  traced: TracedLine;
+  row: BlameLine;
+}
+
+export async function traceLines(
+  repo: string,
+  commits: CommitCache,
+  shapes: ShapeCache,
+  path: string,
+  range: { start: number; end: number },
+  rev: string = WORKTREE,
+): Promise<TracedLine[]> {
+  const first = await blame(repo, commits, path, range, rev, { follow: true });
+  const out = first.map((row) => ({ line: row.line, content: row.content, decided: row, passed: [] as Passed[] }));
+  let frontier: Pending[] = out.map((traced) => ({ traced, row: traced.decided }));
+  for (let hop = 0; hop < MAX_HOPS && frontier.length > 0; hop++) {
+    const next = new Map<string, Array<{ p: Pending; line: number; passed: Passed }>>();
+    for (const p of frontier) {
+      if (p.row.commit === ZERO) continue;
+      const shape = await shapes.get(p.row.commit);
+      const step = passThrough(shape, p.row);
+      if (!step || !shape.parent) continue;
+      const key = `${shape.parent}\0${step.path}`;
+      const passed: Passed = { commit: p.row.commit, kind: step.kind, at: `${p.row.origPath}:${p.row.origLine}`, from: `${step.path}:${step.line}` };
+      next.set(key, [...(next.get(key) ?? []), { p, line: step.line, passed }]);
+    }
+    frontier = [];
+    for (const [key, group] of next) {
+      const [parent = "", groupPath = ""] = key.split("\0");
+      group.sort((a, b) => a.line - b.line);
+      for (let i = 0; i < group.length; ) {
+        let j = i;
+        while (j + 1 < group.length && (group[j + 1]?.line ?? 0) - (group[j]?.line ?? 0) <= GAP) j++;
+        const run = group.slice(i, j + 1);
+        i = j + 1;
+        const start = run[0]?.line ?? 1;
+        const end = run[run.length - 1]?.line ?? start;
+        // A line the parent does not have (a map past the file's end) keeps the commit that wrote it.
+        const rows = await blame(repo, commits, groupPath, { start, end }, parent, { follow: true }).catch((err: unknown) => {
+          if (err instanceof UserError) return undefined;
+          throw err;
+        });
+        if (!rows) continue;
+        for (const item of run) {
+          const row = rows[item.line - start];
+          if (!row) continue;
+          item.p.traced.passed.push(item.passed);
+          item.p.traced.decided = row;
+          frontier.push({ traced: item.p.traced, row });
+        }
+      }
+    }
+  }
+  return out;
+}
