@@ -44,6 +44,64 @@ const simulateOptions: Record<string, OptionSpec> = {
 };
 export type ServerName = (typeof SERVERS)[number];
 
+/**
+ * The history views: the git-history tools of the same names. Their flags are the tools' inputs in kebab case
+ * (`--include-deleted` is `includeDeleted`, `--min-revisions` is `minRevisions`), so one thing has one name.
+ */
+const viewFormat: OptionSpec = { type: "string", valueName: "FORMAT", description: "terminal (default: a table) or json (the tool's answer)" };
+const viewOptions: Record<string, OptionSpec> = {
+  repo,
+  rev: { type: "string", valueName: "REV", description: "The revision whose files count and whose history is read (default HEAD)" },
+  since: { type: "string", valueName: "DATE", description: "Only history since this date, e.g. 2026-01-01 (default: all)" },
+  "include-deleted": { type: "boolean", description: "Also files that no longer exist at --rev (left out by default)" },
+  "include-lockfiles": { type: "boolean", description: "Also lockfiles: package-lock.json, yarn.lock, pnpm-lock.yaml, Cargo.lock, go.sum... (left out by default)" },
+  "include-generated": { type: "boolean", description: "Also generated files: dist/, build/, coverage/, *.min.js, *.map, *.snap, *.generated.* (left out by default)" },
+  limit: { type: "string", valueName: "N", description: "Most rows (default 50, at most 500)" },
+  format: viewFormat,
+  help,
+};
+const viewUsage = "[--rev REV] [--since DATE] [--include-deleted] [--include-lockfiles] [--include-generated] [--limit N] [--format terminal|json] [--repo DIR]";
+
+const HISTORY_VIEW_COMMANDS = {
+  hotspots: {
+    summary: "Files ranked by revisions x lines of code: where change meets size, in the files of today",
+    usage: `worldline hotspots ${viewUsage}`,
+    options: viewOptions,
+    positionals: [],
+  },
+  coupling: {
+    summary: "Files that change together (code-maat's change coupling), over the files that exist at --rev",
+    usage: `worldline coupling [--min-revisions N] [--min-shared N] [--min-degree PERCENT] [--max-changeset-size N] ${viewUsage}`,
+    options: {
+      ...viewOptions,
+      "min-revisions": { type: "string", valueName: "N", description: "Each file changed in at least N change sets (default 5)" },
+      "min-shared": { type: "string", valueName: "N", description: "The pair changed together at least N times (default 5)" },
+      "min-degree": { type: "string", valueName: "PERCENT", description: "Shared revisions over the pair's average revisions, at least this percent (default 30)" },
+      "max-changeset-size": { type: "string", valueName: "N", description: "Skip change sets of more than N files (default 30)" },
+    },
+    positionals: [],
+  },
+  ownership: {
+    summary: "Per file: main developer, author fragmentation, code age and knowledge loss, for the files of today",
+    usage: `worldline ownership [--path FILE] ${viewUsage}`,
+    options: { ...viewOptions, path: { type: "string", valueName: "FILE", description: "Only this file" } },
+    positionals: [],
+  },
+  "suspect-commits": {
+    summary: "Commits that probably introduced a bug: from a fix commit (SZZ, source lines over test lines) or from locations such as stack frames",
+    usage: "worldline suspect-commits (--fix REV | --location PATH:LINE...) [--max-age-days N] [--format terminal|json] [--repo DIR]",
+    options: {
+      repo,
+      fix: { type: "string", valueName: "REV", description: "A fix commit: the lines it changed are blamed at its parent" },
+      location: { type: "string", multiple: true, valueName: "PATH:LINE", description: "A location, top stack frame first (repeat for more)" },
+      "max-age-days": { type: "string", valueName: "N", description: "With --location: commits older than N days get a note and less weight (default from config, 90)" },
+      format: viewFormat,
+      help,
+    },
+    positionals: [],
+  },
+} satisfies Record<string, CommandSpec>;
+
 export const COMMANDS = {
   index: {
     summary: "Index a repository's code graph at a revision and print a summary",
@@ -92,6 +150,7 @@ export const COMMANDS = {
     options: { repo, format: { type: "string", valueName: "FORMAT", description: "terminal (default), markdown or json" }, help },
     positionals: ["target"],
   },
+  ...HISTORY_VIEW_COMMANDS,
   ingest: {
     summary: "Fill the context graph: git history, tickets (configured sources or tickets/) and ADRs",
     usage: "worldline ingest [--history] [--tickets] [--adrs] [--repo DIR] [--json]",

@@ -241,6 +241,19 @@ async function runWhy(cmd: ParsedCommand, io: Io): Promise<number> {
   return EXIT.ok;
 }
 
+/** `worldline hotspots | coupling | ownership | suspect-commits`: the git-history tool of that name. */
+async function runHistoryView(view: import("./history-views.js").HistoryView, cmd: ParsedCommand, io: Io): Promise<number> {
+  const format = str(cmd.values.format) ?? "terminal";
+  if (format !== "terminal" && format !== "json") throw new UserError(`--format "${format}" for worldline ${view}: expected terminal or json`);
+  const repo = await resolveRepo(str(cmd.values.repo));
+  const { callView, renderView, viewArgs } = await import("./history-views.js");
+  // Flags are checked before any server starts: a bad number is a usage error, not a tool's.
+  viewArgs(view, cmd.values);
+  const answer = await withServers(repo, (hub) => callView(hub, view, cmd.values));
+  io.out(format === "json" ? JSON.stringify(answer, null, 2) : renderView(view, answer));
+  return EXIT.ok;
+}
+
 async function runIngest(cmd: ParsedCommand, io: Io): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
   const some = Boolean(cmd.values.history || cmd.values.tickets || cmd.values.adrs);
@@ -363,6 +376,11 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         return await runWhy(cmd, io);
       case "ingest":
         return await runIngest(cmd, io);
+      case "hotspots":
+      case "coupling":
+      case "ownership":
+      case "suspect-commits":
+        return await runHistoryView(cmd.command, cmd, io);
       case "triage":
         return await runTriage(cmd, io);
       case "mcp-config":

@@ -16,6 +16,7 @@ const COMMITS = Number(countText);
 const FILES = 300;
 const LINES = 40;
 const AUTHORS = 25;
+const SWEEP_EVERY = 250;
 
 let seed = 11;
 const rand = () => {
@@ -35,16 +36,22 @@ function stream(): string {
     const a = skewed(AUTHORS);
     const when = start + c * 3 * 3600;
     const touched = new Set<number>();
-    const n = c === 0 ? FILES : 1 + Math.floor(5 * rand() ** 3);
-    for (let k = 0; k < n; k++) touched.add(c === 0 ? k : skewed(FILES));
+    // Every SWEEP_EVERY commits a formatter sweep: semicolons dropped or restored on every line of 40 files, nothing else.
+    const sweep = c > 0 && c % SWEEP_EVERY === 0;
+    const n = c === 0 ? FILES : sweep ? 40 : 1 + Math.floor(5 * rand() ** 3);
+    for (let k = 0; k < n; k++) touched.add(c === 0 ? k : sweep ? (k * 7 + c) % FILES : skewed(FILES));
     for (const f of c === 0 ? [] : touched) {
       const file = files[f] as string[];
+      if (sweep) {
+        for (let l = 1; l < LINES - 1; l++) file[l] = (file[l] as string).includes("; //") ? (file[l] as string).replace("; //", " //") : (file[l] as string).replace(" //", "; //");
+        continue;
+      }
       const line = 1 + Math.floor(rand() * (LINES - 2));
       file[line] = `  x = x + ${line}; // v${c}`;
     }
     const ticket = rand() < 0.6 ? `SUP-${1 + Math.floor(rand() * 800)}` : "";
     const fix = c > 10 && rand() < 0.05;
-    const message = `${fix ? "Fix" : "Change"} ${[...touched].slice(0, 3).map(path).join(", ")}${ticket ? ` (${ticket})` : ""}\n\n${fix ? `Fixes #${c}\n` : "Routine work.\n"}`;
+    const message = sweep ? "Run prettier\n" : `${fix ? "Fix" : "Change"} ${[...touched].slice(0, 3).map(path).join(", ")}${ticket ? ` (${ticket})` : ""}\n\n${fix ? `Fixes #${c}\n` : "Routine work.\n"}`;
     parts.push(`commit refs/heads/main\nmark :${c + 1}\n`);
     parts.push(`author Dev ${a} <dev${a}@example.test> ${when} +0000\ncommitter Dev ${a} <dev${a}@example.test> ${when} +0000\n`);
     parts.push(`data ${Buffer.byteLength(message)}\n${message}\n`);
@@ -66,8 +73,16 @@ const generateMs = performance.now() - genStart;
 
 const service = new GitHistoryService(dir);
 let t = performance.now();
-const ingest = await ingestHistory(service.graph, dir, service.commits, { shapes: service.shapes });
+const ingest = await ingestHistory(service.graph, dir, service.commits);
 const ingestMs = performance.now() - t;
+// What ingestion adds to classify each commit's hunks once (reformat, comment edit, change of meaning) for blame walks.
+t = performance.now();
+const shaped = await service.shapes.fill(
+  execFileSync("git", ["rev-list", "--no-merges", "HEAD"], { cwd: dir, encoding: "utf8", maxBuffer: 1 << 28 })
+    .split("\n")
+    .filter(Boolean),
+);
+const shapesMs = performance.now() - t;
 
 t = performance.now();
 const log = await service.log();
@@ -77,11 +92,13 @@ const pairs = coupling(log);
 const viewsMs = performance.now() - t;
 
 const whyTimes: number[] = [];
+let passed = 0;
 for (let i = 0; i < 20; i++) {
   const target = `${path(skewed(FILES))}:${2 + (i % (LINES - 3))}`;
   const s = performance.now();
-  await why(service, target);
+  const answer = await why(service, target);
   whyTimes.push(performance.now() - s);
+  passed += answer.deciding?.passedThrough.length ?? 0;
 }
 service.close();
 process.stdout.write(
@@ -96,6 +113,10 @@ process.stdout.write(
     hotspots: hot.length,
     couplingPairs: pairs.length,
     whyMedianMs: median(whyTimes),
+    shapesMs,
+    shaped,
+    sweeps: Math.floor((COMMITS - 1) / SWEEP_EVERY),
+    whyPassed: passed,
     dbDir: join(dir, ".worldline"),
   }),
 );

@@ -58,7 +58,7 @@ describe("worldline commands around the report", () => {
     const demo = await run(["demo", "--dir", join(sample.dir, "demo")]);
     expect(demo.code).toBe(0);
     const lines = demo.out.split("\n");
-    expect(lines[0]).toBe("history: 38 commits ingested, 4 fixes, 3 suspect commits");
+    expect(lines[0]).toBe("history: 38 commits ingested, 4 fixes, 4 suspect commits");
     expect(lines).toContain("tickets from folder:tickets: 30 added, 0 updated, 0 unchanged");
     expect(lines.find((l) => l.startsWith("FAIL"))).toMatch(/^FAIL {7}eu-proration-fx-rounding \(differential\)/);
     expect(lines).toContain("           root cause src/billing/proration.ts:35 in src/billing/proration.ts#prorate: base 0.5483870967741935, head 0.55");

@@ -38,8 +38,11 @@ describe("git-history MCP server over stdio", () => {
     expect(blame.lines.map((l) => l.commit)).toEqual([fx.sha.proration]);
     const history = structured<{ items: Array<{ commit: string }> }>(await client.callTool({ name: "history", arguments: { symbol: "src/prorate.ts#prorate" } }));
     expect(history.items.map((h) => h.commit)).toEqual([fx.sha.fix, fx.sha.reformat, fx.sha.proration]);
-    const why = structured<{ summary: string; items: Array<{ id: string }> }>(await client.callTool({ name: "why", arguments: { target: "config:paymentTimeoutMs" } }));
-    expect(why.summary).toContain("paymentTimeoutMs: 5000, -> paymentTimeoutMs: 30000");
+    const why = structured<{ summary: string; deciding: { commit: string; authoredAt: string } | null; items: Array<{ id: string }> }>(
+      await client.callTool({ name: "why", arguments: { target: "config:paymentTimeoutMs" } }),
+    );
+    expect(why.summary).toContain(`before that 30000 in ${fx.sha.timeout30.slice(0, 12)}, 5000 in`);
+    expect(why.deciding?.commit).toBe(fx.sha.timeout20);
     expect(why.items.map((i) => i.id)).toContain("ticket:SUP-88");
   });
 

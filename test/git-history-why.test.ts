@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderWhy } from "../agent/why.js";
-import { openCache } from "../core/cache.js";
+import { openDb } from "../core/db.js";
 import { cosmeticallyEqual, lineMap, moveKey, settingOf } from "../servers/git-history/cosmetic.js";
 import { ingestHistory } from "../servers/git-history/ingest.js";
 import { GitHistoryService } from "../servers/git-history/service.js";
-import { ShapeCache } from "../servers/git-history/shapes.js";
+import { ShapeCache, shapesFile } from "../servers/git-history/shapes.js";
 import { githubRepoOf } from "../servers/git-history/ticket-links.js";
 import { why } from "../servers/git-history/why.js";
 import { commitFiles, gitIn, makeRepo, tempDir, writeFiles } from "./helpers/git-fixture.js";
@@ -237,17 +237,19 @@ describe("why through reformats, moves and kept values", () => {
       const s = new GitHistoryService(t.dir);
       try {
         await ingestHistory(s.graph, t.dir, s.commits, { shapes: s.shapes });
-        const cache = openCache(t.dir, "commit-shapes@1");
-        const stored = (await cache.get(second)) as { sha: string; files: Array<{ hunks: Array<{ cosmetic: string | null }> }> };
-        expect(stored.sha).toBe(second);
-        expect(stored.files[0]?.hunks[0]?.cosmetic).toBe("format");
-        expect(((await cache.get(first)) as { parent: string | null }).parent).toBeNull();
-        // A cache entry of another shape is not trusted: the shape is computed again from git.
-        await cache.set(second, { version: 1, sha: second, files: "garbage" });
-        await cache.disconnect();
+        const db = openDb(shapesFile(t.dir));
+        const read = (sha: string) => JSON.parse(db.prepare<[string], { shape: string }>("SELECT shape FROM commit_shapes WHERE sha = ?").get(sha)?.shape ?? "null");
+        expect(read(second).sha).toBe(second);
+        expect(read(second).files[0].hunks[0].cosmetic).toBe("format");
+        expect(read(first).parent).toBeNull();
+        // A cache row of another shape is not trusted: the shape is computed again from git.
+        db.prepare("UPDATE commit_shapes SET shape = ? WHERE sha = ?").run(JSON.stringify({ version: 1, sha: second, files: "garbage" }), second);
+        db.prepare("UPDATE commit_shapes SET shape = ? WHERE sha = ?").run("{not json", first);
+        db.close();
         const fresh = new ShapeCache(t.dir);
         expect((await fresh.get(second)).files[0]?.hunks[0]?.cosmetic).toBe("format");
-        await fresh.close();
+        expect((await fresh.get(first)).parent).toBeNull();
+        fresh.close();
         expect((await why(s, "a.ts:1")).deciding?.commit).toBe(first);
       } finally {
         s.close();

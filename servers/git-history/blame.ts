@@ -1,7 +1,7 @@
 import { worktreeEntry } from "../../core/confine.js";
 import { redact } from "../../core/redact.js";
 import { UserError } from "../../core/errors.js";
-import { git, resolveRevision, WORKTREE } from "../../core/git.js";
+import { git, isCommitId, quote, resolveRevision, WORKTREE } from "../../core/git.js";
 import type { CommitCache } from "./commits.js";
 import { ticketRefs, type TicketRef } from "./ticket-keys.js";
 
@@ -91,15 +91,42 @@ export async function blame(
   rev: string = WORKTREE,
   options: { follow?: boolean } = {},
 ): Promise<BlameLine[]> {
+  // The revision reaches git only as the commit id it resolves to (git blame takes no --end-of-options).
+  const { commit } = await resolveRevision(repo, rev);
+  const rows = await blameRows(repo, path, range, commit, { follow: options.follow ?? false, ignoreRevs: await hasIgnoreRevs(repo), rev });
+  const messages = await commits.get(rows.map((r) => r.commit).filter((c) => c !== ZERO));
+  return rows.map((r) => {
+    const message = messages.get(r.commit)?.message ?? r.summary;
+    return { ...r, uncommitted: r.commit === ZERO, message, tickets: r.commit === ZERO ? [] : ticketRefs(message) };
+  });
+}
+
+/** Whether the repo keeps a `.git-blame-ignore-revs` (only a regular file: a symlink would have git read outside the repo). */
+export async function hasIgnoreRevs(repo: string): Promise<boolean> {
+  return (await worktreeEntry(repo, IGNORE_REVS_FILE))?.kind === "file";
+}
+
+/** One blamed line as git reports it, before commit messages are joined. */
+export type BlameRow = Porcelain;
+
+/**
+ * git blame's rows for a range at a resolved commit (null: the working tree). `follow` sees through
+ * whitespace-only changes and lines moved or copied within a file or between files of one commit.
+ */
+export async function blameRows(
+  repo: string,
+  path: string,
+  range: { start: number; end: number },
+  commit: string | null,
+  options: { follow: boolean; ignoreRevs: boolean; rev?: string },
+): Promise<BlameRow[]> {
   if (range.start < 1 || range.end < range.start) {
     throw new UserError(`lines ${range.start}-${range.end} of ${path} are not a range: expected 1-based start <= end`);
   }
-  // The revision reaches git only as the commit id it resolves to (git blame takes no --end-of-options).
-  const { commit } = await resolveRevision(repo, rev);
-  // follow: through whitespace-only changes and lines moved or copied within a file or between files of one commit.
+  if (commit !== null && !isCommitId(commit)) throw new Error(`internal: blameRows takes a resolved commit id, not ${quote(commit)}`);
+  const rev = options.rev ?? commit ?? WORKTREE;
   const args = ["blame", "--porcelain", ...(options.follow ? ["-w", "-M", "-C", "-C"] : []), "-L", `${range.start},${range.end}`];
-  // Only a regular file of the repo: a symlinked ignore-revs file would have git read outside the repo.
-  if ((await worktreeEntry(repo, IGNORE_REVS_FILE))?.kind === "file") args.push("--ignore-revs-file", IGNORE_REVS_FILE);
+  if (options.ignoreRevs) args.push("--ignore-revs-file", IGNORE_REVS_FILE);
   if (commit) args.push(commit);
   args.push("--", path);
   let out: string;
@@ -110,10 +137,5 @@ export async function blame(
     if (/has only \d+ lines?/.test(msg)) throw new UserError(`lines ${range.start}-${range.end} of ${path} are past its end at ${rev}: ${msg.trim().split("\n").pop()}`);
     throw new UserError(`cannot blame ${path} at ${rev}: the file does not exist there (expected a path tracked at that revision)`);
   }
-  const rows = parsePorcelain(out);
-  const messages = await commits.get(rows.map((r) => r.commit).filter((c) => c !== ZERO));
-  return rows.map((r) => {
-    const message = messages.get(r.commit)?.message ?? r.summary;
-    return { ...r, uncommitted: r.commit === ZERO, message, tickets: r.commit === ZERO ? [] : ticketRefs(message) };
-  });
+  return parsePorcelain(out);
 }

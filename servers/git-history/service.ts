@@ -30,7 +30,7 @@ export class GitHistoryService {
   close(): void {
     this.codeGraph.close();
     this.graph.close();
-    void this.shapes.close();
+    this.shapes.close();
   }
 
   /** base and head as given, defaulting to the merge-base with the default branch and the working tree. */

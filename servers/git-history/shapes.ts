@@ -1,7 +1,8 @@
-import type { Keyv } from "keyv";
+import { join } from "node:path";
 import { z } from "zod";
-import { openCache } from "../../core/cache.js";
+import { migrate, openDb, type Db } from "../../core/db.js";
 import { commitId, git } from "../../core/git.js";
+import { stateDir } from "../../core/repo.js";
 import { cosmeticallyEqual, lineMap, moveKey } from "./cosmetic.js";
 import { parseDiff, type FileDiff, type Hunk } from "./diff.js";
 
@@ -9,7 +10,7 @@ import { parseDiff, type FileDiff, type Hunk } from "./diff.js";
  * A commit's shape: its diff against its first parent, each hunk classified once (a reformat, a comment-only
  * edit, or a change of meaning) with the line map a reformat needs, and the lines it deleted keyed for move
  * detection. Blame walks read shapes again and again, so they are computed once per commit (at ingestion, or
- * on first use) and cached in the repo's cache; losing the cache costs only time.
+ * on first use) and kept in `.worldline/shapes.db`, a local cache derived from git: losing it costs only time.
  */
 const HunkShapeSchema = z.object({
   oldStart: z.number().int().nonnegative(),
@@ -88,63 +89,93 @@ export function hunkAt(shape: CommitShape, path: string, line: number): { file: 
 
 const DIFF_OPTIONS = ["-M", "-U0", "--no-color", "--no-ext-diff"];
 
+/** The cache file of a repo's commit shapes. */
+export function shapesFile(repo: string): string {
+  return join(stateDir(repo), "shapes.db");
+}
+
+const MIGRATIONS = [{ version: 1, sql: "CREATE TABLE commit_shapes (sha TEXT PRIMARY KEY, shape TEXT NOT NULL)" }];
+
 export class ShapeCache {
   private readonly memory = new Map<string, CommitShape>();
-  private store: Keyv | undefined;
+  private db: Db | undefined;
 
   constructor(private readonly repo: string) {}
 
-  private disk(): Keyv {
-    this.store ??= openCache(this.repo, "commit-shapes@1");
-    return this.store;
+  private disk(): Db {
+    if (!this.db) {
+      this.db = openDb(shapesFile(this.repo));
+      migrate(this.db, "commit-shapes", MIGRATIONS);
+    }
+    return this.db;
+  }
+
+  /** A stored shape, when it parses as one of this commit; anything else is computed again. */
+  private stored(sha: string): CommitShape | undefined {
+    const row = this.disk().prepare<[string], { shape: string }>("SELECT shape FROM commit_shapes WHERE sha = ?").get(sha);
+    if (!row) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(row.shape);
+    } catch {
+      return undefined;
+    }
+    const parsed = CommitShapeSchema.safeParse(json);
+    return parsed.success && parsed.data.sha === sha ? parsed.data : undefined;
+  }
+
+  private keep(shapes: readonly CommitShape[]): void {
+    const put = this.disk().prepare("INSERT OR REPLACE INTO commit_shapes (sha, shape) VALUES (?, ?)");
+    this.disk().transaction(() => {
+      for (const shape of shapes) put.run(shape.sha, JSON.stringify(shape));
+    })();
+    for (const shape of shapes) this.memory.set(shape.sha, shape);
   }
 
   /** The shape of one commit, from memory, the cache, or git. */
   async get(sha: string): Promise<CommitShape> {
-    const known = this.memory.get(sha);
-    if (known) return known;
-    const stored = CommitShapeSchema.safeParse(await this.disk().get(sha));
-    if (stored.success && stored.data.sha === sha) {
-      this.memory.set(sha, stored.data);
-      return stored.data;
+    const known = this.memory.get(sha) ?? this.stored(sha);
+    if (known) {
+      this.memory.set(sha, known);
+      return known;
     }
     const parents = (await git(this.repo).raw(["rev-list", "--parents", "-n1", "--end-of-options", commitId(sha)])).trim().split(" ").slice(1);
     const parent = parents[0] ?? null;
     const diff = parent
       ? await git(this.repo).raw(["diff", ...DIFF_OPTIONS, "--end-of-options", commitId(parent), commitId(sha), "--"])
       : await git(this.repo).raw(["show", ...DIFF_OPTIONS, "--format=", "--end-of-options", commitId(sha), "--"]);
-    return this.keep(classify(sha, parent, parseDiff(diff)));
-  }
-
-  private async keep(shape: CommitShape): Promise<CommitShape> {
-    this.memory.set(shape.sha, shape);
-    await this.disk().set(shape.sha, shape);
+    const shape = classify(sha, parent, parseDiff(diff));
+    this.keep([shape]);
     return shape;
   }
 
   /**
-   * Classifies the given commits (ingestion's fresh ones) in one `git log -p` pass, so that later blame walks
-   * find every shape cached. Merge commits have no shape of their own here: a walk computes one if it needs it.
+   * Classifies the given commits (ingestion's fresh ones) in one `git log -p` pass per 500, so that later blame
+   * walks find every shape cached. Merge commits have no shape of their own here: a walk computes one if it needs it.
    */
   async fill(shas: readonly string[]): Promise<number> {
     let count = 0;
-    for (let i = 0; i < shas.length; i += 500) {
-      const batch = shas.slice(i, i + 500).filter((s) => !this.memory.has(s));
-      if (batch.length === 0) continue;
+    const has = this.disk().prepare<[string], { n: number }>("SELECT 1 AS n FROM commit_shapes WHERE sha = ?");
+    const wanted = shas.filter((s) => !this.memory.has(s) && !has.get(s));
+    for (let i = 0; i < wanted.length; i += 500) {
+      const batch = wanted.slice(i, i + 500);
       const out = await git(this.repo).raw(["log", "--no-walk=unsorted", "-p", ...DIFF_OPTIONS, "--format=%x1e%H %P", "--end-of-options", ...batch.map(commitId)]);
+      const shapes: CommitShape[] = [];
       for (const record of out.split("\x1e")) {
         if (!record.trim()) continue;
         const newline = record.indexOf("\n");
         const [sha = "", ...parents] = record.slice(0, newline < 0 ? undefined : newline).trim().split(" ");
         if (parents.length > 1) continue;
-        await this.keep(classify(sha, parents[0] ?? null, parseDiff(newline < 0 ? "" : record.slice(newline + 1))));
-        count++;
+        shapes.push(classify(sha, parents[0] ?? null, parseDiff(newline < 0 ? "" : record.slice(newline + 1))));
       }
+      this.keep(shapes);
+      count += shapes.length;
     }
     return count;
   }
 
-  async close(): Promise<void> {
-    await this.store?.disconnect();
+  close(): void {
+    this.db?.close();
+    this.db = undefined;
   }
 }

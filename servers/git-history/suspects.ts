@@ -3,7 +3,9 @@ import { commitId, git, resolveRevision } from "../../core/git.js";
 import { parseLocation } from "../../core/ids.js";
 import { blame } from "./blame.js";
 import type { CommitCache } from "./commits.js";
+import { cosmeticallyEqual } from "./cosmetic.js";
 import { parseDiff, type Hunk } from "./diff.js";
+import { isGenerated, isLockfile } from "./views.js";
 
 /**
  * Commits suspected of introducing a bug. Every candidate is kept with the method that found it and a
@@ -23,16 +25,79 @@ export interface SuspectCommit {
 
 const COMMENT = /^\s*(\/\/|\/\*|\*|#|<!--)|^\s*$/;
 
-/** A hunk that only moved whitespace around, or only touched comments, is no evidence of a bug. */
+/** A hunk that only reformatted code (as `cosmetic.ts` sees it), or only touched comments, is no evidence of a bug. */
 export function isCosmetic(h: Hunk): boolean {
-  const squash = (lines: string[]) => lines.join("").replace(/\s+/g, "");
-  if (h.removed.length > 0 && squash(h.removed) === squash(h.added)) return true;
+  if (h.removed.length > 0 && h.added.length > 0 && cosmeticallyEqual(h.removed.join("\n"), h.added.join("\n"), { ignoreComments: true })) return true;
   return h.removed.every((l) => COMMENT.test(l)) && h.added.every((l) => COMMENT.test(l));
+}
+
+/** Test code by path: test folders at any depth, and test, spec and type-test files. */
+const TEST_PATH = /(?:^|\/)(?:test|tests|__tests__|__mocks__|spec)\/|\.(?:test|spec|test-d)\.[^/]+$/;
+
+export function isTestPath(path: string): boolean {
+  return TEST_PATH.test(path);
+}
+
+/**
+ * The kinds of blamed lines, strongest first: source lines the fix changed; source lines next to lines the
+ * fix only added (a fix that adds a guard deletes nothing, but the code it guards is where the bug lived);
+ * test lines. A test the fix corrects rarely holds the bug, so tests count only when the source says nothing.
+ */
+const TIERS = ["changed", "around-added", "test"] as const;
+type Tier = (typeof TIERS)[number];
+
+/** Why a candidate found only by a weaker kind of line has no confidence, or (for the kind used) how it was found. */
+const TIER_NOTES: Record<Tier, { used: string; weaker: string }> = {
+  changed: { used: "", weaker: "" },
+  "around-added": {
+    used: "the fix only added source lines: SZZ blamed the source lines around them",
+    weaker: "only source lines around the fix's added lines point at this commit; the source lines it changed point elsewhere",
+  },
+  test: {
+    used: "SZZ had only test lines: the fix changed no blameable source line",
+    weaker: "only test lines point at this commit; the fix's source lines point elsewhere",
+  },
+};
+
+interface Blamed {
+  commit: string;
+  location: string;
+  tier: Tier;
+}
+
+/** The lines of one file's diff to blame at the fix's parent, with their kind. */
+async function blamedLines(repo: string, commits: CommitCache, parent: string, path: string, hunks: readonly Hunk[]): Promise<Blamed[]> {
+  const test = isTestPath(path);
+  const out: Blamed[] = [];
+  for (const h of hunks) {
+    if (isCosmetic(h)) continue;
+    if (h.oldLines === 0) {
+      if (!test) out.push(...(await aroundAdded(repo, commits, parent, path, h.oldStart)));
+      continue;
+    }
+    const lines = await blame(repo, commits, path, { start: h.oldStart, end: h.oldStart + h.oldLines - 1 }, parent);
+    lines.forEach((l, i) => {
+      if (COMMENT.test(h.removed[i] ?? l.content)) return;
+      out.push({ commit: l.commit, location: `${path}:${l.line}`, tier: test ? "test" : "changed" });
+    });
+  }
+  return out;
+}
+
+/** The code lines just before and after an insertion after old line `after` (0: at the top). */
+async function aroundAdded(repo: string, commits: CommitCache, parent: string, path: string, after: number): Promise<Blamed[]> {
+  const start = Math.max(1, after);
+  // The line after the insertion may be past the file's end: then only the line before is there.
+  const lines = await blame(repo, commits, path, { start, end: after + 1 }, parent).catch(() => (after >= 1 ? blame(repo, commits, path, { start, end: start }, parent) : []));
+  return lines.filter((l) => !COMMENT.test(l.content)).map((l) => ({ commit: l.commit, location: `${path}:${l.line}`, tier: "around-added" }));
 }
 
 /**
  * SZZ: the lines a fix deleted or changed, blamed at the fix's parent (honouring ignore-revs), skipping
- * cosmetic changes and merge commits. Confidence is the share of those lines each commit last touched.
+ * cosmetic changes and merge commits. Confidence is the share of the lines of the strongest kind (TIERS)
+ * each commit last touched: source over tests, so a fix that changed src/ and a test names src's commit
+ * first. Candidates found only by weaker lines follow with confidence 0 and a note; every candidate's
+ * evidence lists its strongest lines first.
  */
 export async function suspectsOfFix(repo: string, commits: CommitCache, fix: string): Promise<SuspectCommit[]> {
   const fixCommit = await commits.one((await resolveRevision(repo, fix)).commit ?? "");
@@ -40,39 +105,44 @@ export async function suspectsOfFix(repo: string, commits: CommitCache, fix: str
   const parent = fixCommit.parents[0];
   if (!parent) return [];
   const files = parseDiff(await git(repo).raw(["diff", "-M", "-U0", "--no-color", "--no-ext-diff", "--end-of-options", commitId(parent), commitId(fixCommit.sha), "--"]));
-  const tally = new Map<string, string[]>();
-  let total = 0;
+  const blamed: Blamed[] = [];
   for (const f of files) {
-    if (f.status === "added") continue;
-    const oldPath = f.oldPath ?? f.path;
-    for (const h of f.hunks) {
-      if (h.oldLines === 0 || isCosmetic(h)) continue;
-      const lines = await blame(repo, commits, oldPath, { start: h.oldStart, end: h.oldStart + h.oldLines - 1 }, parent);
-      lines.forEach((l, i) => {
-        if (COMMENT.test(h.removed[i] ?? l.content)) return;
-        total++;
-        tally.set(l.commit, [...(tally.get(l.commit) ?? []), `${oldPath}:${l.line}`]);
-      });
-    }
+    // A lockfile or a build output changes with the fix but was written by a tool: no human line to blame.
+    if (f.status === "added" || isLockfile(f.oldPath ?? f.path) || isGenerated(f.oldPath ?? f.path)) continue;
+    blamed.push(...(await blamedLines(repo, commits, parent, f.oldPath ?? f.path, f.hunks)));
   }
-  const info = await commits.get([...tally.keys()]);
+  const used = TIERS.find((t) => blamed.some((b) => b.tier === t));
+  if (!used) return [];
+  const total = blamed.filter((b) => b.tier === used).length;
+  // Lines around additions stand in for changed source lines only when there are none; tests always stay, after.
+  const kept = used === "changed" ? blamed.filter((b) => b.tier !== "around-added") : blamed;
+  const byCommit = new Map<string, Blamed[]>();
+  for (const b of kept) byCommit.set(b.commit, [...(byCommit.get(b.commit) ?? []), b]);
+  const info = await commits.get([...byCommit.keys()]);
   const out: SuspectCommit[] = [];
-  for (const [sha, evidence] of tally) {
+  for (const [sha, lines] of byCommit) {
     const c = info.get(sha);
     if (!c) continue;
     const merge = c.parents.length > 1;
+    const strongest = lines.filter((l) => l.tier === used).length;
+    const own = TIERS.find((t) => lines.some((l) => l.tier === t)) ?? used;
+    const notes = [
+      ...(strongest === 0 ? [TIER_NOTES[own].weaker] : used !== "changed" ? [TIER_NOTES[used].used] : []),
+      ...(merge ? ["a merge commit: it rarely introduces a line itself"] : []),
+    ];
     out.push({
       commit: sha,
       method: "szz@1",
-      confidence: round((evidence.length / Math.max(total, 1)) * (merge ? 0.2 : 1)),
+      confidence: round((strongest / total) * (merge ? 0.2 : 1)),
       author: c.author.name,
       time: c.committedAt,
       subject: c.subject,
-      evidence,
-      ...(merge ? { note: "a merge commit: it rarely introduces a line itself" } : {}),
+      evidence: [...lines].sort((a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier)).map((l) => l.location),
+      ...(notes.length ? { note: notes.join("; ") } : {}),
     });
   }
-  return out.sort((a, b) => b.confidence - a.confidence || b.time.localeCompare(a.time));
+  // Candidates of weaker lines have confidence 0, so they follow; among them, more evidence first.
+  return out.sort((a, b) => b.confidence - a.confidence || b.evidence.length - a.evidence.length || b.time.localeCompare(a.time));
 }
 
 /**

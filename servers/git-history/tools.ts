@@ -13,6 +13,7 @@ import type { GitHistoryService } from "./service.js";
 import { suspectsOfFix, suspectsOfLocations } from "./suspects.js";
 import { why } from "./why.js";
 import { CODE_MAAT_DEFAULTS, coupling, hotspots, ownership } from "./views.js";
+import { leftOutMessage, viewHistory, viewInput, viewOutput } from "./view-inputs.js";
 
 /** The git-history server's MCP face. */
 
@@ -103,8 +104,10 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
             content: z.string().describe("The line's text (its first 2,000 characters)"),
             commit: z.string(),
             uncommitted: z.boolean(),
+            origLine: z.number().describe("The line's number in the commit that wrote it"),
+            origPath: z.string().describe("The file's path in the commit that wrote it"),
             author: z.string(),
-            time: z.string(),
+            time: z.string().describe("Author date"),
             summary: z.string(),
             tickets: z.array(TicketOut),
           }),
@@ -178,7 +181,7 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
     "why",
     {
       title: "Why is the code like this",
-      description: "The evidence chain for a line, a symbol or a config key: blame, the commits that shaped it with what they changed, their tickets, governing decisions and covering simulations; most relevant first.",
+      description: "The evidence chain for a line, a symbol or a config key: the commit that decided it (blame that passes through reformats, comment edits, kept values and moves, and says which it passed), the commits that shaped it with what they changed, their tickets, governing decisions and covering simulations; most relevant first.",
       inputSchema: {
         target: z.string().min(1).describe("path:line, a symbol id path#Name, or config:KEY (e.g. config:PAYMENT_TIMEOUT_MS)"),
         limit: z.number().int().min(1).max(50).optional().describe("Most commits of history to follow (default 10)"),
@@ -186,23 +189,53 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
       outputSchema: {
         target: z.string(),
         location: z.string().describe("The lines the answer is about, path:start-end"),
-        summary: z.string(),
+        summary: z.string().describe("One sentence: the deciding commit, its ticket, its reason, and what only reformatted or moved the lines since"),
+        deciding: z
+          .object({
+            commit: z.string(),
+            subject: z.string(),
+            author: z.string(),
+            authoredAt: z.string().describe("Author date"),
+            reason: z.string().describe("The commit's reason in one sentence"),
+            tickets: z.array(TicketOut.extend({ url: z.string().optional() })),
+            lines: z.number().describe("How many of the asked lines this commit decided"),
+            passedThrough: z
+              .array(
+                z.object({
+                  commit: z.string(),
+                  kind: z.enum(["reformat", "comments", "value-kept", "move"]),
+                  subject: z.string(),
+                  author: z.string(),
+                  authoredAt: z.string(),
+                  at: z.string().describe("path:line in that commit"),
+                  from: z.string().describe("path:line in its parent the line came from"),
+                }),
+              )
+              .describe("Newer commits that touched the lines without changing their meaning, newest first"),
+          })
+          .nullable()
+          .describe("The commit that last changed the lines' meaning (null when every line is uncommitted)"),
+        values: z
+          .array(z.object({ value: z.string(), previous: z.string().optional(), commit: z.string(), authoredAt: z.string() }))
+          .optional()
+          .describe("For a line that sets a value: the values it held, newest first, each with the commit that set it"),
         items: z.array(
           z.object({
             kind: z.enum(["commit", "ticket", "decision", "simulation"]),
             id: z.string(),
             summary: z.string(),
-            time: z.string().nullable(),
+            time: z.string().nullable().describe("Author date for commits"),
             source: z.string().describe("Where this evidence came from"),
             authority: z.enum(["human", "deterministic", "llm"]),
             detail: z.string().optional(),
+            url: z.string().optional().describe("For a ticket: where to open it"),
           }),
         ),
       },
       annotations: READ_ONLY,
     },
     async (a) => {
-      const answer = await why(repo, service.codeGraph, service.graph, service.commits, a.target, { ...(a.limit ? { limit: a.limit } : {}) });
+      const answer = await why(service, a.target, { ...(a.limit ? { limit: a.limit } : {}) });
       return toolResult({ ...answer, items: answer.items.map((i) => (i.detail && i.detail.length > 1500 ? { ...i, detail: `${i.detail.slice(0, 1499)}…` } : i)) });
     },
   );
@@ -211,15 +244,17 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
     "hotspots",
     {
       title: "Hotspots",
-      description: "Files ranked by revisions x lines of code (code-maat), over a window.",
-      inputSchema: { since, ...pageInput },
-      outputSchema: pageOut(z.object({ path: z.string(), revisions: z.number(), lines: z.number(), score: z.number() })),
+      description:
+        "Files ranked by revisions x lines of code at rev (code-maat), over a window, renames followed. Leaves out files gone at rev, lockfiles and generated files unless asked; leftOut counts them.",
+      inputSchema: { since, ...viewInput, ...pageInput },
+      outputSchema: { ...viewOutput, ...pageOut(z.object({ path: z.string(), revisions: z.number(), lines: z.number().describe("Lines at rev (0 for a file gone there)"), score: z.number() })) },
       annotations: READ_ONLY,
     },
     async (a) => {
-      const commits = await service.log(a.since);
-      const lines = await service.linesAtHead(new Set(commits.flatMap((c) => c.files.map((f) => f.path))));
-      return toolResult(paginate(hotspots(commits, (p) => lines.get(p)), a));
+      // Files gone at rev are still here only when includeDeleted asked for them: they count 0 lines.
+      const view = await viewHistory(service, a);
+      const lines = await service.linesAt(new Set(view.commits.flatMap((c) => c.files.map((f) => f.path))), { name: view.rev, commit: view.commit });
+      return toolResult({ rev: view.rev, commit: view.commit, leftOut: view.leftOut, ...paginate(hotspots(view.commits, (p) => lines.get(p) ?? 0), a) });
     },
   );
 
@@ -227,16 +262,18 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
     "coupling",
     {
       title: "Change coupling",
-      description: "Files that change together (code-maat: shared revisions / average revisions; defaults min 5 revisions, min 5 shared, min 30%, change sets over 30 files skipped). Commits naming the same ticket count as one change set.",
+      description:
+        "Files that change together (code-maat: shared revisions / average revisions; defaults min 5 revisions, min 5 shared, min 30%, change sets over 30 files as made skipped). Commits naming the same ticket count as one change set. Pairs of files that exist at rev only, renames followed; lockfiles and generated files left out unless asked; leftOut counts them.",
       inputSchema: {
         since,
+        ...viewInput,
         minRevisions: z.number().int().min(1).optional(),
         minShared: z.number().int().min(1).optional(),
         minDegree: z.number().min(0).max(100).optional(),
         maxChangesetSize: z.number().int().min(2).optional(),
         ...pageInput,
       },
-      outputSchema: pageOut(z.object({ a: z.string(), b: z.string(), shared: z.number(), degree: z.number(), revisionsA: z.number(), revisionsB: z.number() })),
+      outputSchema: { ...viewOutput, ...pageOut(z.object({ a: z.string(), b: z.string(), shared: z.number(), degree: z.number(), revisionsA: z.number(), revisionsB: z.number() })) },
       annotations: READ_ONLY,
     },
     async (a) => {
@@ -246,7 +283,8 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
         minDegree: a.minDegree ?? CODE_MAAT_DEFAULTS.minDegree,
         maxChangesetSize: a.maxChangesetSize ?? CODE_MAAT_DEFAULTS.maxChangesetSize,
       };
-      return toolResult(paginate(coupling(await service.log(a.since), options), a));
+      const view = await viewHistory(service, a);
+      return toolResult({ rev: view.rev, commit: view.commit, leftOut: view.leftOut, ...paginate(coupling(view.all, options, view.keep), a) });
     },
   );
 
@@ -254,9 +292,10 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
     "ownership",
     {
       title: "Ownership",
-      description: "Per file: main developer by added lines and by revisions, author fragmentation, code age in months, and knowledge loss to authors named as departed in worldline.config.json.",
-      inputSchema: { path: z.string().optional().describe("Only this file"), since, ...pageInput },
-      outputSchema: pageOut(
+      description:
+        "Per file at rev: main developer by added lines and by revisions, author fragmentation, code age in months, and knowledge loss to authors named as departed in worldline.config.json. Renames followed; files gone at rev, lockfiles and generated files left out unless asked; leftOut counts them.",
+      inputSchema: { path: z.string().optional().describe("Only this file"), since, ...viewInput, ...pageInput },
+      outputSchema: { ...viewOutput, ...pageOut(
         z.object({
           path: z.string(),
           mainDeveloper: z.object({ byAddedLines: z.string(), addedShare: z.number(), byRevisions: z.string(), revisionShare: z.number() }),
@@ -266,13 +305,15 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
           lastChanged: z.string(),
           knowledgeLoss: z.number(),
         }),
-      ),
+      ) },
       annotations: READ_ONLY,
     },
     async (a) => {
-      const paths = a.path ? new Set([confinePath(repo, a.path)]) : undefined;
-      const rows = ownership(await service.log(a.since), { now: new Date(), departed: service.config.departedAuthors, ...(paths ? { paths } : {}) });
-      return toolResult(paginate(rows, a));
+      const path = a.path ? confinePath(repo, a.path) : undefined;
+      const view = await viewHistory(service, a);
+      if (path && !view.keep(path)) throw new UserError(leftOutMessage("ownership", path, view));
+      const rows = ownership(view.commits, { now: new Date(), departed: service.config.departedAuthors, ...(path ? { paths: new Set([path]) } : {}) });
+      return toolResult({ rev: view.rev, commit: view.commit, leftOut: view.leftOut, ...paginate(rows, a) });
     },
   );
 
@@ -334,6 +375,6 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
       },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    async () => toolResult(await ingestHistory(service.graph, repo, service.commits)),
+    async () => toolResult(await ingestHistory(service.graph, repo, service.commits, { shapes: service.shapes })),
   );
 }

@@ -1,7 +1,6 @@
 import { UserError } from "../../core/errors.js";
-import { WORKTREE } from "../../core/git.js";
-import { blame, ZERO, type BlameLine } from "./blame.js";
-import type { CommitCache } from "./commits.js";
+import { resolveRevision, WORKTREE } from "../../core/git.js";
+import { blameRows, hasIgnoreRevs, ZERO, type BlameRow } from "./blame.js";
 import { moveKey, settingOf, tokenize } from "./cosmetic.js";
 import { hunkAt, type CommitShape, type ShapeCache } from "./shapes.js";
 
@@ -25,8 +24,8 @@ export interface TracedLine {
   /** The line asked about, 1-based, at the revision asked. */
   line: number;
   content: string;
-  /** The commit that last changed the line's meaning (ZERO's form is `uncommitted`). */
-  decided: BlameLine;
+  /** The commit that last changed the line's meaning (ZERO for a line not committed yet). */
+  decided: BlameRow & { uncommitted: boolean };
   /** Newest first: the commits passed through on the way to `decided`. */
   passed: Passed[];
 }
@@ -40,7 +39,7 @@ function hasCode(line: string): boolean {
 }
 
 /** Where a line came from when its commit did not change its meaning, or undefined when it did. */
-export function passThrough(shape: CommitShape, row: Pick<BlameLine, "origPath" | "origLine" | "content">): { kind: PassKind; path: string; line: number } | undefined {
+export function passThrough(shape: CommitShape, row: Pick<BlameRow, "origPath" | "origLine" | "content">): { kind: PassKind; path: string; line: number } | undefined {
   const at = hunkAt(shape, row.origPath, row.origLine);
   if (!at || !shape.parent) return undefined;
   const { file, hunk } = at;
@@ -71,19 +70,15 @@ export function passThrough(shape: CommitShape, row: Pick<BlameLine, "origPath" 
 
 interface Pending {
   traced: TracedLine;
-  row: BlameLine;
+  row: BlameRow;
 }
 
-export async function traceLines(
-  repo: string,
-  commits: CommitCache,
-  shapes: ShapeCache,
-  path: string,
-  range: { start: number; end: number },
-  rev: string = WORKTREE,
-): Promise<TracedLine[]> {
-  const first = await blame(repo, commits, path, range, rev, { follow: true });
-  const out = first.map((row) => ({ line: row.line, content: row.content, decided: row, passed: [] as Passed[] }));
+export async function traceLines(shapes: ShapeCache, repo: string, path: string, range: { start: number; end: number }, rev: string = WORKTREE): Promise<TracedLine[]> {
+  const { commit } = await resolveRevision(repo, rev);
+  const ignoreRevs = await hasIgnoreRevs(repo);
+  const first = await blameRows(repo, path, range, commit, { follow: true, ignoreRevs, rev });
+  const decided = (row: BlameRow) => ({ ...row, uncommitted: row.commit === ZERO });
+  const out: TracedLine[] = first.map((row) => ({ line: row.line, content: row.content, decided: decided(row), passed: [] }));
   let frontier: Pending[] = out.map((traced) => ({ traced, row: traced.decided }));
   for (let hop = 0; hop < MAX_HOPS && frontier.length > 0; hop++) {
     const next = new Map<string, Array<{ p: Pending; line: number; passed: Passed }>>();
@@ -108,7 +103,7 @@ export async function traceLines(
         const start = run[0]?.line ?? 1;
         const end = run[run.length - 1]?.line ?? start;
         // A line the parent does not have (a map past the file's end) keeps the commit that wrote it.
-        const rows = await blame(repo, commits, groupPath, { start, end }, parent, { follow: true }).catch((err: unknown) => {
+        const rows = await blameRows(repo, groupPath, { start, end }, parent, { follow: true, ignoreRevs }).catch((err: unknown) => {
           if (err instanceof UserError) return undefined;
           throw err;
         });
@@ -117,7 +112,7 @@ export async function traceLines(
           const row = rows[item.line - start];
           if (!row) continue;
           item.p.traced.passed.push(item.passed);
-          item.p.traced.decided = row;
+          item.p.traced.decided = decided(row);
           frontier.push({ traced: item.p.traced, row });
         }
       }

@@ -180,11 +180,22 @@ async function decisionOf(deps: WhyDeps, traced: readonly TracedLine[], link: Ti
   };
 }
 
+/** One linker per service: the origin is read once, not on every question. */
+const linkers = new WeakMap<WhyDeps, Promise<TicketLinker>>();
+function linkerOf(deps: WhyDeps): Promise<TicketLinker> {
+  let l = linkers.get(deps);
+  if (!l) {
+    l = ticketLinker(deps.repo, deps.config);
+    linkers.set(deps, l);
+  }
+  return l;
+}
+
 export async function why(deps: WhyDeps, target: string, options: { limit?: number } = {}): Promise<WhyAnswer> {
   const { repo, graph, commits } = deps;
   const span = await spanOf(deps.codeGraph, target);
   const location = `${span.path}:${span.start}${span.end > span.start ? `-${span.end}` : ""}`;
-  const link = await ticketLinker(repo, deps.config);
+  const link = await linkerOf(deps);
   const items: WhyItem[] = [];
   const seen = new Set<string>();
   const push = (item: WhyItem) => {
@@ -209,7 +220,11 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
   };
 
   // 1. Blame through reformats, comment edits, kept values and moves: the commit that decided these lines.
-  const traced = await traceLines(repo, commits, deps.shapes, span.path, { start: span.start, end: span.end }, WORKTREE);
+  // The blame walk and the line history are independent: ask git for both at once.
+  const [traced, history] = await Promise.all([
+    traceLines(deps.shapes, repo, span.path, { start: span.start, end: span.end }, WORKTREE),
+    rangeHistory(repo, span.path, span.start, span.end, "HEAD", options.limit ?? 10),
+  ]);
   const deciding = await decisionOf(deps, traced, link);
   if (traced.some((t) => t.decided.uncommitted)) {
     items.push({ kind: "commit", id: "commit:WORKTREE", summary: "changed in the working tree, not committed yet", time: null, source: `blame of ${location}`, authority: "deterministic" });
@@ -240,11 +255,11 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
   }
 
   // 2. The history of these lines, newest first, with what each commit changed in them.
-  const history = await rangeHistory(repo, span.path, span.start, span.end, "HEAD", options.limit ?? 10);
   // Past a move or a reformat git log -L loses the lines: their older history continues where the deciding commit wrote them.
   const decided = deciding ? traced.find((t) => t.decided.commit === deciding.commit)?.decided : undefined;
+  const lostTrack = history.length < (options.limit ?? 10) && !history.some((h) => h.commit === decided?.commit);
   const older =
-    decided && span.start === span.end && !history.some((h) => h.commit === decided.commit)
+    decided && span.start === span.end && lostTrack
       ? await rangeHistory(repo, decided.origPath, decided.origLine, decided.origLine, decided.commit, options.limit ?? 10)
       : [];
   const setting = span.start === span.end ? settingOf(traced[0]?.content ?? "") : undefined;
