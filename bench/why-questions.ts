@@ -123,13 +123,14 @@ function blame(clone: string, rev: string, path: string, line: number, extra: st
 }
 
 interface WhyJson {
+  deciding?: { commit?: string } | null;
   answer?: { deciding?: { commit?: string } };
   items?: Array<{ kind?: string; id?: string }>;
 }
 
 /** The commit `worldline why` puts first: `answer.deciding.commit` when present, else the first commit item. */
 export function firstCommit(report: WhyJson): { commit?: string; source?: "answer.deciding" | "first commit item" } {
-  const deciding = report.answer?.deciding?.commit;
+  const deciding = report.deciding?.commit ?? report.answer?.deciding?.commit;
   if (typeof deciding === "string" && deciding) return { commit: deciding.replace(/^commit:/, ""), source: "answer.deciding" };
   const item = report.items?.find((i) => i.kind === "commit" && typeof i.id === "string");
   if (item?.id) return { commit: item.id.replace(/^commit:/, ""), source: "first commit item" };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderWhy } from "../agent/why.js";
 import { openDb } from "../core/db.js";
-import { cosmeticallyEqual, lineMap, moveKey, settingOf } from "../servers/git-history/cosmetic.js";
+import { cosmeticallyEqual, lineMap, moveKey, setsValue, settingOf } from "../servers/git-history/cosmetic.js";
 import { ingestHistory } from "../servers/git-history/ingest.js";
 import { GitHistoryService } from "../servers/git-history/service.js";
 import { ShapeCache, shapesFile } from "../servers/git-history/shapes.js";
@@ -40,10 +40,22 @@ describe("cosmetic changes, as a formatter makes them", () => {
   });
 
   it("reads the key and value a line sets, whatever its annotation or numeral spelling", () => {
-    expect(settingOf(`  timeoutMs: number = 30_000;`)).toEqual({ key: "timeoutMs", value: "30000" });
-    expect(settingOf(`export const TIMEOUT_MS = 30000;`)).toEqual({ key: "TIMEOUT_MS", value: "30000" });
-    expect(settingOf(`  retries: 3,`)).toEqual({ key: "retries", value: "3" });
+    expect(settingOf(`  timeoutMs: number = 30_000;`)).toEqual({ key: "timeoutMs", value: "30000", text: "30_000" });
+    expect(settingOf(`export const TIMEOUT_MS = 30000;`)).toEqual({ key: "TIMEOUT_MS", value: "30000", text: "30000" });
+    expect(settingOf(`  retries: 3,`)).toEqual({ key: "retries", value: "3", text: "3" });
+    expect(settingOf(`  Depth extends number = 10`)).toMatchObject({ key: "Depth", text: "10" });
+    expect(settingOf(`    endOffset = -1`)).toMatchObject({ key: "endOffset", text: "-1" });
     expect(settingOf(`return x;`)).toBeUndefined();
+    // A value kept in a signature re-wrapped one parameter per line, and one changed there.
+    expect(setsValue(`compose(tokens, forceDoc = false, endOffset = -1) {`, { key: "endOffset", value: "- 1" })).toBe(true);
+    expect(setsValue(`compose(tokens, forceDoc = false, endOffset = -2) {`, { key: "endOffset", value: "- 1" })).toBe(false);
+    expect(setsValue(`this.endOffset = -1`, { key: "endOffset", value: "- 1" })).toBe(false);
+    // A template literal with no substitution is the string a lint fix makes of it; one with a substitution is not.
+    expect(cosmeticallyEqual("throw new RangeError(`precision must be between -15 and 15`);", `throw new RangeError("precision must be between -15 and 15");`)).toBe(true);
+    expect(cosmeticallyEqual("f(`a${b}`)", `f("a\${b}")`)).toBe(false);
+    // Parentheses in a regex are meaning: a capture group removed is a change, to formatting and to move matching.
+    expect(cosmeticallyEqual("test: /^(?:\\.([0-9]+))$/,", "test: /^(?:\\.[0-9]+)$/,")).toBe(false);
+    expect(moveKey("test: /^(?:\\.([0-9]+)|[0-9]+)$/,")).not.toBe(moveKey("test: /^(?:\\.[0-9]+|[0-9]+)$/,"));
     expect(moveKey(`}`)).toBeUndefined();
     expect(moveKey(`export function parseThing(input: string) {`)).toBe(moveKey(`export function parseThing(input: string): void {`.replace(": void", "")));
   });
@@ -86,6 +98,7 @@ describe("why through reformats, moves and kept values", () => {
         "src/pricing.ts": `import { round } from "./math"\nexport function total(items, taxRate) {\n  const sum = items.reduce((acc, i) => acc + i.price * i.qty, 0)\n  return round(sum * (1 + taxRate), 2)\n}\n`,
         "src/config.ts": `export const RETRY_LIMIT = 3\n// retries back off exponentially\nexport const BACKOFF_MS = 250\n`,
         "src/legacy/helpers.ts": `${helpers}\n`,
+        "src/db.ts": `export function connect(host, port = 5432, timeoutMs = 3000) {\n  return open(host, port, timeoutMs)\n}\n`,
         ...others,
       },
     });
@@ -93,7 +106,11 @@ describe("why through reformats, moves and kept values", () => {
       message: "Type the config",
       author: GRACE,
       date: "2021-02-01T10:00:00Z",
-      files: { "src/config.ts": `export const RETRY_LIMIT: number = 3\n// retries back off exponentially (see ADR 4)\nexport const BACKOFF_MS = 250\n` },
+      files: {
+        "src/config.ts": `export const RETRY_LIMIT: number = 3\n// retries back off exponentially (see ADR 4)\nexport const BACKOFF_MS = 250\n`,
+        // Types added and the signature re-wrapped one parameter per line: the defaults are kept.
+        "src/db.ts": `export function connect(\n  host: string,\n  port: number = 5432,\n  timeoutMs: number = 3000,\n): Connection {\n  return open(host, port, timeoutMs)\n}\n`,
+      },
     });
     // The sweep: quotes, semicolons, wrapping, trailing commas, over seven files; nothing else.
     sha.sweep = commitFiles(tmp.dir, {
@@ -199,6 +216,15 @@ describe("why through reformats, moves and kept values", () => {
     } finally {
       gitIn(tmp.dir, ["checkout", "-q", "main"]);
     }
+  });
+
+  it("passes a signature re-wrapped with types to the commit that set each default", async () => {
+    const a = await why(service, "src/db.ts:3");
+    expect(a.deciding?.commit).toBe(sha.initial);
+    expect(a.deciding?.passedThrough.map((p) => [p.commit, p.kind])).toEqual([[sha.annotate, "value-kept"]]);
+    expect(a.summary).toContain("port = 5432 was set in");
+    // The parameter that gained only a type is the annotation's own line when asked about the type.
+    expect((await why(service, "src/db.ts:2")).deciding?.commit).toBe(sha.annotate);
   });
 
   it("dates commits by their author, not by when they were rebased", async () => {

@@ -10,6 +10,9 @@ export interface Token {
   /** 0-based index of the source line the token starts on. */
   line: number;
   comment: boolean;
+  /** Offsets of the token in the source: [start, end). */
+  start: number;
+  end: number;
 }
 
 const PUNCTUATORS = [
@@ -47,10 +50,12 @@ export function tokenize(text: string): Token[] {
       continue;
     }
     const start = line;
+    const from = i;
+    const push = (t: string, comment: boolean, to: number) => out.push({ text: t, line: start, comment, start: from, end: to });
     if (c === "/" && text[i + 1] === "/") {
       const end = text.indexOf("\n", i);
       const stop = end < 0 ? n : end;
-      out.push({ text: text.slice(i, stop).replace(/\s+/g, ""), line: start, comment: true });
+      push(text.slice(i, stop).replace(/\s+/g, ""), true, stop);
       i = stop;
       continue;
     }
@@ -59,7 +64,7 @@ export function tokenize(text: string): Token[] {
       const stop = end < 0 ? n : end + 2;
       const body = text.slice(i, stop);
       line += body.split("\n").length - 1;
-      out.push({ text: body.replace(/\s+/g, ""), line: start, comment: true });
+      push(body.replace(/\s+/g, ""), true, stop);
       i = stop;
       continue;
     }
@@ -74,7 +79,7 @@ export function tokenize(text: string): Token[] {
           j += 2;
         } else value += text[j++];
       }
-      out.push({ text: `s:${value}`, line: start, comment: false });
+      push(`s:${value}`, false, Math.min(j + 1, n));
       i = j + 1;
       continue;
     }
@@ -83,24 +88,26 @@ export function tokenize(text: string): Token[] {
       while (j < n && text[j] !== "`") j += text[j] === "\\" ? 2 : 1;
       const body = text.slice(i, j + 1);
       line += body.split("\n").length - 1;
-      out.push({ text: body, line: start, comment: false });
+      // A template with no substitution is a string (lint fixes turn one into the other).
+      const plain = !body.includes("${") && !body.includes("\n") ? body.slice(1, -1).replace(/\\`/g, "`") : undefined;
+      push(plain !== undefined ? `s:${plain}` : body, false, Math.min(j + 1, n));
       i = j + 1;
       continue;
     }
     const num = /^(?:0[xXoObB][\da-fA-F_]+n?|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?n?)/.exec(text.slice(i, i + 64));
     if (num && /[\d.]/.test(c) && (c !== "." || /\d/.test(text[i + 1] ?? ""))) {
-      out.push({ text: numberSpelling(num[0]), line: start, comment: false });
+      push(numberSpelling(num[0]), false, i + num[0].length);
       i += num[0].length;
       continue;
     }
     const word = /^[A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*/.exec(text.slice(i, i + 256));
     if (word) {
-      out.push({ text: word[0], line: start, comment: false });
+      push(word[0], false, i + word[0].length);
       i += word[0].length;
       continue;
     }
     const p = PUNCTUATORS.find((q) => text.startsWith(q, i)) ?? c;
-    out.push({ text: p, line: start, comment: false });
+    push(p, false, i + p.length);
     i += p.length;
   }
   return out;
@@ -213,12 +220,12 @@ export function lineMap(before: string, after: string): number[] {
 }
 
 /**
- * A line's text as code moved between files is matched: formatter-normalized tokens, without the
- * punctuation a rewrap moves (commas, semicolons, parentheses). Undefined for a line too plain to tell
- * apart from others (a brace, `return x`).
+ * A line's text as code moved between files is matched: formatter-normalized tokens, without the commas a
+ * rewrap moves (parentheses stay: in a regex or an expression they are meaning). Undefined for a line too
+ * plain to tell apart from others (a brace, `return x`).
  */
 export function moveKey(lineText: string): string | undefined {
-  const tokens = normalize(tokenize(lineText)).filter((t) => t.text !== "," && t.text !== "(" && t.text !== ")");
+  const tokens = normalize(tokenize(lineText)).filter((t) => t.text !== ",");
   const words = tokens.filter((t) => /^[\w$]|^s:|^`/.test(t.text));
   const key = texts(tokens).join(" ");
   if (words.length < 2 || key.replace(/\s/g, "").length < 12) return undefined;
@@ -228,10 +235,14 @@ export function moveKey(lineText: string): string | undefined {
 /** The key and value a line sets: `KEY: value`, `KEY = value`, `const KEY: T = value`, a property or a default. */
 export interface Setting {
   key: string;
+  /** The value as compared: normalized tokens (numbers by value), space-separated. */
   value: string;
+  /** The value as written. */
+  text: string;
 }
 
 const MODIFIERS = new Set(["export", "const", "let", "var", "readonly", "static", "public", "private", "protected", "declare", "default", "override"]);
+const ENDS = new Set([",", ";", ")", "]", "}", ">"]);
 
 export function settingOf(lineText: string): Setting | undefined {
   const tokens = normalize(tokenize(lineText));
@@ -239,29 +250,68 @@ export function settingOf(lineText: string): Setting | undefined {
   while (i < tokens.length && MODIFIERS.has((tokens[i] as Token).text)) i++;
   const keyTok = tokens[i];
   if (!keyTok || !(/^[A-Za-z_$]/.test(keyTok.text) || keyTok.text.startsWith("s:"))) return undefined;
-  const key = keyTok.text.replace(/^s:/, "");
-  i++;
+  const value = valueAfter(lineText, tokens, i + 1);
+  return value ? { key: keyTok.text.replace(/^s:/, ""), ...value } : undefined;
+}
+
+/**
+ * The value set after a key at `at`: after `=` (past a type annotation or a type parameter's constraint), or a
+ * property's value after `:`; up to the `,`, `;` or closing bracket that ends it.
+ */
+function valueAfter(source: string, tokens: readonly Token[], at: number): { value: string; text: string } | undefined {
+  let i = at;
   if (tokens[i]?.text === "?") i++;
   const op = tokens[i]?.text;
-  if (op !== ":" && op !== "=") return undefined;
-  let from = i + 1;
-  if (op === ":") {
-    // `KEY: Type = value` sets value; `KEY: value` (a property) sets what follows the colon.
+  if (op !== "=" && op !== ":" && op !== "extends") return undefined;
+  let from = op === "=" || op === ":" ? i + 1 : -1;
+  if (op !== "=") {
     let depth = 0;
-    for (let j = i + 1; j < tokens.length; j++) {
+    for (let j = i + 1; j < tokens.length && j < i + 60; j++) {
       const t = (tokens[j] as Token).text;
       if (t === "(" || t === "[" || t === "{" || t === "<") depth++;
-      else if (t === ")" || t === "]" || t === "}" || t === ">") depth--;
+      else if (t === ")" || t === "]" || t === "}" || t === ">") {
+        if (--depth < 0) break;
+      } else if (depth === 0 && (t === "," || t === ";")) break;
       else if (t === "=" && depth === 0) {
         from = j + 1;
         break;
       }
     }
   }
-  const rest = tokens.slice(from).map((t) => t.text);
-  while (rest.length && (rest[rest.length - 1] === "," || rest[rest.length - 1] === "{")) rest.pop();
-  if (rest.length === 0) return undefined;
-  return { key, value: rest.map(valueSpelling).join(" ") };
+  if (from < 0) return undefined;
+  let depth = 0;
+  let to = from;
+  for (; to < tokens.length; to++) {
+    const t = (tokens[to] as Token).text;
+    if (t === "(" || t === "[" || t === "{") depth++;
+    else if (depth === 0 && ENDS.has(t)) break;
+    else if (t === ")" || t === "]" || t === "}") depth--;
+  }
+  const value = tokens.slice(from, to);
+  if (value.length === 0) return undefined;
+  return { value: value.map((t) => valueSpelling(t.text)).join(" "), text: source.slice((value[0] as Token).start, (value[value.length - 1] as Token).end) };
+}
+
+/**
+ * The value a piece of source (one line, or a signature spread over several) sets for `key`: `key = value`,
+ * `key: T = value`, `key extends T = value` or `key: value`, wherever the key stands in it.
+ */
+export function valueOf(source: string, key: string): { value: string; text: string } | undefined {
+  const tokens = normalize(tokenize(source));
+  for (let i = 0; i < tokens.length; i++) {
+    const t = (tokens[i] as Token).text;
+    if (t !== key && t !== `s:${key}`) continue;
+    // A member access (`a.key = 1`) sets another object's key.
+    if (tokens[i - 1]?.text === ".") continue;
+    const v = valueAfter(source, tokens, i + 1);
+    if (v) return v;
+  }
+  return undefined;
+}
+
+/** Whether a piece of source sets `setting.key` to the same value. */
+export function setsValue(source: string, setting: Pick<Setting, "key" | "value">): boolean {
+  return valueOf(source, setting.key)?.value === setting.value;
 }
 
 /** A number by its value: 30_000, 30000 and 3e4 set one value. */
@@ -270,3 +320,4 @@ function valueSpelling(t: string): string {
   const v = Number(t.replace(/_/g, ""));
   return Number.isFinite(v) ? String(v) : t;
 }
+

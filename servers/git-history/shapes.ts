@@ -25,8 +25,11 @@ const HunkShapeSchema = z.object({
   removed: z.array(z.string()).optional(),
 });
 const FileShapeSchema = z.object({ path: z.string(), oldPath: z.string().optional(), status: z.enum(["added", "deleted", "modified", "renamed"]), hunks: z.array(HunkShapeSchema) });
+/** Bumped whenever classification changes: a shape of another version is computed again. */
+export const SHAPE_VERSION = 2;
+
 export const CommitShapeSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(SHAPE_VERSION),
   sha: z.string().regex(/^[0-9a-f]{40}$/),
   parent: z.string().regex(/^[0-9a-f]{40}$/).nullable(),
   files: z.array(FileShapeSchema),
@@ -77,7 +80,7 @@ export function classify(sha: string, parent: string | null, files: readonly Fil
     shaped.push({ path: f.path, ...(f.oldPath ? { oldPath: f.oldPath } : {}), status: f.status, hunks: fileHunks });
   }
   const sweep = files.length >= SWEEP_FILES && hunks > 0 && cosmetic === hunks;
-  return { version: 1, sha, parent, files: shaped, moves, sweep };
+  return { version: SHAPE_VERSION, sha, parent, files: shaped, moves, sweep };
 }
 
 /** The hunk of a commit's shape that wrote a line of a file (1-based, as the file was after the commit). */

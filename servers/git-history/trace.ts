@@ -1,7 +1,7 @@
 import { UserError } from "../../core/errors.js";
 import { resolveRevision, WORKTREE } from "../../core/git.js";
 import { blameRows, hasIgnoreRevs, ZERO, type BlameRow } from "./blame.js";
-import { moveKey, settingOf, tokenize } from "./cosmetic.js";
+import { cosmeticallyEqual, moveKey, setsValue, settingOf, tokenize } from "./cosmetic.js";
 import { hunkAt, type CommitShape, type ShapeCache } from "./shapes.js";
 
 /**
@@ -52,18 +52,23 @@ export function passThrough(shape: CommitShape, row: Pick<BlameRow, "origPath" |
   }
   const setting = settingOf(row.content);
   if (setting && hunk.removed) {
-    const i = hunk.removed.findIndex((l) => {
-      const s = settingOf(l);
-      return s !== undefined && s.key === setting.key && s.value === setting.value;
-    });
+    // The old side set the same key to the same value: on one line, or in a signature the commit re-wrapped.
+    const i = hunk.removed.findIndex((l) => setsValue(l, setting));
     if (i >= 0) return { kind: "value-kept", path: oldPath, line: hunk.oldStart + i };
+    if (setsValue(hunk.removed.join("\n"), setting)) return { kind: "value-kept", path: oldPath, line: hunk.oldStart };
   }
   const key = moveKey(row.content);
   const from = key ? shape.moves[key] : undefined;
   if (from) {
     const [path, line] = from;
     const inHunk = path === oldPath && line >= hunk.oldStart && line < hunk.oldStart + hunk.oldLines;
-    return { kind: inHunk ? "reformat" : "move", path, line };
+    // Within the hunk a line is passed only when it is the same code; elsewhere it moved.
+    if (inHunk) {
+      // A hunk too large to keep its old lines is judged by the move key alone.
+      const old = hunk.removed?.[line - hunk.oldStart];
+      return old === undefined || cosmeticallyEqual(old, row.content, { ignoreComments: true }) ? { kind: "reformat", path, line } : undefined;
+    }
+    return { kind: "move", path, line };
   }
   return undefined;
 }

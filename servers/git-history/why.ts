@@ -5,7 +5,7 @@ import type { CodeGraphService } from "../code-graph/service.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
 import type { WorldlineConfig } from "../../core/repo.js";
 import type { CommitCache } from "./commits.js";
-import { cosmeticallyEqual, settingOf, type Setting } from "./cosmetic.js";
+import { cosmeticallyEqual, settingOf, valueOf, type Setting } from "./cosmetic.js";
 import { rangeHistory, type HistoryEntry } from "./history.js";
 import type { ShapeCache } from "./shapes.js";
 import { ticketLinker, type TicketLinker } from "./ticket-links.js";
@@ -139,9 +139,10 @@ function changeDetail(h: HistoryEntry): string | undefined {
 }
 
 /** The value a range's lines set for `key` in a history entry's before and after sides. */
-function valueChange(h: HistoryEntry, key: string): { before?: string; after?: string } {
-  const find = (lines: readonly string[] | undefined) => (lines ?? []).map(settingOf).find((s) => s?.key === key)?.value;
-  return { ...(find(h.before) !== undefined ? { before: find(h.before) } : {}), ...(find(h.after) !== undefined ? { after: find(h.after) } : {}) };
+function valueChange(h: HistoryEntry, key: string): { before?: { value: string; text: string }; after?: { value: string; text: string } } {
+  const before = valueOf((h.before ?? []).join("\n"), key);
+  const after = valueOf((h.after ?? []).join("\n"), key);
+  return { ...(before ? { before } : {}), ...(after ? { after } : {}) };
 }
 
 /** The commit's reason in one sentence: the body's first sentence, else the subject. */
@@ -268,9 +269,9 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
     let detail = changeDetail(h);
     if (setting) {
       const v = valueChange(h, setting.key);
-      if (v.after !== undefined && v.before !== v.after && !values.some((x) => x.commit === h.commit)) {
-        values.push({ value: v.after, ...(v.before !== undefined ? { previous: v.before } : {}), commit: h.commit, authoredAt: h.time });
-        detail = `${v.before === undefined ? `value of ${setting.key} set: ${v.after}` : `value of ${setting.key}: ${v.before} -> ${v.after}`}\n${detail ?? ""}`.trim();
+      if (v.after && v.before?.value !== v.after.value && !values.some((x) => x.commit === h.commit)) {
+        values.push({ value: v.after.text, ...(v.before ? { previous: v.before.text } : {}), commit: h.commit, authoredAt: h.time });
+        detail = `${v.before ? `value of ${setting.key}: ${v.before.text} -> ${v.after.text}` : `value of ${setting.key} set: ${v.after.text}`}\n${detail ?? ""}`.trim();
       }
     }
     const id = `commit:${h.commit}`;
@@ -313,7 +314,7 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
 export function summaryOf(location: string, d: WhyDecision | null, setting?: Setting, values: readonly ValueChange[] = []): string {
   if (!d) return `${location}: not committed yet (changed in the working tree)`;
   const ticket = d.tickets.find((t) => t.relation === "fixes") ?? d.tickets[0];
-  const what = setting ? `${setting.key} = ${setting.value.length > 40 ? `${setting.value.slice(0, 39)}…` : setting.value} was set` : d.lines > 1 ? `decided` : `written`;
+  const what = setting ? `${setting.key} = ${setting.text.length > 40 ? `${setting.text.slice(0, 39)}…` : setting.text} was set` : d.lines > 1 ? `decided` : `written`;
   const since = [...new Set(d.passedThrough.map((p) => `${PASS_WORDS[p.kind]} in ${p.commit.slice(0, 12)}`))];
   const reason = d.reason === d.subject ? `"${d.subject}"` : `"${d.subject}": ${d.reason.replace(/[.!]$/, "")}`;
   const before = values.filter((v) => v.commit !== d.commit).map((v) => `${v.value} in ${v.commit.slice(0, 12)}`);
