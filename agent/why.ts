@@ -26,7 +26,8 @@ function decidingLines(d: WhyDecision, md: boolean): string[] {
   if (d.reason !== d.subject) out.push(`reason: ${d.reason}`);
   for (const t of d.tickets) out.push(`ticket ${t.key} (${t.relation})${t.url ? `: ${md ? `<${t.url}>` : t.url}` : ""}`);
   for (const p of d.passedThrough) {
-    out.push(`${PASSED[p.kind]} in ${md ? `\`${p.commit.slice(0, 12)}\`` : p.commit.slice(0, 12)} by ${p.author} on ${p.authoredAt.slice(0, 10)} (${p.subject}): ${p.at} came from ${p.from}`);
+    const sweep = p.sweepFiles ? `, a formatter sweep over ${p.sweepFiles} files` : "";
+    out.push(`${PASSED[p.kind]} in ${md ? `\`${p.commit.slice(0, 12)}\`` : p.commit.slice(0, 12)} by ${p.author} on ${p.authoredAt.slice(0, 10)} (${p.subject}${sweep}): ${p.at} came from ${p.from}`);
   }
   if (d.lines > 1) out.push(`decides ${d.lines} of the lines asked`);
   return out;

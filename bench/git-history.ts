@@ -47,7 +47,7 @@ function stream(): string {
         continue;
       }
       const line = 1 + Math.floor(rand() * (LINES - 2));
-      file[line] = `  x = x + ${line}; // v${c}`;
+      file[line] = `  x = x + ${line} * ${1 + (c % 9)}; // v${c}`;
     }
     const ticket = rand() < 0.6 ? `SUP-${1 + Math.floor(rand() * 800)}` : "";
     const fix = c > 10 && rand() < 0.05;

@@ -40,6 +40,7 @@ export function measure(command: string, args: string[], cwd: string): Promise<M
 }
 
 export function median(values: number[]): number {
+  if (!values.length) return 0;
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;

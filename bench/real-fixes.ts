@@ -1,8 +1,9 @@
+import { formatTable, gitOut, invokedDirectly, mirrorsDir, NODE, ROOT, worldlineRevision, worldlineUnderTest } from "./common.js";
+import { median } from "./measure.js";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { ts } from "@ts-morph/common";
 
 /**
@@ -21,23 +22,9 @@ import { ts } from "@ts-morph/common";
  * folder of mirrors, default /work/.mirror), REAL_FIXES_WORLDLINE=DIR (the Worldline checkout whose
  * bin/worldline.js runs, default this one).
  */
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const NODE = process.execPath;
-/** The Worldline checkout under test: this one, or REAL_FIXES_WORLDLINE (e.g. a clean clone of a commit, for a before figure). */
-const WORLDLINE = process.env.REAL_FIXES_WORLDLINE ? resolve(process.env.REAL_FIXES_WORLDLINE) : ROOT;
-const BIN = join(WORLDLINE, "bin/worldline.js");
+const { dir: WORLDLINE, bin: BIN } = worldlineUnderTest("REAL_FIXES_WORLDLINE");
 export const CORPUS_DIR = join(ROOT, "bench/real-fixes");
-const MIRRORS = process.env.REAL_FIXES_MIRRORS ?? "/work/.mirror";
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_AUTHOR_NAME: "Bench",
-  GIT_AUTHOR_EMAIL: "bench@example.test",
-  GIT_COMMITTER_NAME: "Bench",
-  GIT_COMMITTER_EMAIL: "bench@example.test",
-};
+const MIRRORS = mirrorsDir("REAL_FIXES_MIRRORS");
 
 export interface RealFix {
   /** The fix commit F (base is F with the scenarios committed on top). */
@@ -107,9 +94,7 @@ interface ReportLike {
   verdicts: Array<{ scenario: string; verdict: string; reason: string; rootCause?: { location: string; note?: string } }>;
 }
 
-function git(dir: string, args: string[]): string {
-  return execFileSync("git", args, { cwd: dir, env: GIT_ENV, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 2 ** 20 });
-}
+const git = gitOut;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -363,13 +348,6 @@ export async function runRealFixes(opts: RunOptions): Promise<{ results: FixResu
   return { results, skipped };
 }
 
-/** A Markdown table, columns padded to their widest cell (as in bench/run.ts). */
-function formatTable(header: string[], body: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
-  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
-}
-
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export function realFixesTable(results: FixResult[]): string {
@@ -413,13 +391,6 @@ export function realFixesTotals(results: FixResult[], skipped: string[] = []): s
   ]);
 }
 
-function median(values: number[]): number {
-  if (!values.length) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
 /** For bench/run.ts (`BENCH_ONLY=real-fixes`): the table and the totals, clones under `work`. */
 export async function realFixesBench(work: string, opts: Omit<RunOptions, "work"> = {}): Promise<string> {
   const dir = join(work, "real-fixes");
@@ -441,22 +412,11 @@ function envOptions(): Omit<RunOptions, "work"> {
   };
 }
 
-/** The Worldline revision under test: its commit, and how many tracked files differ from it (read-only git). */
-export function worldlineRevision(dir = WORLDLINE): string {
-  try {
-    const commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: dir, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["--no-optional-locks", "status", "--porcelain", "--untracked-files=no"], { cwd: dir, encoding: "utf8" }).split("\n").filter(Boolean).length;
-    return dirty ? `${commit} with ${dirty} modified file(s)` : commit;
-  } catch {
-    return "unknown revision";
-  }
-}
-
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "worldline-real-fixes-"));
   const opts = envOptions();
   try {
-    const revision = worldlineRevision();
+    const revision = worldlineRevision(WORLDLINE);
     log(`real-fixes: clones in ${work}; worldline ${revision} from ${WORLDLINE}`);
     const { results, skipped } = await runRealFixes({ work, ...opts });
     if (process.env.REAL_FIXES_OUT) writeFileSync(process.env.REAL_FIXES_OUT, `${JSON.stringify({ worldline: WORLDLINE, revision, at: new Date().toISOString(), results, skipped }, null, 2)}\n`);
@@ -466,12 +426,4 @@ async function main(): Promise<void> {
   }
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(resolve(process.argv[1])) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) await main();
+if (invokedDirectly(import.meta.url)) await main();

@@ -1,3 +1,4 @@
+import { formatTable } from "./common.js";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -78,13 +79,6 @@ async function benchRepo(label: string, repo: string, tsconfig: string, editable
     rows.push({ repo: label, what: "re-index after a 1-file change (warm process, median of 5)", ms: result.median, peakMiB: warm.peakMiB });
   }
   return rows;
-}
-
-/** A Markdown table, columns padded to their widest cell. */
-function formatTable(header: string[], body: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
-  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
 }
 
 function table(rows: Row[]): string {
@@ -368,6 +362,11 @@ async function main(): Promise<void> {
     }
     if (process.env.BENCH_ONLY === "agent") {
       process.stdout.write(`${await agentTable(work)}\n`);
+      return;
+    }
+    // 5,000 generated commits with formatter sweeps: ingestion, history views, warm why.
+    if (process.env.BENCH_ONLY === "history") {
+      process.stdout.write(`${await gitHistoryTable(work)}\n`);
       return;
     }
     if (process.env.BENCH_ONLY === "lifecycle") {

@@ -1,7 +1,8 @@
+import { formatTable, invokedDirectly } from "./common.js";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestsComparison } from "../servers/scenarios/tests/compare-runner.js";
 
@@ -48,12 +49,6 @@ function compare(dir: string): Promise<{ report?: TestsComparison; error?: strin
   });
 }
 
-function formatTable(header: string[], body: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
-  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
-}
-
 export async function testsFidelityBench(work: string, repos = (process.env.TESTS_REPOS?.split(",").filter(Boolean) ?? DEFAULT_REPOS)): Promise<string> {
   const rows: string[][] = [];
   const causes: string[] = [];
@@ -81,15 +76,7 @@ export async function testsFidelityBench(work: string, repos = (process.env.TEST
   return `${formatTable(["repo (its own tests as scenarios)", "cases (runner, skips aside)", "same outcome in the sandbox", "fidelity (goal 95%)", "runner", "sandbox"], rows)}\n\nmost common causes of disagreement:\n${causes.map((c) => `- ${c}`).join("\n") || "- none"}`;
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(resolve(process.argv[1])) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (invokedDirectly(import.meta.url)) {
   const work = mkdtempSync(join(tmpdir(), "worldline-tests-fidelity-"));
   try {
     process.stdout.write(`${await testsFidelityBench(work)}\n`);

@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { formatTable, gitOut, invokedDirectly, mirrorsDir, NODE, ROOT, worldlineRevision, worldlineUnderTest } from "./common.js";
+import { median } from "./measure.js";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { z } from "zod";
 
 /**
@@ -23,23 +24,9 @@ import { z } from "zod";
  * default 300), WHY_MIRRORS (the folder of mirrors, default /work/.mirror), WHY_WORLDLINE=DIR (the Worldline
  * checkout whose bin/worldline.js runs, default this one: e.g. a clean clone of a commit for a before figure).
  */
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const NODE = process.execPath;
-/** The Worldline checkout under test: this one, or WHY_WORLDLINE. */
-const WORLDLINE = process.env.WHY_WORLDLINE ? resolve(process.env.WHY_WORLDLINE) : ROOT;
-const BIN = join(WORLDLINE, "bin/worldline.js");
+const { dir: WORLDLINE, bin: BIN } = worldlineUnderTest("WHY_WORLDLINE");
 export const QUESTIONS_DIR = join(ROOT, "bench/why-questions");
-const MIRRORS = process.env.WHY_MIRRORS ?? "/work/.mirror";
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_AUTHOR_NAME: "Bench",
-  GIT_AUTHOR_EMAIL: "bench@example.test",
-  GIT_COMMITTER_NAME: "Bench",
-  GIT_COMMITTER_EMAIL: "bench@example.test",
-};
+const MIRRORS = mirrorsDir("WHY_MIRRORS");
 
 const sha = z.string().regex(/^[0-9a-f]{40}$/, "a 40-hex commit");
 export const KINDS = ["control", "reformat", "move", "value"] as const;
@@ -88,9 +75,7 @@ export interface WhyResult {
   setupError?: string;
 }
 
-function git(dir: string, args: string[]): string {
-  return execFileSync("git", args, { cwd: dir, env: GIT_ENV, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 2 ** 20 });
-}
+const git = gitOut;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -221,20 +206,6 @@ export async function runWhyQuestions(opts: RunOptions): Promise<{ results: WhyR
   return { results, skipped };
 }
 
-/** A Markdown table, columns padded to their widest cell (as in bench/run.ts). */
-function formatTable(header: string[], body: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
-  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
-}
-
-function median(values: number[]): number {
-  if (!values.length) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
 const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
 
 /** Per kind and in total: how often each answerer names the deciding commit; the timing of `worldline why`. */
@@ -295,17 +266,6 @@ function envOptions(): Omit<RunOptions, "work"> {
   };
 }
 
-/** The Worldline revision under test: its commit, and how many tracked files differ from it (read-only git). */
-export function worldlineRevision(dir = WORLDLINE): string {
-  try {
-    const commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: dir, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["--no-optional-locks", "status", "--porcelain", "--untracked-files=no"], { cwd: dir, encoding: "utf8" }).split("\n").filter(Boolean).length;
-    return dirty ? `${commit} with ${dirty} modified file(s)` : commit;
-  } catch {
-    return "unknown revision";
-  }
-}
-
 /** For bench/run.ts (`BENCH_ONLY=why`): the totals and the misses, clones under `work`. */
 export async function whyQuestionsBench(work: string, opts: Omit<RunOptions, "work"> = {}): Promise<string> {
   const dir = join(work, "why-questions");
@@ -318,7 +278,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "worldline-why-"));
   const opts = envOptions();
   try {
-    const revision = worldlineRevision();
+    const revision = worldlineRevision(WORLDLINE);
     log(`why: clones in ${work}; worldline ${revision} from ${WORLDLINE}`);
     const { results, skipped } = await runWhyQuestions({ work, ...opts });
     if (process.env.WHY_OUT) writeFileSync(process.env.WHY_OUT, `${JSON.stringify({ worldline: WORLDLINE, revision, at: new Date().toISOString(), results, skipped }, null, 2)}\n`);
@@ -328,12 +288,4 @@ async function main(): Promise<void> {
   }
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(resolve(process.argv[1])) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) await main();
+if (invokedDirectly(import.meta.url)) await main();

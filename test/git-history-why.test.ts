@@ -165,7 +165,8 @@ describe("why through reformats, moves and kept values", () => {
     expect(a.deciding?.passedThrough.map((p) => [p.commit, p.kind])).toEqual([[sha.sweep, "reformat"]]);
     expect(a.deciding?.reason).toBe("Prices are rounded to cents because the ledger stores cents.");
     expect(a.summary).toContain(`in ${sha.initial?.slice(0, 12)} by Ada Lovelace on 2021-01-10 (SUP-1)`);
-    expect(a.summary).toContain(`since then only reformatted in ${sha.sweep?.slice(0, 12)}`);
+    expect(a.summary).toContain(`since then only reformatted in ${sha.sweep?.slice(0, 12)} (a sweep over 7 files)`);
+    expect(a.deciding?.passedThrough[0]?.sweepFiles).toBe(7);
     expect(a.items[0]?.id).toBe(`commit:${sha.initial}`);
     // The wrapped call's other lines map to the same original line.
     expect((await why(service, "src/pricing.ts:5")).deciding?.commit).toBe(sha.initial);

@@ -209,6 +209,7 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
                   authoredAt: z.string(),
                   at: z.string().describe("path:line in that commit"),
                   from: z.string().describe("path:line in its parent the line came from"),
+                  sweepFiles: z.number().optional().describe("For a formatter sweep (many files, every hunk cosmetic): how many files it touched"),
                 }),
               )
               .describe("Newer commits that touched the lines without changing their meaning, newest first"),

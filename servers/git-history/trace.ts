@@ -18,6 +18,8 @@ export interface Passed {
   /** Where the line was in that commit, and where it came from in the commit's parent. */
   at: string;
   from: string;
+  /** For a commit that only reformatted, across many files (a formatter sweep): how many files it touched. */
+  sweepFiles?: number;
 }
 
 export interface TracedLine {
@@ -93,7 +95,13 @@ export async function traceLines(shapes: ShapeCache, repo: string, path: string,
       const step = passThrough(shape, p.row);
       if (!step || !shape.parent) continue;
       const key = `${shape.parent}\0${step.path}`;
-      const passed: Passed = { commit: p.row.commit, kind: step.kind, at: `${p.row.origPath}:${p.row.origLine}`, from: `${step.path}:${step.line}` };
+      const passed: Passed = {
+        commit: p.row.commit,
+        kind: step.kind,
+        at: `${p.row.origPath}:${p.row.origLine}`,
+        from: `${step.path}:${step.line}`,
+        ...(shape.sweep ? { sweepFiles: shape.files.length } : {}),
+      };
       next.set(key, [...(next.get(key) ?? []), { p, line: step.line, passed }]);
     }
     frontier = [];

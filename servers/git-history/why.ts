@@ -42,7 +42,7 @@ export interface WhyDecision {
   /** How many of the asked lines it decided. */
   lines: number;
   /** Newer commits that touched the lines without changing their meaning, newest first. */
-  passedThrough: Array<{ commit: string; kind: PassKind; subject: string; author: string; authoredAt: string; at: string; from: string }>;
+  passedThrough: Array<{ commit: string; kind: PassKind; subject: string; author: string; authoredAt: string; at: string; from: string; sweepFiles?: number }>;
 }
 
 /** One value a setting line held, newest first: the commit that set it and the value it replaced. */
@@ -167,7 +167,9 @@ async function decisionOf(deps: WhyDeps, traced: readonly TracedLine[], link: Ti
   const passedThrough = passedIds.flatMap((id) => {
     const p = info.get(id);
     const step = lines.flatMap((l) => l.passed).find((x) => x.commit === id);
-    return p && step ? [{ commit: id, kind: step.kind, subject: p.subject, author: p.author.name, authoredAt: p.authoredAt, at: step.at, from: step.from }] : [];
+    return p && step
+      ? [{ commit: id, kind: step.kind, subject: p.subject, author: p.author.name, authoredAt: p.authoredAt, at: step.at, from: step.from, ...(step.sweepFiles ? { sweepFiles: step.sweepFiles } : {}) }]
+      : [];
   });
   return {
     commit: sha,
@@ -252,7 +254,8 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
   }
   // The commits passed through, each saying what it did to these lines.
   for (const p of deciding?.passedThrough ?? []) {
-    push({ kind: "commit", id: `commit:${p.commit}`, summary: `${p.subject} (${p.author})`, time: p.authoredAt, source: `passed through by blame of ${location}`, authority: "deterministic", detail: `${PASS_WORDS[p.kind]} only: ${p.at} came from ${p.from}` });
+    const sweep = p.sweepFiles ? ` (a formatter sweep over ${p.sweepFiles} files)` : "";
+    push({ kind: "commit", id: `commit:${p.commit}`, summary: `${p.subject} (${p.author})`, time: p.authoredAt, source: `passed through by blame of ${location}`, authority: "deterministic", detail: `${PASS_WORDS[p.kind]} only${sweep}: ${p.at} came from ${p.from}` });
   }
 
   // 2. The history of these lines, newest first, with what each commit changed in them.
@@ -315,7 +318,7 @@ export function summaryOf(location: string, d: WhyDecision | null, setting?: Set
   if (!d) return `${location}: not committed yet (changed in the working tree)`;
   const ticket = d.tickets.find((t) => t.relation === "fixes") ?? d.tickets[0];
   const what = setting ? `${setting.key} = ${setting.text.length > 40 ? `${setting.text.slice(0, 39)}…` : setting.text} was set` : d.lines > 1 ? `decided` : `written`;
-  const since = [...new Set(d.passedThrough.map((p) => `${PASS_WORDS[p.kind]} in ${p.commit.slice(0, 12)}`))];
+  const since = [...new Set(d.passedThrough.map((p) => `${PASS_WORDS[p.kind]} in ${p.commit.slice(0, 12)}${p.sweepFiles ? ` (a sweep over ${p.sweepFiles} files)` : ""}`))];
   const reason = d.reason === d.subject ? `"${d.subject}"` : `"${d.subject}": ${d.reason.replace(/[.!]$/, "")}`;
   const before = values.filter((v) => v.commit !== d.commit).map((v) => `${v.value} in ${v.commit.slice(0, 12)}`);
   const text = `${location}: ${what} in ${d.commit.slice(0, 12)} by ${d.author} on ${d.authoredAt.slice(0, 10)}${ticket ? ` (${ticket.key})` : ""}, ${reason}${
