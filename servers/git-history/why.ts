@@ -224,10 +224,15 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
 
   // 1. Blame through reformats, comment edits, kept values and moves: the commit that decided these lines.
   // The blame walk and the line history are independent: ask git for both at once.
-  const [traced, history] = await Promise.all([
+  const [tracing, following] = await Promise.allSettled([
     traceLines(deps.shapes, repo, span.path, { start: span.start, end: span.end }, WORKTREE),
     rangeHistory(repo, span.path, span.start, span.end, "HEAD", options.limit ?? 10),
   ]);
+  // The blame's error names the lines as asked (past the end, no such file): it is the one to report.
+  if (tracing.status === "rejected") throw tracing.reason;
+  if (following.status === "rejected") throw following.reason;
+  const traced = tracing.value;
+  const history = following.value;
   const deciding = await decisionOf(deps, traced, link);
   if (traced.some((t) => t.decided.uncommitted)) {
     items.push({ kind: "commit", id: "commit:WORKTREE", summary: "changed in the working tree, not committed yet", time: null, source: `blame of ${location}`, authority: "deterministic" });
