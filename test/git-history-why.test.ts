@@ -4,7 +4,8 @@ import { openDb } from "../core/db.js";
 import { cosmeticallyEqual, lineMap, moveKey, setsValue, settingOf } from "../servers/git-history/cosmetic.js";
 import { ingestHistory } from "../servers/git-history/ingest.js";
 import { GitHistoryService } from "../servers/git-history/service.js";
-import { ShapeCache, shapesFile } from "../servers/git-history/shapes.js";
+import { classify, ShapeCache, shapesFile } from "../servers/git-history/shapes.js";
+import { passThrough } from "../servers/git-history/trace.js";
 import { githubRepoOf } from "../servers/git-history/ticket-links.js";
 import { why } from "../servers/git-history/why.js";
 import { commitFiles, gitIn, makeRepo, tempDir, writeFiles } from "./helpers/git-fixture.js";
@@ -58,6 +59,26 @@ describe("cosmetic changes, as a formatter makes them", () => {
     expect(moveKey("test: /^(?:\\.([0-9]+)|[0-9]+)$/,")).not.toBe(moveKey("test: /^(?:\\.[0-9]+|[0-9]+)$/,"));
     expect(moveKey(`}`)).toBeUndefined();
     expect(moveKey(`export function parseThing(input: string) {`)).toBe(moveKey(`export function parseThing(input: string): void {`.replace(": void", "")));
+  });
+
+  it("removes parentheses a formatter removes around a cast or a member chain, and keeps those that bind", () => {
+    expect(cosmeticallyEqual("f((state as any) as SetState, x)", "f(state as any as SetState, x)")).toBe(true);
+    expect(cosmeticallyEqual("return (a.b.c);", "return a.b.c")).toBe(true);
+    expect(cosmeticallyEqual("(x as any).foo", "x as any.foo")).toBe(false);
+    expect(cosmeticallyEqual("(a.b)(x)", "a.b(x)")).toBe(false);
+    expect(cosmeticallyEqual("(a + b) * c", "a + b * c")).toBe(false);
+    expect(cosmeticallyEqual("(!a).b", "!a.b")).toBe(false);
+  });
+
+  it("follows a value moved to another file, exported and re-spelled on the way", () => {
+    const shape = classify("a".repeat(40), "b".repeat(40), [
+      { path: "index.js", status: "modified", hunks: [{ oldStart: 7, oldLines: 2, newStart: 6, newLines: 0, removed: ["const maxSafeTimeout = 2147483647;", "const responseTypes = { blob: '*/*' };"], added: [] }] },
+      { path: "source/constants.ts", status: "added", hunks: [{ oldStart: 0, oldLines: 0, newStart: 1, newLines: 2, removed: [], added: ["export const maxSafeTimeout: number = 2_147_483_647;", "export const responseTypes = { blob: '*/*' };"] }] },
+    ]);
+    expect(passThrough(shape, { origPath: "source/constants.ts", origLine: 1, content: "export const maxSafeTimeout: number = 2_147_483_647;" })).toEqual({ kind: "move", path: "index.js", line: 7 });
+    expect(passThrough(shape, { origPath: "source/constants.ts", origLine: 2, content: "export const responseTypes = { blob: '*/*' };" })).toEqual({ kind: "move", path: "index.js", line: 8 });
+    // A value changed on the way is the move's own.
+    expect(passThrough(shape, { origPath: "source/constants.ts", origLine: 1, content: "export const maxSafeTimeout = 2147483646;" })).toBeUndefined();
   });
 
   it("names the GitHub repo of a remote in each spelling", () => {
@@ -304,8 +325,25 @@ describe("why through reformats, moves and kept values", () => {
     await expect(renderWhy(a, "terminal").replaceAll(tmp.dir, "REPO")).toMatchFileSnapshot("golden/why-moved.txt");
   });
 
+  it("answers for lines of the working tree that no commit has yet", async () => {
+    writeFiles(tmp.dir, { "src/draft.ts": "export const DRAFT = 1;\n", "src/config.ts": `export const RETRY_LIMIT: number = 5;\n// retries back off exponentially (see ADR 4)\nexport const BACKOFF_MS = 250;\nexport const JITTER = 0.1;\n` });
+    try {
+      const fresh = await why(service, "src/draft.ts:1");
+      expect(fresh.deciding).toBeNull();
+      expect(fresh.summary).toBe("src/draft.ts:1: not committed yet (changed in the working tree)");
+      expect(fresh.items[0]?.id).toBe("commit:WORKTREE");
+      const appended = await why(service, "src/config.ts:4");
+      expect(appended.deciding).toBeNull();
+    } finally {
+      gitIn(tmp.dir, ["checkout", "--", "src/config.ts"]);
+      writeFiles(tmp.dir, { "src/draft.ts": null });
+    }
+  });
+
   it("refuses a line past the file's end and an unknown file with one line each", async () => {
     await expect(why(service, "src/pricing.ts:99")).rejects.toThrow(/past its end/);
     await expect(why(service, "src/nope.ts:1")).rejects.toThrow(/cannot blame src\/nope.ts/);
+    // A path outside the repo is refused before git or the file system sees it.
+    await expect(why(service, "../outside.ts:1")).rejects.toThrow(/outside|escapes|inside the repo/i);
   });
 });

@@ -122,18 +122,55 @@ const CLOSERS = new Set([")", "]", "}", ">"]);
 export function normalize(tokens: readonly Token[], options: { comments?: boolean } = {}): Token[] {
   const kept = tokens.filter((t) => (options.comments || !t.comment) && t.text !== ";");
   const out: Token[] = [];
+  const dropped = new Set<number>();
   for (let i = 0; i < kept.length; i++) {
+    if (dropped.has(i)) continue;
     const t = kept[i] as Token;
     const next = kept[i + 1];
     if (t.text === "," && next && CLOSERS.has(next.text)) continue;
-    if (t.text === "(" && kept[i + 2]?.text === ")" && next && next.text !== ")" && !isCallee(out[out.length - 1])) {
-      out.push(next);
-      i += 2;
-      continue;
+    if (t.text === "(" && !isCallee(out[out.length - 1])) {
+      const close = redundantClose(kept, i);
+      if (close !== undefined) {
+        dropped.add(close);
+        continue;
+      }
     }
     out.push(t);
   }
   return out;
+}
+
+const CHAIN = new Set([".", "?.", "as", "satisfies", "!"]);
+const POSTFIX = new Set([".", "?.", "[", "(", "!", "=>"]);
+
+/**
+ * The `)` of parentheses at `open` that a formatter may remove: around one token, or around a member chain or
+ * an `as` cast (`(state as any) as T`) that nothing after them could bind into differently.
+ */
+function redundantClose(kept: readonly Token[], open: number): number | undefined {
+  let depth = 0;
+  let chain = false;
+  let cast = false;
+  for (let j = open + 1; j < kept.length && j < open + 40; j++) {
+    const x = (kept[j] as Token).text;
+    if (x === "(" || x === "[" || x === "{") depth++;
+    else if (x === ")" && depth === 0) {
+      if (j === open + 1) return undefined;
+      const after = kept[j + 1]?.text;
+      if (j === open + 2) return after === "=>" || !after || !after.startsWith("`") ? j : undefined;
+      if (!chain || (after !== undefined && (POSTFIX.has(after) || after.startsWith("`")))) return undefined;
+      // A cast followed by another cast or an end is the same expression without them; a bare member chain is too.
+      return cast || after !== "(" ? j : undefined;
+    } else if (x === ")" || x === "]" || x === "}") depth--;
+    else if (depth === 0) {
+      if (CHAIN.has(x)) {
+        if (x === "!" && j === open + 1) return undefined;
+        chain = true;
+        if (x === "as" || x === "satisfies") cast = true;
+      } else if (!/^[\w$]|^s:|^`/.test(x) || KEYWORDS.has(x)) return undefined;
+    }
+  }
+  return undefined;
 }
 
 /** Whether a `(` after this token opens an argument list (or a declaration's parameters), which keeps its parentheses. */
@@ -226,9 +263,11 @@ export function lineMap(before: string, after: string): number[] {
  */
 export function moveKey(lineText: string): string | undefined {
   const tokens = normalize(tokenize(lineText)).filter((t) => t.text !== ",");
+  // Splitting a file exports what was local: `export` is part of the move, not of the line's meaning.
+  if (tokens[0]?.text === "export" && tokens[1]?.text !== "default") tokens.shift();
   const words = tokens.filter((t) => /^[\w$]|^s:|^`/.test(t.text));
   const key = texts(tokens).join(" ");
-  if (words.length < 2 || key.replace(/\s/g, "").length < 12) return undefined;
+  if (words.length < 2 || key.replace(/\s/g, "").length < 9) return undefined;
   return key;
 }
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { migrate, openDb, type Db } from "../../core/db.js";
 import { commitId, git } from "../../core/git.js";
 import { stateDir } from "../../core/repo.js";
-import { cosmeticallyEqual, lineMap, moveKey } from "./cosmetic.js";
+import { cosmeticallyEqual, lineMap, moveKey, settingOf, type Setting } from "./cosmetic.js";
 import { parseDiff, type FileDiff, type Hunk } from "./diff.js";
 
 /**
@@ -26,7 +26,7 @@ const HunkShapeSchema = z.object({
 });
 const FileShapeSchema = z.object({ path: z.string(), oldPath: z.string().optional(), status: z.enum(["added", "deleted", "modified", "renamed"]), hunks: z.array(HunkShapeSchema) });
 /** Bumped whenever classification changes: a shape of another version is computed again. */
-export const SHAPE_VERSION = 2;
+export const SHAPE_VERSION = 3;
 
 export const CommitShapeSchema = z.object({
   version: z.literal(SHAPE_VERSION),
@@ -35,6 +35,8 @@ export const CommitShapeSchema = z.object({
   files: z.array(FileShapeSchema),
   /** Lines the commit deleted in changes of meaning, by move key: where code moved from. */
   moves: z.record(z.string(), z.tuple([z.string(), z.number().int().positive()])),
+  /** Settings (`key=value`) the commit deleted in changes of meaning: where a value moved from, however its line changed. */
+  settings: z.record(z.string(), z.tuple([z.string(), z.number().int().positive()])),
   /** A formatter sweep: many files, every hunk cosmetic. */
   sweep: z.boolean(),
 });
@@ -43,6 +45,11 @@ export type FileShape = z.infer<typeof FileShapeSchema>;
 export type CommitShape = z.infer<typeof CommitShapeSchema>;
 
 const KEPT_REMOVED_LINES = 60;
+
+/** A setting as a move key: a named value, and only one distinctive enough not to be everywhere (`i = 0`). */
+export function settingKey(s: Pick<Setting, "key" | "value">): string | undefined {
+  return s.key.length >= 3 && `${s.key}${s.value}`.replace(/\s/g, "").length >= 6 ? `${s.key}=${s.value}` : undefined;
+}
 const SWEEP_FILES = 5;
 
 function hunkShape(h: Hunk): HunkShape {
@@ -60,6 +67,7 @@ function hunkShape(h: Hunk): HunkShape {
 
 export function classify(sha: string, parent: string | null, files: readonly FileDiff[]): CommitShape {
   const moves: Record<string, [string, number]> = {};
+  const settings: Record<string, [string, number]> = {};
   const shaped: FileShape[] = [];
   let cosmetic = 0;
   let hunks = 0;
@@ -75,12 +83,15 @@ export function classify(sha: string, parent: string | null, files: readonly Fil
       h.removed.forEach((text, k) => {
         const key = moveKey(text);
         if (key && !(key in moves)) moves[key] = [oldPath, h.oldStart + k];
+        const setting = settingOf(text);
+        const named = setting ? settingKey(setting) : undefined;
+        if (named && !(named in settings)) settings[named] = [oldPath, h.oldStart + k];
       });
     });
     shaped.push({ path: f.path, ...(f.oldPath ? { oldPath: f.oldPath } : {}), status: f.status, hunks: fileHunks });
   }
   const sweep = files.length >= SWEEP_FILES && hunks > 0 && cosmetic === hunks;
-  return { version: SHAPE_VERSION, sha, parent, files: shaped, moves, sweep };
+  return { version: SHAPE_VERSION, sha, parent, files: shaped, moves, settings, sweep };
 }
 
 /** The hunk of a commit's shape that wrote a line of a file (1-based, as the file was after the commit). */

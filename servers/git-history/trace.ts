@@ -1,8 +1,9 @@
+import { readWorktreeText } from "../../core/confine.js";
 import { UserError } from "../../core/errors.js";
 import { resolveRevision, WORKTREE } from "../../core/git.js";
 import { blameRows, hasIgnoreRevs, ZERO, type BlameRow } from "./blame.js";
 import { cosmeticallyEqual, moveKey, setsValue, settingOf, tokenize } from "./cosmetic.js";
-import { hunkAt, type CommitShape, type ShapeCache } from "./shapes.js";
+import { hunkAt, settingKey, type CommitShape, type ShapeCache } from "./shapes.js";
 
 /**
  * Blame that sees through what did not change a line's meaning: starting from `git blame -w -M -C -C`, a line
@@ -72,7 +73,32 @@ export function passThrough(shape: CommitShape, row: Pick<BlameRow, "origPath" |
     }
     return { kind: "move", path, line };
   }
+  // A value moved, whatever else its line gained on the way (`export`, a type): the deleted line that set it.
+  const named = setting ? settingKey(setting) : undefined;
+  const settled = named ? shape.settings[named] : undefined;
+  if (settled) {
+    const [path, line] = settled;
+    if (!(path === oldPath && line >= hunk.oldStart && line < hunk.oldStart + hunk.oldLines)) return { kind: "move", path, line };
+  }
   return undefined;
+}
+
+/** The rows git would give a file it does not track: every line uncommitted. */
+function uncommittedRows(text: string, path: string, range: { start: number; end: number }): BlameRow[] {
+  const lines = text.split("\n");
+  const count = lines.length - (text.endsWith("\n") ? 1 : 0);
+  if (range.end > count) throw new UserError(`lines ${range.start}-${range.end} of ${path} are past its end in the working tree: it has ${count} lines`);
+  return lines.slice(range.start - 1, range.end).map((content, i) => ({
+    line: range.start + i,
+    commit: ZERO,
+    origLine: range.start + i,
+    origPath: path,
+    content,
+    author: "",
+    email: "",
+    time: "",
+    summary: "",
+  }));
 }
 
 interface Pending {
@@ -83,7 +109,12 @@ interface Pending {
 export async function traceLines(shapes: ShapeCache, repo: string, path: string, range: { start: number; end: number }, rev: string = WORKTREE): Promise<TracedLine[]> {
   const { commit } = await resolveRevision(repo, rev);
   const ignoreRevs = await hasIgnoreRevs(repo);
-  const first = await blameRows(repo, path, range, commit, { follow: true, ignoreRevs, rev });
+  const first = await blameRows(repo, path, range, commit, { follow: true, ignoreRevs, rev }).catch(async (err: unknown) => {
+    // A file only the working tree has (not added yet) is all uncommitted lines; anything else is the blame's error.
+    const text = commit === null && err instanceof UserError ? await readWorktreeText(repo, path) : undefined;
+    if (text === undefined) throw err;
+    return uncommittedRows(text, path, range);
+  });
   const decided = (row: BlameRow) => ({ ...row, uncommitted: row.commit === ZERO });
   const out: TracedLine[] = first.map((row) => ({ line: row.line, content: row.content, decided: decided(row), passed: [] }));
   let frontier: Pending[] = out.map((traced) => ({ traced, row: traced.decided }));

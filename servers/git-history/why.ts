@@ -230,9 +230,10 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
   ]);
   // The blame's error names the lines as asked (past the end, no such file): it is the one to report.
   if (tracing.status === "rejected") throw tracing.reason;
-  if (following.status === "rejected") throw following.reason;
   const traced = tracing.value;
-  const history = following.value;
+  // Lines written in the working tree may not exist at HEAD at all: they have no history yet.
+  if (following.status === "rejected" && !traced.some((t) => t.decided.uncommitted)) throw following.reason;
+  const history = following.status === "fulfilled" ? following.value : [];
   const deciding = await decisionOf(deps, traced, link);
   if (traced.some((t) => t.decided.uncommitted)) {
     items.push({ kind: "commit", id: "commit:WORKTREE", summary: "changed in the working tree, not committed yet", time: null, source: `blame of ${location}`, authority: "deterministic" });
