@@ -148,7 +148,7 @@ async function gitHistoryTable(work: string): Promise<string> {
   return formatTable(["git history", "result", "target"], [
     [`ingest ${r.commits.toLocaleString("en")} commits into the context graph (${r.fixes} fixes, ${r.suspects} SZZ suspects)`, `${(r.ingestMs / 1000).toFixed(1)} s`, "under 30 s"],
     [`hotspots and coupling over the whole history (${r.hotspots} files, ${r.couplingPairs} coupled pairs)`, `${Math.round(r.viewsMs)} ms`, ""],
-    [`classify each commit's hunks for blame walks (${r.shaped.toLocaleString("en")} commits, ${r.sweeps} formatter sweeps): added to ingestion`, `${(r.shapesMs / 1000).toFixed(1)} s`, ""],
+    [`of which: classify each commit's hunks, SZZ through reformats (${r.shaped.toLocaleString("en")} commits, ${r.sweeps} formatter sweeps)`, `${(r.shapesMs / 1000).toFixed(1)} s`, ""],
     [`why path:line, warm (median of 20; ${r.whyPassed} reformats passed through)`, `${Math.round(r.whyMedianMs)} ms`, "under 200 ms"],
     ["peak memory of the run", `${Math.round(peakMiB)} MiB`, ""],
   ]);

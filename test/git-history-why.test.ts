@@ -4,6 +4,7 @@ import { openDb } from "../core/db.js";
 import { cosmeticallyEqual, lineMap, moveKey, setsValue, settingOf } from "../servers/git-history/cosmetic.js";
 import { ingestHistory } from "../servers/git-history/ingest.js";
 import { GitHistoryService } from "../servers/git-history/service.js";
+import { suspectsOfFix } from "../servers/git-history/suspects.js";
 import { classify, ShapeCache, shapesFile } from "../servers/git-history/shapes.js";
 import { passThrough } from "../servers/git-history/trace.js";
 import { githubRepoOf } from "../servers/git-history/ticket-links.js";
@@ -247,6 +248,25 @@ describe("why through reformats, moves and kept values", () => {
     expect(a.summary).toContain("port = 5432 was set in");
     // The parameter that gained only a type is the annotation's own line when asked about the type.
     expect((await why(service, "src/db.ts:2")).deciding?.commit).toBe(sha.annotate);
+  });
+
+  it("blames a fixed line through a formatter sweep to the commit that wrote the bug (SZZ)", async () => {
+    const t = tempDir("worldline-why-szz-");
+    try {
+      makeRepo(t.dir, []);
+      const bug = commitFiles(t.dir, { message: "Add the rate", author: ADA, files: { "src/rate.ts": "export const rate = (x) => x * 1.2\n" } }, 0);
+      const sweep = commitFiles(t.dir, { message: "Run prettier", author: BOT, files: { "src/rate.ts": "export const rate = x => x * 1.2;\n" } }, 1);
+      commitFiles(t.dir, { message: "fix: the rate is 1.25", author: GRACE, files: { "src/rate.ts": "export const rate = x => x * 1.25;\n" } }, 2);
+      const s = new GitHistoryService(t.dir);
+      try {
+        expect((await suspectsOfFix(t.dir, s.commits, "HEAD"))[0]?.commit).toBe(sweep);
+        expect((await suspectsOfFix(t.dir, s.commits, "HEAD", { shapes: s.shapes })).map((c) => [c.commit, c.confidence])).toEqual([[bug, 1]]);
+      } finally {
+        s.close();
+      }
+    } finally {
+      t.cleanup();
+    }
   });
 
   it("dates commits by their author, not by when they were rebased", async () => {

@@ -114,7 +114,7 @@ export async function ingestHistory(
   const batches = fresh.map(commitBatch);
 
   const fixes = fresh.filter(isFixCommit);
-  const suspects = await mapLimit(fixes, 4, async (fix) => ({ fix, candidates: await suspectsOfFix(repo, commits, fix.sha).catch(() => []) }));
+  const suspects = await mapLimit(fixes, 4, async (fix) => ({ fix, candidates: await suspectsOfFix(repo, commits, fix.sha, { ...(options.shapes ? { shapes: options.shapes } : {}) }).catch(() => []) }));
   let suspectEdges = 0;
   for (const { fix, candidates } of suspects) {
     const edges: EdgeInput[] = candidates.map((s) => ({

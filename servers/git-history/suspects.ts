@@ -5,6 +5,8 @@ import { blame } from "./blame.js";
 import type { CommitCache } from "./commits.js";
 import { cosmeticallyEqual } from "./cosmetic.js";
 import { parseDiff, type Hunk } from "./diff.js";
+import type { ShapeCache } from "./shapes.js";
+import { traceLines } from "./trace.js";
 import { isGenerated, isLockfile } from "./views.js";
 
 /**
@@ -65,17 +67,26 @@ interface Blamed {
   tier: Tier;
 }
 
+/** Who last changed lines at the fix's parent: plain blame, or (with shapes) the commit that last changed their meaning. */
+type Blamer = (path: string, range: { start: number; end: number }) => Promise<Array<{ line: number; commit: string; content: string }>>;
+
+function blamerAt(repo: string, commits: CommitCache, parent: string, shapes: ShapeCache | undefined): Blamer {
+  if (!shapes) return (path, range) => blame(repo, commits, path, range, parent);
+  // A reformat or a move is never the commit that introduced a bug: SZZ blames through them as `why` does.
+  return async (path, range) => (await traceLines(shapes, repo, path, range, parent)).map((t) => ({ line: t.line, commit: t.decided.commit, content: t.content }));
+}
+
 /** The lines of one file's diff to blame at the fix's parent, with their kind. */
-async function blamedLines(repo: string, commits: CommitCache, parent: string, path: string, hunks: readonly Hunk[]): Promise<Blamed[]> {
+async function blamedLines(blameAt: Blamer, path: string, hunks: readonly Hunk[]): Promise<Blamed[]> {
   const test = isTestPath(path);
   const out: Blamed[] = [];
   for (const h of hunks) {
     if (isCosmetic(h)) continue;
     if (h.oldLines === 0) {
-      if (!test) out.push(...(await aroundAdded(repo, commits, parent, path, h.oldStart)));
+      if (!test) out.push(...(await aroundAdded(blameAt, path, h.oldStart)));
       continue;
     }
-    const lines = await blame(repo, commits, path, { start: h.oldStart, end: h.oldStart + h.oldLines - 1 }, parent);
+    const lines = await blameAt(path, { start: h.oldStart, end: h.oldStart + h.oldLines - 1 });
     lines.forEach((l, i) => {
       if (COMMENT.test(h.removed[i] ?? l.content)) return;
       out.push({ commit: l.commit, location: `${path}:${l.line}`, tier: test ? "test" : "changed" });
@@ -85,10 +96,10 @@ async function blamedLines(repo: string, commits: CommitCache, parent: string, p
 }
 
 /** The code lines just before and after an insertion after old line `after` (0: at the top). */
-async function aroundAdded(repo: string, commits: CommitCache, parent: string, path: string, after: number): Promise<Blamed[]> {
+async function aroundAdded(blameAt: Blamer, path: string, after: number): Promise<Blamed[]> {
   const start = Math.max(1, after);
   // The line after the insertion may be past the file's end: then only the line before is there.
-  const lines = await blame(repo, commits, path, { start, end: after + 1 }, parent).catch(() => (after >= 1 ? blame(repo, commits, path, { start, end: start }, parent) : []));
+  const lines = await blameAt(path, { start, end: after + 1 }).catch(() => (after >= 1 ? blameAt(path, { start, end: start }) : []));
   return lines.filter((l) => !COMMENT.test(l.content)).map((l) => ({ commit: l.commit, location: `${path}:${l.line}`, tier: "around-added" }));
 }
 
@@ -97,19 +108,20 @@ async function aroundAdded(repo: string, commits: CommitCache, parent: string, p
  * cosmetic changes and merge commits. Confidence is the share of the lines of the strongest kind (TIERS)
  * each commit last touched: source over tests, so a fix that changed src/ and a test names src's commit
  * first. Candidates found only by weaker lines follow with confidence 0 and a note; every candidate's
- * evidence lists its strongest lines first.
+ * evidence lists its strongest lines first. With the commit shapes, lines are blamed through reformats and moves.
  */
-export async function suspectsOfFix(repo: string, commits: CommitCache, fix: string): Promise<SuspectCommit[]> {
+export async function suspectsOfFix(repo: string, commits: CommitCache, fix: string, options: { shapes?: ShapeCache } = {}): Promise<SuspectCommit[]> {
   const fixCommit = await commits.one((await resolveRevision(repo, fix)).commit ?? "");
   if (!fixCommit) throw new UserError(`unknown commit "${fix}": expected a fix commit's sha or a revision that names one`);
   const parent = fixCommit.parents[0];
   if (!parent) return [];
   const files = parseDiff(await git(repo).raw(["diff", "-M", "-U0", "--no-color", "--no-ext-diff", "--end-of-options", commitId(parent), commitId(fixCommit.sha), "--"]));
   const blamed: Blamed[] = [];
+  const blameAt = blamerAt(repo, commits, parent, options.shapes);
   for (const f of files) {
     // A lockfile or a build output changes with the fix but was written by a tool: no human line to blame.
     if (f.status === "added" || isLockfile(f.oldPath ?? f.path) || isGenerated(f.oldPath ?? f.path)) continue;
-    blamed.push(...(await blamedLines(repo, commits, parent, f.oldPath ?? f.path, f.hunks)));
+    blamed.push(...(await blamedLines(blameAt, f.oldPath ?? f.path, f.hunks)));
   }
   const used = TIERS.find((t) => blamed.some((b) => b.tier === t));
   if (!used) return [];

@@ -347,7 +347,7 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
     async (a) => {
       if (!a.fix && !a.locations?.length) throw new UserError('suspect_commits needs "fix" (a commit) or "locations" (path:line list)');
       const items = [
-        ...(a.fix ? await suspectsOfFix(repo, service.commits, a.fix) : []),
+        ...(a.fix ? await suspectsOfFix(repo, service.commits, a.fix, { shapes: service.shapes }) : []),
         ...(a.locations?.length
           ? await suspectsOfLocations(repo, service.commits, a.locations.map((l) => service.codeGraph.target(l)), {
               rev: "HEAD",
