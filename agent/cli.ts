@@ -1,4 +1,5 @@
 import { errorLine, UserError } from "../core/errors.js";
+import type { Workspace } from "../servers/workspace.js";
 import { defaultBase } from "../core/git.js";
 import { resolveRepo } from "../core/repo.js";
 import { VERSION } from "../core/version.js";
@@ -72,13 +73,13 @@ async function runIndex(cmd: ParsedCommand, io: Io): Promise<number> {
   }
 }
 
-/** Each server's parts, loaded only when that server is asked for. */
-const SERVER_PARTS: Record<ServerName, (repo: string, rev: string | undefined) => Promise<ServerPart>> = {
-  "code-graph": async (repo, rev) => (await import("../servers/code-graph/main.js")).codeGraphPart(repo, rev),
-  "git-history": async (repo) => (await import("../servers/git-history/main.js")).gitHistoryPart(repo),
-  tickets: async (repo) => (await import("../servers/tickets/main.js")).ticketPart(repo),
-  scenarios: async (repo) => (await import("../servers/scenarios/main.js")).scenarioPart(repo),
-  "context-graph": async (repo) => (await import("../servers/context-graph/main.js")).contextGraphPart(repo),
+/** Each server's parts on a workspace, loaded only when that server is asked for. */
+const SERVER_PARTS: Record<ServerName, (workspace: Workspace, rev: string | undefined) => Promise<ServerPart>> = {
+  "code-graph": async (ws, rev) => (await import("../servers/code-graph/main.js")).codeGraphPart(ws, rev),
+  "git-history": async (ws) => (await import("../servers/git-history/main.js")).gitHistoryPart(ws),
+  tickets: async (ws) => (await import("../servers/tickets/main.js")).ticketPart(ws),
+  scenarios: async (ws) => (await import("../servers/scenarios/main.js")).scenarioPart(ws),
+  "context-graph": async (ws) => (await import("../servers/context-graph/main.js")).contextGraphPart(ws),
 };
 
 async function runServe(cmd: ParsedCommand): Promise<number> {
@@ -89,8 +90,19 @@ async function runServe(cmd: ParsedCommand): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
   const { buildCombined, buildServer, serveStdio } = await import("../core/mcp.js");
   const rev = str(cmd.values.rev);
-  const served = name === "all" ? buildCombined("all", await Promise.all(SERVERS.map((s) => SERVER_PARTS[s](repo, rev)))) : buildServer(await SERVER_PARTS[name as ServerName](repo, rev));
-  await serveStdio(served.server, () => served.service.close());
+  // One workspace for whatever is served: `all` runs one code-graph index and one database connection for every server.
+  const { openWorkspace } = await import("../servers/workspace.js");
+  const workspace = openWorkspace(repo, { rev });
+  try {
+    const served =
+      name === "all" ? buildCombined("all", await Promise.all(SERVERS.map((s) => SERVER_PARTS[s](workspace, rev)))) : buildServer(await SERVER_PARTS[name as ServerName](workspace, rev));
+    await serveStdio(served.server, () => {
+      served.service.close();
+      workspace.close();
+    });
+  } finally {
+    workspace.close();
+  }
   return EXIT.ok;
 }
 

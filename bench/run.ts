@@ -1,4 +1,4 @@
-import { formatTable } from "./common.js";
+import { formatTable, worldlineRevision } from "./common.js";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -152,6 +152,42 @@ async function gitHistoryTable(work: string): Promise<string> {
     [`why path:line, warm (median of 20; ${r.whyPassed} reformats passed through)`, `${Math.round(r.whyMedianMs)} ms`, "under 200 ms"],
     ["peak memory of the run", `${Math.round(peakMiB)} MiB`, ""],
   ]);
+}
+
+interface ServeAll {
+  files: number;
+  lines: number;
+  startMs: number;
+  firstCallsMs: number;
+  callMs: Record<string, number>;
+  peakMiB: number;
+  handles: number;
+}
+
+/**
+ * `worldline serve all` on the generated repo: start time, one call per server that reads the code graph, peak
+ * memory and database connections (child process). With SERVE_BEFORE=DIR (a clean clone of an older commit,
+ * its node_modules linked) the same run of that checkout comes first, for a before/after.
+ */
+async function serveAllTable(work: string): Promise<string> {
+  const runs: Array<[string, ServeAll]> = [];
+  const before = process.env.SERVE_BEFORE;
+  for (const [label, checkout] of [...(before ? [[`before (${worldlineRevision(before)})`, before] as const] : []), ["this checkout", ROOT] as const]) {
+    const dir = join(work, `serve-${runs.length}`);
+    const prev = process.env.SERVE_WORLDLINE;
+    process.env.SERVE_WORLDLINE = checkout;
+    try {
+      runs.push([label, (await runChild<ServeAll>("serve-all.ts", [dir])).r]);
+    } finally {
+      if (prev === undefined) delete process.env.SERVE_WORLDLINE;
+      else process.env.SERVE_WORLDLINE = prev;
+    }
+  }
+  const size = runs[0]?.[1];
+  return formatTable(
+    [`serve all on the generated repo (${size?.files ?? 0} files, ${Math.round((size?.lines ?? 0) / 1000)}k lines)`, "start (index built)", "first call of each server", "peak memory", "database connections"],
+    runs.map(([label, r]) => [label, `${(r.startMs / 1000).toFixed(1)} s`, `${(r.firstCallsMs / 1000).toFixed(1)} s`, `${Math.round(r.peakMiB)} MiB`, String(r.handles)]),
+  );
 }
 
 /** Tickets: 50,000 generated tickets imported, then search and similar_tickets (child process). */
@@ -369,6 +405,10 @@ async function main(): Promise<void> {
       process.stdout.write(`${await gitHistoryTable(work)}\n`);
       return;
     }
+    if (process.env.BENCH_ONLY === "serve") {
+      process.stdout.write(`${await serveAllTable(work)}\n`);
+      return;
+    }
     if (process.env.BENCH_ONLY === "lifecycle") {
       process.stdout.write(`${await lifecycleTable(work)}\n`);
       return;
@@ -408,6 +448,7 @@ async function main(): Promise<void> {
     process.stdout.write(`median of ${RUNS} runs each (BENCH_RUNS to change); peak memory is the largest resident set seen\n\n`);
     process.stdout.write(`${await contextGraphTable(work)}\n\n`);
     process.stdout.write(`${await gitHistoryTable(work)}\n\n`);
+    process.stdout.write(`${await serveAllTable(work)}\n\n`);
     process.stdout.write(`${await ticketsTable(work)}\n\n`);
     process.stdout.write(`${await scenariosTable(work)}\n\n`);
     process.stdout.write(`${await differentialTable(work)}\n\n`);

@@ -1,10 +1,14 @@
 import { buildServer, runWhenExecuted, serverPart, type ServerPart } from "../../core/mcp.js";
+import type { Workspace } from "../workspace.js";
 import { CodeGraphService } from "./service.js";
 import { registerCodeGraphTools } from "./tools.js";
 
-/** The code-graph server's parts for a repo, its index brought up to date first. */
-export async function codeGraphPart(repo: string, rev?: string): Promise<ServerPart> {
-  const service = new CodeGraphService(repo, rev);
+/**
+ * The code-graph server's parts for a repo (its own service) or a workspace (the workspace's service, shared
+ * with the other servers), its index brought up to date first.
+ */
+export async function codeGraphPart(source: string | Workspace, rev?: string): Promise<ServerPart> {
+  const service = typeof source === "string" ? new CodeGraphService(source, rev) : source.codeGraph;
   await service.index();
   return serverPart(
     "code-graph",

@@ -22,18 +22,22 @@ export class CodeGraphService {
   readonly store: CodeGraphStore;
   readonly indexer: CodeGraphIndexer;
   private readonly db: Db;
+  /** Whether close() closes the database: not when a workspace shares its connection. */
+  private readonly ownsDb: boolean;
 
   constructor(
     readonly repo: string,
     readonly servedRevision: string = WORKTREE,
+    db?: Db,
   ) {
-    this.db = openRepoDb(repo);
+    this.ownsDb = db === undefined;
+    this.db = db ?? openRepoDb(repo);
     this.store = new CodeGraphStore(this.db);
     this.indexer = new CodeGraphIndexer(repo, this.store);
   }
 
   close(): void {
-    this.db.close();
+    if (this.ownsDb) this.db.close();
   }
 
   index(rev?: string): Promise<IndexResult> {

@@ -1,23 +1,26 @@
-import { openRepoDb } from "../../core/db.js";
 import { UserError } from "../../core/errors.js";
 import { closest } from "../../core/suggest.js";
 import type { GraphNode } from "./model.js";
-import { SqliteContextGraph, type SqliteContextGraphOptions } from "./sqlite-store.js";
+import type { SqliteContextGraphOptions } from "./sqlite-store.js";
+import { workspaceOf, type Workspace } from "../workspace.js";
 import type { ContextGraphStore } from "./store.js";
 
 /** The context graph of one repo: its store, opened on `.worldline/worldline.db`. */
 export class ContextGraphService {
-  readonly store: SqliteContextGraph;
+  readonly repo: string;
+  readonly store: ContextGraphStore;
+  private readonly release: () => void;
 
-  constructor(
-    readonly repo: string,
-    options: SqliteContextGraphOptions = {},
-  ) {
-    this.store = new SqliteContextGraph(openRepoDb(repo), options);
+  /** On a shared workspace, or on one of its own for a repo path (with the graph's options). */
+  constructor(source: string | Workspace, options: SqliteContextGraphOptions = {}) {
+    const { workspace, release } = workspaceOf(source, { graph: options });
+    this.release = release;
+    this.repo = workspace.repo;
+    this.store = workspace.graph;
   }
 
   close(): void {
-    this.store.close();
+    this.release();
   }
 
   /** A node that must exist, or a one-line error naming it and the nearest ids. */

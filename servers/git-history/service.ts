@@ -1,36 +1,40 @@
-import { openRepoDb } from "../../core/db.js";
 import { UserError } from "../../core/errors.js";
 import { defaultBase, listTree, quote, readFilesAt, resolveRevision, WORKTREE, type Revision } from "../../core/git.js";
-import { loadConfig, type WorldlineConfig } from "../../core/repo.js";
-import { CodeGraphService } from "../code-graph/service.js";
-import { SqliteContextGraph } from "../context-graph/sqlite-store.js";
-import { CommitCache } from "./commits.js";
+import type { WorldlineConfig } from "../../core/repo.js";
+import type { CodeGraphService } from "../code-graph/service.js";
+import type { ContextGraphStore } from "../context-graph/store.js";
+import { workspaceOf, type Workspace } from "../workspace.js";
+import type { CommitCache } from "./commits.js";
 import { readLog, type Commit } from "./log.js";
-import { ShapeCache } from "./shapes.js";
+import type { ShapeCache } from "./shapes.js";
 
 /**
  * The git history of one repo as a service: git through simple-git, the code graph for symbols, and the
  * context graph that history is ingested into and `why` reads.
  */
 export class GitHistoryService {
+  readonly repo: string;
   readonly commits: CommitCache;
   readonly shapes: ShapeCache;
   readonly codeGraph: CodeGraphService;
-  readonly graph: SqliteContextGraph;
+  readonly graph: ContextGraphStore;
   readonly config: WorldlineConfig;
+  private readonly release: () => void;
 
-  constructor(readonly repo: string) {
-    this.commits = new CommitCache(repo);
-    this.shapes = new ShapeCache(repo);
-    this.codeGraph = new CodeGraphService(repo);
-    this.graph = new SqliteContextGraph(openRepoDb(repo));
-    this.config = loadConfig(repo);
+  /** On a shared workspace, or on one of its own for a repo path. */
+  constructor(source: string | Workspace) {
+    const { workspace, release } = workspaceOf(source);
+    this.release = release;
+    this.repo = workspace.repo;
+    this.commits = workspace.commits;
+    this.shapes = workspace.shapes;
+    this.codeGraph = workspace.codeGraph;
+    this.graph = workspace.graph;
+    this.config = workspace.config;
   }
 
   close(): void {
-    this.codeGraph.close();
-    this.graph.close();
-    this.shapes.close();
+    this.release();
   }
 
   /** base and head as given, defaulting to the merge-base with the default branch and the working tree. */

@@ -3,17 +3,17 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { readWorktreeText } from "../../core/confine.js";
 import { applyPatch } from "../../core/patch.js";
 import { dirname, join } from "node:path";
-import { openRepoDb, type Db } from "../../core/db.js";
 import { UserError } from "../../core/errors.js";
 import { defaultBase, git, listTree, readFilesAt, resolveRevision, WORKTREE } from "../../core/git.js";
-import { confinePath, loadConfig, type WorldlineConfig } from "../../core/repo.js";
+import { confinePath, type WorldlineConfig } from "../../core/repo.js";
 import { closest } from "../../core/suggest.js";
 import type { ScenarioVerdict } from "../../core/verdict.js";
-import { CodeGraphService } from "../code-graph/service.js";
+import type { CodeGraphService } from "../code-graph/service.js";
 import { recordDecision } from "../context-graph/decisions.js";
-import { SqliteContextGraph } from "../context-graph/sqlite-store.js";
+import type { ContextGraphStore } from "../context-graph/store.js";
+import { workspaceOf, type Workspace } from "../workspace.js";
 import { changedSymbols, diffFiles, type FileDiff } from "../git-history/diff.js";
-import { TicketStore } from "../tickets/store.js";
+import type { TicketStore } from "../tickets/store.js";
 import { draftFromTest, draftFromTicket, expectedValue, requestIn, type Draft } from "./draft.js";
 import type { CodeRef, Ticket } from "../tickets/model.js";
 import type { CodeGraph } from "../code-graph/queries.js";
@@ -24,7 +24,7 @@ import { compareRuns } from "./compare.js";
 import { testOf } from "./tests/as-scenarios.js";
 import { loadTestScenarios } from "./tests/load.js";
 import { candidatesOf, changeMeetsCoverage, indexTree, RESOLUTION_FILES, type ChangedTexts, type TreeIndex } from "./coverage.js";
-import { CoverageStore, specHash, type CoverageRecord } from "./coverage-store.js";
+import { specHash, type CoverageRecord, type CoverageStore } from "./coverage-store.js";
 import { DIFFERENTIAL_METHOD, differentialVerdict, errorVerdict, jobFor, unaffectedVerdict, unmet } from "./differential.js";
 import { headOnlyVerdict } from "./head-only.js";
 import { boundaries } from "./sandbox/boundaries.js";
@@ -95,21 +95,24 @@ function coverageStatus(run: RunResult): "ok" | "error" {
 }
 
 export class ScenarioService {
+  readonly repo: string;
   readonly codeGraph: CodeGraphService;
-  readonly graph: SqliteContextGraph;
+  readonly graph: ContextGraphStore;
   readonly config: WorldlineConfig;
   readonly tickets: TicketStore;
-
   readonly coverage: CoverageStore;
-  private readonly coverageDb: Db;
+  private readonly release: () => void;
 
-  constructor(readonly repo: string) {
-    this.codeGraph = new CodeGraphService(repo);
-    this.graph = new SqliteContextGraph(openRepoDb(repo));
-    this.tickets = new TicketStore(openRepoDb(repo));
-    this.coverageDb = openRepoDb(repo);
-    this.coverage = new CoverageStore(this.coverageDb);
-    this.config = loadConfig(repo);
+  /** On a shared workspace, or on one of its own for a repo path. */
+  constructor(source: string | Workspace) {
+    const { workspace, release } = workspaceOf(source);
+    this.release = release;
+    this.repo = workspace.repo;
+    this.codeGraph = workspace.codeGraph;
+    this.graph = workspace.graph;
+    this.tickets = workspace.tickets;
+    this.coverage = workspace.coverage;
+    this.config = workspace.config;
   }
 
   private pool: SandboxPool | undefined;
@@ -122,10 +125,7 @@ export class ScenarioService {
 
   close(): void {
     this.pool?.close();
-    this.codeGraph.close();
-    this.graph.close();
-    this.tickets.db.close();
-    this.coverageDb.close();
+    this.release();
   }
 
   /** A draft from an imported ticket, or from the test cases of a test file; written only when asked. */

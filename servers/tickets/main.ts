@@ -1,13 +1,14 @@
 import { buildServer, runWhenExecuted, serverPart, type ServerPart } from "../../core/mcp.js";
+import type { Workspace } from "../workspace.js";
 import { TicketService } from "./service.js";
 import { registerTicketTools } from "./tools.js";
 
 /** The tickets server's parts for a repo; `worldline serve all` combines them with the others'. */
-export async function ticketPart(repo: string): Promise<ServerPart> {
+export async function ticketPart(source: string | Workspace): Promise<ServerPart> {
   return serverPart(
     "tickets",
     "Support tickets, bug reports and incidents of one repository: import, search, duplicates, and their links to code and history. Ticket keys are like SUP-12 or #12.",
-    new TicketService(repo),
+    new TicketService(source),
     registerTicketTools,
   );
 }

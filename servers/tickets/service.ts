@@ -1,30 +1,36 @@
 import type { Keyv } from "keyv";
 import { openCache } from "../../core/cache.js";
-import { openRepoDb } from "../../core/db.js";
 import { resolveRevision } from "../../core/git.js";
-import { loadConfig, type WorldlineConfig } from "../../core/repo.js";
-import { CodeGraphService } from "../code-graph/service.js";
-import { SqliteContextGraph } from "../context-graph/sqlite-store.js";
-import { CommitCache } from "../git-history/commits.js";
+import type { WorldlineConfig } from "../../core/repo.js";
+import type { CodeGraphService } from "../code-graph/service.js";
+import type { ContextGraphStore } from "../context-graph/store.js";
+import type { CommitCache } from "../git-history/commits.js";
 import type { SuspectCommit } from "../git-history/suspects.js";
 import type { RepoView } from "./code-refs.js";
 import { type ImportContext } from "./importer.js";
-import { TicketStore } from "./store.js";
+import type { TicketStore } from "./store.js";
+import { workspaceOf, type Workspace } from "../workspace.js";
 
 /** The tickets of one repo: their store, and the code graph, history and context graph they link into. */
 export class TicketService {
+  readonly repo: string;
   readonly store: TicketStore;
-  readonly graph: SqliteContextGraph;
+  readonly graph: ContextGraphStore;
   readonly codeGraph: CodeGraphService;
   readonly commits: CommitCache;
   readonly config: WorldlineConfig;
+  private readonly release: () => void;
 
-  constructor(readonly repo: string) {
-    this.store = new TicketStore(openRepoDb(repo));
-    this.graph = new SqliteContextGraph(openRepoDb(repo));
-    this.codeGraph = new CodeGraphService(repo);
-    this.commits = new CommitCache(repo);
-    this.config = loadConfig(repo);
+  /** On a shared workspace, or on one of its own for a repo path. */
+  constructor(source: string | Workspace) {
+    const { workspace, release } = workspaceOf(source);
+    this.release = release;
+    this.repo = workspace.repo;
+    this.store = workspace.tickets;
+    this.graph = workspace.graph;
+    this.codeGraph = workspace.codeGraph;
+    this.commits = workspace.commits;
+    this.config = workspace.config;
   }
 
   private cache: Keyv | undefined;
@@ -37,9 +43,7 @@ export class TicketService {
 
   close(): void {
     void this.cache?.disconnect();
-    this.store.db.close();
-    this.graph.close();
-    this.codeGraph.close();
+    this.release();
   }
 
   private view: { manifest: number; view: RepoView } | undefined;
