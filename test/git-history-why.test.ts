@@ -8,7 +8,7 @@ import { suspectsOfFix } from "../servers/git-history/suspects.js";
 import { classify, ShapeCache, shapesFile } from "../servers/git-history/shapes.js";
 import { passThrough } from "../servers/git-history/trace.js";
 import { githubRepoOf } from "../servers/git-history/ticket-links.js";
-import { why } from "../servers/git-history/why.js";
+import { valueHistory, why } from "../servers/git-history/why.js";
 import { commitFiles, gitIn, makeRepo, tempDir, writeFiles } from "./helpers/git-fixture.js";
 
 const ADA = { name: "Ada Lovelace", email: "ada@example.test" };
@@ -80,6 +80,21 @@ describe("cosmetic changes, as a formatter makes them", () => {
     expect(passThrough(shape, { origPath: "source/constants.ts", origLine: 2, content: "export const responseTypes = { blob: '*/*' };" })).toEqual({ kind: "move", path: "index.js", line: 8 });
     // A value changed on the way is the move's own.
     expect(passThrough(shape, { origPath: "source/constants.ts", origLine: 1, content: "export const maxSafeTimeout = 2147483646;" })).toBeUndefined();
+  });
+
+  it("keeps in a value's history only the commits that changed the value, not those that wrote it again", () => {
+    const at = (commit: string) => ({ commit, authoredAt: "2021-01-01T00:00:00.000Z" });
+    expect(
+      valueHistory([
+        { value: "2_147_483_647", previous: "2147483647", compared: "2147483647", ...at("respelled") },
+        { value: "2147483647", compared: "2147483647", ...at("moved") },
+        { value: "2147483647", previous: "1000", compared: "2147483647", ...at("raised") },
+        { value: "1000", compared: "1000", ...at("first") },
+      ]).map((v) => [v.commit, v.value, v.previous]),
+    ).toEqual([
+      ["raised", "2147483647", "1000"],
+      ["first", "1000", undefined],
+    ]);
   });
 
   it("names the GitHub repo of a remote in each spelling", () => {

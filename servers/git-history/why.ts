@@ -145,6 +145,20 @@ function valueChange(h: HistoryEntry, key: string): { before?: { value: string; 
   return { ...(before ? { before } : {}), ...(after ? { after } : {}) };
 }
 
+/**
+ * The values a setting held, newest first, each with the commit that set it: a commit that wrote the same value
+ * again (a move, a new file, a respelling) is not a change of value.
+ */
+export function valueHistory(seen: ReadonlyArray<ValueChange & { compared: string }>): ValueChange[] {
+  const kept: Array<ValueChange & { compared: string }> = [];
+  for (const v of [...seen].reverse()) {
+    const last = kept[kept.length - 1];
+    if (last && last.compared === v.compared) continue;
+    kept.push(last && v.previous === undefined ? { ...v, previous: last.value } : v);
+  }
+  return kept.reverse().map(({ compared: _c, ...v }) => v);
+}
+
 /** The commit's reason in one sentence: the body's first sentence, else the subject. */
 export function reasonOf(message: string): string {
   const [subject = "", ...rest] = message.split("\n");
@@ -273,13 +287,13 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
       ? await rangeHistory(repo, decided.origPath, decided.origLine, decided.origLine, decided.commit, options.limit ?? 10)
       : [];
   const setting = span.start === span.end ? settingOf(traced[0]?.content ?? "") : undefined;
-  const values: ValueChange[] = [];
+  const seenValues: Array<ValueChange & { compared: string }> = [];
   for (const [h, where] of [...history.map((h) => [h, location] as const), ...older.map((h) => [h, `${decided?.origPath}:${decided?.origLine}`] as const)]) {
     let detail = changeDetail(h);
     if (setting) {
       const v = valueChange(h, setting.key);
-      if (v.after && v.before?.value !== v.after.value && !values.some((x) => x.commit === h.commit)) {
-        values.push({ value: v.after.text, ...(v.before ? { previous: v.before.text } : {}), commit: h.commit, authoredAt: h.time });
+      if (v.after && v.before?.value !== v.after.value && !seenValues.some((x) => x.commit === h.commit)) {
+        seenValues.push({ value: v.after.text, ...(v.before ? { previous: v.before.text } : {}), commit: h.commit, authoredAt: h.time, compared: v.after.value });
         detail = `${v.before ? `value of ${setting.key}: ${v.before.text} -> ${v.after.text}` : `value of ${setting.key} set: ${v.after.text}`}\n${detail ?? ""}`.trim();
       }
     }
@@ -316,6 +330,7 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
     }
   }
 
+  const values = valueHistory(seenValues);
   return { target, location, summary: summaryOf(location, deciding, setting, values), deciding, ...(setting ? { values } : {}), items };
 }
 
