@@ -186,11 +186,13 @@ export const COMMANDS = {
   },
   "mcp-config": {
     summary: "Print the MCP client configuration that plugs Worldline's servers into Claude Code, Cursor or VS Code",
-    usage: "worldline mcp-config --client claude|cursor|vscode [--all] [--write] [--repo DIR]",
+    usage: "worldline mcp-config --client claude|cursor|vscode [--all] [--write] [--repo DIR]\n       worldline mcp-config --client claude|cursor|vscode --http URL [--token-env NAME] [--write] [--repo DIR]",
     options: {
       repo,
       client: { type: "string", valueName: "CLIENT", description: "claude (.mcp.json), cursor (.cursor/mcp.json) or vscode (.vscode/mcp.json)" },
       all: { type: "boolean", description: "One server with all five servers' tools (worldline serve all)" },
+      http: { type: "string", valueName: "URL", description: "A server started with worldline serve --http, e.g. http://127.0.0.1:8765/mcp: the block connects to it with a bearer token" },
+      "token-env": { type: "string", valueName: "NAME", description: "With --http: the environment variable the client reads the token from (default WORLDLINE_TOKEN); the token itself is never written" },
       write: { type: "boolean", description: "Write the file into the repo instead of printing it (refuses to overwrite)" },
       help,
     },
@@ -207,9 +209,21 @@ export const COMMANDS = {
     positionals: [],
   },
   serve: {
-    summary: "Run an MCP server over stdio",
-    usage: `worldline serve <${SERVERS.join("|")}|all> [--repo DIR] [--rev REV]`,
-    options: { repo, rev, help },
+    summary: "Run an MCP server over stdio, or over Streamable HTTP for several clients and repos (--http)",
+    usage: `worldline serve <${SERVERS.join("|")}|all> [--repo DIR] [--rev REV]\n       worldline serve <...|all> --http HOST:PORT [--tokens FILE] [--allow-origin URL]... [--repo NAME=DIR]... [--rev REV]`,
+    options: {
+      repo: {
+        type: "string",
+        multiple: true,
+        valueName: "[NAME=]DIR",
+        description: "Repository to serve (default: the git top level of the current directory); with --http repeat as NAME=DIR to serve each at /mcp/NAME (a plain DIR is named by its folder)",
+      },
+      rev,
+      http: { type: "string", valueName: "HOST:PORT", description: "Serve MCP over Streamable HTTP at http://HOST:PORT/mcp/NAME (and /mcp for one repo) instead of stdio; port 0 picks a free one; prints listening on http://HOST:PORT on standard error" },
+      tokens: { type: "string", valueName: "FILE", description: "With --http: bearer tokens, a line each: TOKEN (every repo) or TOKEN name,name (those repos); needed unless HOST is 127.0.0.1, ::1 or localhost" },
+      "allow-origin": { type: "string", multiple: true, valueName: "URL", description: "With --http: a browser origin allowed besides loopback ones (repeat for more); requests from other origins get 403" },
+      help,
+    },
     positionals: ["server"],
   },
 } satisfies Record<string, CommandSpec>;

@@ -1,12 +1,10 @@
 import { errorLine, UserError } from "../core/errors.js";
-import type { Workspace } from "../servers/workspace.js";
 import { defaultBase } from "../core/git.js";
 import { resolveRepo } from "../core/repo.js";
 import { VERSION } from "../core/version.js";
-import type { ServerPart } from "../core/mcp.js";
 import type { ScenarioVerdict } from "../core/verdict.js";
 import { FORMATS, render, type Format } from "./report/index.js";
-import { helpText, parseCommandLine, SERVERS, type ParsedCommand, type ServerName } from "./cli-parse.js";
+import { helpText, parseCommandLine, type ParsedCommand } from "./cli-parse.js";
 
 /** Exit codes shared by every command: 1 when `check` finds a new failure or head's code makes a scenario end `error` (or a `triage` source failed), 2 for a usage or input error, 3 when Worldline itself failed. */
 export const EXIT = { ok: 0, fail: 1, usage: 2, internal: 3 } as const;
@@ -73,36 +71,10 @@ async function runIndex(cmd: ParsedCommand, io: Io): Promise<number> {
   }
 }
 
-/** Each server's parts on a workspace, loaded only when that server is asked for. */
-const SERVER_PARTS: Record<ServerName, (workspace: Workspace, rev: string | undefined) => Promise<ServerPart>> = {
-  "code-graph": async (ws, rev) => (await import("../servers/code-graph/main.js")).codeGraphPart(ws, rev),
-  "git-history": async (ws) => (await import("../servers/git-history/main.js")).gitHistoryPart(ws),
-  tickets: async (ws) => (await import("../servers/tickets/main.js")).ticketPart(ws),
-  scenarios: async (ws) => (await import("../servers/scenarios/main.js")).scenarioPart(ws),
-  "context-graph": async (ws) => (await import("../servers/context-graph/main.js")).contextGraphPart(ws),
-};
-
-async function runServe(cmd: ParsedCommand): Promise<number> {
-  const name = cmd.positionals[0];
-  if (name !== "all" && !SERVERS.some((s) => s === name)) {
-    throw new UserError(`unknown server "${name}": expected one of ${SERVERS.join(", ")}, or all`);
-  }
-  const repo = await resolveRepo(str(cmd.values.repo));
-  const { buildCombined, buildServer, serveStdio } = await import("../core/mcp.js");
-  const rev = str(cmd.values.rev);
-  // One workspace for whatever is served: `all` runs one code-graph index and one database connection for every server.
-  const { openWorkspace } = await import("../servers/workspace.js");
-  const workspace = openWorkspace(repo, { rev });
-  try {
-    const served =
-      name === "all" ? buildCombined("all", await Promise.all(SERVERS.map((s) => SERVER_PARTS[s](workspace, rev)))) : buildServer(await SERVER_PARTS[name as ServerName](workspace, rev));
-    await serveStdio(served.server, () => {
-      served.service.close();
-      workspace.close();
-    });
-  } finally {
-    workspace.close();
-  }
+/** `worldline serve NAME`: over stdio, or over Streamable HTTP with `--http` (agent/serve.ts). */
+async function runServe(cmd: ParsedCommand, io: Io): Promise<number> {
+  const { runServe: serve } = await import("./serve.js");
+  await serve(cmd, io.err);
   return EXIT.ok;
 }
 
@@ -321,11 +293,15 @@ async function runTriage(cmd: ParsedCommand, io: Io): Promise<number> {
 
 async function runMcpConfig(cmd: ParsedCommand, io: Io): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
-  const { CLIENTS, configPath, mcpConfig } = await import("./mcp-config.js");
+  const { CLIENTS, configPath, mcpConfig, mcpHttpConfig } = await import("./mcp-config.js");
   const client = str(cmd.values.client);
   if (!client || !CLIENTS.some((c) => c === client)) throw new UserError(`--client "${client ?? ""}": expected one of ${CLIENTS.join(", ")}`);
   const c = client as (typeof CLIENTS)[number];
-  const text = JSON.stringify(mcpConfig(c, repo, Boolean(cmd.values.all)), null, 2);
+  const http = str(cmd.values.http);
+  if (http === undefined && cmd.values["token-env"] !== undefined) throw new UserError("--token-env is for --http URL: a stdio server needs no token");
+  if (http !== undefined && cmd.values.all) throw new UserError("--all is for stdio: an --http server already serves what it was started with");
+  const block = http === undefined ? mcpConfig(c, repo, Boolean(cmd.values.all)) : mcpHttpConfig(c, http, str(cmd.values["token-env"]));
+  const text = JSON.stringify(block, null, 2);
   const path = configPath(c, repo);
   if (!cmd.values.write) {
     io.err(`# put this in ${path} (or run again with --write)`);
@@ -375,7 +351,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       case "index":
         return await runIndex(cmd, io);
       case "serve":
-        return await runServe(cmd);
+        return await runServe(cmd, io);
       case "scenarios":
         return await runScenarios(cmd, io);
       case "simulate":

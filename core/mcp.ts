@@ -7,9 +7,9 @@ import { closest } from "./suggest.js";
 import { VERSION } from "./version.js";
 
 /**
- * Shared MCP plumbing for the five servers: one result shape, one way to serve over stdio, and one way to
- * register a tool, whose input object refuses arguments it does not declare (DESIGN.md: unknown arguments
- * refused) and whose errors are one line.
+ * Shared MCP plumbing for the five servers: one result shape, one way to serve over stdio (Streamable HTTP is
+ * in http-serve.ts), and one way to register a tool, whose input object refuses arguments it does not declare
+ * (DESIGN.md: unknown arguments refused) and whose errors are one line.
  */
 
 /** A tool answer: structured content, and the same JSON as text for clients that read only text. */
@@ -106,20 +106,25 @@ export class WorldlineMcpServer extends McpServer {
   }
 }
 
+/**
+ * A new MCP server with the parts' tools, bound to their existing services: cheap, so each HTTP session gets its
+ * own (an SDK server holds one transport at a time). One part keeps its own instructions; several list each one's.
+ */
+export function partsServer(name: string, parts: readonly ServerPart[]): McpServer {
+  const only = parts.length === 1 ? parts[0] : undefined;
+  const instructions = only ? only.instructions : parts.map((p) => `${p.name}: ${p.instructions}`).join("\n\n");
+  const server = new WorldlineMcpServer({ name: `worldline-${name}`, version: VERSION }, { instructions });
+  for (const p of parts) p.attach(server);
+  return server;
+}
+
 export function buildServer(part: ServerPart): Served {
-  const server = new WorldlineMcpServer({ name: `worldline-${part.name}`, version: VERSION }, { instructions: part.instructions });
-  part.attach(server);
-  return { server, service: part.service };
+  return { server: partsServer(part.name, [part]), service: part.service };
 }
 
 /** Several servers' tools behind one server (`worldline serve all`), for clients that prefer one connection. */
 export function buildCombined(name: string, parts: ServerPart[]): Served {
-  const server = new WorldlineMcpServer(
-    { name: `worldline-${name}`, version: VERSION },
-    { instructions: parts.map((p) => `${p.name}: ${p.instructions}`).join("\n\n") },
-  );
-  for (const p of parts) p.attach(server);
-  return { server, service: { close: () => parts.forEach((p) => p.service.close()) } };
+  return { server: partsServer(name, parts), service: { close: () => parts.forEach((p) => p.service.close()) } };
 }
 
 /**
