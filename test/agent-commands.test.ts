@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { connectServer, structured } from "./helpers/mcp-client.js";
 import { runCli } from "./helpers/cli-run.js";
 import { sampleService } from "./helpers/sample-service.js";
@@ -55,13 +55,15 @@ describe("worldline commands around the report", () => {
   }, 120_000);
 
   it("the demo builds the sample, shows what pr/rounding-refactor breaks with a verified fix, and why the payment timeout is 30 s", async () => {
+    vi.stubEnv("COLUMNS", "100"); // the terminal report wraps to the terminal's width
     const demo = await run(["demo", "--dir", join(sample.dir, "demo")]);
+    vi.unstubAllEnvs();
     expect(demo.code).toBe(0);
     const lines = demo.out.split("\n");
     expect(lines[0]).toBe("history: 38 commits ingested, 4 fixes, 4 suspect commits");
     expect(lines).toContain("tickets from folder:tickets: 30 added, 0 updated, 0 unchanged");
     expect(lines.find((l) => l.startsWith("FAIL"))).toMatch(/^FAIL {7}eu-proration-fx-rounding \(differential\)/);
-    expect(lines).toContain("           root cause src/billing/proration.ts:35 in src/billing/proration.ts#prorate: base 0.5483870967741935, head 0.55");
+    expect(demo.out).toContain("           root cause src/billing/proration.ts:35 in src/billing/proration.ts#prorate: base\n             0.5483870967741935, head 0.55\n");
     expect(lines.find((l) => l.includes("fix (verified by re-simulation"))).toBeDefined();
     expect(lines).toContain("2 fail, 2 at-risk, 4 pass");
     expect(lines).toContain("Why config:payment.timeoutMs (src/config/index.ts:29)");

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import type { Log } from "sarif";
 import { describe, expect, it } from "vitest";
 import { render } from "../agent/report/index.js";
-import { GITHUB_COMMENT_LIMIT } from "../agent/report/markdown.js";
+import { MARKDOWN_LIMIT } from "../agent/report/markdown.js";
 import { errorLine } from "../core/errors.js";
 import { DEPTHS, Report, rootCause, ScenarioVerdict, VERDICTS, type BlastRadius } from "../core/verdict.js";
 import { compareRuns } from "../servers/scenarios/compare.js";
@@ -224,7 +224,7 @@ function check(report: Report, validateSarif: ReturnType<typeof sarifValidator>)
   }
   const md = attempt("markdown");
   if (md !== undefined) {
-    if (md.length > GITHUB_COMMENT_LIMIT) wrong.push(`markdown is ${md.length} characters, over GitHub's ${GITHUB_COMMENT_LIMIT}`);
+    if (md.length > MARKDOWN_LIMIT) wrong.push(`markdown is ${md.length} characters, over the cap of ${MARKDOWN_LIMIT}`);
     if (!md.startsWith("## Worldline")) wrong.push("markdown lost its heading");
   }
   const terminal = attempt("terminal");
@@ -268,8 +268,8 @@ describe("every report format renders every verdict the engine can produce", () 
     const r = rng(7);
     const many = Array.from({ length: 400 }, (_, i) => ({ ...verdictOf(r, "fail", "differential", true), scenario: `s-${i}`, reason: `reason ${i} ${"long ".repeat(200)}` }));
     const md = render(overTheWire(reportOf(r, many)), "markdown");
-    expect(md.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
-    expect(md).toMatch(/_Not shown, to fit GitHub's comment limit: .*the details of \d+ scenario\(s\)/);
+    expect(md.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
+    expect(md).toMatch(/_Not shown, to fit a GitHub comment \(60,000 characters\): .*the details of \d+ failing or erroring scenario\(s\) listed in brief/);
   });
 
   it("a root cause in module-level code (no value on either side) comes out of the engine with a note and renders", () => {

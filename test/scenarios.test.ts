@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main, type Io } from "../agent/cli.js";
 import { parseScenario, renderScenario } from "../servers/scenarios/format.js";
 import { ScenarioService } from "../servers/scenarios/service.js";
@@ -100,12 +100,15 @@ describe("scenarios of the code fixture", () => {
   it("worldline simulate prints each verdict with its root cause and a fix checked by re-simulation", async () => {
     const out: string[] = [];
     const io: Io = { out: (l) => out.push(l), err: () => undefined };
+    vi.stubEnv("COLUMNS", "100"); // the terminal report wraps to the terminal's width
     expect(await main(["simulate", "--repo", tmp.dir, "--base", "HEAD~1", "--head", "HEAD"], io)).toBe(0);
+    vi.unstubAllEnvs();
     const lines = out.join("\n").split("\n");
     expect(lines[0]).toMatch(/^Worldline: HEAD~1 \([0-9a-f]{12}\) → HEAD \([0-9a-f]{12}\) \(embedded planner\)$/);
-    const fail = lines.find((l) => l.startsWith("FAIL"));
-    expect(fail).toMatch(/^FAIL {7}eu-invoice-fx \(differential\): step 1: expectation `result.total === Math.round\(result.total \* 100\) \/ 100` fails on head/);
-    expect(lines).toContain("           root cause src/fx/convert.ts:7 in src/fx/convert.ts#convert: base 108.44, head 108.44084300000002");
+    const text = lines.join("\n");
+    expect(text).toContain("\nFAIL       eu-invoice-fx (differential): step 1: expectation `result.total ===\n             Math.round(result.total * 100) / 100` fails on head");
+    expect(text).toContain("\n           root cause src/fx/convert.ts:7 in src/fx/convert.ts#convert: base 108.44, head\n             108.44084300000002\n");
+    expect(lines.filter((l) => l.length > 100)).toEqual([]);
     expect(lines).toContain("           fix (verified by re-simulation: eu-invoice-fx fail→pass):");
     expect(lines.at(-1)).toBe("1 fail");
     const errs: string[] = [];

@@ -8,10 +8,11 @@ import { renderTerminal } from "./terminal.js";
 export const FORMATS = ["terminal", "markdown", "json", "sarif"] as const;
 export type Format = (typeof FORMATS)[number];
 
-export function render(report: Report, format: Format): string {
+/** `width`: the terminal's, for the terminal format (default: COLUMNS, else the TTY's, else 100; see wrap.ts). */
+export function render(report: Report, format: Format, options: { width?: number } = {}): string {
   switch (format) {
     case "terminal":
-      return renderTerminal(report);
+      return renderTerminal(report, options.width);
     case "markdown":
       return renderMarkdown(report);
     case "json": {

@@ -1,4 +1,5 @@
 import { rootCauseText, type ScenarioVerdict } from "../../core/verdict.js";
+import type { SharedPath } from "./shared-paths.js";
 
 /**
  * Small wording shared by the report formats, so terminal, Markdown and SARIF say the same thing. The schema
@@ -80,18 +81,35 @@ export function touchedLines(v: ScenarioVerdict): string[] {
   return touchedSteps(v).map((s) => `${s.location} in ${s.symbol}${s.hunks.length ? ` (hunk ${s.hunks.join(", ")})` : ""}`);
 }
 
-export function blastLines(v: ScenarioVerdict): string[] {
+/** At most `max` items of a list, then how many more (the JSON report has them all). */
+export function listOf(items: string[], max = 10): string {
+  return items.length > max ? `${items.slice(0, max).join(", ")} and ${items.length - max} more` : items.join(", ");
+}
+
+/** The blast-radius line that stands for a shared path's list: "7 others, listed once as P1". */
+function sharedPathRef(v: ScenarioVerdict, path: SharedPath): string {
+  const others = path.scenarios.length - (path.scenarios.includes(v.scenario) ? 1 : 0);
+  return `scenarios sharing the path: ${others} others, listed once as ${path.label} under "Shared paths"`;
+}
+
+/**
+ * The blast radius, one line per kind, each list at most `max` long. `shared` is the path the verdict's
+ * scenarios are listed under once (see shared-paths.ts); without it the other scenarios are listed inline.
+ */
+export function blastLines(v: ScenarioVerdict, shared?: SharedPath, max = Infinity): string[] {
   const b = v.blastRadius;
   if (!b) return [];
   const out: string[] = [];
-  if (b.customers.length || b.workflow) out.push(`customers: ${b.customers.join(", ") || "(none named)"}${b.workflow ? `; workflow: ${b.workflow}` : ""}`);
-  if (b.entryPoints.length) out.push(`entry points: ${b.entryPoints.join(", ")}`);
-  if (b.tickets.length) out.push(`tickets: ${b.tickets.join(", ")}`);
-  if (b.scenarios.length) out.push(`scenarios sharing the path: ${b.scenarios.join(", ")}`);
-  if (b.owners.length) out.push(`owners: ${b.owners.join(", ")}`);
+  const list = (items: string[]) => listOf(items, max);
+  if (b.customers.length || b.workflow) out.push(`customers: ${list(b.customers) || "(none named)"}${b.workflow ? `; workflow: ${b.workflow}` : ""}`);
+  if (b.entryPoints.length) out.push(`entry points: ${list(b.entryPoints)}`);
+  if (b.tickets.length) out.push(`tickets: ${list(b.tickets)}`);
+  if (shared) out.push(sharedPathRef(v, shared));
+  else if (b.scenarios.length) out.push(`scenarios sharing the path: ${list(b.scenarios)}`);
+  if (b.owners.length) out.push(`owners: ${list(b.owners)}`);
   const f = b.fragility;
   if (f.commits || f.reverts || f.incidents.length || f.failingSimulations) {
-    out.push(`history: ${f.commits} commits shaped it, ${f.reverts} reverts, ${f.incidents.length} incidents${f.incidents.length ? ` (${f.incidents.join(", ")})` : ""}, ${f.failingSimulations} failing simulations`);
+    out.push(`history: ${f.commits} commits shaped it, ${f.reverts} reverts, ${f.incidents.length} incidents${f.incidents.length ? ` (${list(f.incidents)})` : ""}, ${f.failingSimulations} failing simulations`);
   }
   return out;
 }
