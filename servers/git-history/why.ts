@@ -1,5 +1,6 @@
 import { UserError } from "../../core/errors.js";
 import { git, WORKTREE } from "../../core/git.js";
+import { escapeRegExp } from "../../core/glob.js";
 import { parseLocation } from "../../core/ids.js";
 import type { CodeGraphService } from "../code-graph/service.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
@@ -11,6 +12,7 @@ import type { ShapeCache } from "./shapes.js";
 import { ticketLinker, type TicketLinker } from "./ticket-links.js";
 import { ticketRefs, type TicketRef } from "./ticket-keys.js";
 import { traceLines, type PassKind, type TracedLine } from "./trace.js";
+import { valueSteps, type ValueStep } from "./value-history.js";
 
 /**
  * why(path:line | symbol | config:KEY): the evidence chain for why code is the way it is: blame, the commits
@@ -82,7 +84,7 @@ interface Span {
   symbol?: string;
 }
 
-const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const esc = escapeRegExp;
 
 /** The line that sets a config key: an assignment of it (KEY: value, KEY = value, KEY=value) or a default. */
 export async function settingLine(repo: string, key: string): Promise<{ path: string; line: number; text: string }> {
@@ -138,13 +140,6 @@ function changeDetail(h: HistoryEntry): string | undefined {
   return `${cosmetic}changed: ${before.slice(0, 3).join(" / ")} -> ${after.slice(0, 3).join(" / ")}`;
 }
 
-/** The value a range's lines set for `key` in a history entry's before and after sides. */
-function valueChange(h: HistoryEntry, key: string): { before?: { value: string; text: string }; after?: { value: string; text: string } } {
-  const before = valueOf((h.before ?? []).join("\n"), key);
-  const after = valueOf((h.after ?? []).join("\n"), key);
-  return { ...(before ? { before } : {}), ...(after ? { after } : {}) };
-}
-
 /**
  * The values a setting held, newest first, each with the commit that set it: a commit that wrote the same value
  * again (a move, a new file, a respelling) is not a change of value.
@@ -157,6 +152,37 @@ export function valueHistory(seen: ReadonlyArray<ValueChange & { compared: strin
     kept.push(last && v.previous === undefined ? { ...v, previous: last.value } : v);
   }
   return kept.reverse().map(({ compared: _c, ...v }) => v);
+}
+
+/** The setting a line makes: for `config:KEY`, that key's (an options object may set several); else the line's first. */
+function settingAsked(content: string, target: string): Setting | undefined {
+  if (!target.startsWith("config:")) return settingOf(content);
+  const key = target.slice("config:".length).split(".").pop() ?? "";
+  const v = valueOf(content, key);
+  return v ? { key, ...v } : undefined;
+}
+
+/** The values a setting held, newest first, with author dates: the value walk of `value-history.ts`. */
+async function valuesOf(deps: WhyDeps, steps: readonly ValueStep[]): Promise<ValueChange[]> {
+  const info = await deps.commits.get(steps.map((s) => s.commit));
+  const seen = steps.map((s, i) => ({
+    value: s.value,
+    ...(steps[i + 1] ? { previous: (steps[i + 1] as ValueStep).value } : {}),
+    commit: s.commit,
+    authoredAt: info.get(s.commit)?.authoredAt ?? "",
+    compared: s.compared,
+  }));
+  return valueHistory(seen);
+}
+
+/** The oldest step of the walk that already held the current value: the commit that set it. */
+function lastStepWithValue(steps: readonly ValueStep[]): ValueStep | undefined {
+  let setter = steps[0];
+  for (const s of steps.slice(1)) {
+    if (s.compared !== steps[0]?.compared) break;
+    setter = s;
+  }
+  return setter;
 }
 
 /** The commit's reason in one sentence: the body's first sentence, else the subject. */
@@ -286,17 +312,9 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
     decided && span.start === span.end && lostTrack
       ? await rangeHistory(repo, decided.origPath, decided.origLine, decided.origLine, decided.commit, options.limit ?? 10)
       : [];
-  const setting = span.start === span.end ? settingOf(traced[0]?.content ?? "") : undefined;
-  const seenValues: Array<ValueChange & { compared: string }> = [];
+  const setting = span.start === span.end ? settingAsked(traced[0]?.content ?? "", target) : undefined;
   for (const [h, where] of [...history.map((h) => [h, location] as const), ...older.map((h) => [h, `${decided?.origPath}:${decided?.origLine}`] as const)]) {
-    let detail = changeDetail(h);
-    if (setting) {
-      const v = valueChange(h, setting.key);
-      if (v.after && v.before?.value !== v.after.value && !seenValues.some((x) => x.commit === h.commit)) {
-        seenValues.push({ value: v.after.text, ...(v.before ? { previous: v.before.text } : {}), commit: h.commit, authoredAt: h.time, compared: v.after.value });
-        detail = `${v.before ? `value of ${setting.key}: ${v.before.text} -> ${v.after.text}` : `value of ${setting.key} set: ${v.after.text}`}\n${detail ?? ""}`.trim();
-      }
-    }
+    const detail = changeDetail(h);
     const id = `commit:${h.commit}`;
     const existing = items.find((i) => i.id === id);
     if (existing) {
@@ -330,7 +348,29 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
     }
   }
 
-  const values = valueHistory(seenValues);
+  const steps = setting && decided ? await valueSteps(deps.shapes, repo, decided, setting) : [];
+  const values = await valuesOf(deps, steps);
+  // For a setting the first answer is the commit that set its current value: later commits that rewrote the line
+  // around it (an options object that gained a key) kept the value, and say so.
+  const setter = steps.length > 1 ? lastStepWithValue(steps) : undefined;
+  if (deciding && setting && setter && setter.commit !== deciding.commit) {
+    const info = (await commits.get([setter.commit])).get(setter.commit);
+    if (info) {
+      const kept = { commit: deciding.commit, kind: "value-kept" as const, subject: deciding.subject, author: deciding.author, authoredAt: deciding.authoredAt, at: steps[0]?.at ?? location, from: setter.at };
+      Object.assign(deciding, {
+        commit: setter.commit,
+        subject: info.subject,
+        author: info.author.name,
+        authoredAt: info.authoredAt,
+        reason: reasonOf(info.message),
+        tickets: ticketRefs(info.message).map((t) => ({ ...t, ...(link(t) ? { url: link(t) } : {}) })),
+        passedThrough: [...deciding.passedThrough, kept],
+      });
+      items.unshift({ kind: "commit", id: `commit:${setter.commit}`, summary: `${info.subject} (${info.author.name})`, time: info.authoredAt, source: `set the value of ${setting.key} (the value walk of ${location})`, authority: "deterministic", detail: info.message });
+      seen.add(`commit:${setter.commit}`);
+      await ticketItems({ tickets: ticketRefs(info.message), time: info.authoredAt, commit: setter.commit });
+    }
+  }
   return { target, location, summary: summaryOf(location, deciding, setting, values), deciding, ...(setting ? { values } : {}), items };
 }
 
@@ -341,7 +381,10 @@ export function summaryOf(location: string, d: WhyDecision | null, setting?: Set
   const what = setting ? `${setting.key} = ${setting.text.length > 40 ? `${setting.text.slice(0, 39)}…` : setting.text} was set` : d.lines > 1 ? `decided` : `written`;
   const since = [...new Set(d.passedThrough.map((p) => `${PASS_WORDS[p.kind]} in ${p.commit.slice(0, 12)}${p.sweepFiles ? ` (a sweep over ${p.sweepFiles} files)` : ""}`))];
   const reason = d.reason === d.subject ? `"${d.subject}"` : `"${d.subject}": ${d.reason.replace(/[.!]$/, "")}`;
-  const before = values.filter((v) => v.commit !== d.commit).map((v) => `${v.value} in ${v.commit.slice(0, 12)}`);
+  const short = (v: string) => (v.length > 40 ? `${v.slice(0, 39)}…` : v);
+  const older = values.filter((v) => v.commit !== d.commit);
+  // Two values back is what a reader wants in one sentence; the whole history is in `values`.
+  const before = older.slice(0, 2).map((v) => `${short(v.value)} in ${v.commit.slice(0, 12)}`).concat(older.length > 2 ? [`${older.length - 2} more`] : []);
   const text = `${location}: ${what} in ${d.commit.slice(0, 12)} by ${d.author} on ${d.authoredAt.slice(0, 10)}${ticket ? ` (${ticket.key})` : ""}, ${reason}${
     before.length ? `; before that ${before.join(", ")}` : ""
   }${since.length ? `; since then only ${since.join(", ")}` : ""}`;
