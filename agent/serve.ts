@@ -72,12 +72,17 @@ export async function runServe(cmd: ParsedCommand, err: (line: string) => void):
   const allowOrigins = origins.map(normalizeOrigin);
   const repos = await namedRepos(repoArgs);
   let grants: ReturnType<typeof parseTokens> | undefined;
+  // Said after the "listening on" line, which stays the first line on standard error.
+  const warnings: string[] = [];
   if (tokensFile !== undefined) {
     const { readFile } = await import("node:fs/promises");
     const text = await readFile(tokensFile, "utf8").catch((e: NodeJS.ErrnoException) => {
       throw new UserError(`cannot read tokens file ${tokensFile}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
     });
     grants = parseTokens(text, tokensFile, repos.map((r) => r.name));
+    const { stat } = await import("node:fs/promises");
+    // Tokens others on the machine can read are tokens anyone on it may use.
+    if (((await stat(tokensFile)).mode & 0o077) !== 0) warnings.push(`warning: tokens file ${tokensFile} is readable by other users: chmod 600 ${tokensFile}`);
   }
   const { partsServer } = await import("../core/mcp.js");
   const { serveHttp } = await import("../core/http-serve.js");
@@ -106,6 +111,7 @@ export async function runServe(cmd: ParsedCommand, err: (line: string) => void):
         err(`listening on ${serving.url}`);
         for (const r of repos) err(`  ${serving.url}/mcp/${r.name}${repos.length === 1 ? " (also /mcp)" : ""}: ${r.dir}`);
         if (!grants) err("  no --tokens: any process on this machine may connect");
+        for (const w of warnings) err(w);
       },
       closeAll,
     );

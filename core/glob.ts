@@ -38,3 +38,8 @@ export function globToRegExp(pattern: string): RegExp {
 export function matchesAny(path: string, globs: readonly RegExp[]): boolean {
   return globs.some((g) => g.test(path));
 }
+
+/** Text as a regular expression that matches it literally. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

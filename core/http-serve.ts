@@ -55,6 +55,10 @@ interface Session {
 const IDLE_MS = 30 * 60_000;
 
 /** A refusal as the SDK's transport writes its own: a JSON-RPC error on one line. */
+/** Open sessions one token may hold, and the server in all: each is an MCP server with every tool registered. */
+export const MAX_SESSIONS_PER_TOKEN = 64;
+export const MAX_SESSIONS = 512;
+
 function refuse(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.end();
@@ -110,7 +114,12 @@ export async function startHttp(options: HttpServeOptions): Promise<HttpServing>
       grant = grantOf(grants, token);
       if (!grant) return refuse(res, 401, "invalid bearer token", { "www-authenticate": 'Bearer realm="worldline", error="invalid_token"' });
     }
-    const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/(.)\/$/, "$1");
+    let path: string;
+    try {
+      path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/(.)\/$/, "$1");
+    } catch {
+      return refuse(res, 400, "the request target is not a URL path: expected /mcp or /mcp/NAME");
+    }
     const repo = byPath.get(path);
     if (!repo) return refuse(res, 404, `no MCP endpoint at ${path}: expected ${pathsFor(grant).join(", ")}`);
     if (grant?.repos && !grant.repos.has(repo.name)) {
@@ -126,6 +135,10 @@ export async function startHttp(options: HttpServeOptions): Promise<HttpServing>
       return serveInSession(session, req, res);
     }
     if (req.method !== "POST") return refuse(res, 400, "no Mcp-Session-Id: POST an initialize request first");
+    // Each session is a server with every tool: a client opening them without end would exhaust memory.
+    const mine = [...sessions.values()].filter((s) => s.grant === grant).length;
+    if (mine >= MAX_SESSIONS_PER_TOKEN) return refuse(res, 429, `too many open sessions for this token (${mine}): DELETE one (or let one idle out) first`, { "retry-after": "60" });
+    if (sessions.size >= MAX_SESSIONS) return refuse(res, 503, `too many open sessions (${sessions.size}): try again later`, { "retry-after": "60" });
     return openSession(repo, grant, req, res);
   }
 

@@ -98,7 +98,8 @@ export function loadConfig(repo: string): WorldlineConfig {
  */
 export function confinePath(repo: string, path: string): string {
   const refuse = (): never => {
-    throw new UserError(`path ${quote(path)} is outside the repo ${repo}: pass a path relative to the repo root`);
+    // The repo's absolute folder is not named: over HTTP the caller may be on another machine.
+    throw new UserError(`path ${quote(path)} is outside the repo: pass a path relative to the repo root`);
   };
   if (path.includes("\0")) throw new UserError(`path ${quote(path)} holds a NUL byte: pass a path relative to the repo root`);
   const abs = isAbsolute(path) ? resolve(path) : resolve(repo, path);

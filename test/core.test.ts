@@ -38,7 +38,7 @@ describe("repo contracts", () => {
   it("confines paths to the repo", () => {
     expect(confinePath("/r", "src/../src/a.ts")).toBe("src/a.ts");
     expect(confinePath("/r", "/r/src/a.ts")).toBe("src/a.ts");
-    expect(() => confinePath("/r", "../etc/passwd")).toThrow('path "../etc/passwd" is outside the repo /r');
+    expect(() => confinePath("/r", "../etc/passwd")).toThrow('path "../etc/passwd" is outside the repo: pass a path relative to the repo root');
     expect(() => confinePath("/r", "/etc/passwd")).toThrow(/outside the repo/);
   });
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { GitHistoryService } from "../servers/git-history/service.js";
-import { isTestPath, suspectsOfFix } from "../servers/git-history/suspects.js";
+import { isTestPath } from "../core/paths.js";
+import { suspectsOfFix } from "../servers/git-history/suspects.js";
 import { viewHistory, type ViewRequest } from "../servers/git-history/view-inputs.js";
 import { coupling, hotspots, isGenerated, isLockfile, ownership } from "../servers/git-history/views.js";
 import { runCli } from "./helpers/cli-run.js";

@@ -1,16 +1,13 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type HttpServing, startHttp } from "../core/http-serve.js";
+import { type Cleanups, connectHttp, serveTwoRepos, TOKEN_A, TOKEN_ALL, TOKEN_B, type TwoRepos, twoRepos } from "./helpers/http-fixture.js";
+import { type HttpServing } from "../core/http-serve.js";
 import { grantOf, parseTokens } from "../core/http-access.js";
-import { partsServer, type ServerPart } from "../core/mcp.js";
-import { gitHistoryPart } from "../servers/git-history/main.js";
-import { openWorkspace, type Workspace } from "../servers/workspace.js";
 import { runCli } from "./helpers/cli-run.js";
-import { makeRepo, tempDir } from "./helpers/git-fixture.js";
 import { BIN, structured } from "./helpers/mcp-client.js";
 
 /**
@@ -18,69 +15,14 @@ import { BIN, structured } from "./helpers/mcp-client.js";
  * own Streamable HTTP client, real git repos. Two repos, a and b, each with a commit only it has, so an answer
  * says which repo it came from.
  */
-const TOKEN_ALL = "all-repos-token-0123456789abcdef";
-const TOKEN_A = "only-repo-a-token-0123456789abcd";
-const TOKEN_B = "only-repo-b-token-0123456789abcd";
-
-interface Fixture {
-  root: string;
-  a: string;
-  b: string;
-  tokens: string;
-}
-
-const cleanups: Array<() => Promise<void> | void> = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function fixture(): Fixture {
-  const { dir, cleanup } = tempDir("worldline-http-");
-  cleanups.push(cleanup);
-  const repo = (name: string, subject: string, author: string) => {
-    const d = join(dir, name);
-    mkdirSync(d);
-    return makeRepo(d, [{ message: subject, files: { "notes.md": `# ${name}\n`, "src/main.ts": `export const repo = "${name}";\n` }, author: { name: author, email: `${name}@example.test` } }]);
-  };
-  const a = repo("alpha", "alpha: first notes", "Ann Alpha");
-  const b = repo("beta", "beta: first notes", "Bob Beta");
-  const tokens = join(dir, "tokens");
-  writeFileSync(tokens, `# who may connect\n${TOKEN_ALL}\n\n${TOKEN_A} a\n${TOKEN_B} b\n`);
-  return { root: dir, a, b, tokens };
-}
-
-/** The git-history server on two repos (a and b) over HTTP, in this process. */
-async function serveRepos(fx: Fixture, opts: { tokens?: boolean; allowOrigins?: string[]; idleMs?: number } = {}): Promise<HttpServing> {
-  const opened: Array<{ ws: Workspace; part: ServerPart }> = [];
-  for (const dir of [fx.a, fx.b]) {
-    const ws = openWorkspace(dir);
-    opened.push({ ws, part: await gitHistoryPart(ws) });
-  }
-  const serving = await startHttp({
-    host: "127.0.0.1",
-    port: 0,
-    repos: opened.map((o, i) => ({ name: i === 0 ? "a" : "b", newServer: () => partsServer("git-history", [o.part]) })),
-    grants: opts.tokens === false ? undefined : parseTokens(`${TOKEN_ALL}\n${TOKEN_A} a\n${TOKEN_B} b\n`, "tokens", ["a", "b"]),
-    allowOrigins: opts.allowOrigins ?? [],
-    ...(opts.idleMs ? { idleMs: opts.idleMs } : {}),
-  });
-  cleanups.push(async () => {
-    await serving.close();
-    for (const o of opened) {
-      o.part.service.close();
-      o.ws.close();
-    }
-  });
-  return serving;
-}
-
-async function connect(url: string, token?: string): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL(url), token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : {});
-  const client = new Client({ name: "worldline-http-test", version: "0.0.0" });
-  await client.connect(transport);
-  cleanups.push(() => client.close());
-  return client;
-}
+const fixture = (): TwoRepos => twoRepos(cleanups, "worldline-http-", (name) => ({ "notes.md": `# ${name}\n`, "src/main.ts": `export const repo = "${name}";\n` }));
+const serveRepos = (fx: TwoRepos, opts: Parameters<typeof serveTwoRepos>[2] = {}): Promise<HttpServing> => serveTwoRepos(cleanups, fx, opts);
+const connect = (url: string, token?: string): Promise<Client> => connectHttp(cleanups, url, token, "worldline-http-test");
 
 const INIT = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } } };
 

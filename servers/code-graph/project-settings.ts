@@ -90,6 +90,19 @@ function readTsconfigPaths(path: string, text: string): ProjectSettings["paths"]
   }));
 }
 
+/**
+ * Where a tsconfig's build output comes from: its `outDir` and `rootDir` (repo-relative; rootDir defaults to the
+ * config's folder), so a frame in the built file can be mapped to its source.
+ */
+export function readBuildRoot(path: string, text: string): { out: string; root: string } | undefined {
+  const parsed = ts.parseConfigFileTextToJson(path, text);
+  const options = StringRecord.safeParse(StringRecord.safeParse(parsed.config).data?.compilerOptions ?? {});
+  if (!options.success || typeof options.data.outDir !== "string") return undefined;
+  const dir = posix.dirname(path);
+  const rel = (p: string) => posix.normalize(posix.join(dir, p)).replace(/^\.\/?/, "").replace(/\/$/, "");
+  return { out: rel(options.data.outDir), root: typeof options.data.rootDir === "string" ? rel(options.data.rootDir) : rel(".") };
+}
+
 /** Settings of one revision, from its project files (path to text). */
 export function readProjectSettings(files: ReadonlyMap<string, string>): ProjectSettings {
   const packages: PackageInfo[] = [];

@@ -1,6 +1,7 @@
 import { UserError } from "../../core/errors.js";
 import { commitId, git, resolveRevision } from "../../core/git.js";
 import { parseLocation } from "../../core/ids.js";
+import { isTestPath } from "../../core/paths.js";
 import { blame } from "./blame.js";
 import type { CommitCache } from "./commits.js";
 import { cosmeticallyEqual } from "./cosmetic.js";
@@ -33,12 +34,6 @@ export function isCosmetic(h: Hunk): boolean {
   return h.removed.every((l) => COMMENT.test(l)) && h.added.every((l) => COMMENT.test(l));
 }
 
-/** Test code by path: test folders at any depth, and test, spec and type-test files. */
-const TEST_PATH = /(?:^|\/)(?:test|tests|__tests__|__mocks__|spec)\/|\.(?:test|spec|test-d)\.[^/]+$/;
-
-export function isTestPath(path: string): boolean {
-  return TEST_PATH.test(path);
-}
 
 /**
  * The kinds of blamed lines, strongest first: source lines the fix changed; source lines next to lines the

@@ -39,7 +39,8 @@ export type TicketInput = z.input<typeof Ticket>;
 export type Ticket = z.output<typeof Ticket>;
 
 /** Code a ticket names, found in its text. */
-export type CodeRefKind = "frame" | "vendor-frame" | "file" | "symbol" | "message" | "config" | "commit" | "pull-request";
+/** test-message: an error message found only in test files (the source has no throw site for it). */
+export type CodeRefKind = "frame" | "vendor-frame" | "file" | "symbol" | "message" | "test-message" | "config" | "commit" | "pull-request";
 
 export interface CodeRef {
   kind: CodeRefKind;

@@ -1,6 +1,9 @@
 import type { Keyv } from "keyv";
 import { openCache } from "../../core/cache.js";
+import { readWorktreeText } from "../../core/confine.js";
+import { escapeRegExp } from "../../core/glob.js";
 import { resolveRevision } from "../../core/git.js";
+import { readBuildRoot, readPackage } from "../code-graph/project-settings.js";
 import type { WorldlineConfig } from "../../core/repo.js";
 import type { CodeGraphService } from "../code-graph/service.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
@@ -62,8 +65,26 @@ export class TicketService {
         return cache.get(k) as T;
       };
     };
+    const paths = new Set(this.codeGraph.store.manifestFiles(graph.revision.manifest).map((f) => f.path));
+    const pkgText = await readWorktreeText(this.repo, "package.json");
+    const buildRoots: Array<{ out: string; root: string }> = [];
+    for (const config of [...paths].filter((p) => /^tsconfig(?:\.[\w-]+)?\.json$/.test(p))) {
+      const text = await readWorktreeText(this.repo, config);
+      const root = text === undefined ? undefined : readBuildRoot(config, text);
+      if (root) buildRoots.push(root);
+    }
+    // Templates are compiled once per index: `${}` matches what the code filled in.
+    let templates: Array<{ pattern: RegExp; location: string; symbol: string | null }> | undefined;
+    const templatesOf = () =>
+      (templates ??= graph
+        .findLiteral("${}", false)
+        .filter((l) => l.value.replace(/\$\{\}/g, "").trim().length >= 8)
+        .map((l) => ({ pattern: new RegExp(l.value.split("${}").map(escapeRegExp).join("[\\s\\S]+?")), location: l.location, symbol: l.symbol })));
     const view: RepoView = {
-      paths: new Set(this.codeGraph.store.manifestFiles(graph.revision.manifest).map((f) => f.path)),
+      paths,
+      packageName: pkgText === undefined ? undefined : readPackage("package.json", pkgText)?.name,
+      buildRoots,
+      findMessage: memo((text) => templatesOf().filter((t) => t.pattern.test(text)).slice(0, 6)),
       configKeys: new Set(graph.configReads().map((r) => r.key)),
       symbolAt: memo((loc) => {
         try {
