@@ -234,7 +234,7 @@ async function runHistoryView(view: import("./history-views.js").HistoryView, cm
   // Flags are checked before any server starts: a bad number is a usage error, not a tool's.
   viewArgs(view, cmd.values);
   const answer = await withServers(repo, (hub) => callView(hub, view, cmd.values));
-  io.out(format === "json" ? JSON.stringify(answer, null, 2) : renderView(view, answer));
+  io.out(format === "json" ? JSON.stringify(answer, null, 2) : renderView(view, answer, cmd.values));
   return EXIT.ok;
 }
 

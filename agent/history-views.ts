@@ -152,8 +152,14 @@ const EMPTY: Record<Exclude<HistoryView, "suspect-commits">, string> = {
 };
 
 /** The tool's answer as a terminal table, one row a line. */
-export function renderView(view: HistoryView, answer: Record<string, unknown>): string {
-  if (view === "suspect-commits") return suspectsText((answer as { items: SuspectRow[] }).items).join("\n");
+export function renderView(view: HistoryView, answer: Record<string, unknown>, values: Values = {}): string {
+  if (view === "suspect-commits") {
+    const items = (answer as { items: SuspectRow[] }).items;
+    const fix = typeof values.fix === "string" ? values.fix : undefined;
+    const locations = Array.isArray(values.location) ? values.location.length : 0;
+    const asked = [...(fix ? [`the fix ${fix}`] : []), ...(locations ? [`${locations} location(s)`] : [])].join(" and ");
+    return [`Suspect commits of ${asked}: ${items.length} candidate(s)`, ...suspectsText(items)].join("\n");
+  }
   const a = answer as unknown as ViewAnswer<never>;
   const rows =
     a.items.length === 0

@@ -27,10 +27,15 @@ function decidingLines(d: WhyDecision, md: boolean): string[] {
   for (const t of d.tickets) out.push(`ticket ${t.key} (${t.relation})${t.url ? `: ${md ? `<${t.url}>` : t.url}` : ""}`);
   for (const p of d.passedThrough) {
     const sweep = p.sweepFiles ? `, a formatter sweep over ${p.sweepFiles} files` : "";
-    out.push(`${PASSED[p.kind]} in ${md ? `\`${p.commit.slice(0, 12)}\`` : p.commit.slice(0, 12)} by ${p.author} on ${p.authoredAt.slice(0, 10)} (${p.subject}${sweep}): ${p.at} came from ${p.from}`);
+    out.push(`${PASSED[p.kind]} in ${md ? `\`${p.commit.slice(0, 12)}\`` : p.commit.slice(0, 12)} by ${p.author} on ${p.authoredAt.slice(0, 10)} (${p.subject}${sweep}): the line was ${p.at} in that commit, ${p.from} before it`);
   }
   if (d.lines > 1) out.push(`decides ${d.lines} of the lines asked`);
   return out;
+}
+
+/** The target, and where it is when that says more (a config key's line, a symbol's lines). */
+function heading(a: WhyAnswer, quote = ""): string {
+  return a.location === a.target ? `${quote}${a.target}${quote}` : `${quote}${a.target}${quote} (${a.location})`;
 }
 
 function itemHead(i: WhyItem): string {
@@ -38,7 +43,7 @@ function itemHead(i: WhyItem): string {
 }
 
 function terminal(a: WhyAnswer): string {
-  const lines = [`Why ${a.target} (${a.location})`, `  ${a.summary}`];
+  const lines = [`Why ${heading(a)}`, `  ${a.summary}`];
   if (a.deciding) for (const l of decidingLines(a.deciding, false)) lines.push(`  ${l}`);
   for (const v of a.values ?? []) lines.push(`  value ${v.value}${v.previous !== undefined ? ` (was ${v.previous})` : ""} set in ${v.commit.slice(0, 12)} on ${v.authoredAt.slice(0, 10)}`);
   lines.push("  evidence:");
@@ -51,7 +56,7 @@ function terminal(a: WhyAnswer): string {
 }
 
 function markdown(a: WhyAnswer): string {
-  const out = [`## Why \`${a.target}\` (${a.location})`, "", a.summary, ""];
+  const out = [`## Why ${heading(a, "`")}`, "", a.summary, ""];
   if (a.deciding) out.push(...decidingLines(a.deciding, true).map((l) => `- ${l}`), "");
   if (a.values?.length) {
     out.push("Values, newest first:", "", ...a.values.map((v) => `- \`${v.value}\`${v.previous !== undefined ? ` (was \`${v.previous}\`)` : ""} set in \`${v.commit.slice(0, 12)}\` on ${v.authoredAt.slice(0, 10)}`), "");

@@ -265,7 +265,8 @@ describe("worldline hotspots | coupling | ownership | suspect-commits", () => {
     });
     const table = await runCli(["suspect-commits", "--repo", dir, "--fix", "HEAD"]);
     expect(table.code).toBe(0);
-    const rows = table.out.split("\n");
+    const [title, ...rows] = table.out.split("\n");
+    expect(title).toBe("Suspect commits of the fix HEAD: 2 candidate(s)");
     expect(rows[0]).toMatch(/^confidence\s+commit\s+date\s+method\s+author\s+subject\s+evidence$/);
     expect(rows[1]).toMatch(new RegExp(`^1\\.000\\s+${sha.bug.slice(0, 12)}\\s+2026-01-03\\s+szz@1\\s+Carol Bug\\s+calc: double\\s+src/calc\\.ts:2$`));
     expect(rows[2]).toMatch(new RegExp(`^0\\.000\\s+${sha.tests.slice(0, 12)}.*\\(only test lines point at this commit`));

@@ -349,7 +349,7 @@ describe("why through reformats, moves and kept values", () => {
     for (const text of [md, term]) {
       expect(text).toContain(a.summary);
       expect(text).toContain(`moved in ${sha.move?.slice(0, 12)}`);
-      expect(text).toContain("src/money/format.ts:5 came from src/legacy/helpers.ts:2");
+      expect(text).toContain("the line was src/money/format.ts:5 in that commit, src/legacy/helpers.ts:2 before it");
       expect(text).toContain("added:");
       expect(text).toContain("2021-01-10");
     }

@@ -109,7 +109,14 @@ export async function settingLine(repo: string, key: string): Promise<{ path: st
   const typeOnly = new RegExp(`${esc(last)}\\??\\s*:\\s*(?:readonly\\s+)?(?:string|number|boolean|bigint|unknown|any|[A-Z][\\w.]*(?:<.*>)?)(?:\\[\\])?\\s*[;,]?\\s*$`);
   const literal = new RegExp(`${esc(last)}["']?\\s*[:=]\\s*(?:-?\\d|["'\`]|true|false)`);
   const setting = hits.filter((h) => !typeOnly.test(h.text));
-  const best = setting.find((h) => literal.test(h.text)) ?? setting.find((h) => assign.test(h.text)) ?? hits.find((h) => fallback.test(h.text));
+  // A line that starts with the key declares the setting (`lineWidth: 80,` in a defaults object); one that
+  // sets it inside an expression (`f({ lineWidth: -1 })`) is a use that overrides it.
+  const declares = new RegExp(`^\\s*(?:(?:export|const|let|var|readonly|static|public|private|protected)\\s+)*["']?${esc(last)}["']?\\??\\s*[:=]`);
+  const best =
+    setting.find((h) => declares.test(h.text) && literal.test(h.text)) ??
+    setting.find((h) => literal.test(h.text)) ??
+    setting.find((h) => assign.test(h.text)) ??
+    hits.find((h) => fallback.test(h.text));
   if (!best) throw new UserError(`config key "${key}" is not set anywhere in ${repo}: expected a line assigning ${last} (KEY: value, KEY = value or a default)`);
   return best;
 }
@@ -301,7 +308,7 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
   // The commits passed through, each saying what it did to these lines.
   for (const p of deciding?.passedThrough ?? []) {
     const sweep = p.sweepFiles ? ` (a formatter sweep over ${p.sweepFiles} files)` : "";
-    push({ kind: "commit", id: `commit:${p.commit}`, summary: `${p.subject} (${p.author})`, time: p.authoredAt, source: `passed through by blame of ${location}`, authority: "deterministic", detail: `${PASS_WORDS[p.kind]} only${sweep}: ${p.at} came from ${p.from}` });
+    push({ kind: "commit", id: `commit:${p.commit}`, summary: `${p.subject} (${p.author})`, time: p.authoredAt, source: `passed through by blame of ${location}`, authority: "deterministic", detail: `${PASS_WORDS[p.kind]} only${sweep}: the line was ${p.at} in that commit, ${p.from} before it` });
   }
 
   // 2. The history of these lines, newest first, with what each commit changed in them.
