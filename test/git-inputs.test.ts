@@ -186,7 +186,8 @@ describe("git inputs are resolved everywhere", () => {
     expect(problems).toEqual([]);
   });
 
-  it("sweeps every command that takes a revision: exit 2, one line naming the value, nothing written or run", async () => {
+  // Every command is a CLI process of its own: room for all of them on a loaded 2-core machine.
+  it("sweeps every command that takes a revision: exit 2, one line naming the value, nothing written or run", { timeout: 180_000 }, async () => {
     const problems: string[] = [];
     const swept: string[] = [];
     for (const [name, spec] of Object.entries(COMMANDS)) {

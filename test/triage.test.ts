@@ -17,10 +17,13 @@ const run = (args: string[]) => runCli(args);
 
 const report = (out: string) => TriageReport.parse(JSON.parse(out));
 
+/** A triage round starts the five servers as child processes: room for it on a loaded 2-core machine. */
+const ROUND_TIMEOUT = 150_000;
+
 describe("triage of the sample service's tickets", () => {
   const sample = sampleService();
 
-  it("links the stack-trace ticket to its symbols, its introducing commit, its owner and its duplicate; a vague ticket says it is low confidence", async () => {
+  it("links the stack-trace ticket to its symbols, its introducing commit, its owner and its duplicate; a vague ticket says it is low confidence", { timeout: ROUND_TIMEOUT }, async () => {
     const r = await run(["triage", "--repo", sample.repo, "--format", "json"]);
     expect(r.code, r.err).toBe(0);
     const rep = report(r.out);
@@ -63,7 +66,7 @@ describe("triage of the sample service's tickets", () => {
     expect(second.sources[0]).toMatchObject({ candidates: 0, triaged: 0, highWater: "2026-02-27T09:00:00.000Z", imported: { added: 0, updated: 0, unchanged: 30 } });
   });
 
-  it("reproduces the wrong amount at the buggy revision, once per revision and commit; posts nothing for a folder ticket", async () => {
+  it("reproduces the wrong amount at the buggy revision, once per revision and commit; posts nothing for a folder ticket", { timeout: ROUND_TIMEOUT }, async () => {
     const r = await run(["triage", "--repo", sample.repo, "--ticket", "SUP-131", "--at", sample.commits.tests as string, "--comment", "--format", "json"]);
     expect(r.code, r.err).toBe(0);
     const [t] = report(r.out).tickets;
@@ -78,7 +81,7 @@ describe("triage of the sample service's tickets", () => {
     expect(md.out).toContain("| SUP-188 Invoice generation fails with 500 for Acme GmbH | high | high | SUP-189 |");
   });
 
-  it("refuses bad input with one line", async () => {
+  it("refuses bad input with one line", { timeout: ROUND_TIMEOUT }, async () => {
     expect(await run(["triage", "--repo", sample.repo, "--every", "5m"])).toMatchObject({ code: 2, err: expect.stringMatching(/--every goes with --watch/) });
     expect(await run(["triage", "--repo", sample.repo, "--watch", "--every", "5x"])).toMatchObject({ code: 2, err: expect.stringMatching(/--every "5x": expected a duration like 30s, 15m or 1h/) });
     expect(await run(["triage", "--repo", sample.repo, "--ticket", "SUP-9999"])).toMatchObject({ code: 2, err: expect.stringMatching(/unknown ticket "SUP-9999"/) });
@@ -95,7 +98,7 @@ describe("triage of GitHub issues with comments, through a stand-in API", () => 
     return join(tmp.dir, name);
   };
 
-  it("survives a failing round without moving the mark, and comments once per ticket revision", async () => {
+  it("survives a failing round without moving the mark, and comments once per ticket revision", { timeout: ROUND_TIMEOUT }, async () => {
     const rates = [
       "export function assertCurrency(code: string): string {",
       "  const upper = code.trim();",
@@ -162,7 +165,7 @@ describe("triage of GitHub issues with comments, through a stand-in API", () => 
     }
   });
 
-  it("watches: a round now, the next on schedule, one at a time, until stopped", async () => {
+  it("watches: a round now, the next on schedule, one at a time, until stopped", { timeout: ROUND_TIMEOUT }, async () => {
     const repo = makeRepo(fresh("watched"), [
       { message: "Service", files: { "src/a.ts": "export const a = 1;\n", "tickets/SUP-1.md": "---\nkey: SUP-1\ntitle: A is wrong\ncreated: 2026-03-01T10:00:00Z\n---\nA should be 2.\n" } },
     ]);
