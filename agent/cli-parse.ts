@@ -146,8 +146,8 @@ export const COMMANDS = {
   },
   why: {
     summary: "Why is the code like this: the evidence chain for a line, a symbol or a config key",
-    usage: "worldline why <PATH:LINE|SYMBOL|config:KEY> [--repo DIR] [--format terminal|markdown|json]",
-    options: { repo, format: { type: "string", valueName: "FORMAT", description: "terminal (default), markdown or json" }, help },
+    usage: "worldline why <PATH:LINE|SYMBOL|config:KEY> [--rev REV] [--repo DIR] [--format terminal|markdown|json]",
+    options: { repo, rev, format: { type: "string", valueName: "FORMAT", description: "terminal (default), markdown or json" }, help },
     positionals: ["target"],
   },
   ...HISTORY_VIEW_COMMANDS,

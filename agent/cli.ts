@@ -220,7 +220,7 @@ async function runWhy(cmd: ParsedCommand, io: Io): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
   const format = textFormat(cmd);
   const { renderWhy, why } = await import("./why.js");
-  const answer = await withServers(repo, (hub) => why(hub, cmd.positionals[0] ?? ""));
+  const answer = await withServers(repo, (hub) => why(hub, cmd.positionals[0] ?? "", str(cmd.values.rev)));
   io.out(format === "json" ? JSON.stringify(answer, null, 2) : renderWhy(answer, format));
   return EXIT.ok;
 }

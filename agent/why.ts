@@ -4,8 +4,8 @@ import type { Tools } from "./hub.js";
 /** `worldline why TARGET`: the git-history server's evidence chain for a line, a symbol or a config key. */
 export type { WhyAnswer };
 
-export async function why(tools: Tools, target: string): Promise<WhyAnswer> {
-  return tools.call<WhyAnswer>("git-history", "why", { target, limit: 10 });
+export async function why(tools: Tools, target: string, rev?: string): Promise<WhyAnswer> {
+  return tools.call<WhyAnswer>("git-history", "why", { target, limit: 10, ...(rev ? { rev } : {}) });
 }
 
 const PASSED: Record<WhyDecision["passedThrough"][number]["kind"], string> = {

@@ -375,6 +375,13 @@ describe("why through reformats, moves and kept values", () => {
     }
   });
 
+  it("answers for a revision asked, as its lines were then", async () => {
+    const then = await why(service, "config:RETRY_LIMIT", { rev: sha.sweep as string });
+    expect(then.deciding?.commit).toBe(sha.initial);
+    expect(then.summary).toContain("RETRY_LIMIT = 3 was set in");
+    await expect(why(service, "config:RETRY_LIMIT", { rev: "no-such-rev" })).rejects.toThrow(/no-such-rev/);
+  });
+
   it("refuses a line past the file's end and an unknown file with one line each", async () => {
     await expect(why(service, "src/pricing.ts:99")).rejects.toThrow(/past its end/);
     await expect(why(service, "src/nope.ts:1")).rejects.toThrow(/cannot blame src\/nope.ts/);

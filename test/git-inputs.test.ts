@@ -73,6 +73,7 @@ const FILL: Record<string, unknown> = {
   evidence: [],
   reasoning: "r",
   author: "tester",
+  target: "src/math.ts:2",
 };
 const FILL_BY_TOOL: Record<string, Record<string, unknown>> = {
   get_scenario: { id: "adds" },
@@ -182,7 +183,7 @@ describe("git inputs are resolved everywhere", () => {
       }
     }
     // The sweep found the tools it is about (and grows with new ones).
-    expect(swept).toEqual(expect.arrayContaining(["blame.rev", "history.rev", "diff.base", "diff.head", "get_symbol.rev", "suspect_commits.fix", "hotspots.since", "simulate_scenario.base", "ingest_adrs.rev", "draft_scenario.reproduceAt"]));
+    expect(swept).toEqual(expect.arrayContaining(["blame.rev", "history.rev", "diff.base", "diff.head", "get_symbol.rev", "suspect_commits.fix", "hotspots.since", "simulate_scenario.base", "ingest_adrs.rev", "draft_scenario.reproduceAt", "why.rev"]));
     expect(problems).toEqual([]);
   });
 
@@ -206,7 +207,7 @@ describe("git inputs are resolved everywhere", () => {
         }
       }
     }
-    expect(swept).toEqual(expect.arrayContaining(["index --rev", "simulate --base", "simulate --head", "check --base", "triage --at", "tests --rev"]));
+    expect(swept).toEqual(expect.arrayContaining(["index --rev", "simulate --base", "simulate --head", "check --base", "triage --at", "tests --rev", "why --rev"]));
     expect(problems).toEqual([]);
   });
 

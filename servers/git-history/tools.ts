@@ -185,6 +185,7 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
       inputSchema: {
         target: z.string().min(1).describe("path:line, a symbol id path#Name, or config:KEY (e.g. config:PAYMENT_TIMEOUT_MS)"),
         limit: z.number().int().min(1).max(50).optional().describe("Most commits of history to follow (default 10)"),
+        rev: z.string().optional().describe("Revision whose lines are asked about (default: the working tree)"),
       },
       outputSchema: {
         target: z.string(),
@@ -236,7 +237,7 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
       annotations: READ_ONLY,
     },
     async (a) => {
-      const answer = await why(service, a.target, { ...(a.limit ? { limit: a.limit } : {}) });
+      const answer = await why(service, a.target, { ...(a.limit ? { limit: a.limit } : {}), ...(a.rev ? { rev: a.rev } : {}) });
       return toolResult({ ...answer, items: answer.items.map((i) => (i.detail && i.detail.length > 1500 ? { ...i, detail: `${i.detail.slice(0, 1499)}…` } : i)) });
     },
   );

@@ -1,5 +1,5 @@
 import { UserError } from "../../core/errors.js";
-import { git, WORKTREE } from "../../core/git.js";
+import { git, resolveRevision, WORKTREE } from "../../core/git.js";
 import { escapeRegExp } from "../../core/glob.js";
 import { parseLocation } from "../../core/ids.js";
 import type { CodeGraphService } from "../code-graph/service.js";
@@ -87,17 +87,19 @@ interface Span {
 const esc = escapeRegExp;
 
 /** The line that sets a config key: an assignment of it (KEY: value, KEY = value, KEY=value) or a default. */
-export async function settingLine(repo: string, key: string): Promise<{ path: string; line: number; text: string }> {
+export async function settingLine(repo: string, key: string, commit: string | null = null): Promise<{ path: string; line: number; text: string }> {
   const last = key.split(".").pop() ?? key;
   let out = "";
   try {
-    out = await git(repo).raw(["grep", "-n", "-I", "-E", "-e", `(^|[^A-Za-z0-9_])${esc(last)}([^A-Za-z0-9_]|$)`, "--"]);
+    // At a commit git grep reads that tree (each line then starts with "COMMIT:"); without one, the working tree.
+    out = await git(repo).raw(["grep", "-n", "-I", "-E", "-e", `(^|[^A-Za-z0-9_])${esc(last)}([^A-Za-z0-9_]|$)`, ...(commit ? [commit] : []), "--"]);
   } catch {
     out = ""; // git grep exits 1 when nothing matches
   }
   const hits = out
     .split("\n")
     .filter(Boolean)
+    .map((l) => (commit && l.startsWith(`${commit}:`) ? l.slice(commit.length + 1) : l))
     .map((l) => {
       const m = /^([^:]+):(\d+):(.*)$/.exec(l);
       return m ? { path: m[1] as string, line: Number(m[2]), text: m[3] as string } : undefined;
@@ -121,13 +123,13 @@ export async function settingLine(repo: string, key: string): Promise<{ path: st
   return best;
 }
 
-async function spanOf(codeGraph: CodeGraphService, target: string): Promise<Span> {
+async function spanOf(codeGraph: CodeGraphService, target: string, commit: string | null): Promise<Span> {
   if (target.startsWith("config:")) {
-    const set = await settingLine(codeGraph.repo, target.slice("config:".length));
+    const set = await settingLine(codeGraph.repo, target.slice("config:".length), commit);
     return { path: set.path, start: set.line, end: set.line };
   }
   if (target.includes("#")) {
-    const g = await codeGraph.graph();
+    const g = await codeGraph.graph(commit ?? undefined);
     const sym = g.requireSymbol(codeGraph.symbolId(target));
     const [start, end] = sym.span.slice(sym.span.lastIndexOf(":") + 1).split("-").map(Number) as [number, number];
     return { path: sym.span.slice(0, sym.span.lastIndexOf(":")), start, end, symbol: sym.id };
@@ -241,9 +243,11 @@ function linkerOf(deps: WhyDeps): Promise<TicketLinker> {
   return l;
 }
 
-export async function why(deps: WhyDeps, target: string, options: { limit?: number } = {}): Promise<WhyAnswer> {
+export async function why(deps: WhyDeps, target: string, options: { limit?: number; rev?: string } = {}): Promise<WhyAnswer> {
   const { repo, graph, commits } = deps;
-  const span = await spanOf(deps.codeGraph, target);
+  // The revision is resolved once (the one resolver: no caller text reaches git as an option); the working tree by default.
+  const revision = await resolveRevision(repo, options.rev ?? WORKTREE);
+  const span = await spanOf(deps.codeGraph, target, revision.commit);
   const location = `${span.path}:${span.start}${span.end > span.start ? `-${span.end}` : ""}`;
   const link = await linkerOf(deps);
   const items: WhyItem[] = [];
@@ -272,8 +276,8 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
   // 1. Blame through reformats, comment edits, kept values and moves: the commit that decided these lines.
   // The blame walk and the line history are independent: ask git for both at once.
   const [tracing, following] = await Promise.allSettled([
-    traceLines(deps.shapes, repo, span.path, { start: span.start, end: span.end }, WORKTREE),
-    rangeHistory(repo, span.path, span.start, span.end, "HEAD", options.limit ?? 10),
+    traceLines(deps.shapes, repo, span.path, { start: span.start, end: span.end }, revision.commit ?? WORKTREE),
+    rangeHistory(repo, span.path, span.start, span.end, revision.commit ?? "HEAD", options.limit ?? 10),
   ]);
   // The blame's error names the lines as asked (past the end, no such file): it is the one to report.
   if (tracing.status === "rejected") throw tracing.reason;
