@@ -54,11 +54,11 @@ interface Session {
 
 const IDLE_MS = 30 * 60_000;
 
-/** A refusal as the SDK's transport writes its own: a JSON-RPC error on one line. */
 /** Open sessions one token may hold, and the server in all: each is an MCP server with every tool registered. */
 export const MAX_SESSIONS_PER_TOKEN = 64;
 export const MAX_SESSIONS = 512;
 
+/** A refusal as the SDK's transport writes its own: a JSON-RPC error on one line. */
 function refuse(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.end();
