@@ -1,4 +1,4 @@
-import type { WhyAnswer, WhyDecision, WhyItem } from "../servers/git-history/why.js";
+import { PASS_WORDS, type WhyAnswer, type WhyDecision, type WhyItem } from "../servers/git-history/why.js";
 import type { Tools } from "./hub.js";
 
 /** `worldline why TARGET`: the git-history server's evidence chain for a line, a symbol or a config key. */
@@ -7,13 +7,6 @@ export type { WhyAnswer };
 export async function why(tools: Tools, target: string, rev?: string): Promise<WhyAnswer> {
   return tools.call<WhyAnswer>("git-history", "why", { target, limit: 10, ...(rev ? { rev } : {}) });
 }
-
-const PASSED: Record<WhyDecision["passedThrough"][number]["kind"], string> = {
-  reformat: "reformatted",
-  comments: "comment edited",
-  "value-kept": "touched, value kept",
-  move: "moved",
-};
 
 /** Every fact of the answer in each format: the summary first, the deciding commit, then the chain in full. */
 export function renderWhy(a: WhyAnswer, format: "terminal" | "markdown"): string {
@@ -27,7 +20,7 @@ function decidingLines(d: WhyDecision, md: boolean): string[] {
   for (const t of d.tickets) out.push(`ticket ${t.key} (${t.relation})${t.url ? `: ${md ? `<${t.url}>` : t.url}` : ""}`);
   for (const p of d.passedThrough) {
     const sweep = p.sweepFiles ? `, a formatter sweep over ${p.sweepFiles} files` : "";
-    out.push(`${PASSED[p.kind]} in ${md ? `\`${p.commit.slice(0, 12)}\`` : p.commit.slice(0, 12)} by ${p.author} on ${p.authoredAt.slice(0, 10)} (${p.subject}${sweep}): the line was ${p.at} in that commit, ${p.from} before it`);
+    out.push(`${PASS_WORDS[p.kind]} in ${md ? `\`${p.commit.slice(0, 12)}\`` : p.commit.slice(0, 12)} by ${p.author} on ${p.authoredAt.slice(0, 10)} (${p.subject}${sweep}): the line was ${p.at} in that commit, ${p.from} before it`);
   }
   if (d.lines > 1) out.push(`decides ${d.lines} of the lines asked`);
   return out;

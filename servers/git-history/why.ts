@@ -84,7 +84,6 @@ interface Span {
   symbol?: string;
 }
 
-const esc = escapeRegExp;
 
 /** The line that sets a config key: an assignment of it (KEY: value, KEY = value, KEY=value) or a default. */
 export async function settingLine(repo: string, key: string, commit: string | null = null): Promise<{ path: string; line: number; text: string }> {
@@ -92,7 +91,7 @@ export async function settingLine(repo: string, key: string, commit: string | nu
   let out = "";
   try {
     // At a commit git grep reads that tree (each line then starts with "COMMIT:"); without one, the working tree.
-    out = await git(repo).raw(["grep", "-n", "-I", "-E", "-e", `(^|[^A-Za-z0-9_])${esc(last)}([^A-Za-z0-9_]|$)`, ...(commit ? [commit] : []), "--"]);
+    out = await git(repo).raw(["grep", "-n", "-I", "-E", "-e", `(^|[^A-Za-z0-9_])${escapeRegExp(last)}([^A-Za-z0-9_]|$)`, ...(commit ? [commit] : []), "--"]);
   } catch {
     out = ""; // git grep exits 1 when nothing matches
   }
@@ -105,15 +104,15 @@ export async function settingLine(repo: string, key: string, commit: string | nu
       return m ? { path: m[1] as string, line: Number(m[2]), text: m[3] as string } : undefined;
     })
     .filter((h): h is { path: string; line: number; text: string } => h !== undefined && !h.path.startsWith("test") && !/\.(md|txt)$/.test(h.path));
-  const assign = new RegExp(`${esc(last)}["']?\\s*[:=]\\s*[^=\\s]`);
-  const fallback = new RegExp(`${esc(last)}.*(\\?\\?|\\|\\|)\\s*["'\\d]`);
+  const assign = new RegExp(`${escapeRegExp(last)}["']?\\s*[:=]\\s*[^=\\s]`);
+  const fallback = new RegExp(`${escapeRegExp(last)}.*(\\?\\?|\\|\\|)\\s*["'\\d]`);
   // A type annotation (`timeoutMs: number;`) declares the key; it does not set it. A literal value sets it best.
-  const typeOnly = new RegExp(`${esc(last)}\\??\\s*:\\s*(?:readonly\\s+)?(?:string|number|boolean|bigint|unknown|any|[A-Z][\\w.]*(?:<.*>)?)(?:\\[\\])?\\s*[;,]?\\s*$`);
-  const literal = new RegExp(`${esc(last)}["']?\\s*[:=]\\s*(?:-?\\d|["'\`]|true|false)`);
+  const typeOnly = new RegExp(`${escapeRegExp(last)}\\??\\s*:\\s*(?:readonly\\s+)?(?:string|number|boolean|bigint|unknown|any|[A-Z][\\w.]*(?:<.*>)?)(?:\\[\\])?\\s*[;,]?\\s*$`);
+  const literal = new RegExp(`${escapeRegExp(last)}["']?\\s*[:=]\\s*(?:-?\\d|["'\`]|true|false)`);
   const setting = hits.filter((h) => !typeOnly.test(h.text));
   // A line that starts with the key declares the setting (`lineWidth: 80,` in a defaults object); one that
   // sets it inside an expression (`f({ lineWidth: -1 })`) is a use that overrides it.
-  const declares = new RegExp(`^\\s*(?:(?:export|const|let|var|readonly|static|public|private|protected)\\s+)*["']?${esc(last)}["']?\\??\\s*[:=]`);
+  const declares = new RegExp(`^\\s*(?:(?:export|const|let|var|readonly|static|public|private|protected)\\s+)*["']?${escapeRegExp(last)}["']?\\??\\s*[:=]`);
   const best =
     setting.find((h) => declares.test(h.text) && literal.test(h.text)) ??
     setting.find((h) => literal.test(h.text)) ??
@@ -184,16 +183,6 @@ async function valuesOf(deps: WhyDeps, steps: readonly ValueStep[]): Promise<Val
   return valueHistory(seen);
 }
 
-/** The oldest step of the walk that already held the current value: the commit that set it. */
-function lastStepWithValue(steps: readonly ValueStep[]): ValueStep | undefined {
-  let setter = steps[0];
-  for (const s of steps.slice(1)) {
-    if (s.compared !== steps[0]?.compared) break;
-    setter = s;
-  }
-  return setter;
-}
-
 /** The commit's reason in one sentence: the body's first sentence, else the subject. */
 export function reasonOf(message: string): string {
   const [subject = "", ...rest] = message.split("\n");
@@ -202,7 +191,8 @@ export function reasonOf(message: string): string {
   return sentence ?? subject.trim();
 }
 
-const PASS_WORDS: Record<PassKind, string> = { reformat: "reformatted", comments: "comment edited", "value-kept": "touched, value kept", move: "moved" };
+/** How an answer names each kind of commit passed through (the CLI renders the same words). */
+export const PASS_WORDS: Record<PassKind, string> = { reformat: "reformatted", comments: "comment edited", "value-kept": "touched, value kept", move: "moved" };
 
 async function decisionOf(deps: WhyDeps, traced: readonly TracedLine[], link: TicketLinker): Promise<WhyDecision | null> {
   const byCommit = new Map<string, TracedLine[]>();
@@ -363,7 +353,8 @@ export async function why(deps: WhyDeps, target: string, options: { limit?: numb
   const values = await valuesOf(deps, steps);
   // For a setting the first answer is the commit that set its current value: later commits that rewrote the line
   // around it (an options object that gained a key) kept the value, and say so.
-  const setter = steps.length > 1 ? lastStepWithValue(steps) : undefined;
+  // `values` keeps of each run of one value its oldest commit: its first entry set the current value.
+  const setter = steps.find((st) => st.commit === values[0]?.commit);
   if (deciding && setting && setter && setter.commit !== deciding.commit) {
     const info = (await commits.get([setter.commit])).get(setter.commit);
     if (info) {
