@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // One real PostgreSQL server for the run: the store suites run on both backends.
+    globalSetup: ["test/setup/postgres.ts"],
   },
 });

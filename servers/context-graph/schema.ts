@@ -1,13 +1,12 @@
 import type { Migration } from "../../core/db.js";
 
 /**
- * The context graph's tables. Plain SQL that PostgreSQL also takes, except the FTS5 table and its triggers
- * (the full-text index is the one SQLite-only part; a PostgreSQL store would use a tsvector column).
+ * The context graph's tables, written once for both backends: only column types and the full-text index
+ * differ (SQLite's FTS5 table and triggers; PostgreSQL's stemmed tsvector column). Times are ISO text and
+ * props JSON text on both, so both compare and read back alike.
  */
-export const CONTEXT_GRAPH_MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    sql: `
+function graphTables(t: { edgeId: string; edgeRef: string; real: string; nodeSearch: string }): string {
+  return `
 CREATE TABLE ctx_node (
   id TEXT PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -16,7 +15,7 @@ CREATE TABLE ctx_node (
   props TEXT NOT NULL,
   occurred_at TEXT,
   recorded_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL
+  updated_at TEXT NOT NULL${t.nodeSearch}
 );
 CREATE INDEX ctx_node_kind ON ctx_node(kind);
 
@@ -31,7 +30,7 @@ CREATE TABLE ctx_episode (
 CREATE INDEX ctx_episode_ref ON ctx_episode(source, ref);
 
 CREATE TABLE ctx_edge (
-  id INTEGER PRIMARY KEY,
+  id ${t.edgeId},
   src TEXT NOT NULL,
   rel TEXT NOT NULL,
   dst TEXT NOT NULL,
@@ -45,7 +44,7 @@ CREATE TABLE ctx_edge (
   method TEXT NOT NULL,
   authority TEXT NOT NULL,
   authority_rank INTEGER NOT NULL,
-  confidence REAL NOT NULL,
+  confidence ${t.real} NOT NULL,
   fingerprint TEXT NOT NULL
 );
 -- (src, rel, claim_key) serves lookups by source too; (dst, rel) serves lookups by target.
@@ -53,7 +52,7 @@ CREATE INDEX ctx_edge_claim ON ctx_edge(src, rel, claim_key);
 CREATE INDEX ctx_edge_dst ON ctx_edge(dst, rel);
 
 CREATE TABLE ctx_edge_episode (
-  edge INTEGER NOT NULL,
+  edge ${t.edgeRef} NOT NULL,
   episode TEXT NOT NULL,
   PRIMARY KEY (edge, episode)
 );
@@ -64,7 +63,13 @@ CREATE TABLE ctx_ingestion (
   high_water TEXT,
   stats TEXT NOT NULL
 );
+`;
+}
 
+export const CONTEXT_GRAPH_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `${graphTables({ edgeId: "INTEGER PRIMARY KEY", edgeRef: "INTEGER", real: "REAL", nodeSearch: "" })}
 CREATE VIRTUAL TABLE ctx_node_fts USING fts5(title, body, content='ctx_node', content_rowid='rowid');
 CREATE TRIGGER ctx_node_ai AFTER INSERT ON ctx_node BEGIN
   INSERT INTO ctx_node_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
@@ -73,6 +78,21 @@ CREATE TRIGGER ctx_node_au AFTER UPDATE OF title, body ON ctx_node BEGIN
   INSERT INTO ctx_node_fts(ctx_node_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
   INSERT INTO ctx_node_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
 END;
+`,
+  },
+];
+
+/** The same tables on PostgreSQL, title weighted above body in the search column. */
+export const PG_CONTEXT_GRAPH_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `${graphTables({
+      edgeId: "BIGSERIAL PRIMARY KEY",
+      edgeRef: "BIGINT",
+      real: "DOUBLE PRECISION",
+      nodeSearch: `,\n  search tsvector GENERATED ALWAYS AS (setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')) STORED`,
+    })}
+CREATE INDEX ctx_node_search ON ctx_node USING GIN (search);
 `,
   },
 ];

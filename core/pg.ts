@@ -1,0 +1,165 @@
+import pg from "pg";
+import type { Migration } from "./db.js";
+
+export type PgPool = pg.Pool;
+export type PgClient = pg.PoolClient;
+
+/** What a team's shared database is named by: `postgres://` or `postgresql://` URLs only. */
+export const DATABASE_URL_VARIABLE = "WORLDLINE_DATABASE_URL";
+
+/** The URL without its password, for messages. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
+/** Checks a database URL, with a one-line error naming the variable and the form expected. */
+export function parseDatabaseUrl(url: string, from: string = DATABASE_URL_VARIABLE): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`${from}: "${url}" is not a URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
+  }
+  if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") {
+    throw new Error(`${from}: ${safeUrl(url)} is not a PostgreSQL URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
+  }
+  if (!u.hostname) throw new Error(`${from}: ${safeUrl(url)} names no host; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
+  return u;
+}
+
+/**
+ * A connection pool to a team's database. An idle connection the server drops (a restart, a network cut)
+ * is an event on the pool, not a crash: the pool replaces it on the next query.
+ */
+export function openPgPool(url: string, options: { max?: number } = {}): PgPool {
+  parseDatabaseUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 4, connectionTimeoutMillis: 10_000 });
+  pool.on("error", (err) => process.stderr.write(`worldline: a PostgreSQL connection to ${safeUrl(url)} was lost (${err.message}); the next query reconnects\n`));
+  return pool;
+}
+
+/** Connection errors worth one more try: the server restarted or a connection was cut mid-query. */
+const TRANSIENT = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006", "40001", "40P01"]);
+
+function transient(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (e.code && TRANSIENT.has(e.code)) return true;
+  return /Connection terminated|ECONNRESET|connection is closed/i.test(e.message ?? "");
+}
+
+function unreachable(err: unknown, pool: PgPool): Error {
+  const e = err as { code?: string; message?: string };
+  const url = safeUrl((pool.options as { connectionString?: string }).connectionString ?? "");
+  if (e.code === "ECONNREFUSED" || e.code === "ENOTFOUND" || e.code === "ETIMEDOUT" || /timeout exceeded when trying to connect/i.test(e.message ?? "")) {
+    return new Error(`cannot reach PostgreSQL at ${url} (${e.code ?? e.message}): start the server or correct ${DATABASE_URL_VARIABLE}`);
+  }
+  if (e.code === "3D000" || e.code === "28P01" || e.code === "28000") return new Error(`PostgreSQL at ${url} refused the connection: ${e.message}; correct ${DATABASE_URL_VARIABLE}`);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * Runs `fn` in one transaction on one connection. `lock` names a transaction-scoped advisory lock taken
+ * first, so writers on several machines serialize as SQLite's writers do. A transaction that failed because
+ * the connection was cut or the server chose it as a deadlock victim is run once more from the start: it
+ * committed nothing, so running it again is safe.
+ */
+export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => Promise<T>, lock?: string): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    let client: PgClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      if (attempt < 3 && transient(err)) continue;
+      throw unreachable(err, pool);
+    }
+    let broken = false;
+    try {
+      await client.query("BEGIN");
+      if (lock) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [lock]);
+      const out = await fn(client);
+      await client.query("COMMIT");
+      return out;
+    } catch (err) {
+      broken = transient(err);
+      if (!broken) await client.query("ROLLBACK").catch((rollbackErr: unknown) => ((broken = true), rollbackErr));
+      if (broken && attempt < 3) continue;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/** One statement outside a transaction, tried once more when the connection was cut under it. */
+export async function query<R extends pg.QueryResultRow>(pool: PgPool, sql: string, params: readonly unknown[] = []): Promise<R[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await pool.query<R>(sql, params as unknown[])).rows;
+    } catch (err) {
+      if (attempt < 3 && transient(err)) continue;
+      throw unreachable(err, pool);
+    }
+  }
+}
+
+/**
+ * Applies the component's migrations the database has not recorded, each in its own transaction under one
+ * advisory lock: two machines starting at once apply each migration once.
+ */
+export async function migratePg(pool: PgPool, component: string, migrations: readonly Migration[]): Promise<void> {
+  await query(pool, `CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (component, version))`).catch(
+    async (err: unknown) => {
+      // Two first starts at once may both create the table: the loser sees a unique violation, and the table.
+      if ((err as { code?: string }).code !== "23505" && (err as { code?: string }).code !== "42P07") throw err;
+    },
+  );
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    await inTransaction(
+      pool,
+      async (c) => {
+        const done = await c.query("SELECT 1 FROM schema_migrations WHERE component = $1 AND version = $2", [component, m.version]);
+        if (done.rowCount) return;
+        await c.query(m.sql);
+        await c.query("INSERT INTO schema_migrations (component, version, applied_at) VALUES ($1, $2, $3)", [component, m.version, new Date().toISOString()]);
+      },
+      "worldline:migrations",
+    );
+  }
+}
+
+/**
+ * One team database as the stores of a workspace share it: one pool, each component's migrations applied
+ * once per process (on first use, so opening never blocks), closed once whoever asks first.
+ */
+export class PgDatabase {
+  readonly pool: PgPool;
+  private readonly migrated = new Map<string, Promise<void>>();
+  private ended: Promise<void> | undefined;
+
+  constructor(readonly url: string, options: { max?: number } = {}) {
+    this.pool = openPgPool(url, options);
+  }
+
+  /** Resolves once the component's tables exist; a failure is kept, so every later call reports it too. */
+  ready(component: string, migrations: readonly Migration[]): Promise<void> {
+    let p = this.migrated.get(component);
+    if (!p) {
+      p = migratePg(this.pool, component, migrations);
+      this.migrated.set(component, p);
+      // Awaited by every caller; this only keeps an unawaited failure from crashing the process.
+      p.catch(() => undefined);
+    }
+    return p;
+  }
+
+  close(): Promise<void> {
+    this.ended ??= this.pool.end();
+    return this.ended;
+  }
+}
