@@ -164,6 +164,17 @@ export const COMMANDS = {
     },
     positionals: [],
   },
+  worker: {
+    summary: "Take a repository's simulation jobs from the team queue (needs WORLDLINE_DATABASE_URL); runs until stopped",
+    usage: "worldline worker --repo-url URL [--concurrency N] [--cache DIR]",
+    options: {
+      "repo-url": { type: "string", valueName: "URL", description: "The repository whose jobs to take, as its clones' origin remote names it (cloned and fetched from there)" },
+      concurrency: { type: "string", valueName: "N", description: "Jobs run at once (default 1)" },
+      cache: { type: "string", valueName: "DIR", description: "Where the clone, installed dependencies and per-job checkouts live (default ~/.cache/worldline/worker)" },
+      help,
+    },
+    positionals: [],
+  },
   triage: {
     summary: "Triage new tickets: duplicates, code, suspect commits, owner, related scenarios, a drafted scenario run at head, severity",
     usage: "worldline triage [--at REV] [--ticket KEY]... [--comment] [--watch --every 15m] [--planner embedded|llm] [--format terminal|markdown|json] [--out FILE] [--repo DIR]",

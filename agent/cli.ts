@@ -1,5 +1,8 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { errorLine, UserError } from "../core/errors.js";
 import { defaultBase } from "../core/git.js";
+import { DATABASE_URL_VARIABLE, parseDatabaseUrl } from "../core/pg.js";
 import { resolveRepo } from "../core/repo.js";
 import { VERSION } from "../core/version.js";
 import type { ScenarioVerdict } from "../core/verdict.js";
@@ -248,6 +251,32 @@ async function runIngest(cmd: ParsedCommand, io: Io): Promise<number> {
   return EXIT.ok;
 }
 
+async function runWorker(cmd: ParsedCommand, io: Io): Promise<number> {
+  const repoUrl = str(cmd.values["repo-url"]);
+  if (!repoUrl) throw new UserError("worldline worker needs --repo-url URL: the repository whose simulation jobs it takes");
+  const databaseUrl = process.env[DATABASE_URL_VARIABLE];
+  if (!databaseUrl) throw new UserError(`worldline worker needs ${DATABASE_URL_VARIABLE}=postgres://…: the team database its jobs come from`);
+  const concurrency = positiveInt(cmd, "concurrency") ?? 1;
+  const cacheDir = str(cmd.values.cache) ?? join(homedir(), ".cache", "worldline", "worker");
+  const { SimulationWorker } = await import("../servers/jobs/worker.js");
+  const worker = new SimulationWorker({ repoUrl, databaseUrl, cacheDir, concurrency, say: (l) => io.err(`worldline worker: ${l}`) });
+  const stopped = new AbortController();
+  const onSignal = () => stopped.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const stop = await worker.start();
+    const signal = io.signal ? AbortSignal.any([io.signal, stopped.signal]) : stopped.signal;
+    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
+    io.err("worldline worker: stopping; jobs in progress finish first");
+    await stop();
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  return EXIT.ok;
+}
+
 async function runTriage(cmd: ParsedCommand, io: Io): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
   const format = textFormat(cmd);
@@ -341,6 +370,15 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     return EXIT.usage;
   }
   try {
+    // A team database named wrongly is said once, here, before any server starts on it.
+    const teamUrl = process.env[DATABASE_URL_VARIABLE];
+    if (teamUrl && cmd.command !== "help" && cmd.command !== "version") {
+      try {
+        parseDatabaseUrl(teamUrl);
+      } catch (err) {
+        throw new UserError(errorLine(err));
+      }
+    }
     switch (cmd.command) {
       case "help":
         io.out(helpText(cmd.helpFor));
@@ -371,6 +409,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         return await runHistoryView(cmd.command, cmd, io);
       case "triage":
         return await runTriage(cmd, io);
+      case "worker":
+        return await runWorker(cmd, io);
       case "mcp-config":
         return await runMcpConfig(cmd, io);
       case "demo":

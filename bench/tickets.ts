@@ -66,14 +66,14 @@ const searchTimes: number[] = [];
 for (let i = 0; i < 30; i++) {
   const q = `${pick(WORDS)} ${pick(VERBS)}`;
   const t = performance.now();
-  searchTickets(service.store, q, {}, 50);
+  await searchTickets(service.store, q, {}, 50);
   searchTimes.push(performance.now() - t);
 }
 const similarTimes: number[] = [];
 for (let i = 0; i < 30; i++) {
   const key = `SUP-${1 + Math.floor(rand() * COUNT)}`;
   const t = performance.now();
-  similarTickets(service.store, key, 10);
+  await similarTickets(service.store, key, 10);
   similarTimes.push(performance.now() - t);
 }
 service.close();

@@ -39,7 +39,8 @@ export function parseDatabaseUrl(url: string, from: string = DATABASE_URL_VARIAB
  */
 export function openPgPool(url: string, options: { max?: number } = {}): PgPool {
   parseDatabaseUrl(url);
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 4, connectionTimeoutMillis: 10_000 });
+  // allowExitOnIdle: a command that is done exits without waiting for idle connections to time out.
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 4, connectionTimeoutMillis: 10_000, allowExitOnIdle: true });
   pool.on("error", (err) => process.stderr.write(`worldline: a PostgreSQL connection to ${safeUrl(url)} was lost (${err.message}); the next query reconnects\n`));
   return pool;
 }
@@ -158,8 +159,11 @@ export class PgDatabase {
     return p;
   }
 
+  /** Ends the pool once; a failure to end it is reported, not thrown, since nothing is left to do with it. */
   close(): Promise<void> {
-    this.ended ??= this.pool.end();
+    this.ended ??= this.pool.end().catch((err: unknown) => {
+      process.stderr.write(`worldline: closing the PostgreSQL pool of ${safeUrl(this.url)} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    });
     return this.ended;
   }
 }

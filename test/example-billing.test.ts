@@ -162,7 +162,7 @@ describe("the sample billing service", () => {
       const read = await readTicketFolder(repo());
       expect(read.errors).toEqual([]);
       await importTickets(tickets.importContext(), read.tickets);
-      const frames = tickets.store.codeRefs("SUP-188").filter((r) => r.kind === "frame").map((r) => r.target);
+      const frames = (await tickets.store.codeRefs("SUP-188")).filter((r) => r.kind === "frame").map((r) => r.target);
       expect(frames).toEqual(["src/fx/rates.ts#assertCurrency", "src/fx/convert.ts#convert", "src/billing/invoice.ts#generateInvoice", "src/http/routes.ts#postInvoice"]);
     } finally {
       tickets.close();

@@ -74,8 +74,8 @@ describe("redaction of a ticket", () => {
     tmp.cleanup();
   });
 
-  it("stores the ticket body, comments and links redacted, with the rules that matched", () => {
-    const stored = service.store.get("SUP-900");
+  it("stores the ticket body, comments and links redacted, with the rules that matched", async () => {
+    const stored = await service.store.get("SUP-900");
     expect(stored?.ticket.body).toContain("aws_secret_access_key = [REDACTED:aws-secret-key]");
     expect(stored?.ticket.body).toContain("password=[REDACTED:secret-assignment]");
     expect(stored?.ticket.body).toContain("Authorization: Basic [REDACTED:authorization-header]");
@@ -90,19 +90,19 @@ describe("redaction of a ticket", () => {
     );
   });
 
-  it("finds the ticket by its words but never by the secret, and the FTS hit holds no secret", () => {
-    const hits = searchTickets(service.store, "aws_secret_access_key staging credentials", {});
+  it("finds the ticket by its words but never by the secret, and the FTS hit holds no secret", async () => {
+    const hits = await searchTickets(service.store, "aws_secret_access_key staging credentials", {});
     expect(hits.map((h) => h.key)).toEqual(["SUP-900"]);
-    const rows = service.store.search('"aws" "secret" "access" "key"', {}, 10);
+    const rows = await service.store.search(["aws", "secret", "access", "key"], "all", {}, 10);
     expect(rows.map((r) => r.ticket.body).join("\n")).not.toContain(AWS_SECRET);
-    for (const part of AWS_SECRET.split("/")) expect(service.store.search(`"${part}"`, {}, 10)).toEqual([]);
+    for (const part of AWS_SECRET.split("/")) expect(await service.store.search([part], "all", {}, 10)).toEqual([]);
   });
 
-  it("redacts in the store too, whoever saves: a ticket saved as it came is stored redacted", () => {
+  it("redacts in the store too, whoever saves: a ticket saved as it came is stored redacted", async () => {
     const raw = { key: "SUP-901", source: "folder", kind: "bug" as const, title: "t", body: AWS_LINE, status: "open", labels: [], components: [], created: "2026-03-02T10:00:00.000Z", comments: [], customers: [], links: [] };
-    service.store.save([{ ticket: raw, refs: [], redactions: [], contentHash: "x" }], "2026-03-02T10:00:00.000Z");
-    expect(service.store.get("SUP-901")?.ticket).toMatchObject({ key: "SUP-901", body: "aws_secret_access_key = [REDACTED:aws-secret-key]", created: raw.created });
-    expect(service.store.search('"aws"', {}, 10).map((r) => r.ticket.key).sort()).toEqual(["SUP-900", "SUP-901"]);
+    await service.store.save([{ ticket: raw, refs: [], redactions: [], contentHash: "x" }], "2026-03-02T10:00:00.000Z");
+    expect((await service.store.get("SUP-901"))?.ticket).toMatchObject({ key: "SUP-901", body: "aws_secret_access_key = [REDACTED:aws-secret-key]", created: raw.created });
+    expect((await service.store.search(["aws"], "all", {}, 10)).map((r) => r.ticket.key).sort()).toEqual(["SUP-900", "SUP-901"]);
   });
 
   it("leaves no part of the secrets in the database file: ticket row, FTS, the graph's ticket node and episode", async () => {
@@ -215,7 +215,7 @@ describe("redaction of string literals in the code graph", () => {
     expect(g.findLiteral("Invalid currency code", true).map((h) => h.symbol)).toEqual(["src/deploy.ts#fail"]);
   });
 
-  it("leaves no part of the secrets in the database file: literals, signatures, doc comments and their FTS", () => {
+  it("leaves no part of the secrets in the database file: literals, signatures, doc comments and their FTS", async () => {
     expect(leaks(tmp.dir)).toEqual([]);
   });
 });

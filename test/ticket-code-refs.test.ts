@@ -74,8 +74,8 @@ describe("code references of real-shaped bug reports", () => {
     tmp.cleanup();
   });
 
-  it("maps frames in the repo's own installed package to the source symbol they ran, and keeps other packages as vendor frames", () => {
-    const refs = service.store.codeRefs("YAML-1");
+  it("maps frames in the repo's own installed package to the source symbol they ran, and keeps other packages as vendor frames", async () => {
+    const refs = await service.store.codeRefs("YAML-1");
     expect(refs.filter((r) => r.kind === "frame").map((r) => [r.order, r.target])).toEqual([
       [0, "src/parse/parser.ts#parse"],
       [1, "src/parse/lexer.ts#Lexer.lex"],
@@ -83,8 +83,8 @@ describe("code references of real-shaped bug reports", () => {
     expect(refs.filter((r) => r.kind === "vendor-frame").map((r) => r.text)).toEqual(["/home/me/app/node_modules/other-lib/dist/index.js:3"]);
   });
 
-  it("finds a message at the template literal that throws it, before the test that quotes it; a test-only message is labelled", () => {
-    const refs = service.store.codeRefs("YAML-1");
+  it("finds a message at the template literal that throws it, before the test that quotes it; a test-only message is labelled", async () => {
+    const refs = await service.store.codeRefs("YAML-1");
     const messages = refs.filter((r) => r.kind === "message");
     expect(messages.map((r) => r.target)).toEqual(["src/parse/parser.ts#parse"]);
     expect(refs.filter((r) => r.kind === "test-message").map((r) => [r.text, r.target])).toEqual([["Only a test says this message", "tests/errors.ts:4"]]);

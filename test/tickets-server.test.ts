@@ -52,6 +52,21 @@ describe("tickets MCP server over stdio", () => {
     expect(later.items).toEqual([]);
   });
 
+  it("searches with filters alone, and asks for a query or a filter when given neither", async () => {
+    await client.callTool({ name: "import_tickets", arguments: { source: "folder" } });
+    type Hits = { items: Array<{ key: string; created: string }> };
+    const billing = structured<Hits>(await client.callTool({ name: "search_tickets", arguments: { label: "billing" } }));
+    expect(billing.items.map((h) => h.key)).toEqual(["SUP-102", "SUP-101"]);
+    const incidents = structured<Hits>(await client.callTool({ name: "search_tickets", arguments: { query: "", kind: "incident" } }));
+    expect(incidents.items.map((h) => h.key)).toEqual(["INC-7"]);
+    // Stemmed: "currencies" finds the tickets that say "currency".
+    const stemmed = structured<Hits>(await client.callTool({ name: "search_tickets", arguments: { query: "currencies", label: "crash" } }));
+    expect(stemmed.items.map((h) => h.key)).toEqual(["SUP-101"]);
+    expect(errorText(await client.callTool({ name: "search_tickets", arguments: {} }))).toMatch(/no query and no filter: expected a query \(words to find\) or a filter/);
+    expect(errorText(await client.callTool({ name: "search_tickets", arguments: { query: "" } }))).toMatch(/no query and no filter/);
+    expect(errorText(await client.callTool({ name: "search_tickets", arguments: { query: "!!!", label: "billing" } }))).toMatch(/query "!!!" has no words/);
+  });
+
   it("posts comments only to tickets from a tracker, and lists with a valid time", async () => {
     expect(errorText(await client.callTool({ name: "comment_ticket", arguments: { key: "SUP-101", body: "hello" } }))).toMatch(/came from folder: comments can be posted only to tickets imported from GitHub or Jira/);
     expect(errorText(await client.callTool({ name: "comment_ticket", arguments: { key: "SUP-999", body: "hello" } }))).toMatch(/unknown ticket "SUP-999"/);

@@ -16,7 +16,7 @@ describe("ticket sources", () => {
     expect(parseCsv('a,b\n"x, y","line 1\nline ""2"""\n')).toEqual([["a", "b"], ["x, y", 'line 1\nline "2"']]);
   });
 
-  it("reads a Jira CSV export: multiline descriptions, repeated columns, comments; a bad row is named", () => {
+  it("reads a Jira CSV export: multiline descriptions, repeated columns, comments; a bad row is named", async () => {
     const r = readJiraCsv(JIRA_CSV, "exports/jira.csv");
     expect(r.tickets.map((t) => t.key)).toEqual(["BILL-7", "BILL-8"]);
     expect(r.tickets[0]).toMatchObject({
@@ -53,8 +53,8 @@ describe("tickets of the code fixture", () => {
     tmp.cleanup();
   });
 
-  it("maps a stack trace to the exact symbols, sets vendor frames aside, and finds the message's throw site", () => {
-    const refs = service.store.codeRefs("SUP-101");
+  it("maps a stack trace to the exact symbols, sets vendor frames aside, and finds the message's throw site", async () => {
+    const refs = await service.store.codeRefs("SUP-101");
     expect(refs.filter((r) => r.kind === "frame").map((r) => [r.order, r.target])).toEqual([
       [0, "src/fx/convert.ts#convert"],
       [1, "src/billing/invoice.ts#generateInvoice"],
@@ -64,9 +64,9 @@ describe("tickets of the code fixture", () => {
     expect(refs.filter((r) => r.kind === "message")).toEqual([{ kind: "message", text: "Invalid currency code", target: "src/fx/convert.ts#convert" }]);
   });
 
-  it("finds config keys, and redacts secrets and emails with the rule that matched", () => {
-    const t = service.store.get("SUP-104");
-    expect(service.store.codeRefs("SUP-104")).toContainEqual({ kind: "config", text: "BILLING_CURRENCY_DEFAULT", target: "config:BILLING_CURRENCY_DEFAULT" });
+  it("finds config keys, and redacts secrets and emails with the rule that matched", async () => {
+    const t = await service.store.get("SUP-104");
+    expect(await service.store.codeRefs("SUP-104")).toContainEqual({ kind: "config", text: "BILLING_CURRENCY_DEFAULT", target: "config:BILLING_CURRENCY_DEFAULT" });
     expect(t?.ticket.body).toContain("password=[REDACTED:secret-assignment]");
     expect(t?.ticket.body).not.toContain("jane.doe@customer.example");
     expect(t?.ticket.reporter).toBe("[REDACTED:email]");
@@ -76,21 +76,21 @@ describe("tickets of the code fixture", () => {
     ]);
   });
 
-  it("ranks a duplicate worded differently above an unrelated ticket, with the shared evidence", () => {
-    const similar = similarTickets(service.store, "SUP-101");
+  it("ranks a duplicate worded differently above an unrelated ticket, with the shared evidence", async () => {
+    const similar = await similarTickets(service.store, "SUP-101");
     expect(similar[0]).toMatchObject({ key: "SUP-102", sharedCode: ["src/fx/convert.ts#convert"] });
     expect(similar[0]?.sharedTerms).toEqual(expect.arrayContaining(["currency", "invoice"]));
     const unrelated = similar.find((s) => s.key === "SUP-103");
     expect(unrelated === undefined || unrelated.score < (similar[0]?.score ?? 0) / 2).toBe(true);
   });
 
-  it("searches with filters", () => {
-    expect(searchTickets(service.store, "currency", {}).map((h) => h.key).sort()).toEqual(["SUP-101", "SUP-102", "SUP-104"]);
-    expect(searchTickets(service.store, "currency", { label: "crash" }).map((h) => h.key)).toEqual(["SUP-101"]);
-    expect(searchTickets(service.store, "invoicing", { kind: "incident" }).map((h) => h.key)).toEqual(["INC-7"]);
-    expect(searchTickets(service.store, "login", { status: "CLOSED" }).map((h) => h.key)).toEqual(["SUP-103"]);
-    expect(searchTickets(service.store, "currency", { createdAfter: "2026-03-04T00:00:00Z" }).map((h) => h.key).sort()).toEqual(["SUP-102", "SUP-104"]);
-    expect(() => searchTickets(service.store, "!!!", {})).toThrow(/has no words/);
+  it("searches with filters", async () => {
+    expect((await searchTickets(service.store, "currency", {})).map((h) => h.key).sort()).toEqual(["SUP-101", "SUP-102", "SUP-104"]);
+    expect((await searchTickets(service.store, "currency", { label: "crash" })).map((h) => h.key)).toEqual(["SUP-101"]);
+    expect((await searchTickets(service.store, "invoicing", { kind: "incident" })).map((h) => h.key)).toEqual(["INC-7"]);
+    expect((await searchTickets(service.store, "login", { status: "CLOSED" })).map((h) => h.key)).toEqual(["SUP-103"]);
+    expect((await searchTickets(service.store, "currency", { createdAfter: "2026-03-04T00:00:00Z" })).map((h) => h.key).sort()).toEqual(["SUP-102", "SUP-104"]);
+    await expect(searchTickets(service.store, "!!!", {})).rejects.toThrow(/has no words/);
   });
 
   it("links tickets into the context graph: code references, incidents, suspects from stack frames", async () => {
@@ -124,6 +124,6 @@ describe("tickets of the code fixture", () => {
     expect(await importTickets(service.importContext(), updated.tickets)).toMatchObject({ updated: 1, unchanged: 4 });
     const config = await service.graph.edgesOf("ticket:SUP-104", { direction: "out", rels: ["references"] });
     expect(config.find((e) => e.dst === "config:BILLING_CURRENCY_DEFAULT")?.validTo).toBe("2026-03-12T10:00:00.000Z");
-    expect(service.store.get("SUP-104")?.ticket.body).toContain("The account default is GBP");
+    expect((await service.store.get("SUP-104"))?.ticket.body).toContain("The account default is GBP");
   });
 });

@@ -11,6 +11,7 @@ import type { ScenarioVerdict } from "../../core/verdict.js";
 import type { CodeGraphService } from "../code-graph/service.js";
 import { recordDecision } from "../context-graph/decisions.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
+import { RemoteSimulations } from "../jobs/remote.js";
 import { workspaceOf, type Workspace } from "../workspace.js";
 import { changedSymbols, diffFiles, type FileDiff } from "../git-history/diff.js";
 import type { TicketStore } from "../tickets/store.js";
@@ -113,7 +114,11 @@ export class ScenarioService {
     this.tickets = workspace.tickets;
     this.coverage = workspace.coverage;
     this.config = workspace.config;
+    this.remote = workspace.jobs ? new RemoteSimulations(this.repo, workspace.jobs) : undefined;
   }
+
+  /** The team's workers, when the workspace may hand simulations to them. */
+  private readonly remote: RemoteSimulations | undefined;
 
   private pool: SandboxPool | undefined;
 
@@ -132,9 +137,9 @@ export class ScenarioService {
   async draft(from: { ticket?: string | undefined; test?: string | undefined; testName?: string | undefined }, write: boolean): Promise<Array<Draft & { written?: string }>> {
     let drafts: Draft[];
     if (from.ticket) {
-      const stored = this.tickets.get(from.ticket);
+      const stored = await this.tickets.get(from.ticket);
       if (!stored) throw new UserError(`unknown ticket "${from.ticket}": import it first (tickets server, import_tickets)`);
-      const refs = this.tickets.codeRefs(from.ticket);
+      const refs = await this.tickets.codeRefs(from.ticket);
       drafts = [draftFromTicket(stored.ticket, refs, await this.entryByShape(stored.ticket, refs))];
     } else if (from.test) {
       const path = confinePath(this.repo, from.test);
@@ -353,7 +358,7 @@ export class ScenarioService {
     const resolution = Object.fromEntries([...tree.hashes].filter(([p]) => RESOLUTION_FILES.test(p)));
     const requests = run.coverage.requests.map((r) => ({ ...r, candidates: candidatesOf(r, tree) }));
     const coverage = { ...run.coverage, requests, resolution };
-    this.coverage.save(s.id, specHash(s.simulate), rev, coverageStatus(run), coverage, run.error?.reason);
+    await this.coverage.save(s.id, specHash(s.simulate), rev, coverageStatus(run), coverage, run.error?.reason);
     return coverage;
   }
 
@@ -365,7 +370,7 @@ export class ScenarioService {
     if (!s.simulate) throw new Error(`scenario ${s.id} has no simulate block`);
     const commit = (await resolveRevision(this.repo, base)).commit;
     if (commit) {
-      const hit = this.coverage.find(s.id, specHash(s.simulate), await this.treeAt(commit));
+      const hit = await this.coverage.find(s.id, specHash(s.simulate), await this.treeAt(commit));
       if (hit) return { coverage: hit.coverage, cached: true, status: hit.status, ...(hit.reason ? { reason: hit.reason } : {}) };
     }
     const run = await this.baseRun(s, commit ?? WORKTREE);
@@ -597,6 +602,8 @@ export class ScenarioService {
   async simulate(scenario: string | Scenario, base: string, head: string, depth?: "static" | "differential"): Promise<{ verdict: ScenarioVerdict; simulation: string; entries?: EntryCandidate[] }> {
     const s = typeof scenario === "string" ? await this.require(scenario, head) : scenario;
     if (depth === "differential" && !s.simulate) throw new UserError(`scenario "${s.id}" has no simulate: block, so it cannot run at depth differential; use depth static or add one`);
+    // A scenario of the repo, on a team whose workers are up: a worker runs it (same code, same verdict).
+    if (typeof scenario === "string" && s.simulate && depth !== "static" && this.remote && (await this.remote.available(base))) return this.remote.simulate(s.id, base, head, depth);
     if (s.simulate && depth !== "static") return this.simulateDifferential(s, base, head);
     return this.simulateStatic(s, base, head);
   }

@@ -6,7 +6,7 @@ import { git } from "../../core/git.js";
 import { ageAdjusted, suspectsOfLocations, type SuspectCommit } from "../git-history/suspects.js";
 import { extractCodeRefs, type RepoView } from "./code-refs.js";
 import type { CodeRef, Ticket } from "./model.js";
-import { redactTicket, type TicketStore } from "./store.js";
+import { redactTicket, type TicketSave, type TicketStore } from "./store.js";
 
 /**
  * Imports normalized tickets: redacts secrets and personal data, finds the code they name, and links them
@@ -53,14 +53,14 @@ export async function importTickets(ctx: ImportContext, tickets: readonly Ticket
   const view = await ctx.repoView();
   const memo: SuspectMemo = ctx.suspectMemo ?? new Map();
   const head = await git(ctx.repo).raw(["rev-parse", "HEAD"]).then((h) => h.trim(), () => "");
-  const toSave: Array<Parameters<TicketStore["save"]>[0][number]> = [];
+  const toSave: TicketSave[] = [];
   const batches: IngestBatch[] = [];
   const byKey = new Map<string, Ticket>();
   for (const t of tickets) byKey.set(t.key, t); // the last copy of a key wins
   for (const raw of byKey.values()) {
     const { ticket, redactions } = redactTicket(raw);
     const contentHash = createHash("sha1").update(JSON.stringify(ticket)).digest("hex");
-    const previous = ctx.store.contentHash(ticket.key);
+    const previous = await ctx.store.contentHash(ticket.key);
     if (previous === contentHash) {
       summary.unchanged++;
       continue;
@@ -75,7 +75,7 @@ export async function importTickets(ctx: ImportContext, tickets: readonly Ticket
   }
   // Graph first, then the ticket rows: a crash between them re-imports (idempotently) next time.
   if (batches.length) await ctx.graph.ingestAll(batches);
-  if (toSave.length) ctx.store.save(toSave, now);
+  if (toSave.length) await ctx.store.save(toSave, now);
   return summary;
 }
 

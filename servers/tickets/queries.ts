@@ -2,6 +2,7 @@ import { UserError } from "../../core/errors.js";
 import { readLog } from "../git-history/log.js";
 import { ownership } from "../git-history/views.js";
 import type { CodeRef, Ticket } from "./model.js";
+import { hasFilter } from "./rows.js";
 import type { SearchFilters, TicketStore } from "./store.js";
 
 /** Search, duplicates, components and owners over the imported tickets. */
@@ -18,8 +19,6 @@ export function terms(text: string, max = 40): string[] {
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, max).map(([w]) => w);
 }
 
-const quote = (t: string) => `"${t.replace(/"/g, '""')}"`;
-
 export interface TicketHit {
   key: string;
   title: string;
@@ -33,11 +32,19 @@ function hit(t: Ticket, score: number): TicketHit {
   return { key: t.key, title: t.title, status: t.status, kind: t.kind, created: t.created, score: Math.round(score * 1000) / 1000 };
 }
 
-export function searchTickets(store: TicketStore, text: string, filters: SearchFilters, limit = 200): TicketHit[] {
+/**
+ * Tickets with all the words (else, when none has them all, any of them), best first, with filters. With no
+ * query, the tickets the filters let through, newest created first; with neither, nothing to go on.
+ */
+export async function searchTickets(store: TicketStore, text: string | undefined, filters: SearchFilters, limit = 200): Promise<TicketHit[]> {
+  if (text === undefined || text.trim() === "") {
+    if (!hasFilter(filters)) throw new UserError("search_tickets got no query and no filter: expected a query (words to find) or a filter (status, label, component, kind, createdAfter, createdBefore)");
+    return (await store.search([], "all", filters, limit)).map((r) => hit(r.ticket, r.score));
+  }
   const words = text.match(/[\p{L}\p{N}_]+/gu) ?? [];
   if (words.length === 0) throw new UserError(`query "${text}" has no words: expected words to search ticket titles, bodies and comments for`);
-  let rows = store.search(words.map(quote).join(" "), filters, limit);
-  if (rows.length === 0 && words.length > 1) rows = store.search(words.map(quote).join(" OR "), filters, limit);
+  let rows = await store.search(words, "all", filters, limit);
+  if (rows.length === 0 && words.length > 1) rows = await store.search(words, "any", filters, limit);
   return rows.map((r) => hit(r.ticket, r.score));
 }
 
@@ -52,25 +59,25 @@ export interface SimilarTicket extends TicketHit {
  * Candidates ranked by text (bm25 over the ticket's salient terms, scaled to the best candidate) plus shared
  * code references (Jaccard over resolved targets), each with the evidence shown.
  */
-export function similarTickets(store: TicketStore, key: string, limit = 10): SimilarTicket[] {
-  const stored = store.get(key);
+export async function similarTickets(store: TicketStore, key: string, limit = 10): Promise<SimilarTicket[]> {
+  const stored = await store.get(key);
   if (!stored) throw new UserError(`unknown ticket "${key}": expected a key of an imported ticket (see search_tickets)`);
   const t = stored.ticket;
   const own = terms(`${t.title} ${t.title} ${t.body} ${t.comments.map((c) => c.body).join(" ")}`);
-  const refs = new Set(store.codeRefs(key).map((r) => r.target).filter((x): x is string => x !== null));
-  const byText = own.length ? store.search(own.slice(0, 25).map(quote).join(" OR "), {}, 100) : [];
+  const refs = new Set((await store.codeRefs(key)).map((r) => r.target).filter((x): x is string => x !== null));
+  const byText = own.length ? await store.search(own.slice(0, 25), "any", {}, 100) : [];
   const best = Math.max(...byText.filter((r) => r.ticket.key !== key).map((r) => r.score), 1e-9);
   const candidates = new Map<string, { ticket: Ticket; text: number }>();
   for (const r of byText) if (r.ticket.key !== key) candidates.set(r.ticket.key, { ticket: r.ticket, text: r.score / best });
-  const byCode = store.ticketsReferencing([...refs]);
+  const byCode = await store.ticketsReferencing([...refs]);
   for (const k of byCode.keys()) {
     if (k === key || candidates.has(k)) continue;
-    const other = store.get(k);
+    const other = await store.get(k);
     if (other) candidates.set(k, { ticket: other.ticket, text: 0 });
   }
   const out: SimilarTicket[] = [];
   for (const [k, c] of candidates) {
-    const theirs = new Set(store.codeRefs(k).map((r) => r.target).filter((x): x is string => x !== null));
+    const theirs = new Set((await store.codeRefs(k)).map((r) => r.target).filter((x): x is string => x !== null));
     const shared = [...refs].filter((r) => theirs.has(r));
     const union = new Set([...refs, ...theirs]).size;
     const code = union ? shared.length / union : 0;
@@ -101,11 +108,11 @@ export interface ComponentGuess {
 
 /** A ticket's likely component (its files' common folder) and owner (main developer of those files). */
 export async function componentAndOwner(store: TicketStore, repo: string, key: string): Promise<ComponentGuess> {
-  let files = [...new Set(store.codeRefs(key).map(pathOf).filter((p): p is string => p !== undefined))];
+  let files = [...new Set((await store.codeRefs(key)).map(pathOf).filter((p): p is string => p !== undefined))];
   let basis: ComponentGuess["basis"] = "references";
   if (files.length === 0) {
     basis = "similar-tickets";
-    for (const s of similarTickets(store, key, 3)) files.push(...store.codeRefs(s.key).map(pathOf).filter((p): p is string => p !== undefined));
+    for (const s of await similarTickets(store, key, 3)) files.push(...(await store.codeRefs(s.key)).map(pathOf).filter((p): p is string => p !== undefined));
     files = [...new Set(files)];
   }
   if (files.length === 0) return { component: null, files: [], basis: "none", owner: null };

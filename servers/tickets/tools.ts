@@ -22,8 +22,8 @@ const HitOut = z.object({ key: z.string(), title: z.string(), status: z.string()
 const RefOut = z.object({ kind: z.string(), text: z.string(), target: z.string().nullable(), order: z.number().optional() });
 
 export function registerTicketTools(server: McpServer, service: TicketService): void {
-  const requireTicket = (k: string) => {
-    const t = service.store.get(k);
+  const requireTicket = async (k: string) => {
+    const t = await service.store.get(k);
     if (!t) throw new UserError(`unknown ticket "${k}": expected a key of an imported ticket (see search_tickets, or import_tickets first)`);
     return t;
   };
@@ -97,7 +97,7 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
       annotations: READ_ONLY,
     },
     async (a) => {
-      const items = service.store.changedSince(a.source, a.changedSince).map(({ ticket: t }) => ({
+      const items = (await service.store.changedSince(a.source, a.changedSince)).map(({ ticket: t }) => ({
         key: t.key,
         title: t.title,
         source: t.source,
@@ -125,14 +125,14 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     async (a) => {
-      const { ticket } = requireTicket(a.key);
+      const { ticket } = await requireTicket(a.key);
       const revision = a.revision ?? ticketRevision(ticket);
-      const earlier = service.store.postedComment(ticket.key, revision);
+      const earlier = await service.store.postedComment(ticket.key, revision);
       if (earlier) return toolResult({ posted: false, url: earlier.url, revision });
       const target = trackerFor(ticket, service.config.ticketSources);
       const body = a.body.includes(WORLDLINE_MARK) ? a.body : `${WORLDLINE_MARK}\n${a.body}`;
       const posted = await postComment(target, ticket.key, body);
-      service.store.recordComment(ticket.key, revision, posted.url, new Date().toISOString());
+      await service.store.recordComment(ticket.key, revision, posted.url, new Date().toISOString());
       return toolResult({ posted: true, url: posted.url, revision });
     },
   );
@@ -141,9 +141,10 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
     "search_tickets",
     {
       title: "Search tickets",
-      description: "Full-text search (bm25; title weighs most) over ticket titles, bodies and comments, with filters.",
+      description:
+        "Full-text search (stemmed: rounding finds round; title weighs most, then labels, body, comments) over imported tickets, with filters. Without a query, the filters alone list tickets, newest created first. Give a query, a filter, or both.",
       inputSchema: {
-        query: z.string().min(1).describe("Words to find"),
+        query: z.string().optional().describe("Words to find (all of them, else any); omit or leave empty to list by the filters alone"),
         status: z.string().optional(),
         label: z.string().optional(),
         component: z.string().optional(),
@@ -156,7 +157,7 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
       annotations: READ_ONLY,
     },
     async (a) => {
-      const hits = searchTickets(service.store, a.query, {
+      const hits = await searchTickets(service.store, a.query, {
         status: a.status,
         label: a.label,
         component: a.component,
@@ -182,9 +183,9 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
       annotations: READ_ONLY,
     },
     async (a) => {
-      const t = requireTicket(a.key);
+      const t = await requireTicket(a.key);
       const body = t.ticket.body.length > 8000 ? `${t.ticket.body.slice(0, 7999)}…` : t.ticket.body;
-      return toolResult({ ticket: { ...t.ticket, body, comments: t.ticket.comments.slice(-20) }, redactions: t.redactions, codeRefs: service.store.codeRefs(a.key).slice(0, 100) });
+      return toolResult({ ticket: { ...t.ticket, body, comments: t.ticket.comments.slice(-20) }, redactions: t.redactions, codeRefs: (await service.store.codeRefs(a.key)).slice(0, 100) });
     },
   );
 
@@ -202,8 +203,8 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
       annotations: READ_ONLY,
     },
     async (a) => {
-      requireTicket(a.key);
-      return toolResult({ items: similarTickets(service.store, a.key, a.limit ?? 10) });
+      await requireTicket(a.key);
+      return toolResult({ items: await similarTickets(service.store, a.key, a.limit ?? 10) });
     },
   );
 
@@ -223,11 +224,11 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
       annotations: READ_ONLY,
     },
     async (a) => {
-      requireTicket(a.key);
+      await requireTicket(a.key);
       const edges = await service.graph.edgesOf(`ticket:${a.key}`, { direction: "in", rels: ["fixes", "references"] });
       const guess = await componentAndOwner(service.store, service.repo, a.key);
       return toolResult({
-        codeRefs: service.store.codeRefs(a.key).slice(0, 100),
+        codeRefs: (await service.store.codeRefs(a.key)).slice(0, 100),
         commits: edges.filter((e) => e.src.startsWith("commit:")).map((e) => ({ commit: e.src.slice(7), rel: e.rel, time: e.validFrom })),
         component: guess.component,
         componentBasis: guess.basis,
@@ -248,7 +249,7 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
       annotations: READ_ONLY,
     },
     async (a) => {
-      requireTicket(a.key);
+      await requireTicket(a.key);
       const id = `ticket:${a.key}`;
       const items: Array<{ commit: string; method: string; confidence: number; via: string; evidence: string[] }> = [];
       for (const e of await service.graph.edgesOf(id, { direction: "in", rels: ["suspect-of"] })) {

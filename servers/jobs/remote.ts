@@ -1,0 +1,75 @@
+import { run } from "./run.js";
+import type { ScenarioVerdict } from "../../core/verdict.js";
+import { WORKTREE } from "../../core/git.js";
+import type { SimulationJob } from "./model.js";
+import { worktreePatch } from "./patch.js";
+import type { JobQueue } from "./queue.js";
+
+/**
+ * Simulations sent to the team's workers: used by the scenarios service when the workspace has a team
+ * database and some worker of this repository has sent a heartbeat within the window; otherwise the
+ * simulation runs here, as it always did. The repository is named by its `origin` remote, the URL the
+ * workers were started with.
+ */
+export class RemoteSimulations {
+  private url: Promise<string | undefined> | undefined;
+  private checked: { at: number; live: boolean } | undefined;
+  private readonly patches = new Map<string, { at: number; value: Promise<{ commit: string; patch: string }> }>();
+
+  constructor(
+    private readonly repo: string,
+    private readonly queue: JobQueue,
+  ) {}
+
+  /** The repository's URL: its origin remote; none means no worker can fetch it. */
+  repoUrl(): Promise<string | undefined> {
+    this.url ??= run("git", ["remote", "get-url", "origin"], { cwd: this.repo }).then(
+      (u) => u.trim() || undefined,
+      () => undefined,
+    );
+    return this.url;
+  }
+
+  /** Whether a worker will take a job between these revisions (base must be on the remote); asked at most every 5 s. */
+  async available(base: string): Promise<boolean> {
+    if (!(await this.pushed(base))) return false;
+    const now = Date.now();
+    if (this.checked && now - this.checked.at < 5_000) return this.checked.live;
+    const url = await this.repoUrl();
+    const live = url ? (await this.queue.liveWorkers(url)).length > 0 : false;
+    this.checked = { at: now, live };
+    return live;
+  }
+
+  /** Whether a remote-tracking ref holds the commit: then a worker can fetch it. */
+  async pushed(commit: string): Promise<boolean> {
+    return (await run("git", ["for-each-ref", "--count=1", "--contains", commit, "refs/remotes"], { cwd: this.repo })).trim() !== "";
+  }
+
+  /** One patch per question: patches made within 30 s are reused, so every scenario of a run sees one tree. */
+  private patch(key: string, make: () => Promise<{ commit: string; patch: string }>): Promise<{ commit: string; patch: string }> {
+    const hit = this.patches.get(key);
+    if (hit && Date.now() - hit.at < 30_000) return hit.value;
+    const value = make();
+    this.patches.set(key, { at: Date.now(), value });
+    return value;
+  }
+
+  async simulate(scenario: string, base: string, head: string, depth: "static" | "differential" | undefined): Promise<{ verdict: ScenarioVerdict; simulation: string }> {
+    const repoUrl = await this.repoUrl();
+    if (!repoUrl) throw new Error(`${this.repo} has no origin remote, so no worker can fetch it: add one, or unset WORLDLINE_DATABASE_URL to simulate here`);
+    const job: SimulationJob = { repoUrl, scenario, base, head, ...(depth ? { depth } : {}) };
+    if (head === WORKTREE) {
+      const { commit, patch } = await this.patch(WORKTREE, () => worktreePatch(this.repo));
+      job.headCommit = commit;
+      job.patch = patch;
+    } else if (!(await this.pushed(head))) {
+      // A commit the remote does not have yet (a pre-push check): its tree travels as a patch against base.
+      const { patch } = await this.patch(`${base}..${head}`, async () => ({ commit: base, patch: await run("git", ["diff", "--binary", "--no-color", "--no-ext-diff", base, head], { cwd: this.repo }) }));
+      Object.assign(job, { head: WORKTREE, headCommit: base, patch });
+    }
+    const id = await this.queue.submit(job);
+    const result = await this.queue.result(repoUrl, id);
+    return { verdict: result.verdict, simulation: result.simulation };
+  }
+}
