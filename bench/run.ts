@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { realFixesBench } from "./real-fixes.js";
+import { teamLoadBench } from "./team-load.js";
 import { testsFidelityBench } from "./tests-fidelity.js";
 import { whyQuestionsBench } from "./why-questions.js";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -407,6 +408,11 @@ async function main(): Promise<void> {
     }
     if (process.env.BENCH_ONLY === "serve") {
       process.stdout.write(`${await serveAllTable(work)}\n`);
+      return;
+    }
+    // The team's simulation queue: throughput with 1 and 2 workers, then a worker killed and connections cut under load.
+    if (process.env.BENCH_ONLY === "team") {
+      process.stdout.write(`${await teamLoadBench(work)}\n`);
       return;
     }
     if (process.env.BENCH_ONLY === "lifecycle") {

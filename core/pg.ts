@@ -48,7 +48,7 @@ export function openPgPool(url: string, options: { max?: number } = {}): PgPool 
 /** Connection errors worth one more try: the server restarted or a connection was cut mid-query. */
 const TRANSIENT = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006", "40001", "40P01"]);
 
-function transient(err: unknown): boolean {
+export function transient(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   if (e.code && TRANSIENT.has(e.code)) return true;
   return /Connection terminated|ECONNRESET|connection is closed/i.test(e.message ?? "");
@@ -93,6 +93,18 @@ export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => P
       throw err;
     } finally {
       client.release(broken);
+    }
+  }
+}
+
+/** Runs `fn` again (up to `tries` times, a moment apart) while it fails for a reason a new connection cures. */
+export async function retryTransient<T>(fn: () => Promise<T>, tries = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= tries || !transient(err)) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
     }
   }
 }

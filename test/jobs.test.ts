@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -31,7 +31,8 @@ function startWorker(origin: string, cache: string, env: Record<string, string>)
   return { child, log: () => log, exited: new Promise((r) => child.on("exit", (code) => r(code))) };
 }
 
-describe("simulations on the team's workers (pg-boss on the team database)", () => {
+// Each test waits on worker processes (a first job clones, installs and indexes): room on a loaded 2-core machine.
+describe("simulations on the team's workers (pg-boss on the team database)", { timeout: 180_000 }, () => {
   const tmp = tempDir("worldline-jobs-");
   const origin = join(tmp.dir, "origin");
   const dev = join(tmp.dir, "dev");
@@ -43,11 +44,16 @@ describe("simulations on the team's workers (pg-boss on the team database)", () 
 
   beforeAll(async () => {
     database = await freshDatabase("jobs");
-    // Short expiry: a job whose worker died is taken again after 3 s instead of 15 minutes.
-    env = { WORLDLINE_DATABASE_URL: database.url, WORLDLINE_JOB_EXPIRE_SECONDS: "3" };
+    // Short expiry: a job whose worker died is taken again after 20 s instead of 15 minutes (pg-boss also ends a
+    // handler that runs longer, so it must cover a first job's npm ci and indexing on a loaded machine).
+    env = { WORLDLINE_DATABASE_URL: database.url, WORLDLINE_JOB_EXPIRE_SECONDS: "20" };
     mkdirSync(origin);
     const scenarios = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`scenarios/vat-${i}.md`, scenario(`vat-${i}`, 100 * (i + 1), 19 * (i + 1))]));
-    makeRepo(origin, [{ message: "vat", files: { "src/vat.ts": vat("0.19"), "tsconfig.json": '{ "compilerOptions": { "strict": true } }\n', ...scenarios } }]);
+    // A lockfile with no dependencies: the worker's npm ci runs (offline) and its node_modules is linked in.
+    const pkg = { name: "vat", version: "1.0.0" };
+    const lock = { ...pkg, lockfileVersion: 3, requires: true, packages: { "": pkg } };
+    const files = { "src/vat.ts": vat("0.19"), "tsconfig.json": '{ "compilerOptions": { "strict": true } }\n', "package.json": JSON.stringify(pkg), "package-lock.json": JSON.stringify(lock), ...scenarios };
+    makeRepo(origin, [{ message: "vat", files }]);
     base = gitIn(origin, ["rev-parse", "HEAD"]).trim();
     // A pushed change that keeps every result: each scenario runs on both sides and passes.
     commitFiles(origin, { message: "vat: rate first", files: { "src/vat.ts": vat("0.19").replace("net * rate", "rate * net") } }, 1);
@@ -143,6 +149,23 @@ describe("simulations on the team's workers (pg-boss on the team database)", () 
     } finally {
       await queue.close();
       await database2.close();
+    }
+  });
+
+  it("attack: a working tree that plants node_modules as a link out of its checkout writes nothing there", async () => {
+    const outside = join(tmp.dir, "outside");
+    mkdirSync(outside);
+    writeFileSync(join(dev, "src/vat.ts"), vat("0.25"));
+    symlinkSync(outside, join(dev, "node_modules"));
+    try {
+      const r = await runWorldline(["check", "--repo", dev, "--base", base, "--scenario", "vat-2", "--format", "json"], env);
+      expect(r.code, r.err).toBe(1);
+      expect(JSON.parse(r.out)).toMatchObject({ verdicts: [{ scenario: "vat-2", verdict: "fail" }] });
+      expect(workers.map((w) => w.log()).join("\n")).toMatch(/job [0-9a-f-]+: FAIL vat-2/);
+      expect(readdirSync(outside)).toEqual([]);
+    } finally {
+      unlinkSync(join(dev, "node_modules"));
+      gitIn(dev, ["checkout", "--", "src/vat.ts"]);
     }
   });
 

@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import PgBoss from "pg-boss";
 import type { Migration } from "../../core/db.js";
-import { type PgDatabase, query, safeUrl } from "../../core/pg.js";
+import { type PgDatabase, query, retryTransient, safeUrl } from "../../core/pg.js";
 import { SimulationJob, SimulationResult } from "./model.js";
 
 /**
@@ -105,7 +105,7 @@ export class JobQueue {
     const name = queueName(repoUrl);
     if (!this.created.has(name)) {
       // Creating an existing queue is a no-op in pg-boss; the options are the queue's own from then on.
-      await boss.createQueue(name, { name, retryLimit: this.settings.retryLimit, retryDelay: 1, expireInSeconds: this.settings.expireSeconds });
+      await retryTransient(() => boss.createQueue(name, { name, retryLimit: this.settings.retryLimit, retryDelay: 1, expireInSeconds: this.settings.expireSeconds }));
       this.created.add(name);
     }
     return { boss, name };
@@ -125,8 +125,10 @@ export class JobQueue {
   async submit(job: SimulationJob): Promise<string> {
     const data = SimulationJob.parse(job);
     const { boss, name } = await this.queue(data.repoUrl);
-    const id = await boss.send(name, data);
-    if (!id) throw new Error(`the job queue refused the simulation of ${data.scenario}: pg-boss returned no job id`);
+    // The job's id is chosen here, so a send repeated after a cut connection (the first may have been stored)
+    // finds the job already there instead of making a second one.
+    const id = randomUUID();
+    await retryTransient(() => boss.send(name, data, { id }));
     return id;
   }
 
@@ -138,7 +140,7 @@ export class JobQueue {
     const { boss, name } = await this.queue(repoUrl);
     let last = "";
     for (;;) {
-      const job = await boss.getJobById<SimulationJob>(name, id);
+      const job = await retryTransient(() => boss.getJobById<SimulationJob>(name, id));
       if (!job) throw new Error(`job ${id} is not in the queue ${name}: it was deleted or never sent`);
       if (job.state !== last) options.onState?.((last = job.state));
       if (job.state === "completed") {

@@ -117,6 +117,8 @@ export class SimulationWorker {
       await writeFile(join(dir, "package.json"), await run("git", ["show", `${commit}:package.json`], { cwd: this.clone }));
       await writeFile(join(dir, "package-lock.json"), lock);
       await run("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, timeoutMs: 1_800_000 });
+      // A lockfile without dependencies installs no folder; an empty one keeps every later step the same.
+      await mkdir(join(dir, "node_modules"), { recursive: true });
     }
     // Inside the clone, so the sandbox's confinement (files under the repo's real path) admits it.
     await symlink(join(".worldline-deps", hash, "node_modules"), link);
@@ -148,6 +150,8 @@ export class SimulationWorker {
     let service: ScenarioService | undefined;
     try {
       await applyPatch(dir, job.patch ?? "");
+      // Whatever the patch put at node_modules goes first (a link it made there would take the copy elsewhere).
+      await rm(join(dir, "node_modules"), { recursive: true, force: true });
       // Hard links: the files are the installed ones, yet their real paths lie inside this checkout.
       if (deps) await run("cp", ["-al", deps, join(dir, "node_modules")], { cwd: dir });
       workspace = openWorkspace(dir, { databaseUrl: this.options.databaseUrl, simulateHere: true });

