@@ -286,13 +286,14 @@ async function runTriage(cmd: ParsedCommand, io: Io): Promise<number> {
   // Per ticket: a few turns; per round: the token budget, past which tickets keep the embedded triage.
   const settings = planner === "llm" ? llmSettings(repo, { maxTurns: positiveInt(cmd, "max-turns"), maxTokens: positiveInt(cmd, "max-tokens") }, { maxTurns: 10, maxTokens: 1_000_000 }) : undefined;
   if (cmd.values.every && !cmd.values.watch) throw new UserError("--every goes with --watch: add --watch to keep running, or drop --every for one round");
-  const { every, parseEvery, takeTriageLock } = await import("./triage/watch.js");
+  const { every, parseEvery, takeTeamTriageLock, takeTriageLock } = await import("./triage/watch.js");
   const everyText = str(cmd.values.every) ?? "15m";
   const everyMs = parseEvery(everyText);
   const tickets = Array.isArray(cmd.values.ticket) ? cmd.values.ticket : undefined;
   const { triageRound } = await import("./triage/round.js");
   const { renderTriage } = await import("./report/triage.js");
-  const release = takeTriageLock(repo);
+  const teamUrl = process.env[DATABASE_URL_VARIABLE];
+  const release = teamUrl ? await takeTeamTriageLock(repo, teamUrl) : takeTriageLock(repo);
   try {
     const round = async (): Promise<number> => {
       const progress = cmd.values.quiet ? undefined : io.err;
@@ -316,7 +317,7 @@ async function runTriage(cmd: ParsedCommand, io: Io): Promise<number> {
     }
     return EXIT.ok;
   } finally {
-    release();
+    await release();
   }
 }
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -24,16 +24,6 @@ const BIN = join(ROOT, "bin/worldline.js");
 const SCENARIOS = 300;
 const price = (body: string) => `export function price(n: number): number {\n  ${body}\n}\n`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Proc {
   child: ChildProcess;
@@ -61,8 +51,9 @@ function pct(values: number[], p: number): number {
 }
 
 export async function teamLoadBench(work: string): Promise<string> {
-  const pgDir = join(work, "team-pg");
-  const server = await startLocalPostgres({ dir: pgDir, port: await freePort(), password: "bench", persistent: false });
+  // The bench's work folder is private (mkdtemp); the server's unprivileged user needs a folder it can reach.
+  const pgDir = mkdtempSync(join(tmpdir(), "worldline-team-pg-"));
+  const server = await startLocalPostgres({ dir: pgDir, port: "free", password: "bench", persistent: false });
   const admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
   await admin.query("CREATE DATABASE team");
@@ -204,5 +195,6 @@ export async function teamLoadBench(work: string): Promise<string> {
     await database.close();
     await admin.end().catch(() => undefined);
     await server.stop();
+    rmSync(pgDir, { recursive: true, force: true });
   }
 }

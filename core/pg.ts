@@ -179,3 +179,35 @@ export class PgDatabase {
     return this.ended;
   }
 }
+
+/**
+ * A lock the whole team sees: a PostgreSQL session advisory lock, held on a connection of its own until
+ * released (or until the holder's connection ends, a crash included). Undefined when someone holds it.
+ */
+export async function tryTeamLock(database: PgDatabase, name: string): Promise<(() => Promise<void>) | undefined> {
+  let client: PgClient;
+  try {
+    client = await database.pool.connect();
+  } catch (err) {
+    throw unreachable(err, database.pool);
+  }
+  try {
+    const { rows } = await client.query<{ got: boolean }>("SELECT pg_try_advisory_lock(hashtext($1)) AS got", [name]);
+    if (!rows[0]?.got) {
+      client.release();
+      return undefined;
+    }
+  } catch (err) {
+    client.release(true);
+    throw err;
+  }
+  return async () => {
+    try {
+      await client.query("SELECT pg_advisory_unlock(hashtext($1))", [name]);
+      client.release();
+    } catch {
+      // A lost connection released the lock with it; the connection is not reused.
+      client.release(true);
+    }
+  };
+}

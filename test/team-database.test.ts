@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { takeTeamTriageLock } from "../agent/triage/watch.js";
 import { openWorkspace } from "../servers/workspace.js";
 import { gitIn, makeRepo, tempDir } from "./helpers/git-fixture.js";
 import { runWorldline } from "./helpers/cli-run.js";
@@ -64,6 +65,21 @@ describe("a team sharing one PostgreSQL database (WORLDLINE_DATABASE_URL)", () =
     }
     expect(localNodes(first)).toBe(0);
     expect(localNodes(second)).toBe(0);
+  });
+
+  it("keeps triage rounds of one repository apart on every machine: a second is refused while the first runs", async () => {
+    const hold = await takeTeamTriageLock(second, database.url);
+    try {
+      await expect(takeTeamTriageLock(second, database.url)).rejects.toThrow(/^another worldline triage of file:\/\/.*\/ada is running against the team database \(on this machine or another\): wait for its round to end$/);
+      const refused = await runWorldline(["triage", "--repo", second, "--format", "json"], env);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toMatch(/another worldline triage of file:\/\/.*\/ada is running against the team database/);
+    } finally {
+      await hold();
+    }
+    // Released: the next round takes it.
+    const again = await takeTeamTriageLock(second, database.url);
+    await again();
   });
 
   it("refuses a URL that is not PostgreSQL's, or a server it cannot reach, in one line that says what to do", async () => {

@@ -1,11 +1,15 @@
+import { execFile } from "node:child_process";
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../core/errors.js";
+import { PgDatabase, tryTeamLock } from "../../core/pg.js";
 import { stateDir } from "../../core/repo.js";
+import { normalizeRepoUrl } from "../../servers/jobs/queue.js";
 
 /**
  * `worldline triage --watch --every 15m`: rounds one after another, never two at once, until stopped. A lock
- * file in `.worldline/` also keeps a cron job from starting a round while another is still running.
+ * file in `.worldline/` also keeps a cron job from starting a round while another is still running; with a
+ * team database, a lock in PostgreSQL keeps every machine's rounds apart.
  */
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -25,6 +29,33 @@ function alive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/**
+ * With a team database, the lock is the team's: one triage round of a repository at a time on every machine
+ * (two would both comment on the same ticket revision). The repository is named by its origin remote, as
+ * the team's workers name it, else by its folder.
+ */
+export async function takeTeamTriageLock(repo: string, databaseUrl: string): Promise<() => Promise<void>> {
+  const origin = await new Promise<string>((resolve) => execFile("git", ["remote", "get-url", "origin"], { cwd: repo }, (err, out) => resolve(err ? "" : out.trim())));
+  const name = `worldline:triage:${origin ? normalizeRepoUrl(origin) : repo}`;
+  const database = new PgDatabase(databaseUrl, { max: 1 });
+  let release: (() => Promise<void>) | undefined;
+  try {
+    release = await tryTeamLock(database, name);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  if (!release) {
+    await database.close();
+    throw new UserError(`another worldline triage of ${origin ? normalizeRepoUrl(origin) : repo} is running against the team database (on this machine or another): wait for its round to end`);
+  }
+  const held = release;
+  return async () => {
+    await held();
+    await database.close();
+  };
 }
 
 /** Takes the repo's triage lock, or says who holds it; a lock left by a dead process is taken over. */

