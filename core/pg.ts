@@ -80,6 +80,10 @@ export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => P
       throw unreachable(err, pool);
     }
     let broken = false;
+    // A connection cut between two statements is an event on the client, not only the next query's error:
+    // without a listener it would end the process. The next statement fails, and the attempt is retried.
+    const lost = () => void (broken = true);
+    client.on("error", lost);
     try {
       await client.query("BEGIN");
       if (lock) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [lock]);
@@ -92,6 +96,7 @@ export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => P
       if (broken && attempt < 3) continue;
       throw err;
     } finally {
+      client.off("error", lost);
       client.release(broken);
     }
   }
@@ -191,22 +196,29 @@ export async function tryTeamLock(database: PgDatabase, name: string): Promise<(
   } catch (err) {
     throw unreachable(err, database.pool);
   }
+  // Held for a whole round: a cut connection (which frees the lock) is said, and must not end the process.
+  const lost = (err: Error) => process.stderr.write(`worldline: the team lock ${name} was lost with its connection (${err.message})\n`);
+  client.on("error", lost);
   try {
     const { rows } = await client.query<{ got: boolean }>("SELECT pg_try_advisory_lock(hashtext($1)) AS got", [name]);
     if (!rows[0]?.got) {
+      client.off("error", lost);
       client.release();
       return undefined;
     }
   } catch (err) {
+    client.off("error", lost);
     client.release(true);
     throw err;
   }
   return async () => {
     try {
       await client.query("SELECT pg_advisory_unlock(hashtext($1))", [name]);
+      client.off("error", lost);
       client.release();
     } catch {
       // A lost connection released the lock with it; the connection is not reused.
+      client.off("error", lost);
       client.release(true);
     }
   };
