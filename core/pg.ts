@@ -12,6 +12,8 @@ export function safeUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = "***";
+    // node-postgres and libpq also take secrets as query parameters.
+    for (const key of ["password", "sslpassword", "sslkey"]) if (u.searchParams.has(key)) u.searchParams.set(key, "***");
     return u.toString();
   } catch {
     return "(unparsable URL)";
@@ -40,7 +42,7 @@ export function parseDatabaseUrl(url: string, from: string = DATABASE_URL_VARIAB
 export function openPgPool(url: string, options: { max?: number } = {}): PgPool {
   parseDatabaseUrl(url);
   // allowExitOnIdle: a command that is done exits without waiting for idle connections to time out.
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 4, connectionTimeoutMillis: 10_000, allowExitOnIdle: true });
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 8, connectionTimeoutMillis: 30_000, allowExitOnIdle: true });
   pool.on("error", (err) => process.stderr.write(`worldline: a PostgreSQL connection to ${safeUrl(url)} was lost (${err.message}); the next query reconnects\n`));
   return pool;
 }
@@ -57,6 +59,10 @@ export function transient(err: unknown): boolean {
 function unreachable(err: unknown, pool: PgPool): Error {
   const e = err as { code?: string; message?: string };
   const url = safeUrl((pool.options as { connectionString?: string }).connectionString ?? "");
+  // Every connection of the pool busy for the whole wait is this process's load, not the server's absence.
+  if (/timeout exceeded when trying to connect/i.test(e.message ?? "") && pool.totalCount >= (pool.options.max ?? 0)) {
+    return new Error(`all ${pool.totalCount} connections to PostgreSQL at ${url} stayed busy for ${(pool.options.connectionTimeoutMillis ?? 0) / 1000} s: the load is too high for this process; try again`);
+  }
   if (e.code === "ECONNREFUSED" || e.code === "ENOTFOUND" || e.code === "ETIMEDOUT" || /timeout exceeded when trying to connect/i.test(e.message ?? "")) {
     return new Error(`cannot reach PostgreSQL at ${url} (${e.code ?? e.message}): start the server or correct ${DATABASE_URL_VARIABLE}`);
   }

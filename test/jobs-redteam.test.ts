@@ -19,13 +19,13 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(ROOT, "bin/worldline.js");
 
 const SECRET = "TOPSECRET-4242";
+const LINK_SECRET = "LINKSECRET-5151";
 const GIT_SECRET = "GITSECRET-7777";
 const TOKEN = "ghp_redteamTOKEN0123456789";
 
 const vat = `export function vat(net: number): number {\n  return Math.round(net * 0.19 * 100) / 100;\n}\n`;
-const scenarioMd = (id: string, call: string, expectExpr: string) =>
-  ["---", `id: ${id}`, `title: ${id}`, "simulate:", "  steps:", `    - call: ${call}`, "      args: []", "      expect:", `        - ${expectExpr}`, "---", `${id}.`].join("\n");
-const leakTs = (from: string) => `import data from "${from}";\nexport function leak(): string {\n  return JSON.stringify(data);\n}\n`;
+/** src/vat.ts that reports whatever it can import from `from`: the verdict's reason names the error a step throws. */
+const leakVat = (from: string) => `import data from "${from}";\nexport function vat(net: number): number {\n  throw new Error("leaked " + JSON.stringify(data) + net);\n}\n`;
 
 interface Worker {
   child: ChildProcess;
@@ -58,6 +58,7 @@ describe("red team: hostile repositories, patches and jobs on the team's workers
   const scratch = join(tmp.dir, "scratch");
   const cache = join(tmp.dir, "cache");
   const secretFile = join(tmp.dir, "host-secret.json");
+  const linkedSecretFile = join(tmp.dir, "host-secret-linked.json");
   const outside = join(tmp.dir, "outside");
   // The worker is started with a URL that carries a token, as a worker of a private repository is; the token
   // must never reach the team's database (job outputs are read by every client).
@@ -100,6 +101,7 @@ describe("red team: hostile repositories, patches and jobs on the team's workers
     database = await freshDatabase("redteam");
     env = { WORLDLINE_DATABASE_URL: database.url, WORLDLINE_JOB_EXPIRE_SECONDS: "90" };
     writeFileSync(secretFile, JSON.stringify({ token: SECRET }));
+    writeFileSync(linkedSecretFile, JSON.stringify({ token: LINK_SECRET }));
     mkdirSync(outside);
 
     // A git repository somewhere on the worker's machine (another team's clone, say) that no job should read.
@@ -135,13 +137,12 @@ describe("red team: hostile repositories, patches and jobs on the team's workers
       packages: { "": { ...pkg, dependencies: { hostpkg: dep } }, "node_modules/hostpkg": { version: "1.0.0", resolved: dep } },
     };
     gitIn(origin, ["checkout", "-q", "-b", "gitdep"]);
-    gitDepCommit = commitFiles(origin, { message: "git dep", files: { "package.json": JSON.stringify(pkg2), "package-lock.json": JSON.stringify(lock2), "src/leak.ts": leakTs("hostpkg"), "scenarios/leak.md": scenarioMd("leak", "src/leak.ts#leak", 'result === "nothing"') } }, 1);
+    gitDepCommit = commitFiles(origin, { message: "git dep", files: { "package.json": JSON.stringify(pkg2), "package-lock.json": JSON.stringify(lock2), "src/vat.ts": leakVat("hostpkg") } }, 1);
 
     // A pushed commit with symlinks out of the repository: a JSON file, and a folder.
     gitIn(origin, ["checkout", "-q", "-b", "links", base]);
-    writeFileSync(join(origin, "src/leak.ts"), leakTs("./leak.json"));
-    writeFileSync(join(origin, "scenarios/leak.md"), scenarioMd("leak", "src/leak.ts#leak", 'result === "nothing"'));
-    execFileSync("ln", ["-s", secretFile, join(origin, "src/leak.json")]);
+    writeFileSync(join(origin, "src/vat.ts"), leakVat("./leak.json"));
+    execFileSync("ln", ["-s", linkedSecretFile, join(origin, "src/leak.json")]);
     execFileSync("ln", ["-s", outside, join(origin, "out")]);
     symlinkCommit = commitFiles(origin, { message: "links", files: {} }, 2);
     gitIn(origin, ["checkout", "-q", "main"]);
@@ -166,23 +167,23 @@ describe("red team: hostile repositories, patches and jobs on the team's workers
     tmp.cleanup();
   });
 
-  it("control: an honest job on the worker passes", async () => {
+  it("control: an honest job on the worker gets a verdict", async () => {
     const r = await outcome({ scenario: "vat", base, head: base });
-    expect(r.verdict, r.text + worker.log()).toBe("pass");
+    expect(r.verdict, r.text + worker.log()).toBe("unaffected");
   });
 
   it("a patch whose `copy from` names a file of the worker's machine reads nothing of the host", async () => {
     // git apply checks the paths a patch writes, not the source of a copy: `copy from /abs/path` (or ../..)
     // copies any file the worker can read into the checkout, where the simulation loads it as the repo's own.
-    const added = addFilesPatch(scratch, { "src/leak.ts": leakTs("./leak.json"), "scenarios/leak.md": scenarioMd("leak", "src/leak.ts#leak", 'result === "nothing"') });
+    const added = addFilesPatch(scratch, { "src/vat.ts": leakVat("./leak.json") });
     const copy = `diff --git a/src/leak.json b/src/leak.json\nsimilarity index 100%\ncopy from ../../../../../../../../../../..${realpathSync(secretFile)}\ncopy to src/leak.json\n`;
-    const r = await outcome({ scenario: "leak", base, head: "WORKTREE", headCommit: base, patch: added + copy });
+    const r = await outcome({ scenario: "vat", base, head: "WORKTREE", headCommit: base, patch: added + copy });
     expect(r.text).not.toContain(SECRET);
     expect(await databaseText()).not.toContain(SECRET);
   });
 
   it("a committed lockfile cannot install a package from a git repository on the worker's disk", async () => {
-    const r = await outcome({ scenario: "leak", base, head: gitDepCommit });
+    const r = await outcome({ scenario: "vat", base, head: gitDepCommit });
     expect(r.text).not.toContain(GIT_SECRET);
     expect(await databaseText()).not.toContain(GIT_SECRET);
     // Nothing of that repository was installed in the worker's cache either.
@@ -192,11 +193,11 @@ describe("red team: hostile repositories, patches and jobs on the team's workers
   });
 
   it("held: a committed symlink to a host file reads nothing, in the clone or in a patch checkout", async () => {
-    const inClone = await outcome({ scenario: "leak", base, head: symlinkCommit });
-    expect(inClone.text).not.toContain(SECRET);
-    const inCheckout = await outcome({ scenario: "leak", base, head: "WORKTREE", headCommit: symlinkCommit, patch: "" });
-    expect(inCheckout.text).not.toContain(SECRET);
-    expect(await databaseText()).not.toContain(SECRET);
+    const inClone = await outcome({ scenario: "vat", base, head: symlinkCommit });
+    expect(inClone.text).not.toContain(LINK_SECRET);
+    const inCheckout = await outcome({ scenario: "vat", base, head: "WORKTREE", headCommit: symlinkCommit, patch: "" });
+    expect(inCheckout.text).not.toContain(LINK_SECRET);
+    expect(await databaseText()).not.toContain(LINK_SECRET);
   });
 
   it("held: a patch that writes through a committed symlink, to .git or to ../ writes nothing outside the checkout", async () => {
@@ -204,7 +205,7 @@ describe("red team: hostile repositories, patches and jobs on the team's workers
     const gitConfig = `diff --git a/.git b/.git\nnew file mode 100644\n--- /dev/null\n+++ b/.git\n@@ -0,0 +1 @@\n+gitdir: ${outside}\n`;
     const up = `diff --git a/../../../outside/up.txt b/../../../outside/up.txt\nnew file mode 100644\n--- /dev/null\n+++ b/../../../outside/up.txt\n@@ -0,0 +1 @@\n+pwn\n`;
     const results = await Promise.all([
-      outcome({ scenario: "leak", base, head: "WORKTREE", headCommit: symlinkCommit, patch: through }),
+      outcome({ scenario: "vat", base, head: "WORKTREE", headCommit: symlinkCommit, patch: through }),
       outcome({ scenario: "vat", base, head: "WORKTREE", headCommit: base, patch: gitConfig }),
       outcome({ scenario: "vat", base, head: "WORKTREE", headCommit: base, patch: up }),
     ]);

@@ -6,6 +6,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PgDatabase } from "../core/pg.js";
 import { JobQueue, normalizeRepoUrl, queueName, queueSettings } from "../servers/jobs/queue.js";
+import { ScenarioService } from "../servers/scenarios/service.js";
+import { openWorkspace } from "../servers/workspace.js";
+import { stepScenario } from "./helpers/scenario-fixture.js";
 import { commitFiles, gitIn, makeRepo, tempDir } from "./helpers/git-fixture.js";
 import { runWorldline } from "./helpers/cli-run.js";
 import { freshDatabase } from "./helpers/postgres.js";
@@ -166,6 +169,19 @@ describe("simulations on the team's workers (pg-boss on the team database)", { t
     } finally {
       unlinkSync(join(dev, "node_modules"));
       gitIn(dev, ["checkout", "--", "src/vat.ts"]);
+    }
+  });
+
+  it("a proposed scenario in no file (triage's reproduction) is tried on a worker, parsed there as a file is", async () => {
+    const ws = openWorkspace(dev, { databaseUrl: database.url });
+    const service = new ScenarioService(ws);
+    try {
+      const tried = await service.tryScenario(stepScenario("vat-try", "src/vat.ts#vat", [100], ["result === 19"]), base, same);
+      expect(tried).toMatchObject({ verdict: { scenario: "vat-try", verdict: "pass" }, passesOnBase: true, base: { status: "ran", failing: [] } });
+      expect(workers.map((w) => w.log()).join("\n")).toMatch(/job [0-9a-f-]+: PASS vat-try/);
+    } finally {
+      service.close();
+      ws.close();
     }
   });
 

@@ -15,6 +15,11 @@ export const SimulationJob = z.object({
   headCommit: z.string().regex(/^[0-9a-f]{40}$/).optional(),
   patch: z.string().optional(),
   depth: z.enum(["static", "differential"]).optional(),
+  /**
+   * A proposed scenario that is in no file (triage's drafted reproduction, the LLM planner's spec), as the
+   * Markdown of the scenario format: the worker parses it with the same rules a file goes through.
+   */
+  proposed: z.string().max(200_000).optional(),
 });
 export type SimulationJob = z.infer<typeof SimulationJob>;
 
@@ -23,5 +28,7 @@ export const SimulationResult = z.object({
   verdict: ScenarioVerdict,
   simulation: z.string(),
   worker: z.string(),
+  /** For a proposed scenario: whether every expectation held on base, and base's run. */
+  tried: z.object({ passesOnBase: z.boolean(), base: z.object({ status: z.string(), failing: z.array(z.string()) }) }).optional(),
 });
 export type SimulationResult = z.infer<typeof SimulationResult>;

@@ -123,7 +123,8 @@ export class JobQueue {
   }
 
   async submit(job: SimulationJob): Promise<string> {
-    const data = SimulationJob.parse(job);
+    // Stored with the repository's normalized URL: whatever credentials a clone's origin carries stay out of the shared database.
+    const data = SimulationJob.parse({ ...job, repoUrl: normalizeRepoUrl(job.repoUrl) });
     const { boss, name } = await this.queue(data.repoUrl);
     // The job's id is chosen here, so a send repeated after a cut connection (the first may have been stored)
     // finds the job already there instead of making a second one.

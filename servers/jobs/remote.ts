@@ -1,7 +1,8 @@
 import { run } from "./run.js";
 import type { ScenarioVerdict } from "../../core/verdict.js";
 import { WORKTREE } from "../../core/git.js";
-import type { SimulationJob } from "./model.js";
+import { renderScenario, type Scenario } from "../scenarios/format.js";
+import type { SimulationJob, SimulationResult } from "./model.js";
 import { worktreePatch } from "./patch.js";
 import type { JobQueue } from "./queue.js";
 
@@ -56,9 +57,22 @@ export class RemoteSimulations {
   }
 
   async simulate(scenario: string, base: string, head: string, depth: "static" | "differential" | undefined): Promise<{ verdict: ScenarioVerdict; simulation: string }> {
+    const result = await this.run({ scenario, base, head, ...(depth ? { depth } : {}) });
+    return { verdict: result.verdict, simulation: result.simulation };
+  }
+
+  /** A proposed scenario (in no file) tried on a worker: its Markdown travels with the job. */
+  async tryScenario(proposed: Scenario, base: string, head: string): Promise<{ verdict: ScenarioVerdict; passesOnBase: boolean; base: { status: string; failing: string[] } }> {
+    const result = await this.run({ scenario: proposed.id, base, head, proposed: renderScenario(proposed) });
+    if (!result.tried) throw new Error(`the worker's answer to the proposed scenario ${proposed.id} says nothing of its base run`);
+    return { verdict: result.verdict, ...result.tried };
+  }
+
+  private async run(what: Pick<SimulationJob, "scenario" | "base" | "head" | "depth" | "proposed">): Promise<SimulationResult> {
     const repoUrl = await this.repoUrl();
     if (!repoUrl) throw new Error(`${this.repo} has no origin remote, so no worker can fetch it: add one, or unset WORLDLINE_DATABASE_URL to simulate here`);
-    const job: SimulationJob = { repoUrl, scenario, base, head, ...(depth ? { depth } : {}) };
+    const { base, head } = what;
+    const job: SimulationJob = { repoUrl, ...what };
     if (head === WORKTREE) {
       const { commit, patch } = await this.patch(WORKTREE, () => worktreePatch(this.repo));
       job.headCommit = commit;
@@ -69,7 +83,6 @@ export class RemoteSimulations {
       Object.assign(job, { head: WORKTREE, headCommit: base, patch });
     }
     const id = await this.queue.submit(job);
-    const result = await this.queue.result(repoUrl, id);
-    return { verdict: result.verdict, simulation: result.simulation };
+    return this.queue.result(repoUrl, id);
   }
 }

@@ -10,6 +10,7 @@ import { closest } from "../../core/suggest.js";
 import type { ScenarioVerdict } from "../../core/verdict.js";
 import type { CodeGraphService } from "../code-graph/service.js";
 import { recordDecision } from "../context-graph/decisions.js";
+import type { IngestBatch } from "../context-graph/model.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
 import { RemoteSimulations } from "../jobs/remote.js";
 import { workspaceOf, type Workspace } from "../workspace.js";
@@ -210,9 +211,29 @@ export class ScenarioService {
     // The repo's own test cases are generated memories beside the written ones; a written id wins.
     const ids = new Set(written.scenarios.map((s) => s.id));
     const loaded: LoadedScenarios = { scenarios: [...written.scenarios, ...tests.scenarios.filter((s) => !ids.has(s.id))], errors: written.errors };
-    if (loaded.scenarios.length) await this.graph.ingestAll(loaded.scenarios.map((s) => scenarioBatch(s, atRev)));
+    await this.recordScenarios(loaded.scenarios.map((s) => scenarioBatch(s, atRev)));
     if (atRev !== WORKTREE) this.loadedAt.set(atRev, loaded);
     return loaded;
+  }
+
+  /** Batches this service stored or is storing, by content: the working tree's scenarios are loaded on every question. */
+  private readonly recordedBatches = new Map<string, Promise<void>>();
+
+  /**
+   * Stores the scenario batches this service has not stored yet (the graph would add nothing for the others,
+   * at a cost); questions asked at once share one write. A write that failed is tried again by the next question.
+   */
+  private async recordScenarios(batches: IngestBatch[]): Promise<void> {
+    const keyed = batches.map((b) => ({ b, key: createHash("sha1").update(JSON.stringify(b)).digest("hex") }));
+    const fresh = keyed.filter(({ key }) => !this.recordedBatches.has(key));
+    if (fresh.length > 0) {
+      const write = this.graph.ingestAll(fresh.map(({ b }) => b)).then(() => undefined);
+      for (const { key } of fresh) this.recordedBatches.set(key, write);
+      write.catch(() => {
+        for (const { key } of fresh) if (this.recordedBatches.get(key) === write) this.recordedBatches.delete(key);
+      });
+    }
+    await Promise.all(new Set(keyed.map(({ key }) => this.recordedBatches.get(key))));
   }
 
   /** The files and symbols a change touches; memoized when both ends are commits (they cannot move). */
@@ -591,6 +612,8 @@ export class ScenarioService {
    */
   async tryScenario(proposed: Scenario, base: string, head: string): Promise<{ verdict: ScenarioVerdict; passesOnBase: boolean; base: { status: string; failing: string[] } }> {
     if (!proposed.simulate) throw new UserError(`proposed scenario "${proposed.id}" has no simulate: block to try`);
+    // Triage's reproductions and proposed specs go to the team's workers too, when they are up.
+    if (this.remote && (await this.remote.available(base))) return this.remote.tryScenario(proposed, base, head);
     const r = await this.simulateDifferential(proposed, base, head);
     const checked = r.base.steps.some((st) => st.expectations.length > 0);
     const failing = unmet(r.base);
