@@ -265,7 +265,10 @@ async function runWorker(cmd: ParsedCommand, io: Io): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const stop = await worker.start();
+    // What stops a worker at its start (the database, the repository URL) is the user's to correct.
+    const stop = await worker.start().catch((err: unknown) => {
+      throw new UserError(`worldline worker could not start: ${errorLine(err)}`);
+    });
     const signal = io.signal ? AbortSignal.any([io.signal, stopped.signal]) : stopped.signal;
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
     io.err("worldline worker: stopping; jobs in progress finish first");

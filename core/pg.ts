@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Migration } from "./db.js";
+import { hideCredentials } from "./redact.js";
 
 export type PgPool = pg.Pool;
 export type PgClient = pg.PoolClient;
@@ -16,7 +17,7 @@ export function safeUrl(url: string): string {
     for (const key of ["password", "sslpassword", "sslkey"]) if (u.searchParams.has(key)) u.searchParams.set(key, "***");
     return u.toString();
   } catch {
-    return "(unparsable URL)";
+    return hideCredentials(url);
   }
 }
 
@@ -26,7 +27,7 @@ export function parseDatabaseUrl(url: string, from: string = DATABASE_URL_VARIAB
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`${from}: "${url}" is not a URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
+    throw new Error(`${from}: "${hideCredentials(url)}" is not a URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
   }
   if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") {
     throw new Error(`${from}: ${safeUrl(url)} is not a PostgreSQL URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`);

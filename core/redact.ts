@@ -321,3 +321,8 @@ export function redactStored(text: string, options: RedactOptions = {}): { text:
   }
   return redact(text, options);
 }
+
+/** Text with the `user:password@` of every URL in it replaced by `***@` (a URL that does not parse included). */
+export function hideCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1***@");
+}

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkLockfile } from "../servers/jobs/lockfile.js";
 import { applyPatch, checkPatch, worktreePatch } from "../servers/jobs/patch.js";
-import { hideCredentials } from "../servers/jobs/run.js";
+import { hideCredentials } from "../core/redact.js";
 import { gitIn, makeRepo, tempDir } from "./helpers/git-fixture.js";
 
 const REGISTRY = "https://registry.npmjs.org/";

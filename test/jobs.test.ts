@@ -93,6 +93,9 @@ describe("simulations on the team's workers (pg-boss on the team database)", { t
     const [l] = (JSON.parse(local.out) as Report).verdicts;
     expect(r).toMatchObject({ scenario: "vat-0", verdict: "fail", rootCause: { location: "src/vat.ts:2" } });
     expect(r?.rootCause).toEqual(l?.rootCause);
+    // The progress line says where it ran.
+    expect(remote.err).toMatch(/\[1\/1\] FAIL vat-0 \(on worker [^)]+\)/);
+    expect(local.err).not.toMatch(/on worker/);
     // A worker ran it: its log names the job, and the queue holds the job's result.
     const logs = workers.map((w) => w.log()).join("\n");
     expect(logs).toMatch(/job [0-9a-f-]+: FAIL vat-0/);
@@ -115,6 +118,12 @@ describe("simulations on the team's workers (pg-boss on the team database)", { t
     expect(r.code, r.err).toBe(1);
     expect(JSON.parse(r.out)).toMatchObject({ verdicts: [{ scenario: "vat-1", verdict: "fail" }] });
     expect(workers.map((w) => w.log()).join("\n")).toMatch(/job [0-9a-f-]+: vat-1 [0-9a-f]{12}\.\.[0-9a-f]{12}\+patch/);
+    // A working-tree change on top of that unpushed commit: the whole way from base travels.
+    writeFileSync(join(dev, "src/vat.ts"), vat("0.22"));
+    const dirty = await runWorldline(["check", "--repo", dev, "--base", base, "--scenario", "vat-1", "--format", "json"], env);
+    expect(dirty.code, dirty.err).toBe(1);
+    expect(JSON.parse(dirty.out)).toMatchObject({ verdicts: [{ scenario: "vat-1", verdict: "fail", rootCause: { head: 0.22 } }] });
+    expect(dirty.err).toMatch(/\(on worker /);
     gitIn(dev, ["reset", "-q", "--hard", base]);
   });
 
@@ -193,5 +202,10 @@ describe("simulations on the team's workers (pg-boss on the team database)", { t
     expect(noUrl.code).toBe(2);
     expect(noUrl.err.trim()).toBe("worldline: worldline worker needs --repo-url URL: the repository whose simulation jobs it takes");
     expect(normalizeRepoUrl("git@github.com:acme/billing.git")).toBe(normalizeRepoUrl("https://user:pw@github.com/acme/billing/"));
+    // A repository it cannot clone is the user's to correct: exit 2, one line, no credentials.
+    const nowhere = await runWorldline(["worker", "--repo-url", "https://u:s3cret@127.0.0.1:1/nope.git", "--cache", join(tmp.dir, "cache-x")], env);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.err.trim().split("\n").pop()).toMatch(/^worldline: worldline worker could not start: git clone .* failed .*127\.0\.0\.1/);
+    expect(nowhere.err).not.toContain("s3cret");
   });
 });

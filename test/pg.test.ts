@@ -72,5 +72,7 @@ describe("PostgreSQL connections (core/pg.ts)", () => {
     expect(() => parseDatabaseUrl("mysql://u:secret@h/db")).toThrow(/^WORLDLINE_DATABASE_URL: mysql:\/\/u:\*\*\*@h\/db is not a PostgreSQL URL; expected postgres:\/\/USER:PASSWORD@HOST:PORT\/DATABASE$/);
     expect(() => parseDatabaseUrl("not a url")).toThrow(/is not a URL; expected postgres:/);
     expect(safeUrl("postgres://u:secret@h:5432/db")).toBe("postgres://u:***@h:5432/db");
+    expect(() => parseDatabaseUrl("postgres://u:SECRETPW@127.0.0.1:notaport/db")).toThrow(/^WORLDLINE_DATABASE_URL: "postgres:\/\/\*\*\*@127\.0\.0\.1:notaport\/db" is not a URL/);
+    expect(safeUrl("postgres://u@h/db?password=hunter2&sslmode=require")).toBe("postgres://u@h/db?password=***&sslmode=require");
   });
 });

@@ -39,8 +39,8 @@ export async function embeddedPlan(tools: Tools, req: PlanRequest): Promise<Repo
   let done = 0;
   const verdicts = await Promise.all(
     selected.map(async (s) => {
-      const r = await tools.call<{ verdict: ScenarioVerdict }>("scenarios", "simulate_scenario", { id: s.scenario, base, head });
-      say(`  [${++done}/${selected.length}] ${r.verdict.verdict.toUpperCase()} ${s.scenario}`);
+      const r = await tools.call<{ verdict: ScenarioVerdict; worker?: string }>("scenarios", "simulate_scenario", { id: s.scenario, base, head });
+      say(`  [${++done}/${selected.length}] ${r.verdict.verdict.toUpperCase()} ${s.scenario}${r.worker ? ` (on worker ${r.worker})` : ""}`);
       return r.verdict;
     }),
   );

@@ -4,16 +4,18 @@ import { join } from "node:path";
 import { run } from "./run.js";
 
 /**
- * The working tree as a binary patch against HEAD, untracked files included (those `.gitignore` leaves in),
+ * The working tree as a binary patch against HEAD (or another commit), untracked files included (those `.gitignore` leaves in),
  * built in an index of its own so the user's staging area is never touched. Worldline's own state
  * (`.worldline/`) never travels.
  */
-export async function worktreePatch(repo: string): Promise<{ commit: string; patch: string }> {
-  const commit = (await run("git", ["rev-parse", "--verify", "HEAD^{commit}"], { cwd: repo })).trim();
+export async function worktreePatch(repo: string, against?: string): Promise<{ commit: string; patch: string }> {
+  const head = (await run("git", ["rev-parse", "--verify", "HEAD^{commit}"], { cwd: repo })).trim();
+  // Against another commit (base, when HEAD is not on the remote): the whole way from it to the working tree.
+  const commit = against ?? head;
   const dir = await mkdtemp(join(tmpdir(), "worldline-index-"));
   try {
     const env = { ...process.env, GIT_INDEX_FILE: join(dir, "index") };
-    await run("git", ["read-tree", commit], { cwd: repo, env });
+    await run("git", ["read-tree", head], { cwd: repo, env });
     await run("git", ["add", "-A", "--", ".", ":(exclude).worldline"], { cwd: repo, env });
     // --no-renames: a worker accepts no copy or rename headers (a copy's source is not a path git apply checks).
     const patch = await run("git", ["diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-renames", commit], { cwd: repo, env });

@@ -56,9 +56,9 @@ export class RemoteSimulations {
     return value;
   }
 
-  async simulate(scenario: string, base: string, head: string, depth: "static" | "differential" | undefined): Promise<{ verdict: ScenarioVerdict; simulation: string }> {
+  async simulate(scenario: string, base: string, head: string, depth: "static" | "differential" | undefined): Promise<{ verdict: ScenarioVerdict; simulation: string; worker: string }> {
     const result = await this.run({ scenario, base, head, ...(depth ? { depth } : {}) });
-    return { verdict: result.verdict, simulation: result.simulation };
+    return { verdict: result.verdict, simulation: result.simulation, worker: result.worker };
   }
 
   /** A proposed scenario (in no file) tried on a worker: its Markdown travels with the job. */
@@ -74,7 +74,11 @@ export class RemoteSimulations {
     const { base, head } = what;
     const job: SimulationJob = { repoUrl, ...what };
     if (head === WORKTREE) {
-      const { commit, patch } = await this.patch(WORKTREE, () => worktreePatch(this.repo));
+      // The working tree on a commit the remote does not have yet travels the whole way from base.
+      const { commit, patch } = await this.patch(`${base}..${WORKTREE}`, async () => {
+        const made = await worktreePatch(this.repo);
+        return (await this.pushed(made.commit)) ? made : worktreePatch(this.repo, base);
+      });
       job.headCommit = commit;
       job.patch = patch;
     } else if (!(await this.pushed(head))) {

@@ -1,3 +1,4 @@
+import { hideCredentials } from "../../core/redact.js";
 import { execFile } from "node:child_process";
 
 /** A program run to its end: its output, or an error whose one line says what failed and how. */
@@ -12,9 +13,4 @@ export function run(cmd: string, args: readonly string[], options: { cwd: string
     });
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
-}
-
-/** Text with the `user:password@` of every URL in it replaced by `***@`. */
-export function hideCredentials(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1***@");
 }

@@ -12,7 +12,8 @@ import type { SimulationJob, SimulationResult } from "./model.js";
 import { applyPatch } from "./patch.js";
 import { JobQueue, normalizeRepoUrl, queueName } from "./queue.js";
 import { checkLockfile } from "./lockfile.js";
-import { hideCredentials, run as runProgram } from "./run.js";
+import { hideCredentials } from "../../core/redact.js";
+import { run as runProgram } from "./run.js";
 
 export interface WorkerOptions {
   repoUrl: string;
@@ -53,6 +54,8 @@ export class SimulationWorker {
 
   /** Clones the repository (once per cache folder) and starts taking jobs; resolves with the stop function. */
   async start(): Promise<() => Promise<void>> {
+    // The team database first: a worker that cannot reach it clones nothing.
+    await this.queue.liveWorkers(this.options.repoUrl);
     await mkdir(join(this.options.cacheDir, "repos"), { recursive: true });
     if (!existsSync(join(this.clone, ".git"))) {
       this.say(`cloning ${hideCredentials(this.options.repoUrl)}…`);
@@ -136,7 +139,17 @@ export class SimulationWorker {
     await symlink(join(".worldline-deps", hash, "node_modules"), link);
   }
 
+  /** One try of a job; a failed try is said here too, since its reason is otherwise only in the queue. */
   private async handle(job: SimulationJob, id: string): Promise<SimulationResult> {
+    try {
+      return await this.attempt(job, id);
+    } catch (err) {
+      this.say(`job ${id}: ${job.scenario} failed on this try: ${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    }
+  }
+
+  private async attempt(job: SimulationJob, id: string): Promise<SimulationResult> {
     if (normalizeRepoUrl(job.repoUrl) !== normalizeRepoUrl(this.options.repoUrl)) throw new Error(`job ${id} is for ${hideCredentials(job.repoUrl)}, not ${hideCredentials(this.options.repoUrl)}`);
     const headCommit = job.head === WORKTREE ? job.headCommit : job.head;
     if (!headCommit) throw new Error(`job ${id}: a WORKTREE head needs the commit its patch applies to`);

@@ -622,7 +622,7 @@ export class ScenarioService {
   }
 
   /** Depth by the scenario: differential when it has `simulate:` (unless static is asked for), else static. */
-  async simulate(scenario: string | Scenario, base: string, head: string, depth?: "static" | "differential"): Promise<{ verdict: ScenarioVerdict; simulation: string; entries?: EntryCandidate[] }> {
+  async simulate(scenario: string | Scenario, base: string, head: string, depth?: "static" | "differential"): Promise<{ verdict: ScenarioVerdict; simulation: string; entries?: EntryCandidate[]; worker?: string }> {
     const s = typeof scenario === "string" ? await this.require(scenario, head) : scenario;
     if (depth === "differential" && !s.simulate) throw new UserError(`scenario "${s.id}" has no simulate: block, so it cannot run at depth differential; use depth static or add one`);
     // A scenario of the repo, on a team whose workers are up: a worker runs it (same code, same verdict).

@@ -176,6 +176,7 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
         verdict: ScenarioVerdict,
         entries: z.array(z.object({ symbol: z.string(), score: z.number(), why: z.string() })).optional().describe("Entry points found (static depth)"),
         simulation: z.string().describe("The simulation node recorded in the context graph"),
+        worker: z.string().optional().describe("The team worker that ran it (host:pid:id), when the team's workers did"),
         change,
       },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -183,7 +184,7 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
     async (a) => {
       const pinned = await service.pin(a.base, a.head ?? WORKTREE);
       const r = await service.simulate(a.id, pinned.base, pinned.head, a.depth);
-      return toolResult({ verdict: r.verdict, ...(r.entries ? { entries: r.entries } : {}), simulation: r.simulation, change: pinned });
+      return toolResult({ verdict: r.verdict, ...(r.entries ? { entries: r.entries } : {}), simulation: r.simulation, ...(r.worker ? { worker: r.worker } : {}), change: pinned });
     },
   );
 
