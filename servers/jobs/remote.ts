@@ -31,20 +31,32 @@ export class RemoteSimulations {
     return this.url;
   }
 
-  /** Whether a worker will take a job between these revisions (base must be on the remote); asked at most every 5 s. */
+  /** Whether a worker will take a job between these revisions (base must be on the remote); workers asked at most every 5 s. */
   async available(base: string): Promise<boolean> {
-    if (!(await this.pushed(base))) return false;
     const now = Date.now();
-    if (this.checked && now - this.checked.at < 5_000) return this.checked.live;
-    const url = await this.repoUrl();
-    const live = url ? (await this.queue.liveWorkers(url)).length > 0 : false;
-    this.checked = { at: now, live };
-    return live;
+    if (!this.checked || now - this.checked.at >= 5_000) {
+      const url = await this.repoUrl();
+      this.checked = { at: now, live: url ? (await this.queue.liveWorkers(url)).length > 0 : false };
+    }
+    return this.checked.live && (await this.pushed(base));
   }
 
+  /** Commits known to be on the remote (they stay there): every scenario of a question asks about the same two. */
+  private readonly pushedCommits = new Map<string, Promise<boolean>>();
+
   /** Whether a remote-tracking ref holds the commit: then a worker can fetch it. */
-  async pushed(commit: string): Promise<boolean> {
-    return (await run("git", ["for-each-ref", "--count=1", "--contains", commit, "refs/remotes"], { cwd: this.repo })).trim() !== "";
+  pushed(commit: string): Promise<boolean> {
+    let answer = this.pushedCommits.get(commit);
+    if (!answer) {
+      answer = run("git", ["for-each-ref", "--count=1", "--contains", commit, "refs/remotes"], { cwd: this.repo }).then((out) => {
+        const on = out.trim() !== "";
+        // Not yet pushed is asked again next time: a push (and fetch) can change it.
+        if (!on) this.pushedCommits.delete(commit);
+        return on;
+      });
+      this.pushedCommits.set(commit, answer);
+    }
+    return answer;
   }
 
   /** One patch per question: patches made within 30 s are reused, so every scenario of a run sees one tree. */
