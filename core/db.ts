@@ -17,8 +17,9 @@ export function openRepoDb(repo: string): Db {
 
 export function openDb(file: string): Db {
   const db = new Database(file);
-  // The busy timeout first: switching to WAL itself needs the lock another process may hold.
-  db.pragma("busy_timeout = 10000");
+  // The busy timeout first: switching to WAL itself needs the lock another process may hold. A minute: a second
+  // `index` waits out the first one's write even on a loaded 2-core machine (10 s once fell short in CI).
+  db.pragma("busy_timeout = 60000");
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
