@@ -59,6 +59,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const ErrorPrototype = Error.prototype;
   const freeze = Object.freeze;
   const apply = Reflect.apply;
+  const construct = Reflect.construct;
   const defineProperty = Reflect.defineProperty;
   const getPrototypeOf = Reflect.getPrototypeOf;
   const getOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
@@ -173,6 +174,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const errorSites = weak<number>();
   const symbolics = weak<string>();
   const standIns = weak<string>();
+  /** Each Proxy the code made, by its target (filled by the Proxy constructor the code sees). */
+  const proxyTargets = weak<object>();
   const missing = dict<true>();
   let symbolicUses = 0;
   /** Coverage, kept whatever the event limit: every site (statement or function) that ran at least once. */
@@ -218,6 +221,10 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         return `{"$symbol":${quote("" + (apply(symbolDescription, v, []) as string | undefined))}}`;
     }
     const o = v as object;
+    // A Proxy the code made is copied through its target: a copy that went through the traps would run the
+    // code's own handlers (immer's drafts create children and mark state as they are read) and change its behaviour.
+    const target = proxyTargets.get(o);
+    if (target !== undefined) return budget <= 0 ? '{"$proxy":true}' : `{"$proxy":${snap(target, budget - 1, lim)}}`;
     const sym = symbolics.get(o);
     if (sym !== undefined) return `{"$symbolic":${quote(sym)}}`;
     const stand = standIns.get(o);
@@ -286,9 +293,13 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       return '{"$unreadable":true}';
     }
   };
+  /** One property's value, read from its descriptor: a getter is the code's own function, and is not run to copy it. */
   const snapAt = (o: Obj | unknown[], k: string | number, budget: number, lim: SnapLimits): string => {
     try {
-      return snap((o as Obj)[k], budget, lim);
+      const d = getOwnPropertyDescriptor(o, k);
+      if (d === undefined) return '{"$undefined":true}';
+      if (!hasOwn(d, "value")) return '{"$accessor":true}';
+      return snap(d.value, budget, lim);
     } catch {
       return '{"$unreadable":true}';
     }
@@ -424,6 +435,25 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   defineProperty(RealDate.prototype, "constructor", { value: VirtualDate, writable: true, configurable: true });
   Object.assign(VirtualDate, { now: () => now, UTC: RealDate.UTC, parse: RealDate.parse });
   G.Date = VirtualDate;
+
+  // Every Proxy the code makes is known by its target, so that copying a value never runs its traps (see `snap`).
+  // The constructor the code sees is the real one behind a construct trap: same name, length, no prototype.
+  const realRevocable = RealProxy.revocable;
+  const trackedRevocable = (target: object, handler: ProxyHandler<object>) => {
+    const r = apply(realRevocable, RealProxy, [target, handler]) as { proxy: object; revoke: () => void };
+    proxyTargets.set(r.proxy, target);
+    return r;
+  };
+  G.Proxy = new RealProxy(RealProxy, {
+    construct(t, args, newTarget) {
+      const p = construct(t, args, newTarget) as object;
+      proxyTargets.set(p, args[0] as object);
+      return p;
+    },
+    get(t, k) {
+      return k === "revocable" ? trackedRevocable : (t as unknown as Obj)[k as string];
+    },
+  });
 
   interface Timer {
     id: number;
