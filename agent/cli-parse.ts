@@ -36,8 +36,13 @@ const simulateOptions: Record<string, OptionSpec> = {
   planner: { type: "string", valueName: "NAME", description: "embedded (default: deterministic, offline) or llm (needs ANTHROPIC_API_KEY; model from WORLDLINE_MODEL)" },
   "max-turns": { type: "string", valueName: "N", description: "LLM planner: most requests to the model (default 30)" },
   "max-tokens": { type: "string", valueName: "N", description: "LLM planner: most tokens over the run (default 400000)" },
-  format: { type: "string", valueName: "FORMAT", description: "terminal (default), markdown (a PR comment), json (the Report schema) or sarif (2.1.0)" },
+  format: { type: "string", valueName: "FORMAT", description: "terminal (default), markdown (a PR comment), html (a self-contained page), json (the Report schema) or sarif (2.1.0)" },
   out: { type: "string", valueName: "FILE", description: "Write the report to FILE instead of standard output" },
+  "github-comment": {
+    type: "boolean",
+    description:
+      "Also post the report (Markdown) as one comment on the pull request, edited in place on later runs (from GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH, GITHUB_API_URL as GitHub Actions sets them; an event with no pull request posts nothing); --format and --out work as usual",
+  },
   json: { type: "boolean", description: "Same as --format json" },
   quiet: { type: "boolean", description: "No progress lines on standard error" },
   help,
@@ -124,13 +129,13 @@ export const COMMANDS = {
   },
   simulate: {
     summary: "What breaks if I merge this: select, simulate and explain the scenarios a change can affect",
-    usage: "worldline simulate [--base REV] [--head REV|--worktree] [--scenario ID] [--planner embedded|llm] [--format terminal|markdown|json|sarif] [--out FILE] [--repo DIR]",
+    usage: "worldline simulate [--base REV] [--head REV|--worktree] [--scenario ID] [--planner embedded|llm] [--format terminal|markdown|html|json|sarif] [--out FILE] [--github-comment] [--repo DIR]",
     options: simulateOptions,
     positionals: [],
   },
   check: {
     summary: "The same report, as a gate: exit 1 when a scenario that passed at base fails at head, or ends error there because of head's code (a pre-push self-check for coding agents)",
-    usage: "worldline check [--base REV] [--head REV|--worktree] [--fail-on at-risk,error] [--pre-push] [--format ...] [--out FILE] [--repo DIR]",
+    usage: "worldline check [--base REV] [--head REV|--worktree] [--fail-on at-risk,error] [--pre-push] [--format terminal|markdown|html|json|sarif] [--out FILE] [--github-comment] [--repo DIR]",
     options: {
       ...simulateOptions,
       "fail-on": { type: "string", valueName: "KINDS", description: "Also exit 1 for these verdicts: at-risk, error (every error, Worldline's own and the scenario's too), or both comma-separated" },
@@ -221,7 +226,7 @@ export const COMMANDS = {
   },
   serve: {
     summary: "Run an MCP server over stdio, or over Streamable HTTP for several clients and repos (--http)",
-    usage: `worldline serve <${SERVERS.join("|")}|all> [--repo DIR] [--rev REV]\n       worldline serve <...|all> --http HOST:PORT [--tokens FILE] [--allow-origin URL]... [--repo NAME=DIR]... [--rev REV]`,
+    usage: `worldline serve <${SERVERS.join("|")}|all> [--repo DIR] [--rev REV] [--tools LIST]\n       worldline serve <...|all> --http HOST:PORT [--tokens FILE] [--allow-origin URL]... [--repo NAME=DIR]... [--rev REV] [--tools LIST]`,
     options: {
       repo: {
         type: "string",
@@ -233,6 +238,7 @@ export const COMMANDS = {
       http: { type: "string", valueName: "HOST:PORT", description: "Serve MCP over Streamable HTTP at http://HOST:PORT/mcp/NAME (and /mcp for one repo) instead of stdio; port 0 picks a free one; prints listening on http://HOST:PORT on standard error" },
       tokens: { type: "string", valueName: "FILE", description: "With --http: bearer tokens, a line each: TOKEN (every repo) or TOKEN name,name (those repos); needed unless HOST is 127.0.0.1, ::1 or localhost" },
       "allow-origin": { type: "string", multiple: true, valueName: "URL", description: "With --http: a browser origin allowed besides loopback ones (repeat for more); requests from other origins get 403" },
+      tools: { type: "string", valueName: "LIST", description: "toolsets to offer, comma-separated (default: the default toolset; all for every tool)" },
       help,
     },
     positionals: ["server"],

@@ -5,11 +5,13 @@ import { defaultBase } from "../core/git.js";
 import { DATABASE_URL_VARIABLE, parseDatabaseUrl } from "../core/pg.js";
 import { resolveRepo } from "../core/repo.js";
 import { VERSION } from "../core/version.js";
-import type { ScenarioVerdict } from "../core/verdict.js";
+import type { Report, ScenarioVerdict } from "../core/verdict.js";
 import { FORMATS, render, type Format } from "./report/index.js";
 import { helpText, parseCommandLine, type ParsedCommand } from "./cli-parse.js";
+import type { CommentPlan } from "./github/report-comment.js";
+import { GithubApiError } from "./github/errors.js";
 
-/** Exit codes shared by every command: 1 when `check` finds a new failure or head's code makes a scenario end `error` (or a `triage` source failed), 2 for a usage or input error, 3 when Worldline itself failed. */
+/** Exit codes shared by every command: 1 when `check` finds a new failure or head's code makes a scenario end `error` (or a `triage` source failed), 2 for a usage or input error, 3 when Worldline itself failed (or GitHub's API refused `--github-comment`). */
 export const EXIT = { ok: 0, fail: 1, usage: 2, internal: 3 } as const;
 
 
@@ -158,9 +160,25 @@ async function emit(text: string, cmd: ParsedCommand, io: Io): Promise<void> {
   } else io.out(text);
 }
 
+/** `--github-comment`: where the report goes, checked before any simulation starts. */
+async function commentPlan(cmd: ParsedCommand, repo: string, io: Io): Promise<CommentPlan | undefined> {
+  if (!cmd.values["github-comment"]) return undefined;
+  const { planComment } = await import("./github/report-comment.js");
+  const plan = await planComment(process.env, repo);
+  if (plan.kind === "skip") io.err(`worldline: ${plan.notice}`);
+  return plan;
+}
+
+async function postComment(plan: CommentPlan | undefined, report: Report, io: Io): Promise<void> {
+  if (plan?.kind !== "post") return;
+  const { postReport } = await import("./github/report-comment.js");
+  io.err(`worldline: ${await postReport(plan, report)}`);
+}
+
 async function runSimulate(cmd: ParsedCommand, io: Io): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
   const { format, planner, maxTurns, maxTokens } = reportOptions(cmd);
+  const comment = await commentPlan(cmd, repo, io);
   const { produceReport } = await import("./run.js");
   const report = await produceReport({
     maxTurns,
@@ -173,6 +191,7 @@ async function runSimulate(cmd: ParsedCommand, io: Io): Promise<number> {
     ...(cmd.values.quiet ? {} : { progress: io.err }),
   });
   await emit(render(report, format), cmd, io);
+  await postComment(comment, report, io);
   return EXIT.ok;
 }
 
@@ -182,6 +201,9 @@ async function runCheck(cmd: ParsedCommand, io: Io): Promise<number> {
   const failOn = (str(cmd.values["fail-on"]) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const { FAIL_ON, gate, prePushRanges, produceReport } = await import("./run.js");
   for (const k of failOn) if (!FAIL_ON.some((f) => f === k)) throw new UserError(`--fail-on "${k}": expected at-risk, error, or both comma-separated`);
+  // A push can carry several refs and a pull request has one comment: they do not go together.
+  if (cmd.values["pre-push"] && cmd.values["github-comment"]) throw new UserError("--github-comment and --pre-push do not go together: a pull request's comment is for one change (drop one of them)");
+  const comment = await commentPlan(cmd, repo, io);
   const ranges = cmd.values["pre-push"]
     ? await prePushRanges(repo, await (io.readStdin ?? readStdin)())
     : [{ base: str(cmd.values.base) ?? (await defaultBase(repo)).commit ?? "HEAD", head: str(cmd.values.head) ?? "WORKTREE", ref: "" }];
@@ -192,6 +214,7 @@ async function runCheck(cmd: ParsedCommand, io: Io): Promise<number> {
     const g = gate(report, failOn as Array<(typeof FAIL_ON)[number]>);
     failed += g.failed.length;
     if (g.failed.length) io.err(`worldline check: ${g.failed.length} scenario(s) block this${range.ref ? ` push to ${range.ref}` : " change"}: ${g.failed.map(blocking).join(", ")}`);
+    await postComment(comment, report, io);
   }
   return failed ? EXIT.fail : EXIT.ok;
 }
@@ -424,6 +447,11 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     if (err instanceof UserError) {
       io.err(`worldline: ${err.message}`);
       return EXIT.usage;
+    }
+    // GitHub refusing a call is no bug of Worldline's: its line says what to do, with no plea to report it.
+    if (err instanceof GithubApiError) {
+      io.err(`worldline: ${err.message}`);
+      return EXIT.internal;
     }
     io.err(`worldline: internal error: ${errorLine(err)} (please report it with the command you ran)`);
     if (process.env.WORLDLINE_DEBUG) io.err(String((err as Error).stack));
