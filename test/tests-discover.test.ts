@@ -81,6 +81,15 @@ describe("test discovery", () => {
     expect(globToRegExp("**/*.{test,spec}.ts").test("c.spec.ts")).toBe(true);
     expect(globToRegExp("src/*.ts").test("src/a/b.ts")).toBe(false);
     expect(globToRegExp("./test/[ab].js").test("test/a.js")).toBe(true);
+    // Extglobs, as immer's vitest config writes its include: `**/__tests__/**/*.[jt]s?(x)`.
+    const immer = globToRegExp("**/__tests__/**/*.[jt]s?(x)");
+    expect(["__tests__/base.js", "__tests__/types/a.tsx", "pkg/__tests__/b.ts"].every((p) => immer.test(p))).toBe(true);
+    expect(immer.test("__tests__/b.tsy")).toBe(false);
+    expect(globToRegExp("src/+(a|b).ts").test("src/abba.ts")).toBe(true);
+    expect(globToRegExp("src/@(a|b).ts").test("src/ab.ts")).toBe(false);
+    expect(globToRegExp("*(x)y.js").test("xxy.js")).toBe(true);
+    expect(globToRegExp("!(node_modules)/*.js").test("src/a.js")).toBe(true);
+    expect(globToRegExp("!(node_modules)/*.js").test("node_modules/a.js")).toBe(false);
   });
 });
 
