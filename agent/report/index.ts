@@ -1,11 +1,15 @@
 import { issuesLine } from "../../core/errors.js";
 import { Report } from "../../core/verdict.js";
+import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { renderSarif } from "./sarif.js";
 import { renderTerminal } from "./terminal.js";
 
-/** The four faces of one report (DESIGN.md): terminal, Markdown (a PR comment), JSON (`Report`), SARIF 2.1.0. */
-export const FORMATS = ["terminal", "markdown", "json", "sarif"] as const;
+/**
+ * The faces of one report (DESIGN.md): terminal, Markdown (a PR comment), JSON (`Report`), SARIF 2.1.0, and HTML
+ * (one self-contained page with the path drawn).
+ */
+export const FORMATS = ["terminal", "markdown", "json", "sarif", "html"] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** `width`: the terminal's, for the terminal format (default: COLUMNS, else the TTY's, else 100; see wrap.ts). */
@@ -24,5 +28,7 @@ export function render(report: Report, format: Format, options: { width?: number
     }
     case "sarif":
       return JSON.stringify(renderSarif(report), null, 2);
+    case "html":
+      return renderHtml(report);
   }
 }
