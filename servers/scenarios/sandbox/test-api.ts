@@ -592,6 +592,9 @@ export function installTestApi(host: TestHost): TestApi {
       return vi;
     },
     unstubAllEnvs: () => vi,
+    // Runner settings (timeouts, fake-timer defaults): a case in the sandbox has its CPU limit, not the runner's clock.
+    setConfig: () => vi,
+    resetConfig: () => vi,
     ...timersApi,
     ...asyncTimers,
   };
