@@ -3,9 +3,11 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { apiExamplesBench } from "./api-examples.js";
 import { realFixesBench } from "./real-fixes.js";
 import { teamLoadBench } from "./team-load.js";
 import { testsFidelityBench } from "./tests-fidelity.js";
+import { toolsListBench } from "./tools-list.js";
 import { whyQuestionsBench } from "./why-questions.js";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { generateRepo } from "./generate-repo.js";
@@ -407,7 +409,17 @@ async function main(): Promise<void> {
       return;
     }
     if (process.env.BENCH_ONLY === "serve") {
-      process.stdout.write(`${await serveAllTable(work)}\n`);
+      process.stdout.write(`${await serveAllTable(work)}\n\n${await toolsListBench(work)}\n`);
+      return;
+    }
+    // What a client reads before its first question: tools/list of serve all, per toolset (SERVE_BEFORE=DIR for a before).
+    if (process.env.BENCH_ONLY === "tools") {
+      process.stdout.write(`${await toolsListBench(work)}\n`);
+      return;
+    }
+    // Real libraries' public-API examples, natively and in the sandbox (fetched mirrors; absent ones skipped).
+    if (process.env.BENCH_ONLY === "api") {
+      process.stdout.write(`${await apiExamplesBench(work)}\n`);
       return;
     }
     // The team's simulation queue: throughput with 1 and 2 workers, then a worker killed and connections cut under load.
@@ -455,6 +467,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${await contextGraphTable(work)}\n\n`);
     process.stdout.write(`${await gitHistoryTable(work)}\n\n`);
     process.stdout.write(`${await serveAllTable(work)}\n\n`);
+    process.stdout.write(`${await toolsListBench(work)}\n\n`);
+    process.stdout.write(`${await apiExamplesBench(work)}\n\n`);
     process.stdout.write(`${await ticketsTable(work)}\n\n`);
     process.stdout.write(`${await scenariosTable(work)}\n\n`);
     process.stdout.write(`${await differentialTable(work)}\n\n`);
