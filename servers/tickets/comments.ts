@@ -1,3 +1,4 @@
+import { GITHUB_API_DEFAULT, githubHeaders } from "../../core/github-api.js";
 import { createHash } from "node:crypto";
 import { UserError } from "../../core/errors.js";
 import type { Ticket } from "./model.js";
@@ -36,7 +37,7 @@ export function trackerFor(t: Pick<Ticket, "key" | "source">, sources: ReadonlyA
   if (!configured) throw new UserError(`ticket ${t.key} came from ${t.source}, but worldline.config.json has no ticketSources entry with source "${t.source}": add it to post comments`);
   if (t.source === "github") {
     if (typeof configured.repo !== "string") throw new UserError('the github entry of ticketSources needs "repo": owner/name');
-    return { source: "github", repo: configured.repo, baseUrl: typeof configured.baseUrl === "string" ? configured.baseUrl : "https://api.github.com" };
+    return { source: "github", repo: configured.repo, baseUrl: typeof configured.baseUrl === "string" ? configured.baseUrl : GITHUB_API_DEFAULT };
   }
   if (typeof configured.baseUrl !== "string") throw new UserError('the jira entry of ticketSources needs "baseUrl": your Jira site');
   return { source: "jira", baseUrl: configured.baseUrl };
@@ -48,8 +49,7 @@ export async function postComment(target: TrackerTarget, key: string, markdown: 
   if (target.source === "github") {
     const number = /#(\d+)$/.exec(key)?.[1];
     if (!number) throw new UserError(`ticket key "${key}" is not a GitHub issue key: expected #N`);
-    const headers: Record<string, string> = { accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "user-agent": "worldline" };
-    if (env.GITHUB_TOKEN) headers.authorization = `Bearer ${env.GITHUB_TOKEN}`;
+    const headers = githubHeaders(env.GITHUB_TOKEN);
     const res = await fetchJson<{ html_url?: string; url?: string }>(`${base}/repos/${target.repo}/issues/${number}/comments`, { method: "POST", headers, json: { body: markdown } });
     return { url: res.body.html_url ?? res.body.url ?? `${base}/repos/${target.repo}/issues/${number}` };
   }

@@ -1,3 +1,4 @@
+import { GITHUB_API_DEFAULT, githubHeaders, nextLink } from "../../../core/github-api.js";
 import type { Keyv } from "keyv";
 import { z } from "zod";
 import { Ticket } from "../model.js";
@@ -33,17 +34,12 @@ export interface GithubOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-function nextLink(link: string | undefined): string | undefined {
-  return link?.split(",").map((p) => /<([^>]+)>;\s*rel="next"/.exec(p)?.[1]).find(Boolean);
-}
-
 export async function readGithubIssues(options: GithubOptions): Promise<SourceResult & { pages: number; notModified: number }> {
-  const base = (options.baseUrl ?? "https://api.github.com").replace(/\/$/, "");
+  const base = (options.baseUrl ?? GITHUB_API_DEFAULT).replace(/\/$/, "");
   const params = new URLSearchParams({ state: "all", per_page: "100", sort: "updated", direction: "asc" });
   if (options.since) params.set("since", options.since);
   let url: string | undefined = `${base}/repos/${options.repo}/issues?${params}`;
-  const headers: Record<string, string> = { accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "user-agent": "worldline" };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const headers = githubHeaders(options.token);
   const tickets: Ticket[] = [];
   const errors: SourceResult["errors"] = [];
   let pages = 0;
