@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { UserError } from "../core/errors.js";
+import { SERVERS } from "../core/server-names.js";
 
 /**
  * The `worldline` command line as data: each command's options in one table, parsed apart from the
@@ -25,7 +26,7 @@ const repo: OptionSpec = { type: "string", valueName: "DIR", description: "Repos
 const rev: OptionSpec = { type: "string", valueName: "REV", description: "Revision: a branch, tag, commit or WORKTREE (default: WORKTREE, the working tree)" };
 const help: OptionSpec = { type: "boolean", description: "Show this help" };
 
-export const SERVERS = ["code-graph", "git-history", "tickets", "scenarios", "context-graph"] as const;
+export { SERVERS, type ServerName } from "../core/server-names.js";
 
 const simulateOptions: Record<string, OptionSpec> = {
   repo,
@@ -47,7 +48,6 @@ const simulateOptions: Record<string, OptionSpec> = {
   quiet: { type: "boolean", description: "No progress lines on standard error" },
   help,
 };
-export type ServerName = (typeof SERVERS)[number];
 
 /**
  * The history views: the git-history tools of the same names. Their flags are the tools' inputs in kebab case
@@ -202,14 +202,15 @@ export const COMMANDS = {
   },
   "mcp-config": {
     summary: "Print the MCP client configuration that plugs Worldline's servers into Claude Code, Cursor or VS Code",
-    usage: "worldline mcp-config --client claude|cursor|vscode [--all] [--write] [--repo DIR]\n       worldline mcp-config --client claude|cursor|vscode --http URL [--token-env NAME] [--write] [--repo DIR]",
+    usage: "worldline mcp-config --client claude|cursor|vscode [--scope project|user] [--all] [--write] [--repo DIR]\n       worldline mcp-config --client claude|cursor|vscode --http URL [--token-env NAME] [--scope project|user] [--write] [--repo DIR]",
     options: {
       repo,
       client: { type: "string", valueName: "CLIENT", description: "claude (.mcp.json), cursor (.cursor/mcp.json) or vscode (.vscode/mcp.json)" },
       all: { type: "boolean", description: "One server with all five servers' tools (worldline serve all)" },
       http: { type: "string", valueName: "URL", description: "A server started with worldline serve --http, e.g. http://127.0.0.1:8765/mcp: the block connects to it with a bearer token" },
       "token-env": { type: "string", valueName: "NAME", description: "With --http: the environment variable the client reads the token from (default WORLDLINE_TOKEN); the token itself is never written" },
-      write: { type: "boolean", description: "Write the file into the repo instead of printing it (refuses to overwrite)" },
+      scope: { type: "string", valueName: "SCOPE", description: "project (default: the repo's file, starting the project's own install with npx) or user (the client's user file, for a global install)" },
+      write: { type: "boolean", description: "Write the block into the client's file instead of printing it, merged with what the file holds (other servers kept, Worldline's entries replaced)" },
       help,
     },
     positionals: [],

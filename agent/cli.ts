@@ -348,29 +348,9 @@ async function runTriage(cmd: ParsedCommand, io: Io): Promise<number> {
 }
 
 async function runMcpConfig(cmd: ParsedCommand, io: Io): Promise<number> {
-  const repo = await resolveRepo(str(cmd.values.repo));
-  const { CLIENTS, configPath, mcpConfig, mcpHttpConfig } = await import("./mcp-config.js");
-  const client = str(cmd.values.client);
-  if (!client || !CLIENTS.some((c) => c === client)) throw new UserError(`--client "${client ?? ""}": expected one of ${CLIENTS.join(", ")}`);
-  const c = client as (typeof CLIENTS)[number];
-  const http = str(cmd.values.http);
-  if (http === undefined && cmd.values["token-env"] !== undefined) throw new UserError("--token-env is for --http URL: a stdio server needs no token");
-  if (http !== undefined && cmd.values.all) throw new UserError("--all is for stdio: an --http server already serves what it was started with");
-  const block = http === undefined ? mcpConfig(c, repo, Boolean(cmd.values.all)) : mcpHttpConfig(c, http, str(cmd.values["token-env"]));
-  const text = JSON.stringify(block, null, 2);
-  const path = configPath(c, repo);
-  if (!cmd.values.write) {
-    io.err(`# put this in ${path} (or run again with --write)`);
-    io.out(text);
-    return EXIT.ok;
-  }
-  const { existsSync } = await import("node:fs");
-  const { mkdir, writeFile } = await import("node:fs/promises");
-  const { dirname } = await import("node:path");
-  if (existsSync(path)) throw new UserError(`${path} already exists: merge the printed block into it by hand (run without --write)`);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${text}\n`);
-  io.out(`wrote ${path}`);
+  const { runMcpConfig: run } = await import("./mcp-config.js");
+  const v = cmd.values;
+  await run({ repo: str(v.repo), client: str(v.client), scope: str(v.scope), all: Boolean(v.all), http: str(v.http), tokenEnv: str(v["token-env"]), write: Boolean(v.write) }, io);
   return EXIT.ok;
 }
 

@@ -1,6 +1,8 @@
 import { UserError } from "../core/errors.js";
 import type { SuspectCommit } from "../servers/git-history/suspects.js";
 import type { Coupling, Hotspot, LeftOut, Ownership } from "../servers/git-history/views.js";
+import type { ToolContract } from "../core/contract.js";
+import { changeCoupling, fileOwnership, findHotspots, suspectCommits } from "../servers/git-history/contracts.js";
 import type { Tools } from "./hub.js";
 
 /**
@@ -75,11 +77,12 @@ function suspectArgs(values: Values): Record<string, unknown> {
   return { ...(fix ? { fix } : {}), ...(locations.length ? { locations } : {}), ...(maxAgeDays !== undefined ? { maxAgeDays } : {}) };
 }
 
-const TOOL: Record<HistoryView, string> = { hotspots: "hotspots", coupling: "coupling", ownership: "ownership", "suspect-commits": "suspect_commits" };
+const TOOL: Record<HistoryView, ToolContract> = { hotspots: findHotspots, coupling: changeCoupling, ownership: fileOwnership, "suspect-commits": suspectCommits };
 
 /** Calls the view's tool with the command's flags. */
 export function callView(tools: Tools, view: HistoryView, values: Values): Promise<Record<string, unknown>> {
-  return tools.call("git-history", TOOL[view], viewArgs(view, values));
+  // The flags are checked by the tool's strict input, which names a wrong one.
+  return tools.call(TOOL[view], viewArgs(view, values));
 }
 
 /** Rows as aligned columns, one row a line; the last column is left ragged. */

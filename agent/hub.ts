@@ -6,7 +6,8 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { z } from "zod";
 import { UserError } from "../core/errors.js";
 import { VERSION } from "../core/version.js";
-import { SERVERS, type ServerName } from "./cli-parse.js";
+import { parseAnswer, type AnswerOf, type ArgsOf, type ToolContract } from "../core/contract.js";
+import { SERVERS, type ServerName } from "../core/server-names.js";
 
 /**
  * The agent's side of MCP: it starts the five servers as `mcp.json` lists them (stdio child processes, each
@@ -60,9 +61,12 @@ export class ToolError extends UserError {
   }
 }
 
-/** What planners call: one tool of one server, answering its structured content. */
+/**
+ * What planners call: one tool by its contract, with arguments typed from the contract's input and the answer
+ * parsed with its output (a ContractError naming server, tool and field when it does not match).
+ */
 export interface Tools {
-  call<T = Record<string, unknown>>(server: ServerName, tool: string, args: Record<string, unknown>): Promise<T>;
+  call<C extends ToolContract>(contract: C, args: ArgsOf<C>): Promise<AnswerOf<C>>;
 }
 
 /**
@@ -72,24 +76,36 @@ export interface Tools {
 export function memoReads(tools: Tools): Tools {
   const memo = new Map<string, Promise<unknown>>();
   return {
-    call<T>(server: ServerName, tool: string, args: Record<string, unknown>): Promise<T> {
-      const key = JSON.stringify([server, tool, args]);
+    call<C extends ToolContract>(contract: C, args: ArgsOf<C>): Promise<AnswerOf<C>> {
+      const key = JSON.stringify([contract.server, contract.name, args]);
       let answer = memo.get(key);
       if (!answer) {
-        answer = tools.call<T>(server, tool, args);
+        answer = tools.call(contract, args);
         memo.set(key, answer);
         answer.catch(() => memo.delete(key));
       }
-      return answer as Promise<T>;
+      return answer as Promise<AnswerOf<C>>;
     },
   };
 }
 
+/** How a hub reaches a server: a connected SDK client for it. */
+export type Connect = (name: ServerName) => Promise<Client>;
+
 export class ToolHub implements Tools {
   private readonly clients = new Map<ServerName, Promise<Client>>();
   private readonly stderr = new Map<ServerName, string>();
+  private readonly connect: Connect;
 
-  constructor(private readonly starts: Record<ServerName, Launch>) {}
+  /** Starts each server as a child process over stdio, as `launches` says (or connects through `withConnector`'s function). */
+  constructor(starts: Record<ServerName, Launch> | Connect) {
+    this.connect = typeof starts === "function" ? starts : (name) => this.launch(starts[name], name);
+  }
+
+  /** A hub whose clients come from `connect` (e.g. servers in this process, over the SDK's in-memory transport). */
+  static withConnector(connect: Connect): ToolHub {
+    return new ToolHub(connect);
+  }
 
   /** The connected client of a server, started on first use. */
   client(name: ServerName): Promise<Client> {
@@ -101,8 +117,7 @@ export class ToolHub implements Tools {
     return c;
   }
 
-  private async connect(name: ServerName): Promise<Client> {
-    const launch = this.starts[name];
+  private async launch(launch: Launch, name: ServerName): Promise<Client> {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     const transport = new StdioClientTransport({ command: launch.command, args: launch.args, env: { ...env, ...launch.env }, stderr: "pipe" });
@@ -116,11 +131,12 @@ export class ToolHub implements Tools {
     return client;
   }
 
-  async call<T = Record<string, unknown>>(server: ServerName, tool: string, args: Record<string, unknown>): Promise<T> {
+  async call<C extends ToolContract>(contract: C, args: ArgsOf<C>): Promise<AnswerOf<C>> {
+    const { server, name } = contract;
     const client = await this.client(server);
-    const r = (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 600_000 })) as { isError?: boolean; structuredContent?: unknown; content?: Array<{ type: string; text?: string }> };
-    if (r.isError) throw new ToolError(server, tool, r.content?.find((c) => c.type === "text")?.text ?? "failed");
-    return r.structuredContent as T;
+    const r = (await client.callTool({ name, arguments: args }, undefined, { timeout: 600_000 })) as { isError?: boolean; structuredContent?: unknown; content?: Array<{ type: string; text?: string }> };
+    if (r.isError) throw new ToolError(server, name, r.content?.find((c) => c.type === "text")?.text ?? "failed");
+    return parseAnswer(contract, r.structuredContent);
   }
 
   async close(): Promise<void> {

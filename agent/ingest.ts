@@ -1,6 +1,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../core/repo.js";
+import type { ArgsOf } from "../core/contract.js";
+import { ingestAdrsTool } from "../servers/context-graph/contracts.js";
+import { ingestHistoryTool } from "../servers/git-history/contracts.js";
+import { importTicketsTool } from "../servers/tickets/contracts.js";
 import type { Tools } from "./hub.js";
 
 /**
@@ -16,8 +20,8 @@ export interface IngestSummary {
 export interface TicketSource {
   /** How reports and marks name it: folder:tickets, github:acme/billing, jira:https://acme.atlassian.net. */
   name: string;
-  /** The import_tickets arguments. */
-  args: Record<string, unknown>;
+  /** The import_tickets arguments (as configured: the tool's strict input checks them and names a wrong one). */
+  args: ArgsOf<typeof importTicketsTool>;
 }
 
 /** The configured ticket sources, or the repo's tickets/ folder when none is configured. */
@@ -26,7 +30,7 @@ export function ticketSources(repo: string): TicketSource[] {
   const sources = configured.length ? configured : existsSync(join(repo, "tickets")) ? [{ source: "folder", path: "tickets" }] : [];
   return sources.map((src) => ({
     name: `${String(src.source)}${src.path ? `:${String(src.path)}` : src.repo ? `:${String(src.repo)}` : src.baseUrl ? `:${String(src.baseUrl)}` : ""}`,
-    args: src,
+    args: src as ArgsOf<typeof importTicketsTool>,
   }));
 }
 
@@ -34,18 +38,18 @@ export async function ingestAll(tools: Tools, repo: string, what: { history: boo
   const out: IngestSummary = { tickets: [] };
   if (what.history) {
     say("ingesting git history…");
-    out.history = await tools.call<{ ingested: number; fixes: number; suspects: number }>("git-history", "ingest_history", {});
+    out.history = await tools.call(ingestHistoryTool, {});
   }
   if (what.tickets) {
     for (const { name, args } of ticketSources(repo)) {
       say(`importing tickets from ${name}…`);
-      const r = await tools.call<{ added: number; updated: number; unchanged: number; errors: unknown[] }>("tickets", "import_tickets", args);
+      const r = await tools.call(importTicketsTool, args);
       out.tickets.push({ source: name, added: r.added, updated: r.updated, unchanged: r.unchanged, errors: r.errors.length });
     }
   }
   if (what.adrs) {
     say("ingesting ADRs…");
-    const r = await tools.call<{ adrs: unknown[]; errors: unknown[] }>("context-graph", "ingest_adrs", {});
+    const r = await tools.call(ingestAdrsTool, {});
     out.adrs = { adrs: r.adrs.length, errors: r.errors.length };
   }
   return out;

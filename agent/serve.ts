@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import { UserError } from "../core/errors.js";
-import type { ServerPart } from "../core/mcp.js";
+import type { ServerPart, ToolOffer } from "../core/mcp.js";
 import { resolveRepo } from "../core/repo.js";
 import type { Workspace } from "../servers/workspace.js";
 import { SERVERS, type ParsedCommand, type ServerName } from "./cli-parse.js";
@@ -44,9 +44,23 @@ export async function namedRepos(args: readonly string[]): Promise<Array<{ name:
   return repos;
 }
 
-/** The parts of server `name` (or all five) on a workspace. */
-async function partsFor(name: string, workspace: Workspace, rev: string | undefined): Promise<ServerPart[]> {
-  return name === "all" ? Promise.all(SERVERS.map((s) => SERVER_PARTS[s](workspace, rev))) : [await SERVER_PARTS[name as ServerName](workspace, rev)];
+/**
+ * The parts of server `name` on a workspace. `all` is the five servers' parts behind the `worldline` part, whose
+ * `what_breaks` runs the planner over those same parts (its instructions, the recipe, come first).
+ */
+async function partsFor(name: string, workspace: Workspace, rev: string | undefined, offer: ToolOffer | undefined): Promise<ServerPart[]> {
+  if (name !== "all") return [await SERVER_PARTS[name as ServerName](workspace, rev)];
+  const parts = await Promise.all(SERVERS.map((s) => SERVER_PARTS[s](workspace, rev)));
+  const { whatBreaksPart } = await import("./what-breaks/tools.js");
+  return [whatBreaksPart({ repo: workspace.repo, parts, offer }), ...parts];
+}
+
+/** `--tools LIST`, for `serve all` only: which tools the client is offered. */
+async function offerFor(name: string, tools: string | undefined): Promise<ToolOffer | undefined> {
+  if (tools === undefined && name !== "all") return undefined;
+  if (name !== "all") throw new UserError(`--tools is for serve all: serve ${name} offers all of its own tools`);
+  const { parseToolsets, toolOffer } = await import("./toolsets.js");
+  return toolOffer(parseToolsets(tools));
 }
 
 export async function runServe(cmd: ParsedCommand, err: (line: string) => void): Promise<void> {
@@ -58,11 +72,12 @@ export async function runServe(cmd: ParsedCommand, err: (line: string) => void):
   const tokensFile = typeof cmd.values.tokens === "string" ? cmd.values.tokens : undefined;
   const origins = list(cmd.values["allow-origin"]);
   const rev = typeof cmd.values.rev === "string" ? cmd.values.rev : undefined;
+  const offer = await offerFor(name, typeof cmd.values.tools === "string" ? cmd.values.tools : undefined);
   const repoArgs = list(cmd.values.repo);
   if (!http) {
     if (tokensFile !== undefined || origins.length) throw new UserError(`--${tokensFile !== undefined ? "tokens" : "allow-origin"} is for --http HOST:PORT: over stdio the client that starts the server is the only one`);
     if (repoArgs.length > 1) throw new UserError("several --repo need --http HOST:PORT: over stdio a server serves one repo");
-    return serveOverStdio(name, (await namedRepos(repoArgs))[0]?.dir ?? (await resolveRepo(undefined)), rev);
+    return serveOverStdio(name, (await namedRepos(repoArgs))[0]?.dir ?? (await resolveRepo(undefined)), rev, offer);
   }
   const { isLoopback, normalizeOrigin, parseListen, parseTokens } = await import("../core/http-access.js");
   const listen = parseListen(http);
@@ -101,8 +116,8 @@ export async function runServe(cmd: ParsedCommand, err: (line: string) => void):
       const workspace = openWorkspace(r.dir, { rev });
       const entry = { workspace, parts: [] as ServerPart[] };
       opened.push(entry);
-      entry.parts = await partsFor(name, workspace, rev);
-      served.push({ name: r.name, newServer: () => partsServer(name, entry.parts) });
+      entry.parts = await partsFor(name, workspace, rev, offer);
+      served.push({ name: r.name, newServer: () => partsServer(name, entry.parts, offer) });
     }
     await serveHttp(
       { host: listen.host, port: listen.port, repos: served, grants, allowOrigins },
@@ -120,14 +135,14 @@ export async function runServe(cmd: ParsedCommand, err: (line: string) => void):
   }
 }
 
-async function serveOverStdio(name: string, repo: string, rev: string | undefined): Promise<void> {
+async function serveOverStdio(name: string, repo: string, rev: string | undefined, offer: ToolOffer | undefined): Promise<void> {
   const { partsServer, serveStdio } = await import("../core/mcp.js");
   // One workspace for whatever is served: `all` runs one code-graph index and one database connection for every server.
   const { openWorkspace } = await import("../servers/workspace.js");
   const workspace = openWorkspace(repo, { rev });
   try {
-    const parts = await partsFor(name, workspace, rev);
-    await serveStdio(partsServer(name, parts), () => {
+    const parts = await partsFor(name, workspace, rev, offer);
+    await serveStdio(partsServer(name, parts, offer), () => {
       for (const p of parts) p.service.close();
       workspace.close();
     });

@@ -1,11 +1,12 @@
 import { PASS_WORDS, type WhyAnswer, type WhyDecision, type WhyItem } from "../servers/git-history/why.js";
+import { whyCode } from "../servers/git-history/contracts.js";
 import type { Tools } from "./hub.js";
 
 /** `worldline why TARGET`: the git-history server's evidence chain for a line, a symbol or a config key. */
 export type { WhyAnswer };
 
 export async function why(tools: Tools, target: string, rev?: string): Promise<WhyAnswer> {
-  return tools.call<WhyAnswer>("git-history", "why", { target, limit: 10, ...(rev ? { rev } : {}) });
+  return tools.call(whyCode, { target, limit: 10, ...(rev ? { rev } : {}) });
 }
 
 /** Every fact of the answer in each format: the summary first, the deciding commit, then the chain in full. */

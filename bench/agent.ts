@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { buildBilling } from "../examples/billing/build.js";
 import { SERVERS } from "../agent/cli-parse.js";
 import { launches, ToolHub } from "../agent/hub.js";
+import { reindexCode } from "../servers/code-graph/contracts.js";
 import { produceReport } from "../agent/run.js";
 import { generateScenarioRepo } from "./scenario-repo.js";
 
@@ -20,7 +21,7 @@ async function measure(repo: string, base: string, head: string) {
   await Promise.all(SERVERS.map((s) => hub.client(s)));
   const startMs = performance.now() - t;
   t = performance.now();
-  for (const rev of [base, head]) await hub.call("code-graph", "reindex", { rev });
+  for (const rev of [base, head]) await hub.call(reindexCode, { rev });
   const indexMs = performance.now() - t;
   try {
     t = performance.now();

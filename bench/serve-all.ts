@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { gitOut, NODE, worldlineUnderTest } from "./common.js";
+import { gitOut, NODE, ROOT, worldlineUnderTest } from "./common.js";
 import { generateRepo } from "./generate-repo.js";
 
 /**
@@ -14,7 +14,7 @@ import { generateRepo } from "./generate-repo.js";
  */
 const [dir] = process.argv.slice(2);
 if (!dir) throw new Error("usage: serve-all.ts DIR");
-const { bin } = worldlineUnderTest("SERVE_WORLDLINE");
+const { bin, dir: checkout } = worldlineUnderTest("SERVE_WORLDLINE");
 
 const gen = generateRepo(dir);
 gitOut(dir, ["init", "-q", "-b", "main"]);
@@ -39,7 +39,7 @@ function databaseHandles(pid: number): number {
   }).length;
 }
 
-const transport = new StdioClientTransport({ command: NODE, args: [bin, "serve", "all", "--repo", dir], stderr: "pipe" });
+const transport = new StdioClientTransport({ command: NODE, args: [bin, "serve", "all", "--repo", dir, ...(checkout === ROOT ? ["--tools", "all"] : [])], stderr: "pipe" });
 let stderr = "";
 transport.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
 const client = new Client({ name: "worldline-bench", version: "0.0.0" });
@@ -53,7 +53,7 @@ const calls: Array<[string, Record<string, unknown>]> = [
   ["changed_symbols", { base: "HEAD" }],
   ["select_scenarios", { base: "HEAD" }],
   ["search_tickets", { query: "payment" }],
-  ["graph_status", {}],
+  ["context_graph_status", {}],
 ];
 const callMs: Record<string, number> = {};
 t = performance.now();

@@ -145,7 +145,7 @@ export async function teamLoadBench(work: string): Promise<string> {
     };
     const loops = clients.map(async (client, k) => {
       for (let round = 0; !stop && round < 40; round++) {
-        await call(client, "graph_status", {}, reads);
+        await call(client, "context_graph_status", {}, reads);
         await call(client, "list_scenarios", { limit: 5 }, reads);
         if (round % 4 === k % 4) await call(client, "simulate_scenario", { id: `s-${(k * 37 + round) % SCENARIOS}`, base, head }, sims);
       }

@@ -79,8 +79,14 @@ export function oneLineToolError(message: string): string {
   return line.length > 2_000 ? `${line.slice(0, 1_999)}…` : line;
 }
 
+/** Which of a part's tools a server offers (`serve all --tools`): the tool's name and the part that registers it. */
+export type ToolOffer = (tool: string, part: string) => boolean;
+
 /** An McpServer whose tools take only the arguments they declare, and whose tool errors are one line. */
 export class WorldlineMcpServer extends McpServer {
+  /** Set while a part registers its tools, so a toolset can keep some of them out of `tools/list`. */
+  private offering: { offer: ToolOffer; part: string } | undefined;
+
   constructor(...args: ConstructorParameters<typeof McpServer>) {
     super(...args);
     // The SDK turns a thrown error or a failed input check into an isError result through this (private) method;
@@ -91,6 +97,28 @@ export class WorldlineMcpServer extends McpServer {
   }
 
   override registerTool<OutputArgs extends ZodRawShapeCompat | AnySchema, InputArgs extends undefined | ZodRawShapeCompat | AnySchema = undefined>(
+    name: string,
+    config: { title?: string; description?: string; inputSchema?: InputArgs; outputSchema?: OutputArgs; annotations?: ToolAnnotations; _meta?: Record<string, unknown> },
+    cb: ToolCallback<InputArgs>,
+  ): RegisteredTool {
+    const registered = this.registerStrict(name, config, cb);
+    // A tool outside the offered toolsets is registered and removed at once: its part's code stays as it is,
+    // and a call to it is the SDK's "tool not found".
+    if (this.offering && !this.offering.offer(name, this.offering.part)) registered.remove();
+    return registered;
+  }
+
+  /** Registers `part`'s tools on this server, keeping only those `offer` accepts. */
+  attachPart(part: ServerPart, offer: ToolOffer | undefined): void {
+    this.offering = offer ? { offer, part: part.name } : undefined;
+    try {
+      part.attach(this);
+    } finally {
+      this.offering = undefined;
+    }
+  }
+
+  private registerStrict<OutputArgs extends ZodRawShapeCompat | AnySchema, InputArgs extends undefined | ZodRawShapeCompat | AnySchema = undefined>(
     name: string,
     config: { title?: string; description?: string; inputSchema?: InputArgs; outputSchema?: OutputArgs; annotations?: ToolAnnotations; _meta?: Record<string, unknown> },
     cb: ToolCallback<InputArgs>,
@@ -110,11 +138,11 @@ export class WorldlineMcpServer extends McpServer {
  * A new MCP server with the parts' tools, bound to their existing services: cheap, so each HTTP session gets its
  * own (an SDK server holds one transport at a time). One part keeps its own instructions; several list each one's.
  */
-export function partsServer(name: string, parts: readonly ServerPart[]): McpServer {
+export function partsServer(name: string, parts: readonly ServerPart[], offer?: ToolOffer): McpServer {
   const only = parts.length === 1 ? parts[0] : undefined;
   const instructions = only ? only.instructions : parts.map((p) => `${p.name}: ${p.instructions}`).join("\n\n");
   const server = new WorldlineMcpServer({ name: `worldline-${name}`, version: VERSION }, { instructions });
-  for (const p of parts) p.attach(server);
+  for (const p of parts) server.attachPart(p, offer);
   return server;
 }
 

@@ -24,28 +24,31 @@ describe("worldline commands around the report", () => {
     expect(why.out).toContain("ticket:INC-7");
     expect(why.out).toContain("decision:docs/adr/0004-payment-timeout-of-30-seconds.md");
     const bad = await run(["why", "--repo", sample.repo, "config:NO_SUCH_KEY"]);
-    expect(bad).toMatchObject({ code: 2, err: expect.stringContaining('git-history.why: config key "NO_SUCH_KEY" is not set anywhere') });
+    expect(bad).toMatchObject({ code: 2, err: expect.stringContaining('git-history.why_code: config key "NO_SUCH_KEY" is not set anywhere') });
   }, 120_000);
 
   it("prints and writes MCP client configuration for Claude Code, Cursor and VS Code", async () => {
     const claude = await run(["mcp-config", "--repo", sample.repo, "--client", "claude"]);
     const cfg = JSON.parse(claude.out) as { mcpServers: Record<string, { command: string; args: string[] }> };
     expect(Object.keys(cfg.mcpServers)).toEqual(["code-graph", "git-history", "tickets", "scenarios", "context-graph"]);
-    expect(cfg.mcpServers.scenarios?.args.slice(1)).toEqual(["serve", "scenarios", "--repo", sample.repo]);
-    expect(claude.err).toBe(`# put this in ${join(sample.repo, ".mcp.json")} (or run again with --write)`);
+    expect(cfg.mcpServers.scenarios).toEqual({ command: "npx", args: ["--no-install", "worldline", "serve", "scenarios"] });
+    expect(claude.out).not.toContain(sample.repo);
+    expect(claude.err).toBe(`# put this in ${join(sample.repo, ".mcp.json")} (or run again with --write, which merges it in)`);
     const vscode = JSON.parse((await run(["mcp-config", "--repo", sample.repo, "--client", "vscode", "--all"])).out) as { servers: Record<string, { type: string; args: string[] }> };
-    expect(vscode.servers.worldline).toMatchObject({ type: "stdio", args: [expect.stringMatching(/bin\/worldline\.js$/), "serve", "all", "--repo", sample.repo] });
-    expect((await run(["mcp-config", "--repo", sample.repo, "--client", "cursor", "--write"])).out).toBe(`wrote ${join(sample.repo, ".cursor/mcp.json")}`);
-    expect(JSON.parse(readFileSync(join(sample.repo, ".cursor/mcp.json"), "utf8"))).toHaveProperty("mcpServers.tickets");
-    expect(await run(["mcp-config", "--repo", sample.repo, "--client", "cursor", "--write"])).toMatchObject({ code: 2, err: expect.stringContaining(".cursor/mcp.json already exists") });
+    expect(vscode.servers.worldline).toEqual({ type: "stdio", command: "npx", args: ["--no-install", "--prefix", "${workspaceFolder}", "worldline", "serve", "all", "--repo", "${workspaceFolder}"] });
+    const cursorFile = join(sample.repo, ".cursor/mcp.json");
+    expect((await run(["mcp-config", "--repo", sample.repo, "--client", "cursor", "--write"])).out).toBe(`wrote ${cursorFile}`);
+    expect(JSON.parse(readFileSync(cursorFile, "utf8"))).toHaveProperty("mcpServers.tickets");
+    expect(await run(["mcp-config", "--repo", sample.repo, "--client", "cursor", "--write"])).toMatchObject({ code: 0, out: `updated ${cursorFile}: Worldline's entries written` });
+    expect(await run(["mcp-config", "--repo", sample.repo, "--client", "cursor", "--scope", "team"])).toMatchObject({ code: 2, err: expect.stringContaining('--scope "team": expected project') });
     expect(await run(["mcp-config", "--repo", sample.repo, "--client", "emacs"])).toMatchObject({ code: 2, err: expect.stringContaining('--client "emacs": expected one of claude, cursor, vscode') });
   });
 
   it("serve all offers the tools of the five servers on one connection", async () => {
-    const { client, close } = await connectServer("all", sample.repo);
+    const { client, close } = await connectServer("all", sample.repo, ["--tools", "all"]);
     try {
       const names = (await client.listTools()).tools.map((t) => t.name);
-      for (const t of ["search_symbols", "why", "search_tickets", "simulate_scenario", "check_fix", "record_decision"]) expect(names).toContain(t);
+      for (const t of ["search_symbols", "why_code", "search_tickets", "simulate_scenario", "check_fix", "record_decision"]) expect(names).toContain(t);
       expect(new Set(names).size).toBe(names.length);
       const found = structured<{ items: Array<{ id: string }> }>(await client.callTool({ name: "search_tickets", arguments: { query: "timeout" } }));
       expect(Array.isArray(found.items)).toBe(true);

@@ -40,7 +40,7 @@ describe("the LLM planner", () => {
         case 1: {
           const names = (req.tools ?? []).map((t) => t.name);
           need(req.model === "claude-test", `model ${req.model}`);
-          need(["simulate_scenario", "check_fix", "draft_fix", "why", "search_symbols", "record_verdict"].every((n) => names.includes(n)), `tools ${names.join(",")}`);
+          need(["simulate_scenario", "check_fix", "draft_fix", "why_code", "search_symbols", "record_verdict"].every((n) => names.includes(n)), `tools ${names.join(",")}`);
           need(!names.includes("import_tickets") && !names.includes("upsert_scenario"), "write tools offered");
           need(JSON.stringify(req.messages[0]).includes(EU), "selection not in the first message");
           need(JSON.stringify(req.system).includes(head), "system prompt without the head commit");

@@ -601,13 +601,13 @@ describe("ids and edge kinds through the MCP tools", () => {
       expect(got.symbol).toMatchObject({ id: "src/schema/json.ts#jsonScalars[1].resolve", kind: "arrow-function" });
       expect(got.source).toContain("resolve: (src) => intResolve(src)");
       const callees = structured<{ items: Array<{ callee: string; kind: string; via?: string }> }>(
-        await client.callTool({ name: "callees", arguments: { id: "src/compose.ts#composeScalar" } }),
+        await client.callTool({ name: "find_callees", arguments: { id: "src/compose.ts#composeScalar" } }),
       );
       expect(callees.items).toContainEqual(expect.objectContaining({ callee: "src/schema/binary.ts#binary.resolve", kind: "call", via: "src/schema/types.ts#ScalarTag.resolve" }));
-      const bound = structured<{ items: Array<{ callee: string; kind: string }> }>(await client.callTool({ name: "callees", arguments: { id: "src/immer.ts#applyPatches" } }));
+      const bound = structured<{ items: Array<{ callee: string; kind: string }> }>(await client.callTool({ name: "find_callees", arguments: { id: "src/immer.ts#applyPatches" } }));
       expect(bound.items).toEqual([expect.objectContaining({ callee: "src/immer.ts#Immer.applyPatches", kind: "bind" })]);
       const paths = structured<{ paths: Array<Array<{ symbol: string }>> }>(
-        await client.callTool({ name: "call_paths", arguments: { from: "src/public-api.ts#stringify", to: "src/stringify/number.ts#stringifyNumber" } }),
+        await client.callTool({ name: "find_call_paths", arguments: { from: "src/public-api.ts#stringify", to: "src/stringify/number.ts#stringifyNumber" } }),
       );
       expect(paths.paths[0]?.map((s) => s.symbol)).toEqual(["src/public-api.ts#stringify", "src/stringify/number.ts#stringifyNumber"]);
     } finally {

@@ -31,12 +31,12 @@ describe("code-graph MCP server over stdio", () => {
   it("lists its tools, each with input and output schemas and read-only hints", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ["call_paths", "callees", "callers", "config_reads", "entry_points", "find_literal", "get_symbol", "impact", "index_status", "reindex", "search_symbols"].sort(),
+      ["code_index_status", "find_call_paths", "find_callees", "find_callers", "find_config_reads", "find_literal", "get_symbol", "list_entry_points", "reindex_code", "search_symbols", "symbol_impact"].sort(),
     );
     for (const t of tools) {
       expect(t.outputSchema, t.name).toBeDefined();
       expect(t.description, t.name).toBeTruthy();
-      if (t.name !== "reindex") expect(t.annotations?.readOnlyHint, t.name).toBe(true);
+      if (t.name !== "reindex_code") expect(t.annotations?.readOnlyHint, t.name).toBe(true);
     }
   });
 
@@ -54,15 +54,15 @@ describe("code-graph MCP server over stdio", () => {
 
   it("answers callers, callees, call paths, literals, entry points and impact", async () => {
     const callers = structured<Page<{ caller: string; site: string }>>(
-      await client.callTool({ name: "callers", arguments: { id: "src/fx/convert.ts#convert" } }),
+      await client.callTool({ name: "find_callers", arguments: { id: "src/fx/convert.ts#convert" } }),
     );
     expect(callers.items).toEqual([expect.objectContaining({ caller: "src/billing/invoice.ts#generateInvoice", site: "src/billing/invoice.ts:11" })]);
 
-    const callees = structured<Page<{ callee: string }>>(await client.callTool({ name: "callees", arguments: { id: "src/fx/convert.ts#convert" } }));
+    const callees = structured<Page<{ callee: string }>>(await client.callTool({ name: "find_callees", arguments: { id: "src/fx/convert.ts#convert" } }));
     expect(callees.items.map((c) => c.callee)).toContain("src/fx/rates.ts#EcbRates.getRate");
 
     const paths = structured<{ paths: Array<Array<{ symbol: string }>> }>(
-      await client.callTool({ name: "call_paths", arguments: { from: "src/http/fastify.ts#timeoutHandler", to: "src/billing/invoice.ts#paymentTimeout" } }),
+      await client.callTool({ name: "find_call_paths", arguments: { from: "src/http/fastify.ts#timeoutHandler", to: "src/billing/invoice.ts#paymentTimeout" } }),
     );
     expect(paths.paths).toEqual([[{ symbol: "src/http/fastify.ts#timeoutHandler", site: null }, { symbol: "src/billing/invoice.ts#paymentTimeout", site: "src/http/fastify.ts:5", kind: "call" }]]);
 
@@ -70,19 +70,19 @@ describe("code-graph MCP server over stdio", () => {
     expect(lit.items.map((l) => l.location)).toEqual(["src/fx/convert.ts:5"]);
 
     const env = structured<Page<{ key: string; location: string; symbol: string }>>(
-      await client.callTool({ name: "config_reads", arguments: { key: "currency", kind: "env" } }),
+      await client.callTool({ name: "find_config_reads", arguments: { key: "currency", kind: "env" } }),
     );
     expect(env.items).toEqual([
       { key: "BILLING_CURRENCY_DEFAULT", kind: "env", location: "src/billing/invoice.ts:10", symbol: "src/billing/invoice.ts#generateInvoice" },
     ]);
-    const cfg = structured<Page<{ key: string; symbol: string }>>(await client.callTool({ name: "config_reads", arguments: { kind: "config" } }));
+    const cfg = structured<Page<{ key: string; symbol: string }>>(await client.callTool({ name: "find_config_reads", arguments: { kind: "config" } }));
     expect(cfg.items.map((c) => `${c.key} ${c.symbol}`)).toEqual(["payment.timeoutMs src/billing/invoice.ts#paymentTimeout"]);
 
-    const routes = structured<Page<{ detail: string }>>(await client.callTool({ name: "entry_points", arguments: { kind: "route" } }));
+    const routes = structured<Page<{ detail: string }>>(await client.callTool({ name: "list_entry_points", arguments: { kind: "route" } }));
     expect(routes.items).toHaveLength(7);
 
     const impact = structured<{ targets: string[]; items: Array<{ symbol: string; entryPoints: string[] }> }>(
-      await client.callTool({ name: "impact", arguments: { targets: ["packages/money/src/index.ts#roundCents"] } }),
+      await client.callTool({ name: "symbol_impact", arguments: { targets: ["packages/money/src/index.ts#roundCents"] } }),
     );
     expect(impact.items.filter((i) => i.entryPoints.some((e) => e.startsWith("route"))).map((i) => i.symbol).sort()).toEqual([
       "src/http/app.ts#invoiceRoute",
@@ -104,7 +104,7 @@ describe("code-graph MCP server over stdio", () => {
 
   it("reports parse errors in index_status", async () => {
     const status = structured<{ revisions: Array<{ name: string; parseErrors: Array<{ path: string }> }> }>(
-      await client.callTool({ name: "index_status", arguments: {} }),
+      await client.callTool({ name: "code_index_status", arguments: {} }),
     );
     expect(status.revisions[0]?.name).toBe("WORKTREE");
     expect(status.revisions[0]?.parseErrors.map((e) => e.path)).toEqual(["src/broken.ts"]);
@@ -120,11 +120,11 @@ describe("code-graph MCP server over stdio", () => {
   it("refuses bad input with one clear line and no stack", async () => {
     const unknown = errorText(await client.callTool({ name: "get_symbol", arguments: { id: "src/fx/convert.ts#convrt" } }));
     expect(unknown).toMatch(/unknown symbol "src\/fx\/convert.ts#convrt".*did you mean src\/fx\/convert.ts#convert\?/);
-    const outside = errorText(await client.callTool({ name: "callers", arguments: { id: "../../etc/passwd#x" } }));
+    const outside = errorText(await client.callTool({ name: "find_callers", arguments: { id: "../../etc/passwd#x" } }));
     expect(outside).toMatch(/outside the repo/);
     const badRev = errorText(await client.callTool({ name: "search_symbols", arguments: { query: "x", rev: "nope" } }));
     expect(badRev).toMatch(/unknown revision "nope"/);
-    const badLoc = errorText(await client.callTool({ name: "impact", arguments: { targets: ["src/fx/convert.ts"] } }));
+    const badLoc = errorText(await client.callTool({ name: "symbol_impact", arguments: { targets: ["src/fx/convert.ts"] } }));
     expect(badLoc).toMatch(/location "src\/fx\/convert.ts" is not path:line/);
     const badCursor = errorText(await client.callTool({ name: "search_symbols", arguments: { query: "e", cursor: "!!" } }));
     expect(badCursor).toMatch(/cursor "!!" is not valid/);
@@ -134,7 +134,7 @@ describe("code-graph MCP server over stdio", () => {
   it("rejects a tool called with wrong arguments", async () => {
     const missing = await client.callTool({ name: "get_symbol", arguments: {} }).catch((e: Error) => ({ isError: true, content: [{ text: e.message }] }));
     expect(errorText(missing)).toMatch(/id/);
-    const wrongType = await client.callTool({ name: "callers", arguments: { id: "src/fx/convert.ts#convert", depth: "deep" } }).catch((e: Error) => ({ isError: true, content: [{ text: e.message }] }));
+    const wrongType = await client.callTool({ name: "find_callers", arguments: { id: "src/fx/convert.ts#convert", depth: "deep" } }).catch((e: Error) => ({ isError: true, content: [{ text: e.message }] }));
     expect(errorText(wrongType)).toMatch(/depth/);
   });
 
@@ -143,7 +143,7 @@ describe("code-graph MCP server over stdio", () => {
     const before = structured<Page<unknown>>(await client.callTool({ name: "search_symbols", arguments: { query: "later" } }));
     expect(before.stale).toEqual(["src/lib/clock.ts"]);
     expect(before.items).toEqual([]);
-    const re = structured<{ parsedFiles: number; resolvedFiles: number }>(await client.callTool({ name: "reindex", arguments: {} }));
+    const re = structured<{ parsedFiles: number; resolvedFiles: number }>(await client.callTool({ name: "reindex_code", arguments: {} }));
     expect(re.parsedFiles).toBe(1);
     const after = structured<Page<{ id: string }>>(await client.callTool({ name: "search_symbols", arguments: { query: "later" } }));
     expect(after.stale).toBeUndefined();

@@ -21,7 +21,7 @@ describe("context-graph MCP server over stdio", () => {
   it("lists its tools with schemas", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ["evidence_path", "get_mark", "get_node", "graph_status", "ingest_adrs", "neighbors", "record_decision", "record_episode", "search", "set_mark", "timeline"].sort(),
+      ["context_graph_status", "context_neighbors", "context_timeline", "evidence_path", "get_context_node", "get_ingestion_mark", "ingest_adrs", "record_decision", "record_episode", "search_context", "set_ingestion_mark"].sort(),
     );
     for (const t of tools) expect(t.outputSchema, t.name).toBeDefined();
   });
@@ -31,20 +31,20 @@ describe("context-graph MCP server over stdio", () => {
     expect(ingested.adrs).toHaveLength(5);
     expect(ingested.errors.map((e) => e.path)).toEqual(["docs/decisions/0002-broken.md"]);
 
-    const hits = structured<{ items: Array<{ id: string }> }>(await client.callTool({ name: "search", arguments: { text: "payment timeout seconds", kinds: ["decision"] } }));
+    const hits = structured<{ items: Array<{ id: string }> }>(await client.callTool({ name: "search_context", arguments: { text: "payment timeout seconds", kinds: ["decision"] } }));
     expect(hits.items.map((h) => h.id).slice(0, 2).sort()).toEqual([
       "decision:doc/adr/0002-payment-timeout-of-5-seconds.md",
       "decision:doc/adr/0003-payment-timeout-of-30-seconds.md",
     ]);
 
     const node = structured<{ node: { title: string; props: { status: string } }; edges: number }>(
-      await client.callTool({ name: "get_node", arguments: { id: "decision:doc/adr/0003-payment-timeout-of-30-seconds.md" } }),
+      await client.callTool({ name: "get_context_node", arguments: { id: "decision:doc/adr/0003-payment-timeout-of-30-seconds.md" } }),
     );
     expect(node.node).toMatchObject({ title: "ADR 0003: Payment timeout of 30 seconds", props: { status: "Accepted" } });
     expect(node.edges).toBe(3);
 
     const near = structured<{ items: Array<{ id: string; depth: number }> }>(
-      await client.callTool({ name: "neighbors", arguments: { id: "file:src/payments/provider.ts", rels: ["governs"], direction: "in" } }),
+      await client.callTool({ name: "context_neighbors", arguments: { id: "file:src/payments/provider.ts", rels: ["governs"], direction: "in" } }),
     );
     expect(near.items.map((n) => n.id).sort()).toEqual([
       "decision:doc/adr/0002-payment-timeout-of-5-seconds.md",
@@ -52,7 +52,7 @@ describe("context-graph MCP server over stdio", () => {
     ]);
 
     const nowOnly = structured<{ items: Array<{ id: string }> }>(
-      await client.callTool({ name: "neighbors", arguments: { id: "file:src/payments/provider.ts", rels: ["governs"], asOf: "2026-06-01T00:00:00Z" } }),
+      await client.callTool({ name: "context_neighbors", arguments: { id: "file:src/payments/provider.ts", rels: ["governs"], asOf: "2026-06-01T00:00:00Z" } }),
     );
     expect(nowOnly.items.map((n) => n.id)).toEqual(["decision:doc/adr/0003-payment-timeout-of-30-seconds.md"]);
 
@@ -64,7 +64,7 @@ describe("context-graph MCP server over stdio", () => {
     expect(path.path[0]?.provenance.method).toBe("adr-parser@1");
 
     const timeline = structured<{ items: Array<{ rel: string; validFrom: string; validTo: string | null }> }>(
-      await client.callTool({ name: "timeline", arguments: { id: "file:src/payments/provider.ts" } }),
+      await client.callTool({ name: "context_timeline", arguments: { id: "file:src/payments/provider.ts" } }),
     );
     expect(timeline.items.map((e) => `${e.validFrom.slice(0, 10)}..${e.validTo?.slice(0, 10) ?? ""}`)).toEqual(["2026-02-10..2026-04-20", "2026-04-20.."]);
   });
@@ -80,7 +80,7 @@ describe("context-graph MCP server over stdio", () => {
     expect(first.created).toBe(true);
     expect(structured<{ created: boolean }>(await client.callTool({ name: "record_decision", arguments: args })).created).toBe(false);
     const status = structured<{ nodes: Record<string, number>; edges: Record<string, number>; ingestions: Array<{ source: string }> }>(
-      await client.callTool({ name: "graph_status", arguments: {} }),
+      await client.callTool({ name: "context_graph_status", arguments: {} }),
     );
     expect(status.nodes.decision).toBe(6);
     expect(status.edges["motivated-by"]).toBe(2);
@@ -89,25 +89,25 @@ describe("context-graph MCP server over stdio", () => {
 
   it("keeps a high-water mark per job that never moves back", async () => {
     type Mark = { mark: { highWater: string | null; lastRunAt: string | null; stats: Record<string, unknown> } };
-    const none = structured<Mark>(await client.callTool({ name: "get_mark", arguments: { source: "triage:folder:tickets" } }));
+    const none = structured<Mark>(await client.callTool({ name: "get_ingestion_mark", arguments: { source: "triage:folder:tickets" } }));
     expect(none.mark).toMatchObject({ highWater: null, lastRunAt: null });
-    await client.callTool({ name: "set_mark", arguments: { source: "triage:folder:tickets", highWater: "2026-03-02T10:00:00+01:00", stats: { triaged: 3 } } });
-    const older = structured<Mark>(await client.callTool({ name: "set_mark", arguments: { source: "triage:folder:tickets", highWater: "2026-01-01T00:00:00Z" } }));
+    await client.callTool({ name: "set_ingestion_mark", arguments: { source: "triage:folder:tickets", highWater: "2026-03-02T10:00:00+01:00", stats: { triaged: 3 } } });
+    const older = structured<Mark>(await client.callTool({ name: "set_ingestion_mark", arguments: { source: "triage:folder:tickets", highWater: "2026-01-01T00:00:00Z" } }));
     expect(older.mark.highWater).toBe("2026-03-02T09:00:00.000Z");
-    const read = structured<Mark>(await client.callTool({ name: "get_mark", arguments: { source: "triage:folder:tickets" } }));
+    const read = structured<Mark>(await client.callTool({ name: "get_ingestion_mark", arguments: { source: "triage:folder:tickets" } }));
     expect(read.mark.highWater).toBe("2026-03-02T09:00:00.000Z");
     expect(read.mark.lastRunAt).not.toBeNull();
-    expect(errorText(await client.callTool({ name: "set_mark", arguments: { source: "no-kind", highWater: "2026-01-01T00:00:00Z" } }))).toMatch(/kind:source/);
-    expect(errorText(await client.callTool({ name: "set_mark", arguments: { source: "triage:x", highWater: "yesterday" } }))).toMatch(/highWater/);
+    expect(errorText(await client.callTool({ name: "set_ingestion_mark", arguments: { source: "no-kind", highWater: "2026-01-01T00:00:00Z" } }))).toMatch(/kind:source/);
+    expect(errorText(await client.callTool({ name: "set_ingestion_mark", arguments: { source: "triage:x", highWater: "yesterday" } }))).toMatch(/highWater/);
   });
 
   it("refuses bad input with one clear line", async () => {
-    expect(errorText(await client.callTool({ name: "get_node", arguments: { id: "decision:doc/adr/0003-payment-timeout-of-30-second.md" } }))).toMatch(
+    expect(errorText(await client.callTool({ name: "get_context_node", arguments: { id: "decision:doc/adr/0003-payment-timeout-of-30-second.md" } }))).toMatch(
       /unknown node "decision:doc\/adr\/0003-payment-timeout-of-30-second.md".*did you mean decision:doc\/adr\/0003-payment-timeout-of-30-seconds.md/,
     );
-    const badId = await client.callTool({ name: "neighbors", arguments: { id: "nonsense" } }).catch((e: Error) => ({ isError: true, content: [{ text: e.message }] }));
+    const badId = await client.callTool({ name: "context_neighbors", arguments: { id: "nonsense" } }).catch((e: Error) => ({ isError: true, content: [{ text: e.message }] }));
     expect(errorText(badId)).toMatch(/kind:key/);
-    const badTime = await client.callTool({ name: "timeline", arguments: { id: "file:src/payments/provider.ts", asOf: "last tuesday" } }).catch((e: Error) => ({ isError: true, content: [{ text: e.message }] }));
+    const badTime = await client.callTool({ name: "context_timeline", arguments: { id: "file:src/payments/provider.ts", asOf: "last tuesday" } }).catch((e: Error) => ({ isError: true, content: [{ text: e.message }] }));
     expect(errorText(badTime)).toMatch(/asOf/);
     expect(errorText(await client.callTool({ name: "ingest_adrs", arguments: { rev: "nope" } }))).toMatch(/unknown revision "nope"/);
   });
@@ -119,7 +119,7 @@ describe("context-graph MCP server over stdio", () => {
     expect(b.id).toBe(a.id);
     const d = structured<{ created: boolean }>(await client.callTool({ name: "record_decision", arguments: { question: "Does it break?", conclusion: "No", evidence: [a.id], author: "claude-test", authority: "llm" } }));
     expect(d.created).toBe(true);
-    const node = structured<{ node: { title: string } }>(await client.callTool({ name: "get_node", arguments: { id: a.id } }));
+    const node = structured<{ node: { title: string } }>(await client.callTool({ name: "get_context_node", arguments: { id: a.id } }));
     expect(node.node.title).toBe("agent:llm-planner main..pr");
     expect(JSON.stringify(node)).not.toContain("sk-ant-abcdefghijklmnopqrstuvwxyz0123");
     expect(errorText(await client.callTool({ name: "record_episode", arguments: { source: "x", ref: "y", text: "" } }))).toMatch(/text/);

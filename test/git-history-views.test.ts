@@ -226,7 +226,7 @@ describe("worldline hotspots | coupling | ownership | suspect-commits", () => {
     expect(answer.items.find((i) => i.path === "src/old.ts")?.lines).toBe(0);
     const bad = await runCli(["hotspots", "--repo", dir, "--rev", "v9"]);
     expect(bad).toMatchObject({ code: 2, out: "" });
-    expect(bad.err).toMatch(/^worldline: git-history\.hotspots: unknown revision "v9" in .*: expected a branch, tag, commit or WORKTREE$/);
+    expect(bad.err).toMatch(/^worldline: git-history\.find_hotspots: unknown revision "v9" in .*: expected a branch, tag, commit or WORKTREE$/);
   }, 60_000);
 
   it("coupling: pairs of today's files, and an unknown flag", async () => {
@@ -254,7 +254,7 @@ describe("worldline hotspots | coupling | ownership | suspect-commits", () => {
     expect(table.out).toMatch(/\n0%\s+0\.48\s+2\s+\d+\.\d\s+Ada Source \(\d+%\)\s+Ada Source \(60%\)\s+src\/a\.ts\n/);
     const bad = await runCli(["ownership", "--repo", dir, "--path", "src/old.ts"]);
     expect(bad.code).toBe(2);
-    expect(bad.err).toBe('worldline: git-history.ownership: ownership: "src/old.ts" does not exist at HEAD: pass includeDeleted (--include-deleted) to see it, or a path that exists there');
+    expect(bad.err).toBe('worldline: git-history.file_ownership: file_ownership: "src/old.ts" does not exist at HEAD: pass includeDeleted (--include-deleted) to see it, or a path that exists there');
   }, 60_000);
 
   it("suspect-commits: the source commit first, and a fix commit that does not exist", async () => {

@@ -83,7 +83,7 @@ function post(url: string, headers: Record<string, string> = {}, body: string = 
 }
 
 async function subjects(client: Client): Promise<string[]> {
-  const r = structured<{ items: Array<{ subject: string; author: string }> }>(await client.callTool({ name: "history", arguments: { path: "notes.md" } }));
+  const r = structured<{ items: Array<{ subject: string; author: string }> }>(await client.callTool({ name: "change_history", arguments: { path: "notes.md" } }));
   return r.items.map((i) => `${i.subject} (${i.author})`);
 }
 
@@ -159,7 +159,7 @@ describe("red team: session ids across repos and tokens", () => {
     const serving = await serveRepos(fixture());
     const id = await openSession(serving, "/mcp/a", TOKEN_ALL);
     const call = (path: string, headers: Record<string, string>) =>
-      post(`${serving.url}${path}`, { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18", ...headers }, JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "history", arguments: { path: "notes.md" } } }));
+      post(`${serving.url}${path}`, { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18", ...headers }, JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "change_history", arguments: { path: "notes.md" } } }));
     expect((await call("/mcp/b", { authorization: `Bearer ${TOKEN_ALL}` })).status).toBe(404);
     expect((await call("/mcp/b", { authorization: `Bearer ${TOKEN_B}` })).status).toBe(404);
     expect((await call("/mcp/a", { authorization: `Bearer ${TOKEN_A}` })).status).toBe(404);
@@ -457,8 +457,8 @@ describe("red team: tool arguments that reach outside the repo, over HTTP as ove
     cleanups.push(() => stdio.close());
     const attempts: Array<{ name: string; arguments: Record<string, unknown> }> = [];
     for (const path of ["../../../../../../etc/passwd", "/etc/passwd", "../beta/notes.md", join(fx.b, "notes.md"), "src/../../beta/notes.md", "to-beta.md", "notes.md\0../../etc/passwd"]) {
-      attempts.push({ name: "blame", arguments: { path, start: 1, end: 2 } });
-      attempts.push({ name: "history", arguments: { path } });
+      attempts.push({ name: "blame_line", arguments: { path, start: 1, end: 2 } });
+      attempts.push({ name: "change_history", arguments: { path } });
     }
     for (const call of attempts) {
       const overHttp = await http.callTool(call);
@@ -469,7 +469,7 @@ describe("red team: tool arguments that reach outside the repo, over HTTP as ove
       expect(overHttp, JSON.stringify(call)).toEqual(overStdio);
     }
     // ../ paths and absolute ones out of the repo are errors, not empty answers.
-    expect(errorText(await http.callTool({ name: "blame", arguments: { path: "../../../../../../etc/passwd", start: 1 } }))).toMatch(/outside the repo/);
+    expect(errorText(await http.callTool({ name: "blame_line", arguments: { path: "../../../../../../etc/passwd", start: 1 } }))).toMatch(/outside the repo/);
   }, 90_000);
 
   it("get_symbol refuses a symbol id whose path leaves the repo", async () => {
@@ -491,7 +491,7 @@ describe("red team: tool arguments that reach outside the repo, over HTTP as ove
     const fx = fixture();
     const serving = await serveRepos(fx);
     const http = await connect(`${serving.url}/mcp/a`, TOKEN_A);
-    const text = errorText(await http.callTool({ name: "blame", arguments: { path: "../../etc/passwd", start: 1 } }));
+    const text = errorText(await http.callTool({ name: "blame_line", arguments: { path: "../../etc/passwd", start: 1 } }));
     expect(text).not.toContain(fx.a);
   });
 });

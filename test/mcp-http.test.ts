@@ -36,7 +36,7 @@ function post(url: string, headers: Record<string, string> = {}): Promise<Respon
 }
 
 async function subjects(client: Client): Promise<string[]> {
-  const r = structured<{ items: Array<{ subject: string; author: string }> }>(await client.callTool({ name: "history", arguments: { path: "notes.md" } }));
+  const r = structured<{ items: Array<{ subject: string; author: string }> }>(await client.callTool({ name: "change_history", arguments: { path: "notes.md" } }));
   return r.items.map((i) => `${i.subject} (${i.author})`);
 }
 
@@ -47,8 +47,8 @@ describe("serve over Streamable HTTP", () => {
     const a = await connect(`${serving.url}/mcp/a`, TOKEN_ALL);
     const b = await connect(`${serving.url}/mcp/b`, TOKEN_ALL);
     const tools = (await a.listTools()).tools.map((t) => t.name);
-    expect(tools).toContain("history");
-    expect(tools).toContain("blame");
+    expect(tools).toContain("change_history");
+    expect(tools).toContain("blame_line");
     expect(await subjects(a)).toEqual(["alpha: first notes (Ann Alpha)"]);
     expect(await subjects(b)).toEqual(["beta: first notes (Bob Beta)"]);
     // Two sessions, each its own server over the same repo services.
@@ -212,7 +212,7 @@ describe("worldline serve --http (the command)", () => {
 
   it("serves two repos at /mcp/a and /mcp/b from the command line, and exits 0 on SIGTERM", async () => {
     const fx = fixture();
-    const child = spawn(process.execPath, [BIN, "serve", "all", "--http", "127.0.0.1:0", "--tokens", fx.tokens, "--repo", `a=${fx.a}`, "--repo", `b=${fx.b}`], {
+    const child = spawn(process.execPath, [BIN, "serve", "all", "--tools", "all", "--http", "127.0.0.1:0", "--tokens", fx.tokens, "--repo", `a=${fx.a}`, "--repo", `b=${fx.b}`], {
       stdio: ["ignore", "ignore", "pipe"],
     });
     cleanups.push(() => void (child.exitCode === null && child.kill("SIGKILL")));
@@ -222,7 +222,7 @@ describe("worldline serve --http (the command)", () => {
     const b = await connect(`${url}/mcp/b`, TOKEN_B);
     const tools = (await a.listTools()).tools.map((t) => t.name);
     // serve all: every server's tools behind one endpoint.
-    expect(tools).toEqual(expect.arrayContaining(["search_symbols", "history", "list_tickets", "list_scenarios", "get_node"]));
+    expect(tools).toEqual(expect.arrayContaining(["search_symbols", "change_history", "list_tickets", "list_scenarios", "get_context_node"]));
     expect(await subjects(a)).toEqual(["alpha: first notes (Ann Alpha)"]);
     expect(await subjects(b)).toEqual(["beta: first notes (Bob Beta)"]);
     expect((await post(`${url}/mcp/a`, { authorization: `Bearer ${TOKEN_B}` })).status).toBe(403);

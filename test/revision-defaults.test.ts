@@ -23,9 +23,9 @@ describe("revision defaults", () => {
   afterAll(() => tmp.cleanup());
 
   it("tools with no revision answer about the branch's change, and say which base they used", async () => {
-    const { client, close } = await connectServer("all", tmp.dir);
+    const { client, close } = await connectServer("all", tmp.dir, ["--tools", "all"]);
     try {
-      const diff = structured<{ items: Array<{ path: string }> }>(await client.callTool({ name: "diff", arguments: {} }));
+      const diff = structured<{ items: Array<{ path: string }> }>(await client.callTool({ name: "diff_revisions", arguments: {} }));
       expect(diff.items.map((f) => f.path)).toEqual(["src/vat.ts"]);
       const sel = structured<{ items: Array<{ scenario: string }>; change: { base: string; head: string } }>(await client.callTool({ name: "select_scenarios", arguments: {} }));
       expect(sel.change).toEqual({ base: mergeBase, head: "WORKTREE" });

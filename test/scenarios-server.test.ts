@@ -32,8 +32,18 @@ describe("scenarios MCP server over stdio", () => {
     expect(list.errors).toHaveLength(1);
     const got = structured<{ scenario: { workflow: string } }>(await client.callTool({ name: "get_scenario", arguments: { id: "eu-invoice-fx" } }));
     expect(got.scenario.workflow).toBe("invoicing");
-    const found = structured<{ items: Array<{ id: string }> }>(await client.callTool({ name: "search_scenarios", arguments: { text: "timeout" } }));
-    expect(found.items.map((h) => h.id)).toEqual(["payment-timeout"]);
+    const search = async (args: Record<string, unknown>) => structured<{ items: Array<{ id: string; score?: number }> }>(await client.callTool({ name: "search_scenarios", arguments: args })).items.map((h) => h.id);
+    expect(await search({ query: "timeout" })).toEqual(["payment-timeout"]);
+    // Stemmed ("converting" finds "converts"), and labels are searched: a source's ticket key, the workflow.
+    expect(await search({ query: "converting" })).toEqual(["eu-invoice-fx"]);
+    expect(await search({ query: "SUP-101" })).toEqual(["eu-invoice-fx"]);
+    expect(await search({ query: "payments" })).toEqual(["payment-timeout"]);
+    // Filters alone list; with a query they narrow it.
+    expect(await search({ executable: false })).toEqual(["mystery", "payment-timeout"]);
+    expect(await search({ workflow: "invoicing" })).toEqual(["eu-invoice-fx"]);
+    expect(await search({ query: "timeout", workflow: "invoicing" })).toEqual([]);
+    expect(errorText(await client.callTool({ name: "search_scenarios", arguments: { query: "%%%" } }))).toContain('query "%%%" has no words to search for');
+    expect(errorText(await client.callTool({ name: "search_scenarios", arguments: { text: "timeout" } }))).toContain('unknown argument "text"');
 
     const written = structured<{ path: string; created: boolean }>(
       await client.callTool({
@@ -60,7 +70,7 @@ describe("scenarios MCP server over stdio", () => {
     expect(drafted.hunk).toBe("src/fx/convert.ts:7-8");
     expect(drafted.patch).toMatch(/^--- a\/src\/fx\/convert.ts\n\+\+\+ b\/src\/fx\/convert.ts\n@@ -7,2 \+7,\d+ @@\n-/);
     expect(errorText(await client.callTool({ name: "draft_fix", arguments: { location: "src/fx/convert.ts:1", base: "HEAD~1", head: "HEAD" } }))).toMatch(/src\/fx\/convert.ts:1 is not inside a hunk of the change/);
-    expect(errorText(await client.callTool({ name: "draft_fix", arguments: { location: "nowhere", base: "HEAD~1", head: "HEAD" } }))).toMatch(/location "nowhere": expected path:line/);
+    expect(errorText(await client.callTool({ name: "draft_fix", arguments: { location: "nowhere", base: "HEAD~1", head: "HEAD" } }))).toMatch(/location "nowhere" is not path:line/);
     const revert = drafted.patch;
     const proposal = { id: "proposed-fx", title: "Proposed", simulate: { steps: [{ call: "src/billing/invoice.ts#generateInvoice", args: [100.005, "USD"], expect: ["typeof result.total === 'number'"] }] } };
     const tried = structured<{ passesOnBase: boolean; verdict: { depth: string } }>(await client.callTool({ name: "try_scenario", arguments: { scenario: proposal, base: "HEAD~1", head: "HEAD" } }));

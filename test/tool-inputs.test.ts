@@ -29,7 +29,7 @@ describe("tool inputs and answers at the edges", () => {
       { message: "Billing service v1", files: { ...V1_FILES, ...SCENARIO_FILES, ...TICKET_FILES } },
       { message: "SUP-9: long files", files: { "src/long.ts": LONG_LINES, "src/huge.ts": HUGE_FUNCTION, "src/lib/clock.ts": `${V1_FILES["src/lib/clock.ts"]}// touched\n` } },
     ]);
-    ({ client, close } = await connectServer("all", tmp.dir));
+    ({ client, close } = await connectServer("all", tmp.dir, ["--tools", "all"]));
   }, 120_000);
   afterAll(async () => {
     await close();
@@ -73,8 +73,8 @@ describe("tool inputs and answers at the edges", () => {
   }, 180_000);
 
   it("a tool with no arguments says it takes none; a bad value and a missing argument are named in the same line", async () => {
-    const status = errorText(await client.callTool({ name: "graph_status", arguments: { verbose: true } }));
-    expect(status).toBe('graph_status: unknown argument "verbose": this tool takes no arguments');
+    const status = errorText(await client.callTool({ name: "context_graph_status", arguments: { verbose: true } }));
+    expect(status).toBe('context_graph_status: unknown argument "verbose": this tool takes no arguments');
     const both = errorText(await client.callTool({ name: "get_symbol", arguments: { includeSource: "yes", limt: 5 } }));
     oneLine(both);
     expect(both).toMatch(/^get_symbol: /);
@@ -90,7 +90,7 @@ describe("tool inputs and answers at the edges", () => {
     for (const k of ["function", "method", "class", "variable"]) expect(banana).toContain(`"${k}"`);
     const fine = structured<{ items: Array<{ id: string; kind: string }> }>(await client.callTool({ name: "search_symbols", arguments: { query: "generateInvoice", kind: "function" } }));
     expect(fine.items.map((i) => i.id)).toEqual(["src/billing/invoice.ts#generateInvoice"]);
-    const direction = errorText(await client.callTool({ name: "neighbors", arguments: { id: "file:src/config.ts", direction: "sideways" } }));
+    const direction = errorText(await client.callTool({ name: "context_neighbors", arguments: { id: "file:src/config.ts", direction: "sideways" } }));
     expect(direction).toContain('argument "direction"');
     expect(direction).toContain('"both"');
   });
@@ -100,7 +100,7 @@ describe("tool inputs and answers at the edges", () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const r = await client.callTool({ name: "blame", arguments: { path: "src/long.ts", start: 1, end: 320, ...(cursor ? { cursor } : {}) } });
+      const r = await client.callTool({ name: "blame_line", arguments: { path: "src/long.ts", start: 1, end: 320, ...(cursor ? { cursor } : {}) } });
       const text = (r as { content: Array<{ text: string }> }).content[0]?.text ?? "";
       expect(text.length).toBeLessThanOrEqual(MAX_ANSWER_BYTES);
       const page = structured<{ lines: Array<{ line: number; content: string }>; nextCursor?: string }>(r);
@@ -111,19 +111,19 @@ describe("tool inputs and answers at the edges", () => {
     expect(pages).toBeGreaterThan(1);
     expect(seen).toEqual(Array.from({ length: 320 }, (_, i) => i + 1));
     // A limit pages by count too; a cursor from elsewhere is refused by name.
-    const two = structured<{ lines: Array<{ line: number }>; nextCursor?: string }>(await client.callTool({ name: "blame", arguments: { path: "src/long.ts", start: 10, end: 20, limit: 2 } }));
+    const two = structured<{ lines: Array<{ line: number }>; nextCursor?: string }>(await client.callTool({ name: "blame_line", arguments: { path: "src/long.ts", start: 10, end: 20, limit: 2 } }));
     expect(two.lines.map((l) => l.line)).toEqual([10, 11]);
-    const next = structured<{ lines: Array<{ line: number }> }>(await client.callTool({ name: "blame", arguments: { path: "src/long.ts", start: 10, end: 20, limit: 2, cursor: two.nextCursor } }));
+    const next = structured<{ lines: Array<{ line: number }> }>(await client.callTool({ name: "blame_line", arguments: { path: "src/long.ts", start: 10, end: 20, limit: 2, cursor: two.nextCursor } }));
     expect(next.lines.map((l) => l.line)).toEqual([12, 13]);
-    expect(errorText(await client.callTool({ name: "blame", arguments: { path: "src/long.ts", start: 1, cursor: "nope" } }))).toContain('cursor "nope" is not valid');
-    expect(errorText(await client.callTool({ name: "blame", arguments: { path: "src/long.ts", start: 5, end: 2 } }))).toContain("end 2 is before start 5");
+    expect(errorText(await client.callTool({ name: "blame_line", arguments: { path: "src/long.ts", start: 1, cursor: "nope" } }))).toContain('cursor "nope" is not valid');
+    expect(errorText(await client.callTool({ name: "blame_line", arguments: { path: "src/long.ts", start: 5, end: 2 } }))).toContain("end 2 is before start 5");
   });
 
   it("history pages its commits with a cursor", async () => {
-    const first = structured<{ items: Array<{ subject: string }>; nextCursor?: string }>(await client.callTool({ name: "history", arguments: { path: "src/lib/clock.ts", limit: 1 } }));
+    const first = structured<{ items: Array<{ subject: string }>; nextCursor?: string }>(await client.callTool({ name: "change_history", arguments: { path: "src/lib/clock.ts", limit: 1 } }));
     expect(first.items.map((i) => i.subject)).toEqual(["SUP-9: long files"]);
     expect(first.nextCursor).toBeDefined();
-    const second = structured<{ items: Array<{ subject: string }>; nextCursor?: string }>(await client.callTool({ name: "history", arguments: { path: "src/lib/clock.ts", limit: 1, cursor: first.nextCursor } }));
+    const second = structured<{ items: Array<{ subject: string }>; nextCursor?: string }>(await client.callTool({ name: "change_history", arguments: { path: "src/lib/clock.ts", limit: 1, cursor: first.nextCursor } }));
     expect(second.items.map((i) => i.subject)).toEqual(["Billing service v1"]);
     expect(second.nextCursor).toBeUndefined();
   });
@@ -148,7 +148,7 @@ describe("tool inputs and answers at the edges", () => {
 
   it("record_decision refuses evidence that is not a node, and the graph is as it was", async () => {
     await client.callTool({ name: "list_scenarios", arguments: {} });
-    const before = structured<{ nodes: Record<string, number>; edges: Record<string, number>; episodes: number }>(await client.callTool({ name: "graph_status", arguments: {} }));
+    const before = structured<{ nodes: Record<string, number>; edges: Record<string, number>; episodes: number }>(await client.callTool({ name: "context_graph_status", arguments: {} }));
     const text = errorText(
       await client.callTool({
         name: "record_decision",
@@ -158,7 +158,7 @@ describe("tool inputs and answers at the edges", () => {
     oneLine(text);
     expect(text).toContain('evidence "ticket:NOPE-1" is not a node of the graph');
     expect(text).toContain("commit:0000");
-    const after = structured<typeof before>(await client.callTool({ name: "graph_status", arguments: {} }));
+    const after = structured<typeof before>(await client.callTool({ name: "context_graph_status", arguments: {} }));
     expect(after).toEqual(before);
     // Evidence that is there is recorded as before.
     const ok = structured<{ created: boolean }>(

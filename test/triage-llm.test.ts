@@ -39,12 +39,12 @@ describe("triage with the LLM planner", () => {
       const turn = turnOf(req);
       const results = toolResults(req);
       const need = (ok: boolean, what: string) => ok || problems.push(`${ticket} turn ${turn}: ${what}`);
-      if (ticket === "SUP-188") return { content: [toolUse("index_status", {})] }; // never records: the turn limit stops it
+      if (ticket === "SUP-188") return { content: [toolUse("code_index_status", {})] }; // never records: the turn limit stops it
       switch (turn) {
         case 1: {
           const names = (req.tools ?? []).map((t) => t.name);
-          need(["record_triage", "try_scenario", "get_symbol", "similar_tickets", "why"].every((n) => names.includes(n)), `tools ${names.join(",")}`);
-          need(["comment_ticket", "import_tickets", "set_mark", "record_decision", "upsert_scenario"].every((n) => !names.includes(n)), "write tools offered");
+          need(["record_triage", "try_scenario", "get_symbol", "similar_tickets", "why_code"].every((n) => names.includes(n)), `tools ${names.join(",")}`);
+          need(["comment_ticket", "import_tickets", "set_ingestion_mark", "record_decision", "upsert_scenario"].every((n) => !names.includes(n)), "write tools offered");
           need(JSON.stringify(req.system).includes(at), "system prompt without the triage commit");
           need(JSON.stringify(req.messages[0]).includes("SUP-101") && JSON.stringify(req.messages[0]).includes("Changing plan on 28 February"), "the first message lacks the ticket or its evidence");
           return { content: [text("Checking the proration code."), toolUse("search_symbols", { query: "prorate" }), toolUse("try_scenario", { scenario: proposal, base: at, head: at }), toolUse("draft_scenario", { ticket: ticket, write: true })] };
@@ -135,7 +135,7 @@ describe("triage with the LLM planner", () => {
   }, 240_000);
 
   it("keeps the embedded triage past the round's token budget, and says so", async () => {
-    const api = await model.start(() => ({ content: [toolUse("index_status", {})] }));
+    const api = await model.start(() => ({ content: [toolUse("code_index_status", {})] }));
     const r = await runCli(["triage", "--repo", sample.repo, "--ticket", "SUP-204", "--ticket", "SUP-205", "--planner", "llm", "--max-tokens", "1500", "--format", "json", "--quiet"]);
     expect(r.code, r.err).toBe(0);
     // 1,100 tokens a reply: the first ticket's second reply crosses 1,500; the second ticket is not asked.

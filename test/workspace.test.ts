@@ -63,14 +63,14 @@ describe("one workspace per repo", () => {
   });
 
   it("serve all answers every server's tools over one connection to the database", async () => {
-    const conn = await connectServer("all", tmp.dir);
+    const conn = await connectServer("all", tmp.dir, ["--tools", "all"]);
     try {
       const symbols = structured<{ items: Array<{ id: string }> }>(await conn.client.callTool({ name: "search_symbols", arguments: { query: "add" } }));
       expect(symbols.items.map((s) => s.id)).toContain("src/a.ts#add");
-      structured(await conn.client.callTool({ name: "blame", arguments: { path: "src/a.ts", start: 1 } }));
+      structured(await conn.client.callTool({ name: "blame_line", arguments: { path: "src/a.ts", start: 1 } }));
       structured(await conn.client.callTool({ name: "search_tickets", arguments: { query: "add" } }));
       structured(await conn.client.callTool({ name: "list_scenarios", arguments: {} }));
-      structured(await conn.client.callTool({ name: "graph_status", arguments: {} }));
+      structured(await conn.client.callTool({ name: "context_graph_status", arguments: {} }));
       const pid = (conn.client.transport as unknown as { pid: number | null }).pid;
       expect(pid).toBeGreaterThan(0);
       expect(databaseHandles(pid as number, tmp.dir)).toBe(1);

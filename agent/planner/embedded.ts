@@ -1,4 +1,5 @@
 import type { Fix, Report, ScenarioVerdict } from "../../core/verdict.js";
+import { checkFix, draftFix, simulateScenario } from "../../servers/scenarios/contracts.js";
 import type { Tools } from "../hub.js";
 import { addBlastRadius, finishReport, fixFromCheck, optional, recordDecisions, selectFor, type FixCheck } from "./evidence.js";
 
@@ -23,10 +24,10 @@ export const PLANNER = "embedded-planner@1";
 export async function draftAndCheck(tools: Tools, v: ScenarioVerdict, executable: string[], base: string, head: string): Promise<Fix | undefined> {
   if (!v.rootCause) return undefined;
   const location = v.rootCause.location.split(" ")[0] as string;
-  const draft = await optional(tools.call<{ patch: string }>("scenarios", "draft_fix", { location, base, head }));
+  const draft = await optional(tools.call(draftFix, { location, base, head }));
   if (!draft) return undefined;
   const ids = [v.scenario, ...executable.filter((id) => id !== v.scenario)];
-  const checked = await tools.call<{ results: FixCheck[] }>("scenarios", "check_fix", { ids, patch: draft.patch, base, head });
+  const checked = await tools.call(checkFix, { ids, patch: draft.patch, base, head });
   return fixFromCheck(draft.patch, v.scenario, checked.results, PLANNER);
 }
 
@@ -39,7 +40,7 @@ export async function embeddedPlan(tools: Tools, req: PlanRequest): Promise<Repo
   let done = 0;
   const verdicts = await Promise.all(
     selected.map(async (s) => {
-      const r = await tools.call<{ verdict: ScenarioVerdict; worker?: string }>("scenarios", "simulate_scenario", { id: s.scenario, base, head });
+      const r = await tools.call(simulateScenario, { id: s.scenario, base, head });
       say(`  [${++done}/${selected.length}] ${r.verdict.verdict.toUpperCase()} ${s.scenario}${r.worker ? ` (on worker ${r.worker})` : ""}`);
       return r.verdict;
     }),

@@ -1,21 +1,27 @@
 import type { BlastRadius, Fix, Report, ScenarioVerdict } from "../../core/verdict.js";
+import { z } from "zod";
+import { ContractError, type AnswerOf, type ArgsOf, type ToolContract } from "../../core/contract.js";
+import { Span } from "../../core/span.js";
+import { symbolImpact } from "../../servers/code-graph/contracts.js";
+import { contextNeighbors, getContextNode, recordDecisionTool } from "../../servers/context-graph/contracts.js";
+import { fileOwnership, whyCode } from "../../servers/git-history/contracts.js";
+import { getScenario, selectScenarios } from "../../servers/scenarios/contracts.js";
 import { memoReads, ToolError, type Tools } from "../hub.js";
 
 /**
  * What both planners do the same way over the tools: read every page of an answer, gather a failing
  * scenario's blast radius, judge a fix from its re-simulation, and assemble the report.
  */
-interface Page<T> {
-  items: T[];
-  nextCursor?: string;
-}
+/** The contract of a paged tool: its answer has items and maybe a nextCursor, its input a cursor. */
+type Paged = ToolContract & { output: { shape: { items: unknown; nextCursor: unknown } } };
+type ItemOf<C extends ToolContract> = AnswerOf<C> extends { items: Array<infer T> } ? T : never;
 
 /** Every page of a paged tool. */
-export async function allPages<T>(tools: Tools, server: Parameters<Tools["call"]>[0], tool: string, args: Record<string, unknown>): Promise<T[]> {
-  const out: T[] = [];
+export async function allPages<C extends Paged>(tools: Tools, contract: C, args: ArgsOf<C>): Promise<Array<ItemOf<C>>> {
+  const out: Array<ItemOf<C>> = [];
   let cursor: string | undefined;
   for (let n = 0; n < 50; n++) {
-    const page = await tools.call<Page<T>>(server, tool, { ...args, ...(cursor ? { cursor } : {}) });
+    const page = (await tools.call(contract, { ...args, ...(cursor ? { cursor } : {}) })) as { items: Array<ItemOf<C>>; nextCursor?: string };
     out.push(...page.items);
     cursor = page.nextCursor;
     if (!cursor) break;
@@ -33,12 +39,23 @@ export async function optional<T>(work: Promise<T>): Promise<T | undefined> {
   }
 }
 
-export interface ScenarioDoc {
-  id: string;
-  customers?: string[];
-  workflow?: string;
-  source?: string[];
-  simulate?: unknown;
+/** The front matter fields the planners read of get_scenario's answer (a record: the scenario as its file has it). */
+const ScenarioDoc = z.looseObject({
+  id: z.string(),
+  customers: z.array(z.string()).optional(),
+  workflow: z.string().optional(),
+  source: z.array(z.string()).optional(),
+  entry: z.array(z.string()).optional(),
+  simulate: z.unknown().optional(),
+});
+export type ScenarioDoc = z.infer<typeof ScenarioDoc>;
+
+/** get_scenario's record as a ScenarioDoc (just the id when there was none); a field of the wrong type is a ContractError. */
+export function scenarioDoc(scenario: Record<string, unknown> | undefined, id: string): ScenarioDoc {
+  if (!scenario) return { id };
+  const parsed = ScenarioDoc.safeParse(scenario);
+  if (!parsed.success) throw new ContractError(getScenario.server, getScenario.name, parsed.error.issues.map((i) => ({ ...i, path: ["scenario", ...i.path] })));
+  return parsed.data;
 }
 
 /** Every symbol a verdict's evidence shows on its path (trace steps, touched steps, the root cause). */
@@ -59,21 +76,22 @@ export async function blastRadius(tools: Tools, v: ScenarioVerdict, doc: Scenari
   const entryPoints = new Set<string>();
   const tickets = new Set<string>((doc.source ?? []).filter((s) => s.startsWith("ticket:") || s.startsWith("incident:")).map((s) => s.replace(/^incident:/, "ticket:")));
   if (symbols.length) {
-    const impact = await optional(tools.call<{ items: Array<{ entryPoints: string[] }> }>("code-graph", "impact", { targets: symbols.slice(0, 20), rev: head, limit: 200 }));
+    const impact = await optional(tools.call(symbolImpact, { targets: symbols.slice(0, 20), rev: head, limit: 200 }));
     // Being exported from a package reaches everything; the routes, jobs and handlers are what say who is hit.
     for (const i of impact?.items ?? []) for (const e of i.entryPoints) if (e !== "package-export") entryPoints.add(e);
   }
   for (const sym of symbols.slice(0, 10)) {
-    const linked = await optional(allPages<{ id: string; kind: string }>(tools, "context-graph", "neighbors", { id: `symbol:${sym}`, direction: "in", rels: ["references"], limit: 100 }));
+    const linked = await optional(allPages(tools, contextNeighbors, { id: `symbol:${sym}`, direction: "in", rels: ["references"], limit: 100 }));
     for (const n of linked ?? []) if (n.kind === "ticket") tickets.add(n.id);
   }
   const scenarios = all.filter((o) => o.scenario !== v.scenario && symbols.some((s) => onPath(o).has(s))).map((o) => o.scenario);
   const owners = new Set<string>();
   const fragility = { commits: 0, reverts: 0, incidents: [] as string[], failingSimulations: 0 };
   const location = v.rootCause?.location.split(" ")[0];
-  const path = location ? location.slice(0, location.lastIndexOf(":")) : symbols[0]?.split("#")[0];
-  if (location || symbols[0]) {
-    const why = await optional(tools.call<{ items: Array<{ kind: string; id: string; summary: string; time: string | null }> }>("git-history", "why", { target: location ?? symbols[0], limit: 20 }));
+  const path = location ? Span.parse(location, "root cause location").path : symbols[0]?.split("#")[0];
+  const target = location ?? symbols[0];
+  if (target) {
+    const why = await optional(tools.call(whyCode, { target, limit: 20 }));
     // History is what happened before this run: its own simulations are not the code's past trouble.
     for (const item of (why?.items ?? []).filter((i) => !i.time || i.time < started)) {
       if (item.kind === "commit") {
@@ -84,7 +102,7 @@ export async function blastRadius(tools: Tools, v: ScenarioVerdict, doc: Scenari
     }
   }
   if (path) {
-    const own = await optional(tools.call<{ items: Array<{ mainDeveloper: { byAddedLines: string } }> }>("git-history", "ownership", { path }));
+    const own = await optional(tools.call(fileOwnership, { path }));
     for (const o of own?.items ?? []) owners.add(o.mainDeveloper.byAddedLines);
   }
   return {
@@ -126,11 +144,11 @@ export function finishReport(base: string, head: string, planner: "embedded" | "
 /** The scenarios to simulate: the one asked for (checked to exist), else every one the change selects. */
 export async function selectFor(tools: Tools, req: { base: string; head: string; scenario?: string | undefined; progress?: (line: string) => void }): Promise<Report["selected"]> {
   if (req.scenario) {
-    await tools.call("scenarios", "get_scenario", { id: req.scenario, rev: req.head });
+    await tools.call(getScenario, { id: req.scenario, rev: req.head });
     return [{ scenario: req.scenario, reasons: ["asked for"] }];
   }
   req.progress?.("selecting scenarios for the change…");
-  return (await allPages<{ scenario: string; reasons: string[] }>(tools, "scenarios", "select_scenarios", { base: req.base, head: req.head })).map(({ scenario, reasons }) => ({ scenario, reasons }));
+  return (await allPages(tools, selectScenarios, { base: req.base, head: req.head })).map(({ scenario, reasons }) => ({ scenario, reasons }));
 }
 
 /** Blast radius for every failing or at-risk verdict (in place). */
@@ -139,7 +157,8 @@ export async function addBlastRadius(hub: Tools, verdicts: ScenarioVerdict[], he
   for (const v of verdicts) {
     if (v.verdict !== "fail" && v.verdict !== "at-risk") continue;
     say(`blast radius of ${v.scenario}…`);
-    const doc = (await optional(tools.call<{ scenario: ScenarioDoc }>("scenarios", "get_scenario", { id: v.scenario, rev: head })))?.scenario ?? { id: v.scenario };
+    // A scenario's front matter comes as a record: the fields the blast radius reads are checked where they are read.
+    const doc = scenarioDoc((await optional(tools.call(getScenario, { id: v.scenario, rev: head })))?.scenario, v.scenario);
     v.blastRadius = await blastRadius(tools, v, doc, verdicts, head, started);
   }
 }
@@ -155,8 +174,8 @@ export async function recordDecisions(
   for (const v of verdicts.filter((x) => x.verdict === "fail" || x.verdict === "at-risk" || x.depth === "agent")) {
     // record_decision takes only evidence that is a node of the graph: keep the ids that are.
     const wanted = [...new Set([`scenario:${v.scenario}`, ...changedOnPath(v).map((s) => `symbol:${s}`), ...(v.blastRadius?.tickets ?? []), ...(by.evidence ?? [])])];
-    const known = await Promise.all(wanted.map(async (id) => ((await optional(tools.call("context-graph", "get_node", { id }))) !== undefined ? id : undefined)));
-    await tools.call("context-graph", "record_decision", {
+    const known = await Promise.all(wanted.map(async (id) => ((await optional(tools.call(getContextNode, { id }))) !== undefined ? id : undefined)));
+    await tools.call(recordDecisionTool, {
       question: `What does the change ${base.slice(0, 12)}..${head.slice(0, 12)} do to scenario ${v.scenario}?`,
       conclusion: `${v.verdict}: ${v.reason}${v.fix ? ` Fix ${v.fix.verified ? "verified" : "not verified"} by re-simulation.` : ""}`,
       evidence: known.filter((id): id is string => id !== undefined).slice(0, 30),

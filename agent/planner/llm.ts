@@ -1,7 +1,9 @@
 import { betaZodTool } from "@anthropic-ai/sdk/helpers/beta/zod";
 import { z } from "zod";
 import type { Report, ScenarioVerdict } from "../../core/verdict.js";
-import type { ServerName } from "../cli-parse.js";
+import { parseAnswer } from "../../core/contract.js";
+import type { ServerName } from "../../core/server-names.js";
+import { checkFix, simulateScenario, tryScenario } from "../../servers/scenarios/contracts.js";
 import type { ToolHub } from "../hub.js";
 import type { PlanRequest } from "./embedded.js";
 import { addBlastRadius, finishReport, fixFromCheck, recordDecisions, selectFor, type FixCheck } from "./evidence.js";
@@ -83,16 +85,16 @@ export async function llmPlan(hub: ToolHub, req: PlanRequest, settings: LlmSetti
   return finishReport(base, head, "llm", selected, verdicts, stopped);
 }
 
-/** Keeps the answers the report is built from. */
+/** Keeps the answers the report is built from, each parsed with its tool's contract. */
 function keep(c: Captured, server: ServerName, tool: string, args: Record<string, unknown>, answer: Record<string, unknown> | undefined): void {
-  if (server !== "scenarios" || !answer) return;
-  if (tool === "simulate_scenario") {
-    const v = answer.verdict as ScenarioVerdict;
+  if (server !== simulateScenario.server || !answer) return;
+  if (tool === simulateScenario.name) {
+    const v = parseAnswer(simulateScenario, answer).verdict;
     c.simulations.set(v.scenario, v);
-  } else if (tool === "try_scenario" && answer.passesOnBase === true) {
-    const v = answer.verdict as ScenarioVerdict;
+  } else if (tool === tryScenario.name && answer.passesOnBase === true) {
+    const v = parseAnswer(tryScenario, answer).verdict;
     c.tried.set(v.scenario, v);
-  } else if (tool === "check_fix" && typeof args.patch === "string") {
-    c.fixes.push({ patch: args.patch, results: (answer.results as FixCheck[]) ?? [] });
+  } else if (tool === checkFix.name && typeof args.patch === "string") {
+    c.fixes.push({ patch: args.patch, results: parseAnswer(checkFix, answer).results });
   }
 }

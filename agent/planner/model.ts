@@ -5,7 +5,12 @@ import type { BetaRunnableTool } from "@anthropic-ai/sdk/lib/tools/BetaRunnableT
 import type { BetaMessage } from "@anthropic-ai/sdk/resources/beta";
 import { UserError } from "../../core/errors.js";
 import { loadConfig } from "../../core/repo.js";
-import { SERVERS, type ServerName } from "../cli-parse.js";
+import { SERVERS, type ServerName } from "../../core/server-names.js";
+import { reindexCode } from "../../servers/code-graph/contracts.js";
+import { ingestAdrsTool, recordDecisionTool, recordEpisodeTool, setIngestionMark } from "../../servers/context-graph/contracts.js";
+import { ingestHistoryTool } from "../../servers/git-history/contracts.js";
+import { upsertScenario } from "../../servers/scenarios/contracts.js";
+import { commentTicket, importTicketsTool } from "../../servers/tickets/contracts.js";
 import type { ToolHub } from "../hub.js";
 
 /**
@@ -42,7 +47,7 @@ export function prompt(name: string, values: Record<string, string>): string {
 }
 
 /** Tools that import, rewrite, record or post: the agent does those itself, from what the tools answered. */
-export const WITHHELD = new Set(["import_tickets", "ingest_history", "ingest_adrs", "reindex", "upsert_scenario", "record_episode", "record_decision", "comment_ticket", "set_mark"]);
+export const WITHHELD = new Set([importTicketsTool, ingestHistoryTool, ingestAdrsTool, reindexCode, upsertScenario, recordEpisodeTool, recordDecisionTool, commentTicket, setIngestionMark].map((c) => c.name));
 
 export type ModelTool = BetaRunnableTool<Record<string, unknown>>;
 /** A tool of our own (betaZodTool) among the MCP ones: the runner parses its input with its own schema first. */
@@ -118,5 +123,5 @@ export async function converse(o: { settings: LlmSettings; system: string; first
 /** Stores a conversation as an episode (the evidence its judgements rest on); answers the episode's id. */
 export async function storeTranscript(hub: ToolHub, source: string, ref: string, settings: LlmSettings, c: Conversation, about: Record<string, string>): Promise<string> {
   const text = JSON.stringify({ model: settings.model, ...about, turns: c.turns, tokens: c.tokens, stopped: c.stopped, messages: c.messages });
-  return (await hub.call<{ id: string }>("context-graph", "record_episode", { source, ref, text })).id;
+  return (await hub.call(recordEpisodeTool, { source, ref, text })).id;
 }

@@ -1,12 +1,16 @@
 import { betaZodTool } from "@anthropic-ai/sdk/helpers/beta/zod";
 import { stringify as stringifyYaml } from "yaml";
 import { z } from "zod";
+import { parseAnswer } from "../../core/contract.js";
 import { errorLine } from "../../core/errors.js";
 import { CONFIDENCES, SEVERITIES, type Assessment, type Duplicate, type Reproduction, type Suspect } from "../../core/triage.js";
+import { getSymbol } from "../../servers/code-graph/contracts.js";
+import { getContextNode } from "../../servers/context-graph/contracts.js";
+import { draftScenario, tryScenario } from "../../servers/scenarios/contracts.js";
 import { memoReads, type ToolHub, type Tools } from "../hub.js";
 import { optional } from "../planner/evidence.js";
 import { converse, modelTools, ownTool, prompt, storeTranscript, type LlmSettings } from "../planner/model.js";
-import { embeddedTriage, reproductionOf, type Drafted, type PlannedTriage, type ScenarioDocs, type TicketOut, type Triaged, type TriagePlanner } from "./ticket.js";
+import { embeddedTriage, readTicket, reproductionOf, type PlannedTriage, type ScenarioDocs, type TicketOut, type Triaged, type TriagePlanner } from "./ticket.js";
 
 /**
  * The LLM planner's triage (DESIGN.md, "The agent"): the embedded planner gathers the evidence first, then a
@@ -39,7 +43,7 @@ interface Checked {
 async function check(hub: Tools, key: string, j: Judgement, evidence: Triaged): Promise<Checked> {
   const out: Checked = { duplicates: [], symbols: [], suspects: [], rejected: [] };
   for (const d of j.duplicates) {
-    const t = d.key === key ? undefined : await optional(hub.call<TicketOut>("tickets", "get_ticket", { key: d.key }));
+    const t = d.key === key ? undefined : await optional(readTicket(hub, d.key));
     if (!t) {
       out.rejected.push(d.key === key ? `duplicate ${d.key}: that is the ticket itself` : `duplicate ${d.key}: no such ticket`);
       continue;
@@ -50,7 +54,7 @@ async function check(hub: Tools, key: string, j: Judgement, evidence: Triaged): 
     }
   }
   for (const id of j.symbols) {
-    const s = await optional(hub.call<{ symbol: { id: string } }>("code-graph", "get_symbol", { id }));
+    const s = await optional(hub.call(getSymbol, { id }));
     if (s) {
       if (!out.symbols.includes(s.symbol.id)) out.symbols.push(s.symbol.id);
     } else out.rejected.push(`symbol ${id}: the code graph has no such symbol`);
@@ -58,7 +62,7 @@ async function check(hub: Tools, key: string, j: Judgement, evidence: Triaged): 
   for (const s of j.suspects) {
     const sha = s.commit.toLowerCase();
     const known = evidence.suspects.find((x) => x.commit.startsWith(sha));
-    const node = known || !/^[0-9a-f]{40}$/.test(sha) ? undefined : await optional(hub.call<{ node: { title: string } }>("context-graph", "get_node", { id: `commit:${sha}` }));
+    const node = known || !/^[0-9a-f]{40}$/.test(sha) ? undefined : await optional(hub.call(getContextNode, { id: `commit:${sha}` }));
     const suspect: Suspect | undefined = known
       ? { ...known, via: `${known.via}; the model: ${s.why}` }
       : node
@@ -75,16 +79,16 @@ const conclusive = (r: Reproduction | null | undefined) => r?.status === "reprod
 /** A reproduction the model ran: a draft_scenario at the triage commit, or a try_scenario with both sides there. */
 function reproductionFrom(tool: string, args: Record<string, unknown>, answer: Record<string, unknown>, at: string): Pick<Triaged, "draft" | "reproduction"> | undefined {
   const isAt = (rev: unknown) => typeof rev === "string" && rev.length >= 7 && at.startsWith(rev);
-  if (tool === "draft_scenario" && isAt(args.reproduceAt)) {
-    const d = (answer.drafts as Drafted[] | undefined)?.[0];
+  if (tool === draftScenario.name && isAt(args.reproduceAt)) {
+    const d = parseAnswer(draftScenario, answer).drafts[0];
     if (!d?.reproduction) return undefined;
     return { draft: { id: d.id, executable: d.executable, missing: d.missing, text: d.text }, reproduction: reproductionOf(d.reproduction) };
   }
-  if (tool === "try_scenario" && isAt(args.base) && isAt(args.head)) {
+  if (tool === tryScenario.name && isAt(args.base) && isAt(args.head)) {
     const proposal = args.scenario as { id?: string } | undefined;
-    const ran = answer.base as { status: string; failing: string[] } | undefined;
-    if (!ran) return undefined;
-    const status = ran.status !== "ran" ? "error" : ran.failing.length ? "reproduces" : answer.passesOnBase === true ? "does-not-reproduce" : "error";
+    const tried = parseAnswer(tryScenario, answer);
+    const ran = tried.base;
+    const status = ran.status !== "ran" ? "error" : ran.failing.length ? "reproduces" : tried.passesOnBase ? "does-not-reproduce" : "error";
     return {
       draft: { id: proposal?.id ?? "proposed", executable: true, missing: [], text: stringifyYaml(proposal ?? {}, { lineWidth: 0 }) },
       reproduction: { rev: at, status, failing: ran.failing, ...(status === "error" ? { reason: ran.status === "ran" ? "the proposed scenario checks nothing" : ran.status } : {}) },
@@ -165,11 +169,11 @@ export function llmTriage(hub: ToolHub, settings: LlmSettings, say?: (line: stri
       if (spent >= settings.maxTokens) {
         return keep({ model: settings.model, summary: null, episode: null, turns: 0, tokens: 0, rejected: [], note: `not asked: this round's token budget (${settings.maxTokens} tokens) is spent, so the embedded planner's triage stands` });
       }
-      const { ticket } = await reads.call<TicketOut>("tickets", "get_ticket", { key });
+      const { ticket } = await readTicket(reads, key);
       let judged: { j: Judgement; checked: Checked } | undefined;
       let ran: Pick<Triaged, "draft" | "reproduction"> | undefined;
       const tools = await modelTools(hub, (server, tool, args, answer) => {
-        const r = server === "scenarios" && answer ? reproductionFrom(tool, args, answer, at) : undefined;
+        const r = server === tryScenario.server && answer ? reproductionFrom(tool, args, answer, at) : undefined;
         if (r && (conclusive(r.reproduction) || !ran)) ran = r;
       });
       tools.push(

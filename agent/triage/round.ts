@@ -1,5 +1,9 @@
+import type { AnswerOf } from "../../core/contract.js";
 import { resolveRevision } from "../../core/git.js";
 import { SEVERITIES, type SourceRound, type TicketTriage, type TriageReport } from "../../core/triage.js";
+import { contextNeighbors, getIngestionMark, recordDecisionTool, setIngestionMark } from "../../servers/context-graph/contracts.js";
+import { ingestHistoryTool } from "../../servers/git-history/contracts.js";
+import { commentTicket, getTicket, importTicketsTool, listTickets } from "../../servers/tickets/contracts.js";
 import type { Tools } from "../hub.js";
 import { ticketSources, type TicketSource } from "../ingest.js";
 import { allPages, optional } from "../planner/evidence.js";
@@ -22,19 +26,14 @@ export interface TriageRequest {
   progress?: ((line: string) => void) | undefined;
 }
 
-interface Listed {
-  key: string;
-  title: string;
-  source: string;
-  changed: string;
-  revision: string;
-}
+/** One ticket list_tickets answers. */
+type Listed = AnswerOf<typeof listTickets>["items"][number];
 
 const question = (key: string, revision: string, at: string) => `Triage of ${key} (revision ${revision}) at ${at.slice(0, 12)}`;
 
 /** True when this ticket revision was already triaged against this commit: its decision trace exists. */
 async function alreadyTriaged(tools: Tools, key: string, revision: string, at: string): Promise<boolean> {
-  const traces = await optional(allPages<{ id: string; kind: string; title: string }>(tools, "context-graph", "neighbors", { id: `ticket:${key}`, direction: "in", rels: ["motivated-by"] }));
+  const traces = await optional(allPages(tools, contextNeighbors, { id: `ticket:${key}`, direction: "in", rels: ["motivated-by"] }));
   return (traces ?? []).some((n) => n.kind === "decision" && n.title === question(key, revision, at));
 }
 
@@ -63,7 +62,7 @@ async function triageOne(tools: Tools, planner: TriagePlanner, item: Listed, at:
     ...t.duplicates.filter((d) => d.likely).map((d) => `ticket:${d.key}`),
     ...t.relatedScenarios.slice(0, 5).map((s) => `scenario:${s.id}`),
   ];
-  const decision = await tools.call<{ id: string }>("context-graph", "record_decision", {
+  const decision = await tools.call(recordDecisionTool, {
     question: question(t.key, item.revision, at),
     conclusion: conclusion(t),
     evidence: [...new Set(evidence)],
@@ -74,7 +73,7 @@ async function triageOne(tools: Tools, planner: TriagePlanner, item: Listed, at:
   const out: TicketTriage = { ...t, decision: decision.id };
   if (comment) {
     if (t.source === "github" || t.source === "jira") {
-      const posted = await tools.call<{ posted: boolean; url: string }>("tickets", "comment_ticket", { key: t.key, body: triageComment(out), revision: item.revision });
+      const posted = await tools.call(commentTicket, { key: t.key, body: triageComment(out), revision: item.revision });
       out.comment = { posted: posted.posted, url: posted.url, ...(posted.posted ? {} : { note: "already posted for this revision" }) };
     } else out.comment = { posted: false, note: `a ${t.source} ticket has no tracker to comment on` };
   }
@@ -84,19 +83,18 @@ async function triageOne(tools: Tools, planner: TriagePlanner, item: Listed, at:
 async function sourceRound(tools: Tools, planner: TriagePlanner, src: TicketSource, req: TriageRequest, at: string, docs: () => Promise<ScenarioDocs>, out: TicketTriage[]): Promise<SourceRound> {
   const say = req.progress ?? (() => undefined);
   const markName = `triage:${src.name}`;
-  const mark = (await tools.call<{ mark: { highWater: string | null } }>("context-graph", "get_mark", { source: markName })).mark.highWater;
+  const mark = (await tools.call(getIngestionMark, { source: markName })).mark.highWater;
   const round: SourceRound = { source: src.name, candidates: 0, triaged: 0, skipped: 0, highWater: mark };
   try {
     say(`importing tickets from ${src.name}…`);
-    const imported = await tools.call<{ added: number; updated: number; unchanged: number }>("tickets", "import_tickets", src.args);
+    const imported = await tools.call(importTicketsTool, src.args);
     round.imported = { added: imported.added, updated: imported.updated, unchanged: imported.unchanged };
   } catch (err) {
     round.error = (err as Error).message;
     say(`  ${src.name} failed: ${round.error} (retried next round from the same mark)`);
     return round;
   }
-  const kind = String(src.args.source);
-  const listed = await allPages<Listed>(tools, "tickets", "list_tickets", { source: kind, ...(req.tickets || !mark ? {} : { changedSince: mark }) });
+  const listed = await allPages(tools, listTickets, { source: src.args.source, ...(req.tickets || !mark ? {} : { changedSince: mark }) });
   const wanted = req.tickets ? listed.filter((l) => req.tickets?.includes(l.key)) : listed;
   round.candidates = wanted.length;
   let newest = mark;
@@ -120,7 +118,7 @@ async function sourceRound(tools: Tools, planner: TriagePlanner, src: TicketSour
     if (!failed && !req.tickets && (!newest || item.changed > newest)) newest = item.changed;
   }
   if (newest && newest !== mark) {
-    await tools.call("context-graph", "set_mark", { source: markName, highWater: newest, stats: { triaged: round.triaged, skipped: round.skipped } });
+    await tools.call(setIngestionMark, { source: markName, highWater: newest, stats: { triaged: round.triaged, skipped: round.skipped } });
     round.highWater = newest;
   }
   return round;
@@ -131,14 +129,14 @@ async function sourceRound(tools: Tools, planner: TriagePlanner, src: TicketSour
  * not have yet (a fresh clone) are looked for by importing the sources first.
  */
 async function requireTickets(tools: Tools, req: TriageRequest): Promise<void> {
-  const known = async (key: string) => Boolean(await optional(tools.call("tickets", "get_ticket", { key })));
+  const known = async (key: string) => Boolean(await optional(tools.call(getTicket, { key })));
   const wanted = req.tickets ?? [];
   const unknown: string[] = [];
   for (const key of wanted) if (!(await known(key))) unknown.push(key);
   if (!unknown.length) return;
-  for (const src of ticketSources(req.repo)) await optional(tools.call("tickets", "import_tickets", src.args));
+  for (const src of ticketSources(req.repo)) await optional(tools.call(importTicketsTool, src.args));
   // The store's own one-line refusal names the key and what to do.
-  for (const key of unknown) await tools.call("tickets", "get_ticket", { key });
+  for (const key of unknown) await tools.call(getTicket, { key });
 }
 
 export async function triageRound(tools: Tools, req: TriageRequest, planner: TriagePlanner = embeddedTriage(tools)): Promise<TriageReport> {
@@ -148,7 +146,7 @@ export async function triageRound(tools: Tools, req: TriageRequest, planner: Tri
   // History first: suspects from fixes (SZZ) need the commits that fixed earlier tickets.
   await requireTickets(tools, req);
   say("ingesting git history…");
-  await tools.call("git-history", "ingest_history", {});
+  await tools.call(ingestHistoryTool, {});
   let loaded: Promise<ScenarioDocs> | undefined;
   const docs = () => (loaded ??= scenarioDocs(tools, at));
   const tickets: TicketTriage[] = [];

@@ -1,6 +1,12 @@
 import type { Duplicate, Reproduction, Suspect, TicketTriage } from "../../core/triage.js";
+import { z } from "zod";
+import { ContractError, type AnswerOf } from "../../core/contract.js";
+import { contextNeighbors, getContextNode } from "../../servers/context-graph/contracts.js";
+import { draftScenario, getScenario, listScenarios } from "../../servers/scenarios/contracts.js";
+import { getTicket, similarTicketsTool, ticketCodeLinks, ticketSuspects } from "../../servers/tickets/contracts.js";
 import type { Tools } from "../hub.js";
-import { allPages, optional } from "../planner/evidence.js";
+import { allPages, optional, scenarioDoc } from "../planner/evidence.js";
+import { fileOf } from "../../core/span.js";
 
 /**
  * The embedded planner's triage of one ticket, from the servers' tools only: duplicates, the code it names,
@@ -43,20 +49,31 @@ export function embeddedTriage(tools: Tools): TriagePlanner {
   };
 }
 
-interface CodeRefOut {
-  kind: string;
-  text: string;
-  target: string | null;
-}
+type CodeRefOut = AnswerOf<typeof getTicket>["codeRefs"][number];
+/** The fields triage reads of get_ticket's ticket (a record: the ticket as imported). */
+const TicketDoc = z.looseObject({
+  key: z.string(),
+  title: z.string(),
+  body: z.string(),
+  source: z.string(),
+  kind: z.string(),
+  customers: z.array(z.string()).optional(),
+  labels: z.array(z.string()).optional(),
+  status: z.string(),
+});
 export interface TicketOut {
-  ticket: { key: string; title: string; body: string; source: string; kind: string; customers?: string[]; labels?: string[]; status: string };
+  ticket: z.infer<typeof TicketDoc>;
   codeRefs: CodeRefOut[];
 }
-interface SimilarOut {
-  items: Array<{ key: string; title: string; status: string; kind: string; score: number; textScore: number; codeScore: number; sharedCode: string[]; sharedTerms: string[] }>;
-}
-interface DraftOut {
-  drafts: Array<{ id: string; text: string; executable: boolean; missing: string[]; reproduction?: TicketTriage["reproduction"] & { results?: unknown[] } }>;
+type SimilarOut = AnswerOf<typeof similarTicketsTool>;
+type DraftOut = AnswerOf<typeof draftScenario>;
+
+/** A ticket through get_ticket, its record checked for the fields triage reads (a ContractError names a wrong one). */
+export async function readTicket(tools: Tools, key: string): Promise<TicketOut> {
+  const { ticket, codeRefs } = await tools.call(getTicket, { key });
+  const parsed = TicketDoc.safeParse(ticket);
+  if (!parsed.success) throw new ContractError(getTicket.server, getTicket.name, parsed.error.issues.map((i) => ({ ...i, path: ["ticket", ...i.path] })));
+  return { ticket: parsed.data, codeRefs };
 }
 export interface ScenarioDocs {
   /** Every scenario at the triage commit, with what static relating needs. */
@@ -65,11 +82,11 @@ export interface ScenarioDocs {
 
 /** Loads the scenarios once per round: each ticket relates to the same set. */
 export async function scenarioDocs(tools: Tools, at: string): Promise<ScenarioDocs> {
-  const list = await optional(allPages<{ id: string; title: string; source: string[] }>(tools, "scenarios", "list_scenarios", { rev: at }));
+  const list = await optional(allPages(tools, listScenarios, { rev: at }));
   const all: ScenarioDocs["all"] = [];
   for (const s of list ?? []) {
-    const doc = await optional(tools.call<{ scenario: { entry?: string[] } }>("scenarios", "get_scenario", { id: s.id, rev: at }));
-    all.push({ id: s.id, title: s.title, source: s.source, entry: doc?.scenario.entry ?? [] });
+    const doc = scenarioDoc((await optional(tools.call(getScenario, { id: s.id, rev: at })))?.scenario, s.id);
+    all.push({ id: s.id, title: s.title, source: s.source, entry: doc.entry ?? [] });
   }
   return { all };
 }
@@ -103,11 +120,11 @@ async function severityOf(tools: Tools, t: TicketOut["ticket"], refs: CodeRefOut
   };
   // Incidents that mention this ticket or one of its likely duplicates.
   for (const key of [t.key, ...duplicates.filter((d) => d.likely).map((d) => d.key)]) {
-    const near = await optional(allPages<{ id: string; kind: string; title: string }>(tools, "context-graph", "neighbors", { id: `ticket:${key}`, direction: "in", rels: ["mentions"] }));
+    const near = await optional(allPages(tools, contextNeighbors, { id: `ticket:${key}`, direction: "in", rels: ["mentions"] }));
     for (const n of near ?? []) {
-      const node = await optional(tools.call<{ node: { props: { kind?: string; severity?: string } } }>("context-graph", "get_node", { id: n.id }));
+      const node = await optional(tools.call(getContextNode, { id: n.id }));
       if (node?.node.props.kind !== "incident") continue;
-      const sev = node.node.props.severity ?? "";
+      const sev = typeof node.node.props.severity === "string" ? node.node.props.severity : "";
       hints.push(`linked incident ${n.id.slice("ticket:".length)}${sev ? ` (${sev})` : ""}${key !== t.key ? ` through ${key}` : ""}: ${n.title}`);
       raise(/SEV ?1/i.test(sev) ? "critical" : "high");
     }
@@ -151,7 +168,7 @@ async function relatedScenarios(tools: Tools, key: string, symbols: string[], fi
   }
   // Scenarios whose simulations ran through the named code.
   for (const sym of symbols.slice(0, 10)) {
-    const near = await optional(allPages<{ id: string; kind: string; title: string }>(tools, "context-graph", "neighbors", { id: `symbol:${sym}`, direction: "both", rels: ["covers", "simulates"], depth: 2 }));
+    const near = await optional(allPages(tools, contextNeighbors, { id: `symbol:${sym}`, direction: "both", rels: ["covers", "simulates"], depth: 2 }));
     for (const n of near ?? []) if (n.kind === "scenario") add(n.id.slice("scenario:".length), n.title, `its simulations run through ${sym}`);
   }
   return [...out.values()];
@@ -170,16 +187,16 @@ function confidenceOf(symbols: string[], refs: CodeRefOut[], suspects: Suspect[]
 }
 
 export async function triageTicket(tools: Tools, key: string, revision: string, at: string, docs: ScenarioDocs): Promise<Triaged> {
-  const { ticket: t, codeRefs } = await tools.call<TicketOut>("tickets", "get_ticket", { key });
+  const { ticket: t, codeRefs } = await readTicket(tools, key);
   const [links, similar, suspectsOut, drafted] = await Promise.all([
-    tools.call<{ component: string | null; componentBasis: string; owner: TicketTriage["owner"] }>("tickets", "ticket_code_links", { key }),
-    tools.call<SimilarOut>("tickets", "similar_tickets", { key, limit: 8 }),
-    tools.call<{ items: Suspect[] }>("tickets", "ticket_suspects", { key }),
-    tools.call<DraftOut>("scenarios", "draft_scenario", { ticket: key, reproduceAt: at }),
+    tools.call(ticketCodeLinks, { key }),
+    tools.call(similarTicketsTool, { key, limit: 8 }),
+    tools.call(ticketSuspects, { key }),
+    tools.call(draftScenario, { ticket: key, reproduceAt: at }),
   ]);
   const duplicates = similar.items.map(duplicateOf).filter((d): d is Duplicate => d !== undefined).slice(0, 5);
   const symbols = [...new Set(codeRefs.map((r) => r.target).filter((x): x is string => !!x && x.includes("#")))];
-  const files = [...new Set(codeRefs.filter((r) => r.target && r.kind !== "commit" && r.kind !== "config").map((r) => (r.target as string).replace(/#.*$/, "").replace(/:\d+$/, "")))];
+  const files = [...new Set(codeRefs.filter((r) => r.target && r.kind !== "commit" && r.kind !== "config").map((r) => fileOf(r.target as string)))];
   // One line per commit: a commit found by SZZ and by blame is one suspect, at its best confidence.
   const byCommit = new Map<string, Suspect>();
   for (const s of suspectsOut.items) {
@@ -193,7 +210,7 @@ export async function triageTicket(tools: Tools, key: string, revision: string, 
   }
   const suspects: Suspect[] = [];
   for (const s of [...byCommit.values()].slice(0, 5)) {
-    const node = await optional(tools.call<{ node: { title: string } }>("context-graph", "get_node", { id: `commit:${s.commit}` }));
+    const node = await optional(tools.call(getContextNode, { id: `commit:${s.commit}` }));
     suspects.push({ ...s, ...(node ? { summary: node.node.title } : {}) });
   }
   const draft = drafted.drafts[0];

@@ -13,7 +13,7 @@ export async function codeGraphPart(source: string | Workspace, rev?: string): P
   return serverPart(
     "code-graph",
     "The code graph of one repository: symbols, calls, references, string literals, config reads and entry points. " +
-      "Symbol ids are path#Name or path#Class.member; locations are path:line. Answers say which files moved since the index; call reindex to refresh.",
+      "Symbol ids are path#Name or path#Class.member; locations are path:line. Answers say which files moved since the index; call reindex_code to refresh.",
     service,
     registerCodeGraphTools,
   );

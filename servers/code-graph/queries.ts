@@ -8,6 +8,7 @@ import { parseLocation, parseSymbolId, symbolId, type SymbolId } from "../../cor
 import type { ManifestSettings } from "./indexer.js";
 import { CALL_EDGE_KINDS } from "./schema.js";
 import type { CodeGraphStore, RevisionRow } from "./store.js";
+import { Span } from "../../core/span.js";
 
 /**
  * Read-side of the code graph: answers about one indexed revision. Plain values out, no MCP here.
@@ -306,8 +307,7 @@ export class CodeGraph {
   }
 
   async source(info: SymbolInfo): Promise<string> {
-    const path = info.span.slice(0, info.span.lastIndexOf(":"));
-    const [start, end] = info.span.slice(path.length + 1).split("-").map(Number) as [number, number];
+    const { path, start, end } = Span.parse(info.span, `${info.id}'s span`);
     const hash = this.q<[number, string], { hash: string }>("SELECT hash FROM cg_manifest_file WHERE manifest = ? AND path = ?")
       .get(this.manifest, path)?.hash;
     let text = "";

@@ -3,6 +3,7 @@ import { UserError } from "../../core/errors.js";
 import { git, listWorktree, resolveRevision, WORKTREE } from "../../core/git.js";
 import type { CodeGraph, SymbolInfo } from "../code-graph/queries.js";
 import type { CodeGraphService } from "../code-graph/service.js";
+import { Span } from "../../core/span.js";
 
 /** What changed between two revisions: files and hunks, and the symbols those hunks touch on each side. */
 export interface Hunk {
@@ -108,9 +109,8 @@ function squash(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
-function spanOf(s: SymbolInfo): { start: number; end: number } {
-  const [start, end] = s.span.slice(s.span.lastIndexOf(":") + 1).split("-").map(Number) as [number, number];
-  return { start, end };
+function spanOf(s: SymbolInfo): Span {
+  return Span.parse(s.span, `${s.id}'s span`);
 }
 
 function textOf(lines: string[], s: SymbolInfo): string {

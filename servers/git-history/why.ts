@@ -13,59 +13,25 @@ import { ticketLinker, type TicketLinker } from "./ticket-links.js";
 import { ticketRefs, type TicketRef } from "./ticket-keys.js";
 import { traceLines, type PassKind, type TracedLine } from "./trace.js";
 import { valueSteps, type ValueStep } from "./value-history.js";
+import { Span as LineSpan } from "../../core/span.js";
+import type { AnswerOf } from "../../core/contract.js";
+import type { whyCode } from "./contracts.js";
 
 /**
  * why(path:line | symbol | config:KEY): the evidence chain for why code is the way it is: blame, the commits
  * that shaped those lines (with what they changed), their tickets, the decisions that govern the file or
  * symbol, and simulations that covered it. Each item says where it came from, when, and on whose authority.
  */
-export interface WhyItem {
-  kind: "commit" | "ticket" | "decision" | "simulation";
-  id: string;
-  summary: string;
-  time: string | null;
-  source: string;
-  authority: "human" | "deterministic" | "llm";
-  detail?: string;
-  /** For a ticket: where to open it (the GitHub origin's issue or pull request, the Jira site's key). */
-  url?: string;
-}
 
-/** The commit that decided the lines: the last one that changed their meaning, and what it passed through. */
-export interface WhyDecision {
-  commit: string;
-  subject: string;
-  author: string;
-  /** Author date: when the change was written, not when it was rebased or merged. */
-  authoredAt: string;
-  /** The commit's reason in one sentence. */
-  reason: string;
-  tickets: Array<TicketRef & { url?: string }>;
-  /** How many of the asked lines it decided. */
-  lines: number;
-  /** Newer commits that touched the lines without changing their meaning, newest first. */
-  passedThrough: Array<{ commit: string; kind: PassKind; subject: string; author: string; authoredAt: string; at: string; from: string; sweepFiles?: number }>;
-}
-
+/**
+ * What `why` answers is exactly the why_code tool's answer (contracts.ts): one shape for the domain, the tool
+ * and the agent. The deciding commit is the last one that changed the lines' meaning, with what it passed through.
+ */
+export type WhyAnswer = AnswerOf<typeof whyCode>;
+export type WhyDecision = NonNullable<WhyAnswer["deciding"]>;
+export type WhyItem = WhyAnswer["items"][number];
 /** One value a setting line held, newest first: the commit that set it and the value it replaced. */
-export interface ValueChange {
-  value: string;
-  previous?: string;
-  commit: string;
-  authoredAt: string;
-}
-
-export interface WhyAnswer {
-  target: string;
-  location: string;
-  /** One sentence: the deciding commit, its ticket, its reason, what passed since. */
-  summary: string;
-  /** Null when every asked line is uncommitted. */
-  deciding: WhyDecision | null;
-  /** For a line that sets a value: the values it held, newest first, each with the commit that set it. */
-  values?: ValueChange[];
-  items: WhyItem[];
-}
+export type ValueChange = NonNullable<WhyAnswer["values"]>[number];
 
 /** What `why` reads: the repo's git, code graph, context graph, commit headers and shapes, and config. */
 export interface WhyDeps {
@@ -130,8 +96,8 @@ async function spanOf(codeGraph: CodeGraphService, target: string, commit: strin
   if (target.includes("#")) {
     const g = await codeGraph.graph(commit ?? undefined);
     const sym = g.requireSymbol(codeGraph.symbolId(target));
-    const [start, end] = sym.span.slice(sym.span.lastIndexOf(":") + 1).split("-").map(Number) as [number, number];
-    return { path: sym.span.slice(0, sym.span.lastIndexOf(":")), start, end, symbol: sym.id };
+    const { path, start, end } = LineSpan.parse(sym.span, `${sym.id}'s span`);
+    return { path, start, end, symbol: sym.id };
   }
   const loc = parseLocation(codeGraph.target(target));
   return { path: loc.path, start: loc.line, end: loc.line };

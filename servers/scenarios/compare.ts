@@ -1,6 +1,7 @@
 import { rootCause as makeRootCause, type RootCause } from "../../core/verdict.js";
 import { holdsHeadLine, type FileDiff, type Hunk } from "../git-history/diff.js";
 import type { Effect, ExpectationStatus, RunResult, TraceEvent } from "./sandbox/protocol.js";
+import { Span } from "../../core/span.js";
 
 /**
  * Comparing a scenario's run on base with its run on head (DESIGN.md, depth 2): align the traces step by
@@ -44,8 +45,8 @@ class LineMap {
 }
 
 const split = (at: string): [string, number] => {
-  const i = at.lastIndexOf(":");
-  return [at.slice(0, i), Number(at.slice(i + 1))];
+  const span = Span.parse(at, "trace location");
+  return [span.path, span.line];
 };
 
 export interface EffectsDiff {

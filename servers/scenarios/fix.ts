@@ -1,5 +1,6 @@
 import { UserError } from "../../core/errors.js";
 import { diffFiles, holdsHeadLine } from "../git-history/diff.js";
+import { Span } from "../../core/span.js";
 
 /**
  * The embedded planner's fix draft (DESIGN.md): the minimal revert of the one hunk that holds the root
@@ -13,10 +14,7 @@ export interface HunkRevert {
 }
 
 export async function revertHunk(repo: string, base: string, head: string, location: string): Promise<HunkRevert> {
-  const colon = location.lastIndexOf(":");
-  const path = location.slice(0, colon);
-  const line = Number(location.slice(colon + 1).split(/\s/)[0]);
-  if (colon < 1 || !Number.isInteger(line) || line < 1) throw new UserError(`location "${location}": expected path:line at head, e.g. src/billing/proration.ts:35`);
+  const { path, line } = Span.leading(location, "location");
   const file = (await diffFiles(repo, base, head)).find((f) => f.path === path);
   if (!file) throw new UserError(`${path} did not change between ${base.slice(0, 12)} and ${head.slice(0, 12)}: the root cause must lie in the change`);
   const hunk = file.hunks.find((h) => holdsHeadLine(h, line));

@@ -32,6 +32,7 @@ import { headOnlyVerdict } from "./head-only.js";
 import { boundaries } from "./sandbox/boundaries.js";
 import { SandboxPool } from "./sandbox/pool.js";
 import type { RunResult } from "./sandbox/protocol.js";
+import { Span } from "../../core/span.js";
 
 export const STATIC_METHOD = "static-trace@1";
 
@@ -256,8 +257,7 @@ export class ScenarioService {
     const out = new Map<string, Set<string>>();
     for (const c of changes) {
       if (!c.head || c.change !== "modified-body") continue;
-      const path = c.head.span.slice(0, c.head.span.lastIndexOf(":"));
-      const [a, b] = c.head.span.slice(c.head.span.lastIndexOf(":") + 1).split("-").map(Number) as [number, number];
+      const { path, start: a, end: b } = Span.parse(c.head.span, `${c.id}'s span`);
       const keys = new Set<string>();
       for (const h of files.find((f) => f.path === path)?.hunks ?? []) {
         if (h.newStart > b || h.newStart + Math.max(h.newLines, 1) - 1 < a) continue;

@@ -1,6 +1,7 @@
 import type { CodeGraph, SymbolInfo } from "../code-graph/queries.js";
 import type { ChangedSymbol, FileDiff } from "../git-history/diff.js";
 import type { Scenario } from "./format.js";
+import { Span } from "../../core/span.js";
 
 /**
  * Depth 1, the static trace: find a scenario's entry points, walk the call graph from them in statement
@@ -138,7 +139,7 @@ export function walkTrace(
 }
 
 function lineOf(location: string): number {
-  return Number(location.slice(location.lastIndexOf(":") + 1));
+  return Span.parse(location, "step location").line;
 }
 
 /**
@@ -151,15 +152,11 @@ export function markTouched(steps: TraceStep[], changes: readonly ChangedSymbol[
   const changed = new Map(changes.filter((c) => c.head).map((c) => [c.head?.id ?? c.id, c]));
   const hunks = new Map(files.map((f) => [f.path, f.hunks.map((h) => ({ start: h.newStart, end: h.newStart + Math.max(h.newLines, 1) - 1 }))]));
   const fmt = (path: string, h: { start: number; end: number }) => `${path}:${h.start}${h.end > h.start ? `-${h.end}` : ""}`;
-  const spanOf = (span: string): { start: number; end: number } => {
-    const [start, end] = span.slice(span.lastIndexOf(":") + 1).split("-").map(Number) as [number, number];
-    return { start, end };
-  };
+  const spanOf = (span: string): Span => Span.parse(span, "changed symbol's span");
   const memberSpans = (id: string): Array<{ start: number; end: number }> =>
     [...changed.values()].filter((c) => c.head && (c.head.id.startsWith(`${id}.`) || c.head.id.startsWith(`${id}[`))).map((c) => spanOf(c.head?.span ?? ""));
   return steps.map((s) => {
-    const path = s.location.slice(0, s.location.lastIndexOf(":"));
-    const line = lineOf(s.location);
+    const { path, line } = Span.parse(s.location, "step location");
     const inFile = hunks.get(path) ?? [];
     if (s.kind === "enter") {
       const c = changed.get(s.symbol);

@@ -7,6 +7,7 @@ import { ageAdjusted, suspectsOfLocations, type SuspectCommit } from "../git-his
 import { extractCodeRefs, type RepoView } from "./code-refs.js";
 import type { CodeRef, Ticket } from "./model.js";
 import { redactTicket, type TicketSave, type TicketStore } from "./store.js";
+import { fileOf } from "../../core/span.js";
 
 /**
  * Imports normalized tickets: redacts secrets and personal data, finds the code they name, and links them
@@ -102,7 +103,7 @@ async function graphBatch(ctx: ImportContext, t: Ticket, refs: CodeRef[], text: 
     .filter((r) => r.kind === "frame" && r.target)
     .map((r) => {
       const line = /:(\d+)$/.exec(r.text)?.[1];
-      const path = r.target?.includes("#") ? r.target.slice(0, r.target.indexOf("#")) : r.target?.replace(/:\d+$/, "");
+      const path = r.target ? fileOf(r.target) : undefined;
       return `${path}:${line}`;
     });
   if (locations.length) {

@@ -4,6 +4,7 @@ import { ownership } from "../git-history/views.js";
 import type { CodeRef, Ticket } from "./model.js";
 import { hasFilter } from "./rows.js";
 import type { SearchFilters, TicketStore } from "./store.js";
+import { fileOf } from "../../core/span.js";
 
 /** Search, duplicates, components and owners over the imported tickets. */
 
@@ -96,7 +97,7 @@ export async function similarTickets(store: TicketStore, key: string, limit = 10
 
 function pathOf(r: CodeRef): string | undefined {
   if (!r.target || r.kind === "commit" || r.kind === "config") return undefined;
-  return r.target.replace(/#.*$/, "").replace(/:\d+$/, "");
+  return fileOf(r.target);
 }
 
 export interface ComponentGuess {

@@ -5,7 +5,7 @@ import { dirname, extname, isAbsolute, join, posix, relative, sep } from "node:p
 import { ts } from "@ts-morph/common";
 import { instrument, type Site } from "./instrument.js";
 import { isUnder } from "../../../core/confine.js";
-import { realPath, WORLDLINE_ROOT } from "./paths.js";
+import { PACKAGES_ROOT, realPath, WORLDLINE_ROOT } from "./paths.js";
 import type { RevisionFiles } from "./sources.js";
 
 /**
@@ -222,7 +222,7 @@ export class ModuleLoader {
 
   /** Where files may come from: the repo, or for the ports only Worldline's installed packages (never its own files). */
   private confineRoot(root: string, isPort: boolean): string {
-    return isPort ? join(this.realRoot(WORLDLINE_ROOT), "node_modules") : this.realRoot(root);
+    return isPort ? join(this.realRoot(PACKAGES_ROOT), "node_modules") : this.realRoot(root);
   }
 
   private realRoot(root: string): string {
@@ -274,10 +274,10 @@ export class ModuleLoader {
   private resolveAndRead(specifier: string, from: string): Answer {
     const bare = specifier.replace(/^node:/, "");
     const port = PORTS[bare];
-    if (port) return this.packageModule(WORLDLINE_ROOT, WORLDLINE_ROOT, port, true);
+    if (port) return this.packageModule(PACKAGES_ROOT, WORLDLINE_ROOT, port, true);
     if (BUILTINS.has(bare) || specifier.startsWith("node:")) return { kind: "missing" };
-    if (from === PORT_PREFIX) return this.packageModule(WORLDLINE_ROOT, WORLDLINE_ROOT, specifier, true);
-    if (from.startsWith(PORT_PREFIX)) return this.diskModule(WORLDLINE_ROOT, join(WORLDLINE_ROOT, from.slice(PORT_PREFIX.length)), specifier, true);
+    if (from === PORT_PREFIX) return this.packageModule(PACKAGES_ROOT, WORLDLINE_ROOT, specifier, true);
+    if (from.startsWith(PORT_PREFIX)) return this.diskModule(PACKAGES_ROOT, join(PACKAGES_ROOT, from.slice(PORT_PREFIX.length)), specifier, true);
     if (from.startsWith("node_modules/") || from.includes("/node_modules/")) return this.diskModule(this.repo, join(this.repo, from), specifier, false);
     const r = this.source.resolver.resolve(specifier, from || "index.ts");
     // A bare specifier the repo answers (tsconfig paths, a workspace package) keeps the file it found: a new

@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { RunResult, SimulationJob } from "./protocol.js";
-import { WORLDLINE_ROOT } from "./paths.js";
 
 /**
  * A small pool of child processes that run simulation jobs (DESIGN.md: isolates live in children, never in
@@ -21,7 +19,8 @@ const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
  * most four children, a third of this machine's 24 GiB. `WORLDLINE_SANDBOX_CHILD_MB` changes it.
  */
 export const CHILD_MEMORY_MB = Number(process.env.WORLDLINE_SANDBOX_CHILD_MB) || 2048;
-const TSX = pathToFileURL(join(WORLDLINE_ROOT, "node_modules/tsx/dist/esm/index.mjs")).href;
+// Where Node finds tsx from here: Worldline's node_modules, or the project's when npm hoisted it there.
+const TSX = import.meta.resolve("tsx/esm");
 
 interface Worker {
   proc: ChildProcess;

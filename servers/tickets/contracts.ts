@@ -1,0 +1,146 @@
+import { z } from "zod";
+import { defineTool, toolArgs } from "../../core/contract.js";
+import { pageInput } from "../../core/paging.js";
+
+/** The tickets server's tool contracts: names, descriptions and schemas, shared by the server, the agent and tests. */
+
+const server = "tickets" as const;
+const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+const key = z.string().min(1).describe("Ticket key, e.g. SUP-12 or #12");
+const time = z.iso.datetime({ offset: true });
+const HitOut = z.object({ key: z.string(), title: z.string(), status: z.string(), kind: z.string(), created: z.string(), score: z.number() });
+const RefOut = z.object({ kind: z.string(), text: z.string(), target: z.string().nullable(), order: z.number().optional() });
+
+export const importTicketsTool = defineTool({
+  server,
+  name: "import_tickets",
+  title: "Import tickets",
+  description: "Import tickets from a folder of JSON/YAML/Markdown files (default tickets/) or a Jira CSV export; redacts secrets, links them to code and history. Idempotent. A file over maxTicketFileBytes (worldline.config.json, default 1 MB) is refused by name.",
+  input: toolArgs({
+    source: z
+      .enum(["folder", "jira-csv", "github", "jira"])
+      .describe("folder: one file per ticket; jira-csv: a Jira CSV export; github: GitHub Issues (GITHUB_TOKEN); jira: Jira Cloud (JIRA_EMAIL, JIRA_API_TOKEN)"),
+    path: z.string().optional().describe("The folder (default tickets) or the CSV file, from the repo root"),
+    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/).optional().describe("For github: owner/name"),
+    baseUrl: z.url().optional().describe("For github (default https://api.github.com) or jira (your site, e.g. https://acme.atlassian.net)"),
+    jql: z.string().optional().describe("For jira: which issues (default: all, oldest update first)"),
+    since: z.iso.datetime({ offset: true }).optional().describe("Only tickets updated since (default: since the last import from this source)"),
+  }),
+  output: z.object({
+    added: z.number(),
+    updated: z.number(),
+    unchanged: z.number(),
+    errors: z.array(z.object({ file: z.string(), message: z.string() })).describe("Files or rows that were not tickets; the rest imported"),
+    redactions: z.array(z.object({ key: z.string(), rule: z.string(), count: z.number() })),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+});
+
+export const listTickets = defineTool({
+  server,
+  name: "list_tickets",
+  title: "List changed tickets",
+  description: "Imported tickets created or updated after a time, oldest change first, each with its revision (a hash of what people wrote: Worldline's own comments do not change it). For triage: what is new since the last run.",
+  input: toolArgs({
+    source: z.enum(["folder", "jira-csv", "github", "jira"]).optional().describe("Only tickets from this kind of source"),
+    changedSince: time.optional().describe("Only tickets whose last change (updated, else created) is after this time"),
+    ...pageInput,
+  }),
+  output: z.object({
+    items: z.array(z.object({ key: z.string(), title: z.string(), source: z.string(), kind: z.string(), status: z.string(), changed: z.string(), revision: z.string() })),
+    nextCursor: z.string().optional(),
+  }),
+  annotations: READ_ONLY,
+});
+
+export const commentTicket = defineTool({
+  server,
+  name: "comment_ticket",
+  title: "Comment on a ticket",
+  description: "Post a Markdown comment back to the GitHub issue or Jira ticket it came from, once per ticket revision: asked again for the same revision, it posts nothing and returns the first comment's URL.",
+  input: toolArgs({
+    key,
+    body: z.string().min(1).max(60_000).describe("The comment, in Markdown"),
+    revision: z.string().min(1).optional().describe("The ticket revision this comment is about (from list_tickets); default: the current one"),
+  }),
+  output: z.object({ posted: z.boolean().describe("False when a comment for this revision was already posted"), url: z.string(), revision: z.string() }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+});
+
+export const searchTicketsTool = defineTool({
+  server,
+  name: "search_tickets",
+  title: "Search tickets",
+  description: "Full-text search (stemmed: rounding finds round; title weighs most, then labels, body, comments) over imported tickets, with filters. Without a query, the filters alone list tickets, newest created first. Give a query, a filter, or both.",
+  input: toolArgs({
+    query: z.string().optional().describe("Words to find (all of them, else any); omit or leave empty to list by the filters alone"),
+    status: z.string().optional(),
+    label: z.string().optional(),
+    component: z.string().optional(),
+    kind: z.enum(["bug", "incident", "task", "question", "feature"]).optional(),
+    createdAfter: time.optional(),
+    createdBefore: time.optional(),
+    ...pageInput,
+  }),
+  output: z.object({ items: z.array(HitOut), nextCursor: z.string().optional() }),
+  annotations: READ_ONLY,
+});
+
+export const getTicket = defineTool({
+  server,
+  name: "get_ticket",
+  title: "Get a ticket",
+  description: "One ticket as imported (secrets and personal data redacted, with the rules that matched) and the code it names.",
+  input: toolArgs({ key }),
+  output: z.object({
+    ticket: z.record(z.string(), z.unknown()),
+    redactions: z.array(z.object({ rule: z.string(), count: z.number() })),
+    codeRefs: z.array(RefOut),
+  }),
+  annotations: READ_ONLY,
+});
+
+export const similarTicketsTool = defineTool({
+  server,
+  name: "similar_tickets",
+  title: "Similar tickets",
+  description: "Likely duplicates of a ticket: ranked by text similarity plus shared code references, with the score parts and the shared evidence.",
+  input: toolArgs({ key, limit: z.number().int().min(1).max(50).optional() }),
+  output: z.object({
+    items: z.array(
+      HitOut.extend({ textScore: z.number(), codeScore: z.number(), sharedCode: z.array(z.string()), sharedTerms: z.array(z.string()) }),
+    ),
+  }),
+  annotations: READ_ONLY,
+});
+
+export const ticketCodeLinks = defineTool({
+  server,
+  name: "ticket_code_links",
+  title: "Ticket code links",
+  description: "The code a ticket names (stack frames resolved to symbols, files, error messages at their throw sites, config keys, commits), commits that fix or reference it, and its likely component and owner.",
+  input: toolArgs({ key }),
+  output: z.object({
+    codeRefs: z.array(RefOut),
+    commits: z.array(z.object({ commit: z.string(), rel: z.string(), time: z.string().nullable() })),
+    component: z.string().nullable(),
+    componentBasis: z.string(),
+    owner: z.object({ name: z.string(), share: z.number(), basis: z.string() }).nullable(),
+  }),
+  annotations: READ_ONLY,
+});
+
+export const ticketSuspects = defineTool({
+  server,
+  name: "ticket_suspects",
+  title: "Ticket suspects",
+  description: "Commits suspected of causing a ticket: from its stack frames (blame, recent first) and, once a commit fixed it, from that fix (SZZ). Each with method and confidence.",
+  input: toolArgs({ key }),
+  output: z.object({
+    items: z.array(z.object({ commit: z.string(), method: z.string(), confidence: z.number(), via: z.string(), evidence: z.array(z.string()) })),
+  }),
+  annotations: READ_ONLY,
+});
+
+/** Every tool the tickets server registers, in its order. */
+export const ticketContracts = [importTicketsTool, listTickets, commentTicket, searchTicketsTool, getTicket, similarTicketsTool, ticketCodeLinks, ticketSuspects] as const;
