@@ -54,6 +54,15 @@ const FILES: Record<string, string> = {
     "  return [typeof P === 'function', P.name === 'Proxy', P.length === 2, !('prototype' in P), (() => { try { (P as unknown as () => void)(); return false; } catch { return true; } })()];",
     "}",
   ].join("\n"),
+  "src/send.ts": [
+    "// A payload that shows a boundary other values than its target holds: the effect is what the boundary reads.",
+    "export async function sendDisguised(): Promise<number> {",
+    "  const shown = (t: object, k: string | symbol) => (k === 'amount' ? 2 : (t as Record<string | symbol, unknown>)[k]);",
+    "  const body = new Proxy({ amount: 1 }, { get: shown, getOwnPropertyDescriptor: (t, k) => ({ value: shown(t, k), writable: true, enumerable: true, configurable: true }) });",
+    "  await fetch('https://payments.example.test/charge', { method: 'POST', body: body as unknown as BodyInit });",
+    "  return body.amount;",
+    "}",
+  ].join("\n"),
   "src/getters.ts": [
     "let calls = 0;",
     "export function countGetter(): number {",
@@ -133,6 +142,13 @@ describe("sandbox fidelity: code that observes how it is read", () => {
   it("a revoked proxy in the trace is not an error of the run, and the Proxy the code sees is the real one", async () => {
     expect((await run("src/draft.ts#revocable")).steps[0]?.result).toBe("1 then TypeError");
     expect((await run("src/draft.ts#proxyIdentity")).steps[0]?.result).toEqual([true, true, true, true, true]);
+  });
+
+  it("an effect records what the boundary would read through the code's traps, so a disguised payload cannot hide a change", async () => {
+    const r = await run("src/send.ts#sendDisguised");
+    const effects = JSON.stringify(r.effects);
+    expect(effects).toContain('"amount":2');
+    expect(effects).not.toContain('"amount":1');
   });
 
   it("recording a value never runs its getters; private fields work", async () => {

@@ -198,11 +198,16 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     str: number;
     items: number;
     keys: number;
+    /**
+     * Read as the code's consumers would, through its Proxy traps and getters: an effect's arguments are what the
+     * boundary (a driver, a client) would read. A trace value is an observation: it never runs the code's own code.
+     */
+    live: boolean;
   }
-  const TRACE: SnapLimits = { str: 300, items: 20, keys: 30 };
+  const TRACE: SnapLimits = { str: 300, items: 20, keys: 30, live: false };
   /** Set when a copy left something out: an effect copied short carries a digest of the whole, so a difference past the cut still shows. */
   let cut = false;
-  const EFFECT: SnapLimits = { str: 65_536, items: 500, keys: 200 };
+  const EFFECT: SnapLimits = { str: 65_536, items: 500, keys: 200, live: true };
   const snap = (v: unknown, budget = 3, lim: SnapLimits = TRACE): string => {
     if (v === null) return "null";
     switch (typeof v) {
@@ -223,7 +228,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     const o = v as object;
     // A Proxy the code made is copied through its target: a copy that went through the traps would run the
     // code's own handlers (immer's drafts create children and mark state as they are read) and change its behaviour.
-    const target = proxyTargets.get(o);
+    const target = lim.live ? undefined : proxyTargets.get(o);
     if (target !== undefined) return budget <= 0 ? '{"$proxy":true}' : `{"$proxy":${snap(target, budget - 1, lim)}}`;
     const sym = symbolics.get(o);
     if (sym !== undefined) return `{"$symbolic":${quote(sym)}}`;
@@ -293,9 +298,10 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       return '{"$unreadable":true}';
     }
   };
-  /** One property's value, read from its descriptor: a getter is the code's own function, and is not run to copy it. */
+  /** One property's value; for a trace, read from its descriptor: a getter is the code's own function, and is not run to copy it. */
   const snapAt = (o: Obj | unknown[], k: string | number, budget: number, lim: SnapLimits): string => {
     try {
+      if (lim.live) return snap((o as Obj)[k], budget, lim);
       const d = getOwnPropertyDescriptor(o, k);
       if (d === undefined) return '{"$undefined":true}';
       if (!hasOwn(d, "value")) return '{"$accessor":true}';
