@@ -1,3 +1,4 @@
+import { Span } from "../../core/span.js";
 import type { ArtifactChange, Location, Log, ReportingDescriptor, Result } from "sarif";
 import { parsePatch } from "../../core/patch.js";
 import type { Report, ScenarioVerdict } from "../../core/verdict.js";
@@ -16,9 +17,13 @@ const RULES: ReportingDescriptor[] = [
 const RULE_OF: Partial<Record<ScenarioVerdict["verdict"], number>> = { fail: 0, "at-risk": 1, error: 2 };
 
 function location(at: string): Location | undefined {
-  const m = /^(.+?):(\d+)\b/.exec(at);
-  if (!m?.[1] || !m[2] || Number(m[2]) < 1) return undefined;
-  return { physicalLocation: { artifactLocation: { uri: m[1], uriBaseId: "%SRCROOT%" }, region: { startLine: Number(m[2]) } } };
+  let span: Span;
+  try {
+    span = Span.leading(at, "location");
+  } catch {
+    return undefined; // a step's place that is not path:line (a module, a stand-in): the result has no region, not a wrong one
+  }
+  return { physicalLocation: { artifactLocation: { uri: span.path, uriBaseId: "%SRCROOT%" }, region: { startLine: span.line } } };
 }
 
 /** A patch as SARIF changes, or none when it does not read as a unified diff (SARIF wants at least one replacement). */
