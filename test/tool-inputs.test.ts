@@ -64,9 +64,11 @@ describe("tool inputs and answers at the edges", () => {
         await served.close();
       }
     }
-    // The combined server (serve all) holds the same tools, strict as well.
+    // The combined server (serve all --tools all) holds the same tools and what_breaks, strict as well.
     const { tools } = await client.listTools();
-    expect(tools.length).toBe(swept);
+    expect(tools.length).toBe(swept + 1);
+    const wb = (await client.callTool({ name: "what_breaks", arguments: { limt: 5 } })) as { isError?: boolean; content?: Array<{ text?: string }> };
+    if (!wb.isError || !(wb.content?.[0]?.text ?? "").includes('unknown argument "limt"')) wrong.push(`all/what_breaks: did not refuse limt: ${JSON.stringify(wb).slice(0, 200)}`);
     for (const tool of tools) if ((tool.inputSchema as { additionalProperties?: unknown }).additionalProperties !== false) wrong.push(`all/${tool.name}: not strict`);
     expect(swept).toBeGreaterThanOrEqual(50);
     expect(wrong).toEqual([]);
