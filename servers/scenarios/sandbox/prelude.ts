@@ -208,6 +208,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   /** Set when a copy left something out: an effect copied short carries a digest of the whole, so a difference past the cut still shows. */
   let cut = false;
   const EFFECT: SnapLimits = { str: 65_536, items: 500, keys: 200, live: true };
+  /** A step's result, copied once the step has settled, as its caller reads it: through traps and getters, which may differ between base and head. */
+  const RESULT: SnapLimits = { ...TRACE, live: true };
   const snap = (v: unknown, budget = 3, lim: SnapLimits = TRACE): string => {
     if (v === null) return "null";
     switch (typeof v) {
@@ -445,16 +447,24 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   // Every Proxy the code makes is known by its target, so that copying a value never runs its traps (see `snap`).
   // The constructor the code sees is the real one behind a construct trap: same name, length, no prototype.
   const realRevocable = RealProxy.revocable;
-  const trackedRevocable = (target: object, handler: ProxyHandler<object>) => {
-    const r = apply(realRevocable, RealProxy, [target, handler]) as { proxy: object; revoke: () => void };
-    proxyTargets.set(r.proxy, target);
-    return r;
-  };
+  // The real function behind an apply trap: its name, length and source text stay the native ones.
+  const trackedRevocable = new RealProxy(realRevocable, {
+    apply(t, _this, args: unknown[]) {
+      const r = apply(t, RealProxy, args) as { proxy: object; revoke: () => void };
+      proxyTargets.set(r.proxy, args[0] as object);
+      return r;
+    },
+  });
   G.Proxy = new RealProxy(RealProxy, {
     construct(t, args, newTarget) {
       const p = construct(t, args, newTarget) as object;
       proxyTargets.set(p, args[0] as object);
       return p;
+    },
+    // Read by name or through its descriptor, `revocable` is the tracked one: no way round to an untracked proxy.
+    getOwnPropertyDescriptor(t, k) {
+      const d = getOwnPropertyDescriptor(t, k);
+      return d && k === "revocable" ? { ...d, value: trackedRevocable } : d;
     },
     get(t, k) {
       return k === "revocable" ? trackedRevocable : (t as unknown as Obj)[k as string];
@@ -1177,7 +1187,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         const e = o.error !== null && typeof o.error === "object" ? own(o.error) : undefined;
         const site = (o.error !== null && typeof o.error === "object" ? errorSites.get(o.error) : undefined) ?? lastSite;
         rec.error = { name: text(e ? e.name : undefined, "Error"), message: text(e ? e.message : o.error, ""), site };
-      } else rec.result = snap(o.result, 4);
+      } else rec.result = snap(o.result, 4, RESULT);
       stepRecords.at[i] = rec;
       if (stepRecords.n <= i) stepRecords.n = i + 1;
     },
