@@ -448,7 +448,7 @@ describe("red team 2: the record and the verdict against the fixed sandbox", () 
     ["behind a 1 ms interval", "  setInterval(() => {}, 1);\n  setTimeout(() => writeFileSync(\"/etc/cron.d/x\", \"evil\"), 5000);\n  return n;"],
   ])("N4: a write the last step schedules %s is seen by its expectations", async (_what, body) => {
     const r = await differential(BASE2, withSave(body), stepScenario("n4", "src/save.ts#save", [7], ["result === 7", noWrite]));
-    expect(r.verdict.verdict).toBe("fail");
+    expect(r.verdict.verdict, r.verdict.reason).toBe("fail");
   });
 
   it("N4: a write a first step schedules is seen by that step's expectations", async () => {
