@@ -321,7 +321,7 @@ function runningChildren(pid: number): number[] {
  * stdio), close its stdin, and time until it exits; then count the pool children still running.
  */
 async function exitAfterStdinCloses(repo: string, name: string): Promise<{ ms: number; code: number | null; signal: string | null; left: number }> {
-  const proc = spawn(NODE, [BIN, "serve", name, "--repo", repo], { cwd: repo, stdio: ["pipe", "pipe", "ignore"] });
+  const proc = spawn(NODE, [BIN, "serve", name, "--repo", repo, ...(name === "all" ? ["--tools", "all"] : [])], { cwd: repo, stdio: ["pipe", "pipe", "ignore"] });
   const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal, at: performance.now() })));
   const answers = new Map<number, (msg: unknown) => void>();
   let buffered = "";

@@ -117,7 +117,7 @@ export async function teamLoadBench(work: string): Promise<string> {
     const two = await batch(heads[1] as string, 40);
 
     // Faults under load: the server for MCP clients, 8 clients, 300 jobs, a kill and a cut.
-    const serve = start(["serve", "all", "--repo", dev, "--http", "127.0.0.1:0"], env);
+    const serve = start(["serve", "all", "--tools", "all", "--repo", dev, "--http", "127.0.0.1:0"], env);
     procs.push(serve);
     await until("serve all --http listening", 180_000, () => /listening on http:\/\/[\d.:]+/.test(serve.log()));
     const endpoint = `${/listening on (http:\/\/[\d.:]+)/.exec(serve.log())?.[1]}/mcp`;

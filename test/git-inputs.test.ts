@@ -31,7 +31,7 @@ const NOT_GIT: Record<string, string> = {
 };
 
 /** Optional inputs a tool needs to reach its revision: history reads a path's, reproduceAt goes with a ticket. */
-const NEEDS: Record<string, string[]> = { history: ["path"], draft_scenario: ["ticket"] };
+const NEEDS: Record<string, string[]> = { change_history: ["path"], draft_scenario: ["ticket"] };
 
 const SOURCE_V1 = "export function add(a: number, b: number): number {\n  return a + b;\n}\n";
 const SOURCE_V2 = '/** Adds two numbers. */\nexport function add(a: number, b: number): number {\n  return a + b;\n}\nexport const LABEL = "sum";\n';
@@ -78,11 +78,11 @@ const FILL: Record<string, unknown> = {
 const FILL_BY_TOOL: Record<string, Record<string, unknown>> = {
   get_scenario: { id: "adds" },
   simulate_scenario: { id: "adds" },
-  get_node: { id: "file:src/math.ts" },
-  neighbors: { id: "file:src/math.ts" },
-  timeline: { id: "file:src/math.ts" },
+  get_context_node: { id: "file:src/math.ts" },
+  context_neighbors: { id: "file:src/math.ts" },
+  context_timeline: { id: "file:src/math.ts" },
   evidence_path: { from: "file:src/math.ts", to: "file:src/math.ts" },
-  set_mark: { source: "test:sweep" },
+  set_ingestion_mark: { source: "test:sweep" },
   record_episode: { source: "test" },
 };
 
@@ -114,7 +114,7 @@ describe("git inputs are resolved everywhere", () => {
     writeFileSync(kept, "keep\n");
     makeRepo(repo, [{ message: "add", files: { "src/math.ts": SOURCE_V1, "scenarios/adds.md": SCENARIO, "tickets/SUP-1.md": TICKET } }]);
     commitFiles(repo, { message: "document add, add a label", files: { "src/math.ts": SOURCE_V2 } }, 1);
-    ({ client, close } = await connectServer("all", repo));
+    ({ client, close } = await connectServer("all", repo, ["--tools", "all"]));
     const imported = await client.callTool({ name: "import_tickets", arguments: { source: "folder" } });
     expect(imported.isError, JSON.stringify(imported)).toBeFalsy();
   });
@@ -183,7 +183,7 @@ describe("git inputs are resolved everywhere", () => {
       }
     }
     // The sweep found the tools it is about (and grows with new ones).
-    expect(swept).toEqual(expect.arrayContaining(["blame.rev", "history.rev", "diff.base", "diff.head", "get_symbol.rev", "suspect_commits.fix", "hotspots.since", "simulate_scenario.base", "ingest_adrs.rev", "draft_scenario.reproduceAt", "why.rev"]));
+    expect(swept).toEqual(expect.arrayContaining(["blame_line.rev", "change_history.rev", "diff_revisions.base", "diff_revisions.head", "get_symbol.rev", "suspect_commits.fix", "find_hotspots.since", "simulate_scenario.base", "ingest_adrs.rev", "draft_scenario.reproduceAt", "why_code.rev", "what_breaks.base", "what_breaks.head", "search_scenarios.rev"]));
     expect(problems).toEqual([]);
   });
 

@@ -167,7 +167,7 @@ describe("a server's lifecycle", () => {
 
   for (const name of ["scenarios", "all"]) {
     it(`worldline serve ${name} exits 0 after its stdin closes, once a differential simulation ran, and leaves no child behind`, async () => {
-      const s = await start([BIN, "serve", name, "--repo", tmp.dir], stray);
+      const s = await start([BIN, "serve", name, "--repo", tmp.dir, ...(name === "all" ? ["--tools", "all"] : [])], stray);
       const children = await simulateOnce(s);
       s.proc.stdin?.end();
       const e = await exitOf(s);
