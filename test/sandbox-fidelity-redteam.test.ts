@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sandboxFixture } from "./helpers/sandbox-run.js";
 import type { Report } from "../core/verdict.js";
-import { boundaries } from "../servers/scenarios/sandbox/boundaries.js";
-import { SandboxPool } from "../servers/scenarios/sandbox/pool.js";
 import { packagesRoot, PACKAGES_ROOT, WORLDLINE_ROOT } from "../servers/scenarios/sandbox/paths.js";
-import { DEFAULT_LIMITS, type SimulationJob, type StepSpec } from "../servers/scenarios/sandbox/protocol.js";
 import { runCli } from "./helpers/cli-run.js";
 import { makeRepo, tempDir } from "./helpers/git-fixture.js";
 
@@ -135,24 +133,7 @@ const FILES: Record<string, string> = {
 };
 
 describe("the Proxy recorder and the trace copy under attack", () => {
-  const tmp = tempDir();
-  let pool: SandboxPool;
-  beforeAll(() => {
-    makeRepo(tmp.dir, [{ message: "attacks", files: FILES }]);
-    pool = new SandboxPool(1);
-  });
-  afterAll(() => {
-    pool.close();
-    tmp.cleanup();
-  });
-  const run = async (call: string) => {
-    const step: StepSpec = { call, expect: [] };
-    const job: SimulationJob = { repo: tmp.dir, rev: "HEAD", env: {}, stubs: {}, steps: [step], boundaryPackages: boundaries([]), limits: DEFAULT_LIMITS };
-    const r = await pool.run(job);
-    expect(r.error, JSON.stringify(r.error)).toBeUndefined();
-    expect(r.steps[0]?.error, JSON.stringify(r.steps[0]?.error)).toBeUndefined();
-    return r;
-  };
+  const { run } = sandboxFixture("attacks", FILES);
   // What the trace recorded as the function's return value (the recorder's copy: never through the code's traps).
   // The step's result itself is read as its caller would, through traps and getters.
   const result = async (call: string) => {

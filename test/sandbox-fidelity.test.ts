@@ -1,8 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { boundaries } from "../servers/scenarios/sandbox/boundaries.js";
-import { SandboxPool } from "../servers/scenarios/sandbox/pool.js";
-import { DEFAULT_LIMITS, type SimulationJob, type StepSpec } from "../servers/scenarios/sandbox/protocol.js";
-import { makeRepo, tempDir } from "./helpers/git-fixture.js";
+import { describe, expect, it } from "vitest";
+import { sandboxFixture } from "./helpers/sandbox-run.js";
 
 /**
  * Code that observes how it is read: Proxies whose traps keep state (immer's drafts), getters that count, and the
@@ -111,25 +108,7 @@ const FILES: Record<string, string> = {
 };
 
 describe("sandbox fidelity: code that observes how it is read", () => {
-  const tmp = tempDir();
-  let pool: SandboxPool;
-  beforeAll(() => {
-    makeRepo(tmp.dir, [{ message: "fidelity fixtures", files: FILES }]);
-    pool = new SandboxPool(1);
-  });
-  afterAll(() => {
-    pool.close();
-    tmp.cleanup();
-  });
-
-  const run = async (call: string) => {
-    const step: StepSpec = { call, expect: [] };
-    const job: SimulationJob = { repo: tmp.dir, rev: "HEAD", env: {}, stubs: {}, steps: [step], boundaryPackages: boundaries([]), limits: DEFAULT_LIMITS };
-    const r = await pool.run(job);
-    expect(r.error, JSON.stringify(r.error)).toBeUndefined();
-    expect(r.steps[0]?.error, JSON.stringify(r.steps[0]?.error)).toBeUndefined();
-    return r;
-  };
+  const { run } = sandboxFixture("fidelity fixtures", FILES);
 
   it("recording a draft never runs its traps: reads and children are what the code itself caused", async () => {
     const r = await run("src/draft.ts#edit");
