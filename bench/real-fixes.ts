@@ -72,6 +72,12 @@ export interface FixResult {
    * undefined when there is no root cause.
    */
   inHunk?: "yes" | "encloses" | "no";
+  /** The root cause's two values differ (or one side has none). */
+  valuesDiffer?: boolean;
+  /** The report's fix for the fix's scenario: verified or not; undefined when none was drafted. */
+  fix?: "verified" | "unverified";
+  /** What the fix reverted (the planner's `by`). */
+  fixBy?: string;
   controlSelected: boolean;
   controlBy: string[];
   controlReasons: string[];
@@ -91,7 +97,7 @@ interface Hunk {
 
 interface ReportLike {
   selected: Array<{ scenario: string; reasons: string[] }>;
-  verdicts: Array<{ scenario: string; verdict: string; reason: string; rootCause?: { location: string; note?: string } }>;
+  verdicts: Array<{ scenario: string; verdict: string; reason: string; rootCause?: { location: string; note?: string; base?: unknown; head?: unknown }; fix?: { verified: boolean; patch: string; by?: string } }>;
 }
 
 const git = gitOut;
@@ -300,6 +306,11 @@ async function runFix(clone: string, repo: string, fix: RealFix, out: string, ti
       result.rootCause = v.rootCause.location;
       if (v.rootCause.note) result.rootCauseNote = v.rootCause.note;
       result.inHunk = placeInRevert(clone, base, head, v.rootCause.location, v.rootCause.note);
+      result.valuesDiffer = JSON.stringify(v.rootCause.base) !== JSON.stringify(v.rootCause.head);
+    }
+    if (v.fix) {
+      result.fix = v.fix.verified ? "verified" : "unverified";
+      if (v.fix.by) result.fixBy = v.fix.by;
     }
   }
   if (run.code !== 0 && run.code !== 1) result.error = run.stderr.trim().split("\n").slice(-2).join(" ");
@@ -360,12 +371,13 @@ export function realFixesTable(results: FixResult[]): string {
       r.verdict,
       r.rootCause ?? "",
       r.inHunk ?? "",
+      r.fix ? `${r.fix}${r.fixBy ? ` (${r.fixBy})` : ""}` : "none",
       r.controlSelected ? `selected (${r.controlBy.join(", ") || "?"}): ${r.controlVerdict ?? "?"}` : "unselected",
       r.exit === null ? "killed" : String(r.exit),
       seconds(r.ms),
     ];
   });
-  return formatTable(["repo", "fix", "selected?", "verdict", "root cause", "in reverted hunk?", "control", "exit", "time"], body);
+  return formatTable(["repo", "fix", "selected?", "verdict", "root cause", "in reverted hunk?", "fix", "control", "exit", "time"], body);
 }
 
 export function realFixesTotals(results: FixResult[], skipped: string[] = []): string {
@@ -383,6 +395,8 @@ export function realFixesTotals(results: FixResult[], skipped: string[] = []): s
     ["verdict fail", `${count((r) => r.verdict === "fail")} / ${n} (${Object.entries(verdicts).map(([k, v]) => `${v} ${k}`).join(", ")})`, `${n} / ${n}`],
     ["root cause in the reverted hunk (its line changed)", `${count((r) => r.inHunk === "yes")} / ${withCause} with a root cause`, `${withCause} / ${withCause}`],
     ["  or the statement at the root cause spans the hunk", `${count((r) => r.inHunk === "encloses")} / ${withCause}`, ""],
+    ["root cause's two values differ", `${count((r) => r.valuesDiffer === true)} / ${withCause}`, `${withCause} / ${withCause}`],
+    ["verified fix", `${count((r) => r.fix === "verified")} / ${n} (${count((r) => r.fix === "unverified")} drafted, not verified)`, "80%+"],
     ["check exits 1 (blocks the revert)", `${count((r) => r.exit === 1)} / ${n}`, `${n} / ${n}`],
     ["control stays unselected", `${count((r) => !r.controlSelected)} / ${n}`, `${n} / ${n}`],
     ["errors (setup, no report, exit 2 or 3)", String(count((r) => r.error !== undefined)), "0"],

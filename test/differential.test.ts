@@ -48,7 +48,8 @@ describe("differential simulation", () => {
       for (const part of c.reason ?? []) if (!v.reason.includes(part)) wrong.push(`${c.name}: reason lacks "${part}": ${v.reason}`);
     }
     expect(wrong).toEqual([]);
-  });
+    // 23 cases, each two sandbox runs: minutes on a loaded 2-core machine.
+  }, 240_000);
 
   it("shows both values at the root cause and diffs the effects", async () => {
     const { base, head } = await service.pin("HEAD~1", "HEAD");

@@ -23,6 +23,7 @@ import type { Scenario } from "./format.js";
 import { findEntries, markTouched, walkTrace, type EntryCandidate, type TraceStep } from "./static-trace.js";
 import { loadScenarios, scenarioBatch, type LoadedScenarios } from "./store.js";
 import { compareRuns } from "./compare.js";
+import type { SourceText } from "./provenance.js";
 import { testOf } from "./tests/as-scenarios.js";
 import { loadTestScenarios } from "./tests/load.js";
 import { candidatesOf, changeMeetsCoverage, indexTree, RESOLUTION_FILES, type ChangedTexts, type TreeIndex } from "./coverage.js";
@@ -337,6 +338,17 @@ export class ScenarioService {
   private readonly textsAt = new Map<string, Map<string, ChangedTexts>>();
 
   /** The changed files' texts on both sides (one cat-file per side), so comments are told from code exactly. */
+  /** The texts of the files each run loaded, on its side (head with the overlay): what provenance reads use sites from. */
+  private async sourceTexts(base: string, head: string, baseRun: RunResult, headRun: RunResult, overlay?: Record<string, string>): Promise<SourceText> {
+    const [b, h] = await Promise.all([resolveRevision(this.repo, base), resolveRevision(this.repo, head)]);
+    const [before, after] = await Promise.all([
+      readFilesAt(this.repo, b, (p) => baseRun.coverage.files[p] !== undefined),
+      readFilesAt(this.repo, h, (p) => headRun.coverage.files[p] !== undefined && overlay?.[p] === undefined),
+    ]);
+    const texts = { base: new Map(before.map((f) => [f.path, f.text])), head: new Map([...after.map((f): [string, string] => [f.path, f.text]), ...Object.entries(overlay ?? {})]) };
+    return (side, path) => texts[side].get(path);
+  }
+
   private async changedTexts(base: string, head: string, files: readonly FileDiff[]): Promise<Map<string, ChangedTexts>> {
     const key = `${base}..${head}`;
     const hit = head !== WORKTREE ? this.textsAt.get(key) : undefined;
@@ -581,7 +593,7 @@ export class ScenarioService {
     else if (!overlaid && !changeMeetsCoverage(baseRun.coverage, files, await this.changedTexts(base, headRev, files)).touched) verdict = unaffectedVerdict(s, baseRun);
     else {
       headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));
-      verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : differentialVerdict(s, baseRun, headRun, compareRuns(baseRun, headRun, files));
+      verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : differentialVerdict(s, baseRun, headRun, compareRuns(baseRun, headRun, files, await this.sourceTexts(base, headRev, baseRun, headRun, overlaid)));
     }
     // A test whose own file the change edits is never simply fine: the statement of how the code must behave moved.
     if (test && files.some((f) => f.path === test.ref.file || f.oldPath === test.ref.file) && (verdict.verdict === "pass" || verdict.verdict === "unaffected")) {
