@@ -56,10 +56,15 @@ export function rootCauseText(rc: RootCause, show: (v: unknown) => string): stri
   return `${rc.location} in ${rc.symbol}: ${side("base")}, ${side("head")}${rc.note ? ` (${rc.note})` : ""}`;
 }
 
+/** How much of the change a drafted revert puts back, smallest first (DESIGN.md, "How a fix is verified"). */
+export const FIX_SCOPES = ["statement", "hunk", "function", "file"] as const;
+
 export const Fix = z.object({
   patch: z.string().describe("Unified diff that applies to head"),
   verified: z.boolean().describe("True only when re-simulation with the patch turned the failures to pass and broke nothing else"),
-  by: z.string().optional().describe("Who drafted it: the embedded planner's hunk revert, or the LLM planner"),
+  by: z.string().optional().describe("Who drafted it: the embedded planner's revert, or the LLM planner"),
+  scope: z.enum(FIX_SCOPES).optional().describe("What the embedded planner's revert puts back: the statement, the hunk, the function or the file holding the root cause"),
+  reason: z.string().optional().describe("Why it is not verified: what each revert tried did on re-simulation"),
   checked: z.array(z.object({ scenario: z.string(), before: z.enum(VERDICTS), after: z.enum(VERDICTS) })).optional().describe("The re-simulation the verification rests on"),
 });
 

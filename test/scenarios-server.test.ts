@@ -66,8 +66,8 @@ describe("scenarios MCP server over stdio", () => {
   });
 
   it("check_fix re-simulates head with a patch and says which verdicts turned; the repo is untouched", async () => {
-    const drafted = structured<{ patch: string; hunk: string }>(await client.callTool({ name: "draft_fix", arguments: { location: "src/fx/convert.ts:7", base: "HEAD~1", head: "HEAD" } }));
-    expect(drafted.hunk).toBe("src/fx/convert.ts:7-8");
+    const drafted = structured<{ patch: string; reverts: string; scope: string }>(await client.callTool({ name: "draft_fix", arguments: { location: "src/fx/convert.ts:7", base: "HEAD~1", head: "HEAD", scope: "hunk" } }));
+    expect(drafted).toMatchObject({ reverts: "src/fx/convert.ts:7-8", scope: "hunk" });
     expect(drafted.patch).toMatch(/^--- a\/src\/fx\/convert.ts\n\+\+\+ b\/src\/fx\/convert.ts\n@@ -7,2 \+7,\d+ @@\n-/);
     expect(errorText(await client.callTool({ name: "draft_fix", arguments: { location: "src/fx/convert.ts:1", base: "HEAD~1", head: "HEAD" } }))).toMatch(/src\/fx\/convert.ts:1 is not inside a hunk of the change/);
     expect(errorText(await client.callTool({ name: "draft_fix", arguments: { location: "nowhere", base: "HEAD~1", head: "HEAD" } }))).toMatch(/location "nowhere" is not path:line/);

@@ -1,13 +1,13 @@
 import type { Fix, Report, ScenarioVerdict } from "../../core/verdict.js";
-import { checkFix, draftFix, simulateScenario } from "../../servers/scenarios/contracts.js";
+import { draftFix, simulateScenario } from "../../servers/scenarios/contracts.js";
 import type { Tools } from "../hub.js";
 import { addBlastRadius, finishReport, fixFromCheck, optional, recordDecisions, selectFor, type FixCheck } from "./evidence.js";
 
 /**
  * The embedded planner (DESIGN.md, "The agent"): deterministic, offline, the default and what CI uses. Over
  * the servers' MCP tools it selects the scenarios a change can affect, simulates each at the deepest depth it
- * allows (in parallel), and for each failing or at-risk one gathers the blast radius, drafts the minimal
- * revert of the hunk holding the root cause and verifies it with check_fix; then it records decision traces.
+ * allows (in parallel), and for each failing or at-risk one gathers the blast radius, drafts reverts around
+ * the root cause smallest first and keeps the first that re-simulation verifies; then it records decision traces.
  */
 export interface PlanRequest {
   base: string;
@@ -20,15 +20,20 @@ export interface PlanRequest {
 
 export const PLANNER = "embedded-planner@1";
 
-/** Drafts the hunk revert for a root cause and checks it against the failing scenario and every other executable one selected. */
+/**
+ * The fix for a root cause: draft_fix's ladder with the failing scenario, reverts smallest first, each
+ * re-simulated, the first that turns it to pass and makes no other executable scenario worse (DESIGN.md).
+ * When none does, the smallest draft is reported unverified, with what each one did.
+ */
 export async function draftAndCheck(tools: Tools, v: ScenarioVerdict, executable: string[], base: string, head: string): Promise<Fix | undefined> {
   if (!v.rootCause) return undefined;
   const location = v.rootCause.location.split(" ")[0] as string;
-  const draft = await optional(tools.call(draftFix, { location, base, head }));
+  const draft = await optional(tools.call(draftFix, { location, base, head, scenario: v.scenario, ids: executable.filter((id) => id !== v.scenario) }));
   if (!draft) return undefined;
-  const ids = [v.scenario, ...executable.filter((id) => id !== v.scenario)];
-  const checked = await tools.call(checkFix, { ids, patch: draft.patch, base, head });
-  return fixFromCheck(draft.patch, v.scenario, checked.results, PLANNER);
+  const results: FixCheck[] = (draft.results ?? []).map(({ scenario, before, after }) => ({ scenario, before, after }));
+  const fix = fixFromCheck(draft.patch, v.scenario, results, PLANNER);
+  const verified = draft.verified === true && fix.verified;
+  return { ...fix, verified, scope: draft.scope, ...(verified ? {} : { reason: draft.reason ?? "re-simulation with the draft did not turn the scenario to pass" }) };
 }
 
 export async function embeddedPlan(tools: Tools, req: PlanRequest): Promise<Report> {
@@ -63,7 +68,7 @@ export async function embeddedPlan(tools: Tools, req: PlanRequest): Promise<Repo
   await recordDecisions(tools, verdicts, base, head, {
     author: PLANNER,
     authority: "deterministic",
-    reasoning: "embedded planner: select, simulate at the deepest depth, blast radius from the code graph, history and tickets, fix = revert of the root-cause hunk checked by re-simulation",
+    reasoning: "embedded planner: select, simulate at the deepest depth, blast radius from the code graph, history and tickets, fix = the smallest revert around the root cause (statement, hunk, function, file) that re-simulation verifies",
   });
   return finishReport(base, head, "embedded", selected, verdicts);
 }

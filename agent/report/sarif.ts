@@ -77,7 +77,7 @@ export function renderSarif(r: Report): Log {
         ? {
             fixes: [
               {
-                description: { text: `Revert of the hunk holding the root cause (${v.fix.verified ? "verified by re-simulation" : "not verified"})` },
+                description: { text: `${v.fix.scope ? `Revert of the ${v.fix.scope} holding the root cause` : "Fix for the root cause"} (${v.fix.verified ? "verified by re-simulation" : "not verified"})` },
                 artifactChanges: changes,
               },
             ],

@@ -24,7 +24,8 @@ export function renderTerminal(r: Report, width = terminalWidth()): string {
     for (const e of effectLines(v)) item("effect ", e);
     for (const b of blastLines(v, shared.of(v))) item("", b);
     if (v.fix) {
-      item("", `fix (${v.fix.verified ? "verified" : "NOT verified"} by re-simulation${v.fix.checked ? `: ${v.fix.checked.map((c) => `${c.scenario} ${c.before}→${c.after}`).join(", ")}` : ""}):`);
+      item("", `fix (${v.fix.verified ? "verified" : "NOT verified"} by re-simulation${v.fix.checked ? `: ${v.fix.checked.map((c) => `${c.scenario} ${c.before}→${c.after}`).join(", ")}` : ""})${v.fix.scope ? `, the ${v.fix.scope} reverted` : ""}:`);
+      if (!v.fix.verified && v.fix.reason) item("", v.fix.reason);
       for (const line of v.fix.patch.trimEnd().split("\n")) item("", line, COLUMN + 2);
     }
   }

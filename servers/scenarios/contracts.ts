@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineTool, toolArgs } from "../../core/contract.js";
 import { pageInput } from "../../core/paging.js";
-import { ScenarioVerdict, VERDICTS } from "../../core/verdict.js";
+import { FIX_SCOPES, ScenarioVerdict, VERDICTS } from "../../core/verdict.js";
 import { ScenarioMeta } from "./format.js";
 
 /** The scenarios server's tool contracts: names, descriptions and schemas, shared by the server, the agent and tests. */
@@ -150,14 +150,35 @@ export const tryScenario = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 });
 
+const scope = z.enum(FIX_SCOPES);
+
 export const draftFix = defineTool({
   server,
   name: "draft_fix",
   title: "Draft a fix",
-  description: "The minimal fix draft for a root cause: the revert of the one hunk of the change that holds the given head line, as a unified diff against head. Check it with check_fix before calling it a fix.",
-  input: toolArgs({ location: z.string().min(1).describe("The root cause, path:line at head"), base, head }),
-  output: z.object({ patch: z.string(), path: z.string(), hunk: z.string().describe("The head lines the reverted hunk covers, path:start-end") }),
-  annotations: READ_ONLY,
+  description:
+    "Drafts a fix for a root cause as reverts of the change, smallest first: the statement holding it, then its hunk, then the enclosing function (or top-level declaration), then every hunk of its file with those of the other changed lines the failing run ran. Each draft applies to head and parses. With `scenario` (the failing one), each draft is re-simulated in turn and the first that turns it to pass while none of `ids` gets worse is returned, verified; else the smallest, unverified, with the reason. Without it, the smallest draft (or the one of `scope`) and the larger ones on offer: check it with check_fix.",
+  input: toolArgs({
+    location: z.string().min(1).describe("The root cause, path:line at head (a changed line)"),
+    base,
+    head,
+    scenario: z.string().min(1).optional().describe("The failing scenario (with a simulate: block) that each draft is re-simulated with, smallest first"),
+    ids: z.array(z.string().min(1)).optional().describe("Other executable scenarios the fix must not make worse"),
+    scope: scope.optional().describe("Only the draft of this scope"),
+  }),
+  output: z.object({
+    patch: z.string().describe("Unified diff against head"),
+    path: z.string().describe("The root cause's file"),
+    scope: scope.describe("What the draft puts back"),
+    reverts: z.string().describe("The head lines it replaces, path:start-end (comma-separated for several)"),
+    verified: z.boolean().optional().describe("With a scenario: whether re-simulation verified this draft"),
+    reason: z.string().optional().describe("Why no draft verified"),
+    tried: z.array(z.object({ scope, reverts: z.string(), outcome: z.string() })).describe("Each draft re-simulated, smallest first, and what it did"),
+    skipped: z.array(z.object({ scope, why: z.string() })).describe("Scopes that gave no draft, and why"),
+    results: z.array(z.object({ scenario: z.string(), before: z.enum(VERDICTS), after: z.enum(VERDICTS), turned: z.boolean(), reason: z.string() })).optional().describe("The re-simulation the answer rests on"),
+    others: z.array(z.object({ scope, reverts: z.string() })).optional().describe("Without a scenario: the larger drafts, by scope"),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 });
 
 export const checkFix = defineTool({

@@ -23,6 +23,10 @@ import type { Scenario } from "./format.js";
 import { findEntries, markTouched, walkTrace, type EntryCandidate, type TraceStep } from "./static-trace.js";
 import { loadScenarios, scenarioBatch, type LoadedScenarios } from "./store.js";
 import { compareRuns } from "./compare.js";
+import { fixDrafts, type FixDraft, type FixScope } from "./fix.js";
+import { climb, ladderReason, type Attempt, type LadderCheck } from "./fix-ladder.js";
+import { changedDefinitions } from "./provenance.js";
+import type { ReadSide } from "./fix.js";
 import type { SourceText } from "./provenance.js";
 import { testOf } from "./tests/as-scenarios.js";
 import { loadTestScenarios } from "./tests/load.js";
@@ -78,6 +82,23 @@ export interface FixCheck {
   after: ScenarioVerdict["verdict"];
   turned: boolean;
   reason: string;
+}
+
+/** draft_fix's answer: a draft and, when a failing scenario was given, whether it verified and what was tried. */
+export interface DraftedFix extends FixDraft {
+  verified?: boolean;
+  reason?: string;
+  tried: Attempt[];
+  skipped: Array<{ scope: FixScope; why: string }>;
+  results?: LadderCheck[];
+  /** Without a scenario: the larger drafts on offer, by scope. */
+  others?: Array<{ scope: FixScope; reverts: string }>;
+}
+
+/** The changed head lines a scenario's head run went through: the widest fix draft reverts their hunks. */
+function relatedLines(sim: DifferentialSimulation, files: FileDiff[]): string[] {
+  if (!sim.head || sim.head.status !== "ok") return [];
+  return changedDefinitions(sim.head, "head", files).map((d) => `${d.path}:${d.changed}`);
 }
 
 /** Scenarios of one repo: the files, their graph nodes, selection for a change and the static trace. */
@@ -662,6 +683,69 @@ export class ScenarioService {
         return { scenario: s.id, before: before.verdict.verdict, after: after.verdict.verdict, turned: before.verdict.verdict !== after.verdict.verdict, reason: after.verdict.reason };
       }),
     );
+  }
+
+  /** A file's text at base or head (head: the working tree when it is WORKTREE); undefined when the side has no such file. */
+  private async sideReader(base: string, head: string): Promise<ReadSide> {
+    const [b, h] = await Promise.all([resolveRevision(this.repo, base), resolveRevision(this.repo, head)]);
+    return async (side, path) => {
+      const safe = confinePath(this.repo, path);
+      const rev = side === "base" ? b.commit : h.commit;
+      if (rev === null) return readWorktreeText(this.repo, safe);
+      return git(this.repo)
+        .show([`${rev}:${safe}`])
+        .catch(() => undefined); // a path the revision does not hold: no text on that side
+    };
+  }
+
+  /**
+   * Drafts for a root cause (servers/scenarios/fix.ts), smallest first. With a failing `scenario`, the ladder:
+   * each draft re-simulated until one turns it to pass and makes none of `ids` worse (DESIGN.md, "How a fix is
+   * verified"); without one, the smallest draft that applies and parses, and the larger scopes on offer.
+   */
+  async draftFix(location: string, base: string, head: string, opts: { scenario?: string | undefined; ids?: string[] | undefined; scope?: FixScope | undefined } = {}): Promise<DraftedFix> {
+    const { files } = await this.change(base, head);
+    const read = await this.sideReader(base, head);
+    const target = opts.scenario ? await this.require(opts.scenario, head) : undefined;
+    if (target && !target.simulate) throw new UserError(`scenario "${target.id}" has no simulate: block: draft_fix verifies a draft only by re-simulating an executable scenario`);
+    const befores = new Map<string, Promise<DifferentialSimulation>>();
+    const before = (id: string) => {
+      const hit = befores.get(id);
+      if (hit) return hit;
+      const run = this.simulateDifferential(id, base, head);
+      befores.set(id, run);
+      return run;
+    };
+    // The widest draft also reverts the other changed lines the failing run went through.
+    const related = target ? relatedLines(await before(target.id), files) : [];
+    const set = await fixDrafts(files, read, location, related);
+    const drafts = opts.scope ? set.drafts.filter((d) => d.scope === opts.scope) : set.drafts;
+    if (!drafts.length) {
+      const why = set.skipped.find((x) => x.scope === opts.scope)?.why ?? "no draft";
+      throw new UserError(`no ${opts.scope} revert for ${location}: ${why}; ask for another scope (${set.drafts.map((d) => d.scope).join(", ")})`);
+    }
+    const offered = (ds: FixDraft[]) => ds.map((d) => ({ scope: d.scope, reverts: d.reverts }));
+    if (!target) return { ...(drafts[0] as FixDraft), tried: [], skipped: set.skipped, others: offered(drafts.slice(1)) };
+    const overlays = new Map<FixDraft, Promise<Record<string, string>>>();
+    const overlayOf = (d: FixDraft) => {
+      const hit = overlays.get(d);
+      if (hit) return hit;
+      const made = applyPatch(d.patch, (p) => read("head", p)).then((m) => Object.fromEntries(m));
+      overlays.set(d, made);
+      return made;
+    };
+    const result = await climb(drafts, target.id, opts.ids ?? [], {
+      before: async (id) => (await before(id)).verdict,
+      after: async (id, d) => (await this.simulateDifferential(id, base, head, await overlayOf(d))).verdict,
+    });
+    return {
+      ...result.draft,
+      verified: result.verified,
+      tried: result.tried,
+      skipped: set.skipped,
+      results: result.results,
+      ...(result.verified ? {} : { reason: ladderReason(result.tried, set.skipped) }),
+    };
   }
 
   private async record(

@@ -16,7 +16,6 @@ import {
   upsertScenario,
 } from "./contracts.js";
 import type { ScenarioService } from "./service.js";
-import { revertHunk } from "./fix.js";
 import { findScenarios } from "./search.js";
 import { writeScenario } from "./store.js";
 
@@ -87,7 +86,7 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
 
   registerContract(server, draftFix, async (a) => {
     const pinned = await service.pin(a.base, a.head ?? WORKTREE);
-    return await revertHunk(service.repo, pinned.base, pinned.head, a.location);
+    return await service.draftFix(a.location, pinned.base, pinned.head, { scenario: a.scenario, ids: a.ids, scope: a.scope });
   });
 
   registerContract(server, checkFix, async (a) => {
