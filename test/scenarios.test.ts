@@ -109,7 +109,7 @@ describe("scenarios of the code fixture", () => {
     expect(text).toContain("\nFAIL       eu-invoice-fx (differential): step 1: expectation `result.total ===\n             Math.round(result.total * 100) / 100` fails on head");
     expect(text).toContain("\n           root cause src/fx/convert.ts:7 in src/fx/convert.ts#convert: base 108.44, head\n             108.44084300000002\n");
     expect(lines.filter((l) => l.length > 100)).toEqual([]);
-    expect(lines).toContain("           fix (verified by re-simulation: eu-invoice-fx fail→pass), the statement reverted:");
+    expect(lines.join("\n")).toContain("           fix (verified by re-simulation: eu-invoice-fx fail→pass), the hunk reverted:");
     expect(lines.at(-1)).toBe("1 fail");
     const errs: string[] = [];
     expect(await main(["simulate", "--repo", tmp.dir, "--format", "yaml"], { out: () => undefined, err: (l) => errs.push(l) })).toBe(2);
