@@ -153,6 +153,16 @@ describe("value provenance and the root-cause rule", () => {
     });
   }
 
+  it("a step inside a Proxy trap is recorded once per read: the recorder never runs the trap itself", async () => {
+    const { base, head } = await service.pin("HEAD~1", "HEAD");
+    const r = await service.simulateDifferential(scenarioOf(SHAPES.find((x) => x.name === "proxy-trap") as Shape), base, head);
+    for (const run of [r.base, r.head]) {
+      // total() reads d.a and d.b: two runs of the get trap, each entered once and its line stepped once.
+      expect(run?.trace.filter((e) => e.kind === "enter" && e.at === "src/proxy/draft.ts:3").length).toBe(2);
+      expect(run?.trace.filter((e) => e.kind === "step" && e.at === "src/proxy/draft.ts:4").length).toBe(2);
+    }
+  });
+
   it("the reason names the use a changed definition reached", async () => {
     const { base, head } = await service.pin("HEAD~1", "HEAD");
     const { verdict } = await service.simulateDifferential(scenarioOf(SHAPES[0] as Shape), base, head);
