@@ -25,6 +25,10 @@ const BASE: Record<string, string> = {
   "src/fee.ts": "export function fee(total: number): number {\n  const tens = 1;\n  const scale = total * 10;\n  const ones = 1;\n  return tens * scale + ones;\n}\n",
   // A file whose change another scenario depends on: reverting it must not break that one.
   "src/greet.ts": 'export function greet(name: string): string {\n  return "Hello, " + name;\n}\nexport function shout(name: string): string {\n  return greet(name).toUpperCase();\n}\n',
+  // A line the change removed from another file, which ran only on base: only the widest draft puts it back.
+  "src/flag.ts": "export const state = { on: false };\nexport function arm(): void {\n  state.on = true;\n}\n",
+  "src/use.ts": 'import { arm, state } from "./flag";\nexport function run(): string {\n  arm();\n  const label = state.on ? "on" : "off";\n  return label;\n}\n',
+  "scenarios/flag.md": scenario("flag-on", "src/use.ts#run", "[]", 'result === "on"'),
   "scenarios/number.md": scenario("number-neg-inf", "src/num.ts#stringifyNumber", "[-Infinity]", 'result === "-.inf"'),
   "scenarios/tags.md": scenario("tags-int", "src/tags.ts#kind", '["42"]', 'result === "int"'),
   "scenarios/fee.md": scenario("fee-min", "src/fee.ts#fee", "[1]", "result === 11"),
@@ -35,6 +39,8 @@ const HEAD: Record<string, string> = {
   "src/tags.ts": 'export const tags = {\n  int: /^[0-9]+x$/,\n  bool: /^(true|false)$/,\n};\nexport function kind(s: string): string {\n  return tags.int.test(s) ? "int" : tags.bool.test(s) ? "bool" : "str";\n}\n',
   "src/fee.ts": "export function fee(total: number): number {\n  const tens = 2;\n  const scale = total * 10;\n  const ones = 2;\n  return tens * scale + ones;\n}\n",
   "src/greet.ts": 'export function greet(name: string): string {\n  return "Hi, " + name;\n}\nexport function shout(name: string): string {\n  return greet(name).toUpperCase();\n}\n',
+  "src/flag.ts": "export const state = { on: false };\nexport function arm(): void {\n}\n",
+  "src/use.ts": 'import { arm, state } from "./flag";\nexport function run(): string {\n  arm();\n  const label = state.on ? "ON" : "off";\n  return label;\n}\n',
   // A scenario that holds only with head's greet: a revert of greet breaks it.
   "scenarios/shout.md": scenario("shout-hi", "src/greet.ts#shout", '["Ada"]', 'result === "HI, ADA"'),
 };
@@ -102,6 +108,13 @@ describe("fix drafts and the ladder", () => {
     expect(fix.tried.map((t) => t.scope)).toEqual(["statement", "function"]);
     expect(fix.tried[0]?.outcome).toMatch(/^fee-min is still fail/);
     expect(fix.skipped).toContainEqual({ scope: "hunk", why: "it reverts the same lines as a smaller draft" });
+  });
+
+  it("a line removed elsewhere that ran on base: the file draft reverts its hunk with the root cause's file", async () => {
+    const fix = await service.draftFix("src/use.ts:4", base, head, { scenario: "flag-on" });
+    expect(fix, JSON.stringify(fix.tried)).toMatchObject({ verified: true, scope: "file" });
+    expect(fix.reverts.split(",").sort()).toEqual(["src/flag.ts:2-2", "src/use.ts:4-4"]);
+    expect(fix.tried.map((t) => t.scope)).toEqual(["statement", "file"]);
   });
 
   it("a revert that breaks another scenario is not the fix, and the answer says why", async () => {

@@ -95,10 +95,21 @@ export interface DraftedFix extends FixDraft {
   others?: Array<{ scope: FixScope; reverts: string }>;
 }
 
-/** The changed head lines a scenario's head run went through: the widest fix draft reverts their hunks. */
+/**
+ * The changed lines a scenario's runs went through, as head locations: the widest fix draft reverts their
+ * hunks. Base's count too: a line the change removed ran only on base, and its hunk holds head's side of it.
+ */
 function relatedLines(sim: DifferentialSimulation, files: FileDiff[]): string[] {
-  if (!sim.head || sim.head.status !== "ok") return [];
-  return changedDefinitions(sim.head, "head", files).map((d) => `${d.path}:${d.changed}`);
+  const onHead = sim.head && sim.head.status === "ok" ? changedDefinitions(sim.head, "head", files).map((d) => `${d.path}:${d.changed}`) : [];
+  const onBase =
+    sim.base.status === "ok"
+      ? changedDefinitions(sim.base, "base", files.map((f) => ({ path: f.oldPath ?? f.path, hunks: f.hunks }))).flatMap((d) => {
+          const f = files.find((x) => (x.oldPath ?? x.path) === d.path);
+          const h = f?.hunks.find((x) => x.oldLines > 0 && d.changed >= x.oldStart && d.changed < x.oldStart + x.oldLines);
+          return f && h ? [`${f.path}:${h.newStart}`] : [];
+        })
+      : [];
+  return [...new Set([...onHead, ...onBase])];
 }
 
 /** Scenarios of one repo: the files, their graph nodes, selection for a change and the static trace. */
