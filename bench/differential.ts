@@ -8,7 +8,7 @@ import { boundaries } from "../servers/scenarios/sandbox/boundaries.js";
 import { SandboxPool } from "../servers/scenarios/sandbox/pool.js";
 import { DEFAULT_LIMITS, type SimulationJob } from "../servers/scenarios/sandbox/protocol.js";
 import { median } from "./measure.js";
-import { readFilesAt, resolveRevision } from "../core/git.js";
+import { git, resolveRevision } from "../core/git.js";
 import { diffFiles } from "../servers/git-history/diff.js";
 import { compareRuns } from "../servers/scenarios/compare.js";
 import { changedDefinitions, firstDivergenceOutside, namesAt, provenanceOf, type SourceText } from "../servers/scenarios/provenance.js";
@@ -53,28 +53,23 @@ const verdicts: Record<string, number> = {};
 for (const r of results) verdicts[r.verdict.verdict] = (verdicts[r.verdict.verdict] ?? 0) + 1;
 const poolSize = service.sandbox().size;
 
-// Provenance's cost per simulation (issue 18): the root cause without it; reading the texts of the files each
-// run loaded; and the provenance pass forced on every pair (it runs only when no changed step's values differ).
+// Provenance's cost per simulation (issue 18): the root cause as the engine finds it, and the provenance pass
+// forced on every pair (it runs only when no changed step's values differ), which reads one use site's file.
 const files = await diffFiles(sample, base, head);
-const [bRev, hRev] = await Promise.all([resolveRevision(sample, base), resolveRevision(sample, head)]);
+const [hRev] = await Promise.all([resolveRevision(sample, head)]);
 const pairs = results.filter((r) => r.head && r.head.status === "ok").map((r) => ({ b: r.base, h: r.head as RunResult }));
 const plainMs: number[] = [];
-const readMs: number[] = [];
 const provMs: number[] = [];
+// As the service reads it: one `git show` of the use site's file.
+const text: SourceText = async (_side, p) => git(sample).show([`${hRev?.commit ?? head}:${p}`]);
 for (const { b, h } of pairs) {
   t = performance.now();
-  compareRuns(b, h, files);
+  await compareRuns(b, h, files, text);
   plainMs.push(performance.now() - t);
   t = performance.now();
-  const [bt, htx] = await Promise.all([readFilesAt(sample, bRev, (p) => b.coverage.files[p] !== undefined), readFilesAt(sample, hRev, (p) => h.coverage.files[p] !== undefined)]);
-  const texts = { base: new Map(bt.map((f) => [f.path, f.text])), head: new Map(htx.map((f) => [f.path, f.text])) };
-  readMs.push(performance.now() - t);
-  t = performance.now();
-  const text: SourceText = (side, p) => texts[side].get(p);
-  compareRuns(b, h, files, text);
   const defs = [...changedDefinitions(h, "head", files), ...changedDefinitions(b, "base", files)];
   const use = h.trace[Math.floor(h.trace.length / 2)];
-  if (use) provenanceOf({ at: use.at, index: 0 }, namesAt(h, "head", use.at, text), defs);
+  if (use) provenanceOf({ at: use.at, index: 0 }, await namesAt(h, "head", use.at, text), defs);
   firstDivergenceOutside(b.trace, h.trace, (e) => `${e.kind}@${e.at}|${JSON.stringify(e.value ?? null)}`, () => false);
   provMs.push(performance.now() - t);
 }
@@ -152,6 +147,6 @@ process.stdout.write(
     poolSize,
     overhead: { calls: N, nativeMs, sandboxMs, ratio: sandboxMs / nativeMs },
     perRun: { runMs: median(runOnly), expectMs: median(withExpect) },
-    provenance: { pairs: pairs.length, plainMs: median(plainMs), readMs: median(readMs), forcedMs: median(provMs), oneMs: median(one) },
+    provenance: { pairs: pairs.length, plainMs: median(plainMs), forcedMs: median(provMs), oneMs: median(one) },
   }),
 );

@@ -272,7 +272,7 @@ describe("every report format renders every verdict the engine can produce", () 
     expect(md).toMatch(/_Not shown, to fit a GitHub comment \(60,000 characters\): .*the details of \d+ failing or erroring scenario\(s\) listed in brief/);
   });
 
-  it("a root cause in module-level code (no value on either side) comes out of the engine with a note and renders", () => {
+  it("a root cause in module-level code (no value on either side) comes out of the engine with a note and renders", async () => {
     // src/rates.ts line 1 is module-level code (a constant) that changed; vat() reads it.
     const trace = (rate: number): TraceEvent[] => [
       { kind: "step", at: "src/rates.ts:1", depth: 0 },
@@ -298,7 +298,7 @@ describe("every report format renders every verdict the engine can produce", () 
     const files = [{ path: "src/rates.ts", status: "modified" as const, hunks: [{ oldStart: 1, oldLines: 1, newStart: 1, newLines: 1, removed: ["const RATE = 0.19;"], added: ["const RATE = 0.2;"] }] }];
     const base = run(0.19, 19, "pass");
     const head = run(0.2, 20, "fail");
-    const cmp = compareRuns(base, head, files);
+    const cmp = await compareRuns(base, head, files);
     expect(cmp.rootCause).toEqual({ location: "src/rates.ts:1", symbol: "src/rates.ts#<module>", note: expect.stringContaining("module-level code") });
     const verdict = overTheWire(differentialVerdict({ id: "vat-rate" } as Scenario, base, head, cmp));
     expect(verdict.verdict).toBe("fail");

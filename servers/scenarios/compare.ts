@@ -151,7 +151,7 @@ function eventValue(trace: TraceEvent[], k: number): unknown {
  *    and defines a name that use reads (a regex in a tag table, a module-level constant), with the use as `via`;
  * 4. else the first divergence itself, said plainly to lie outside the change.
  */
-function findRootCause(base: RunResult, head: RunResult, files: FileDiff[], map: LineMap, d: number, key: (e: TraceEvent, side: "base" | "head") => string, text: SourceText | undefined): { rootCause?: RootCause; anchor: number } {
+async function findRootCause(base: RunResult, head: RunResult, files: FileDiff[], map: LineMap, d: number, key: (e: TraceEvent, side: "base" | "head") => string, text: SourceText | undefined): Promise<{ rootCause?: RootCause; anchor: number }> {
   const bt = base.trace;
   const ht = head.trace;
   // Why a side has no value: said in the root cause's note instead of leaving a reader to guess.
@@ -254,7 +254,7 @@ function findRootCause(base: RunResult, head: RunResult, files: FileDiff[], map:
     const use = diverged.kind === "return" || diverged.kind === "throw" ? (lastStepBefore(side === "head" ? ht : bt, side === "head" ? outside.head : outside.base) ?? diverged) : diverged;
     const run = side === "head" ? head : base;
     const defs = [...changedDefinitions(head, "head", files), ...changedDefinitions(base, "base", files.map((f) => ({ path: f.oldPath ?? f.path, hunks: f.hunks })))];
-    const prov = provenanceOf({ at: use.at, index: side === "head" ? outside.head : outside.base }, text ? namesAt(run, side, use.at, text) : new Set(), defs);
+    const prov = provenanceOf({ at: use.at, index: side === "head" ? outside.head : outside.base }, text ? await namesAt(run, side, use.at, text) : new Set(), defs);
     // The values: the definition's own where it bound one on both sides and they differ, else those at the
     // use, else what the use's function returned on each side.
     const useValues = (): { base: unknown; head: unknown; where: string } => {
@@ -348,7 +348,7 @@ function findRootCause(base: RunResult, head: RunResult, files: FileDiff[], map:
  * Compares a scenario's two runs. `text` reads a file's text on either side: with it, a divergence outside the
  * change is traced to the changed definition the diverging code reads (its provenance).
  */
-export function compareRuns(base: RunResult, head: RunResult, files: FileDiff[], text?: SourceText): Comparison {
+export async function compareRuns(base: RunResult, head: RunResult, files: FileDiff[], text?: SourceText): Promise<Comparison> {
   const map = new LineMap(files);
   const bt = base.trace;
   const ht = head.trace;
@@ -360,7 +360,7 @@ export function compareRuns(base: RunResult, head: RunResult, files: FileDiff[],
   let d = 0;
   while (d < bt.length && d < ht.length && key(bt[d] as TraceEvent, "base") === key(ht[d] as TraceEvent, "head")) d++;
   const traceDiverged = d < bt.length || d < ht.length;
-  const { rootCause, anchor } = traceDiverged ? findRootCause(base, head, files, map, d, key, text) : { rootCause: undefined, anchor: d };
+  const { rootCause, anchor } = traceDiverged ? await findRootCause(base, head, files, map, d, key, text) : { rootCause: undefined, anchor: d };
 
   const expectations: ExpectationOutcome[] = [];
   const steps = Math.max(base.steps.length, head.steps.length);

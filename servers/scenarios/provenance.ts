@@ -10,8 +10,8 @@ import { Span } from "../../core/span.js";
  * The changed definition that ran and defines a name the use reads is the root cause; the use is its `via`.
  */
 
-/** A file's text on one side, for reading the names a use site reads. */
-export type SourceText = (side: "base" | "head", path: string) => string | undefined;
+/** A file's text on one side, for reading the names a use site reads (read only when provenance needs it). */
+export type SourceText = (side: "base" | "head", path: string) => Promise<string | undefined>;
 
 /** One site of a run's coverage: its span and whether it ran. */
 interface CoverageSite {
@@ -115,9 +115,9 @@ export function siteSpan(run: RunResult, at: string): { path: string; line: numb
 }
 
 /** The names the code at a trace event reads: the words of its statement's lines (just its first line for a function). */
-export function namesAt(run: RunResult, side: "base" | "head", at: string, text: SourceText): Set<string> {
+export async function namesAt(run: RunResult, side: "base" | "head", at: string, text: SourceText): Promise<Set<string>> {
   const { path, line, endLine } = siteSpan(run, at);
-  const source = text(side, path);
+  const source = await text(side, path);
   if (source === undefined) return new Set();
   const lines = source.split("\n").slice(line - 1, Math.min(endLine, line + 40));
   return words(lines.join("\n"));

@@ -370,15 +370,14 @@ export class ScenarioService {
   private readonly textsAt = new Map<string, Map<string, ChangedTexts>>();
 
   /** The changed files' texts on both sides (one cat-file per side), so comments are told from code exactly. */
-  /** The texts of the files each run loaded, on its side (head with the overlay): what provenance reads use sites from. */
-  private async sourceTexts(base: string, head: string, baseRun: RunResult, headRun: RunResult, overlay?: Record<string, string>): Promise<SourceText> {
-    const [b, h] = await Promise.all([resolveRevision(this.repo, base), resolveRevision(this.repo, head)]);
-    const [before, after] = await Promise.all([
-      readFilesAt(this.repo, b, (p) => baseRun.coverage.files[p] !== undefined),
-      readFilesAt(this.repo, h, (p) => headRun.coverage.files[p] !== undefined && overlay?.[p] === undefined),
-    ]);
-    const texts = { base: new Map(before.map((f) => [f.path, f.text])), head: new Map([...after.map((f): [string, string] => [f.path, f.text]), ...Object.entries(overlay ?? {})]) };
-    return (side, path) => texts[side].get(path);
+  /** A file's text on each side (head with the overlay), read only when provenance asks for a use site's file. */
+  private sourceText(base: string, head: string, overlay?: Record<string, string>): SourceText {
+    let reader: Promise<ReadSide> | undefined;
+    return async (side, path) => {
+      if (side === "head" && overlay?.[path] !== undefined) return overlay[path];
+      reader ??= this.sideReader(base, head);
+      return (await reader)(side, path);
+    };
   }
 
   private async changedTexts(base: string, head: string, files: readonly FileDiff[]): Promise<Map<string, ChangedTexts>> {
@@ -625,7 +624,7 @@ export class ScenarioService {
     else if (!overlaid && !changeMeetsCoverage(baseRun.coverage, files, await this.changedTexts(base, headRev, files)).touched) verdict = unaffectedVerdict(s, baseRun);
     else {
       headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));
-      verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : differentialVerdict(s, baseRun, headRun, compareRuns(baseRun, headRun, files, await this.sourceTexts(base, headRev, baseRun, headRun, overlaid)));
+      verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : differentialVerdict(s, baseRun, headRun, await compareRuns(baseRun, headRun, files, this.sourceText(base, headRev, overlaid)));
     }
     // A test whose own file the change edits is never simply fine: the statement of how the code must behave moved.
     if (test && files.some((f) => f.path === test.ref.file || f.oldPath === test.ref.file) && (verdict.verdict === "pass" || verdict.verdict === "unaffected")) {
