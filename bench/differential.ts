@@ -60,8 +60,14 @@ const [hRev] = await Promise.all([resolveRevision(sample, head)]);
 const pairs = results.filter((r) => r.head && r.head.status === "ok").map((r) => ({ b: r.base, h: r.head as RunResult }));
 const plainMs: number[] = [];
 const provMs: number[] = [];
-// As the service reads it: one `git show` of the use site's file.
-const text: SourceText = async (_side, p) => git(sample).show([`${hRev?.commit ?? head}:${p}`]);
+// As the service reads it: one `git show` of the use site's file, kept per commit and path.
+const shown = new Map<string, Promise<string>>();
+const text: SourceText = (_side, p) => {
+  const key = `${hRev?.commit ?? head}:${p}`;
+  const hit = shown.get(key) ?? git(sample).show([key]);
+  shown.set(key, hit);
+  return hit;
+};
 for (const { b, h } of pairs) {
   t = performance.now();
   await compareRuns(b, h, files, text);

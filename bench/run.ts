@@ -262,7 +262,7 @@ async function differentialTable(work: string): Promise<string> {
     ["one sandbox run with no work (isolate, prelude, the record written out), median of 30", `${Math.round(r.perRun.runMs)} ms`, ""],
     ["the same with three expectations (checked in the second, pristine context), median of 30", `${Math.round(r.perRun.expectMs)} ms`, ""],
     [`root cause as the engine finds it, per simulation (median of ${r.provenance.pairs} base/head pairs)`, `${r.provenance.plainMs.toFixed(2)} ms`, ""],
-    ["provenance pass forced on every pair (reads the use site's file from git)", `${r.provenance.forcedMs.toFixed(2)} ms`, ""],
+    ["provenance pass forced on every pair (reads the use site's file from git once per commit, median)", `${r.provenance.forcedMs.toFixed(2)} ms`, ""],
     ["provenance's share of one typical scenario's time, were it to run", `${((r.provenance.forcedMs / r.provenance.oneMs) * 100).toFixed(1)}%`, "small"],
     ["peak memory of the run (the pool's children apart)", `${Math.round(peakMiB)} MiB`, ""],
   ]);

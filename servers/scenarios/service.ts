@@ -232,6 +232,7 @@ export class ScenarioService {
 
   /** Per-run memos: scenarios of a commit, the change between two commits, callees per indexed revision. */
   private readonly loadedAt = new Map<string, LoadedScenarios>();
+  private readonly blobTexts = new Map<string, Promise<string | undefined>>();
   private readonly changesAt = new Map<string, { files: Awaited<ReturnType<typeof diffFiles>>; changes: Awaited<ReturnType<typeof changedSymbols>> }>();
   private readonly calleesAt = new Map<number, Map<string, Array<{ callee: string; site: string }>>>();
 
@@ -702,9 +703,16 @@ export class ScenarioService {
       const safe = confinePath(this.repo, path);
       const rev = side === "base" ? b.commit : h.commit;
       if (rev === null) return readWorktreeText(this.repo, safe);
-      return git(this.repo)
-        .show([`${rev}:${safe}`])
+      const key = `${rev}:${safe}`;
+      const hit = this.blobTexts.get(key);
+      if (hit) return hit;
+      const read = git(this.repo)
+        .show([key])
         .catch(() => undefined); // a path the revision does not hold: no text on that side
+      // A commit's file never changes: kept for the next simulation of the same change (bounded, oldest out).
+      if (this.blobTexts.size >= 256) this.blobTexts.delete(this.blobTexts.keys().next().value as string);
+      this.blobTexts.set(key, read);
+      return read;
     };
   }
 
