@@ -27,6 +27,7 @@ export const RootCause = z.object({
   head: z.unknown().optional().describe("Value seen at that step on head; absent when head has none (see note)"),
   note: z.string().optional().describe("Why a side has no value: module-level code, a truncated trace, a line that is not on that side"),
   via: z.array(RootCauseVia).optional().describe("The path from the changed definition to the first divergent use"),
+  side: z.literal("base").optional().describe("base when the location is a line only base has (head removed it); else the location is at head"),
 });
 export type RootCause = z.infer<typeof RootCause>;
 
@@ -34,7 +35,7 @@ export type RootCause = z.infer<typeof RootCause>;
  * Builds a root cause with only the sides that have a value: `undefined` drops a side, and a missing side
  * without a note gets one, so no reader has to guess why a value is not there.
  */
-export function rootCause(parts: { location: string; symbol: string; base?: unknown; head?: unknown; note?: string | undefined; via?: RootCauseVia[] | undefined }): RootCause {
+export function rootCause(parts: { location: string; symbol: string; base?: unknown; head?: unknown; note?: string | undefined; via?: RootCauseVia[] | undefined; side?: "base" | undefined }): RootCause {
   const missing = [parts.base === undefined ? "base" : "", parts.head === undefined ? "head" : ""].filter(Boolean);
   const note = parts.note ?? (missing.length ? `no value recorded on ${missing.join(" or ")}` : undefined);
   return {
@@ -44,6 +45,7 @@ export function rootCause(parts: { location: string; symbol: string; base?: unkn
     ...(parts.head !== undefined ? { head: parts.head } : {}),
     ...(note ? { note } : {}),
     ...(parts.via?.length ? { via: parts.via } : {}),
+    ...(parts.side ? { side: parts.side } : {}),
   };
 }
 

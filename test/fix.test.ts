@@ -117,6 +117,14 @@ describe("fix drafts and the ladder", () => {
     expect(fix.tried.map((t) => t.scope)).toEqual(["statement", "file"]);
   });
 
+  it("a root cause on a line only base has (head removed it): drafts start at its hunk", async () => {
+    const fix = await service.draftFix("src/flag.ts:3", base, head, { scenario: "flag-on", side: "base" });
+    expect(fix, JSON.stringify(fix.tried)).toMatchObject({ verified: true, scope: "file" });
+    expect(fix.tried[0]).toMatchObject({ scope: "hunk", reverts: "src/flag.ts:2-2" });
+    expect(fix.skipped[0]).toEqual({ scope: "statement", why: "src/flag.ts:3 is a line only base has: head removed it" });
+    await expect(service.draftFix("src/flag.ts:1", base, head, { side: "base" })).rejects.toThrow("src/flag.ts:1 is not a line the change removed or replaced on base: expected a base line inside a hunk of src/flag.ts");
+  });
+
   it("a revert that breaks another scenario is not the fix, and the answer says why", async () => {
     const fix = await service.draftFix("src/greet.ts:2", base, head, { scenario: "greet-hello", ids: ["shout-hi"] });
     expect(fix.verified).toBe(false);

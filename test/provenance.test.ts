@@ -89,6 +89,17 @@ const SHAPES: Shape[] = [
     location: "src/equal/shape.ts:3",
   },
   {
+    // A changed line inside a statement that starts before it (a multi-line return): the step starts outside the
+    // change, the coverage says it spans it.
+    name: "spanning",
+    files: {
+      base: { "src/spanning/check.ts": 'export function check(value: unknown): true | string {\n  return (\n    (typeof value === "object" && value !== null && !Array.isArray(value)) ||\n    "Expected an object"\n  );\n}\n' },
+      head: { "src/spanning/check.ts": 'export function check(value: unknown): true | string {\n  return (\n    (typeof value === "object" && value !== null) ||\n    "Expected an object"\n  );\n}\n' },
+    },
+    steps: [{ call: "src/spanning/check.ts#check", args: [[]], expect: ['result === "Expected an object"'] }],
+    location: "src/spanning/check.ts:3",
+  },
+  {
     // A change inside a Proxy trap: the trap runs once per read, and its line is the root cause.
     name: "proxy-trap",
     files: {

@@ -7,6 +7,8 @@ import { sandboxFixture } from "./helpers/sandbox-run.js";
  * function answers in the sandbox what it answers natively (the expected values are what Node gives).
  */
 const FILES: Record<string, string> = {
+  // A built-in's npm package named with a trailing slash (yaml did this): the port, when the repo has none installed.
+  "src/slashed.ts": 'import { Buffer } from "buffer/";\nexport function b64(): string {\n  return Buffer.from("hi").toString("base64");\n}\n',
   "src/draft.ts": [
     "// A lazy draft in immer's manner: reading a property through the trap makes a child draft and marks the state.",
     "export const reads = { count: 0 };",
@@ -116,6 +118,10 @@ describe("sandbox fidelity: code that observes how it is read", () => {
     expect(r.steps[0]?.result).toEqual({ reads: 1, a: 2, children: 0 });
     // The draft is still in the trace, copied through its target.
     expect(JSON.stringify(r.trace)).toContain('"$proxy"');
+  });
+
+  it("`buffer/` (the npm package a built-in's port is) loads the port when the repo has none installed", async () => {
+    expect((await run("src/slashed.ts#b64")).steps[0]?.result).toBe("aGk=");
   });
 
   it("a revoked proxy in the trace is not an error of the run, and the Proxy the code sees is the real one", async () => {

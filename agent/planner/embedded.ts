@@ -1,7 +1,8 @@
 import type { Fix, Report, ScenarioVerdict } from "../../core/verdict.js";
 import { draftFix, simulateScenario } from "../../servers/scenarios/contracts.js";
-import type { Tools } from "../hub.js";
-import { addBlastRadius, finishReport, fixFromCheck, optional, recordDecisions, selectFor, type FixCheck } from "./evidence.js";
+import type { AnswerOf } from "../../core/contract.js";
+import { ToolError, type Tools } from "../hub.js";
+import { addBlastRadius, finishReport, fixFromCheck, recordDecisions, selectFor, type FixCheck } from "./evidence.js";
 
 /**
  * The embedded planner (DESIGN.md, "The agent"): deterministic, offline, the default and what CI uses. Over
@@ -28,8 +29,14 @@ export const PLANNER = "embedded-planner@1";
 export async function draftAndCheck(tools: Tools, v: ScenarioVerdict, executable: string[], base: string, head: string): Promise<Fix | undefined> {
   if (!v.rootCause) return undefined;
   const location = v.rootCause.location.split(" ")[0] as string;
-  const draft = await optional(tools.call(draftFix, { location, base, head, scenario: v.scenario, ids: executable.filter((id) => id !== v.scenario) }));
-  if (!draft) return undefined;
+  let draft: AnswerOf<typeof draftFix>;
+  try {
+    draft = await tools.call(draftFix, { location, base, head, scenario: v.scenario, ids: executable.filter((id) => id !== v.scenario), ...(v.rootCause.side ? { side: v.rootCause.side } : {}) });
+  } catch (err) {
+    // No draft: the report says so and why, rather than showing no fix at all.
+    if (err instanceof ToolError) return { patch: "", verified: false, by: PLANNER, reason: `no fix drafted: ${err.message}` };
+    throw err;
+  }
   const results: FixCheck[] = (draft.results ?? []).map(({ scenario, before, after }) => ({ scenario, before, after }));
   const fix = fixFromCheck(draft.patch, v.scenario, results, PLANNER);
   const verified = draft.verified === true && fix.verified;

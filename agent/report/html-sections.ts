@@ -108,7 +108,7 @@ function fixBlock(fix: Fix | undefined, same: Earlier | undefined): Markup | "" 
     ? h`<table class="checked"><thead><tr><th>re-simulated</th><th>before</th><th>after</th></tr></thead><tbody>${fix.checked.slice(0, MAX_ROWS).map((c) => h`<tr data-checked="${c.scenario}"><td><code>${c.scenario}</code></td><td>${badge(c.before)}</td><td>${badge(c.after)}</td></tr>`)}</tbody></table>${more(fix.checked.length - MAX_ROWS, "re-simulated scenarios")}`
     : "";
   const status = fix.verified ? h`<span class="verified yes">✓ verified by re-simulation</span>` : h`<span class="verified no">not verified</span>`;
-  return h`<div class="fix" data-fix data-verified="${fix.verified}"><h4>Fix${fix.scope ? `: the ${fix.scope} reverted` : ""} ${status}${fix.by ? h` <span class="by">drafted by ${fix.by}</span>` : ""}</h4>${!fix.verified && fix.reason ? h`<p class="note">${clip(fix.reason, 1_000)}</p>` : ""}<pre class="patch">${clip(patch, MAX_PATCH).split("\n").map(patchLine)}</pre>${clipped ? h`<p class="note">The patch goes on: the JSON report has all of it.</p>` : ""}${checked}</div>`;
+  return h`<div class="fix" data-fix data-verified="${fix.verified}"><h4>Fix${fix.scope ? `: the ${fix.scope} reverted` : ""} ${status}${fix.by ? h` <span class="by">drafted by ${fix.by}</span>` : ""}</h4>${!fix.verified && fix.reason ? h`<p class="note">${clip(fix.reason, 1_000)}</p>` : ""}${patch ? h`<pre class="patch">${clip(patch, MAX_PATCH).split("\n").map(patchLine)}</pre>` : ""}${clipped ? h`<p class="note">The patch goes on: the JSON report has all of it.</p>` : ""}${checked}</div>`;
 }
 
 /** A failing or at-risk scenario, whole: why, the path, the values, the effects and expectations, who is hit, the fix. */

@@ -42,7 +42,7 @@ function body(v: ScenarioVerdict, path: SharedPath | undefined): string[] {
   out.push(...traceEvidence(v));
   if (v.fix) {
     const patch = v.fix.patch.trimEnd();
-    out.push(`**Fix** (${v.fix.verified ? "verified by re-simulation" : "not verified"})${v.fix.scope ? `: the ${v.fix.scope} reverted` : ""}`, "", ...(!v.fix.verified && v.fix.reason ? [clip(v.fix.reason, 1_000), ""] : []), ...block("diff", patch.length > 6_000 ? `${clip(patch, 6_000)}\n… (the patch goes on: see the JSON report)` : patch), "");
+    out.push(`**Fix** (${v.fix.verified ? "verified by re-simulation" : "not verified"})${v.fix.scope ? `: the ${v.fix.scope} reverted` : ""}`, "", ...(!v.fix.verified && v.fix.reason ? [clip(v.fix.reason, 1_000), ""] : []), ...(patch ? [...block("diff", patch.length > 6_000 ? `${clip(patch, 6_000)}\n… (the patch goes on: see the JSON report)` : patch), ""] : []));
   }
   return out;
 }

@@ -26,7 +26,7 @@ export function renderTerminal(r: Report, width = terminalWidth()): string {
     if (v.fix) {
       item("", `fix (${v.fix.verified ? "verified" : "NOT verified"} by re-simulation${v.fix.checked ? `: ${v.fix.checked.map((c) => `${c.scenario} ${c.before}→${c.after}`).join(", ")}` : ""})${v.fix.scope ? `, the ${v.fix.scope} reverted` : ""}:`);
       if (!v.fix.verified && v.fix.reason) item("", v.fix.reason);
-      for (const line of v.fix.patch.trimEnd().split("\n")) item("", line, COLUMN + 2);
+      for (const line of v.fix.patch.trimEnd() ? v.fix.patch.trimEnd().split("\n") : []) item("", line, COLUMN + 2);
     }
   }
   if (shared.paths.length) {

@@ -168,14 +168,39 @@ async function findRootCause(base: RunResult, head: RunResult, files: FileDiff[]
     bj: number;
     base: unknown;
     head: unknown;
+    /** The changed line inside a statement that spans it, when the step starts before the change. */
+    at?: string;
+  }
+  // A statement that starts before a changed line and spans it (a multi-line return, a table entry) is in the
+  // change too: the run's coverage gives its span. Its root cause is the changed line inside it.
+  const spanning = (run: RunResult, side: "base" | "head") => {
+    const out = new Map<string, { hunk: Hunk; changed: number }>();
+    const sideFiles = side === "head" ? files : files.map((f) => ({ path: f.oldPath ?? f.path, hunks: f.hunks }));
+    for (const def of changedDefinitions(run, side, sideFiles)) {
+      const hunk = side === "head" ? map.hunkAtHead(def.path, def.changed) : map.hunkAtBase(def.path, def.changed);
+      if (hunk && def.line !== def.changed) out.set(`${def.path}:${def.line}`, { hunk, changed: def.changed });
+    }
+    return out;
+  };
+  const headSpans = spanning(head, "head");
+  const baseSpans = spanning(base, "base");
+  // Such a statement's step comes before the divergence it causes (the traces agree until its value shows):
+  // the scan starts at the nearest one before the divergence.
+  let lo = d;
+  for (let k = d - 1; k >= 0 && k >= d - 200; k--) {
+    const e = ht[k] as TraceEvent;
+    if (e.kind === "step" && headSpans.has(e.at)) {
+      lo = k;
+      break;
+    }
   }
   const seen = new Map<string, number>();
   const baseSeen = new Map<string, number[]>();
   const anyBase = new Map<string, number>();
-  for (let k = d; k < bt.length; k++) {
+  for (let k = lo; k < bt.length; k++) {
     const x = bt[k] as TraceEvent;
     if (x.kind === "exit" || x.kind === "value") continue;
-    const hunk = map.hunkAtBase(...split(x.at));
+    const hunk = map.hunkAtBase(...split(x.at)) ?? (x.kind === "step" ? baseSpans.get(x.at)?.hunk : undefined);
     if (!hunk) continue;
     const id = `${split(x.at)[0]}|${hunk.oldStart}|${x.kind}`;
     baseSeen.set(id, [...(baseSeen.get(id) ?? []), k]);
@@ -183,11 +208,12 @@ async function findRootCause(base: RunResult, head: RunResult, files: FileDiff[]
   }
   let first: Candidate | undefined;
   let chosen: Candidate | undefined;
-  for (let k = d, n = 0; k < ht.length && n < 400 && !chosen; k++) {
+  for (let k = lo, n = 0; k < ht.length && n < 400 && !chosen; k++) {
     const e = ht[k] as TraceEvent;
     if (e.kind === "exit" || e.kind === "value") continue;
     const [path, line] = split(e.at);
-    const hunk = map.hunkAtHead(path, line);
+    const span = e.kind === "step" ? headSpans.get(e.at) : undefined;
+    const hunk = map.hunkAtHead(path, line) ?? span?.hunk;
     if (!hunk) continue;
     n++;
     const id = `${oldPathOf(path)}|${hunk.oldStart}|${e.kind}`;
@@ -201,7 +227,7 @@ async function findRootCause(base: RunResult, head: RunResult, files: FileDiff[]
       hv = returnOf(ht, k, e.symbol);
       bv = bj >= 0 ? returnOf(bt, bj, (bt[bj] as TraceEvent).symbol) : undefined;
     }
-    const c = { j: k, bj, base: bv, head: hv };
+    const c = { j: k, bj, base: bv, head: hv, ...(span && !map.hunkAtHead(path, line) ? { at: `${path}:${span.changed}` } : {}) };
     first ??= c;
     if (!same(bv, hv)) chosen = c;
   }
@@ -211,7 +237,7 @@ async function findRootCause(base: RunResult, head: RunResult, files: FileDiff[]
     return {
       anchor: chosen.j,
       rootCause: makeRootCause({
-        location: e.at,
+        location: chosen.at ?? e.at,
         symbol: symbolOf(e),
         base: b,
         head: h,
@@ -235,6 +261,7 @@ async function findRootCause(base: RunResult, head: RunResult, files: FileDiff[]
           location: e.at,
           symbol: symbolOf(e),
           base: b,
+          side: "base",
           note: notes(["the line is on base only: head removed it", b === undefined && (e.symbol === undefined ? "module-level code records no value on base" : cut(base, "base"))]),
         }),
       };
@@ -288,6 +315,7 @@ async function findRootCause(base: RunResult, head: RunResult, files: FileDiff[]
             values.where ? `the values are ${values.where}` : "no value differs on the way: the two sides took different steps there",
           ]),
           via: [{ location: use.at, symbol: symbolOf(use), what: prov.shared.length ? `reads ${prov.shared.join(", ")}` : "the first step that differs outside the change" }],
+          ...(def.side === "base" ? { side: "base" as const } : {}),
         }),
       };
     }
@@ -318,7 +346,7 @@ async function findRootCause(base: RunResult, head: RunResult, files: FileDiff[]
     return {
       anchor: first.j,
       rootCause: makeRootCause({
-        location: e.at,
+        location: first.at ?? e.at,
         symbol: symbolOf(e),
         base: first.base,
         head: first.head,

@@ -165,6 +165,7 @@ export const draftFix = defineTool({
     scenario: z.string().min(1).optional().describe("The failing scenario (with a simulate: block) that each draft is re-simulated with, smallest first"),
     ids: z.array(z.string().min(1)).optional().describe("Other executable scenarios the fix must not make worse"),
     scope: scope.optional().describe("Only the draft of this scope"),
+    side: z.enum(["base", "head"]).optional().describe("base when the location is a line only base has (a root cause with side: base); default head"),
   }),
   output: z.object({
     patch: z.string().describe("Unified diff against head"),

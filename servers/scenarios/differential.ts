@@ -1,7 +1,7 @@
 import { rootCauseText, type ScenarioVerdict } from "../../core/verdict.js";
 import type { Comparison } from "./compare.js";
-import type { Scenario, Step } from "./format.js";
-import { DEFAULT_LIMITS, type Limits, type RunResult, type SimulationJob, type StepSpec } from "./sandbox/protocol.js";
+import { linesOfStep, type Scenario, type Step } from "./format.js";
+import { DEFAULT_LIMITS, type Limits, type RunResult, type SimulationJob, type StepOrigin, type StepSpec } from "./sandbox/protocol.js";
 import { parseTestRef } from "./tests/as-scenarios.js";
 
 /** The differential depth's two halves that know nothing of stores: the job for a side, and the verdict. */
@@ -29,8 +29,13 @@ export const TEST_PASSES = 'result.status === "pass"';
 
 /** A scenario step as the sandbox runs it: a call, or one case of the repo's tests with its implicit expectation. */
 function stepSpec(st: Step): StepSpec {
-  if (st.run === undefined) return { call: st.call ?? "", args: st.args, args_js: st.args_js, construct: st.construct, expect: st.expect };
-  return { call: "", run: parseTestRef(st.run, st.nth ?? 1), expect: [TEST_PASSES, ...st.expect] };
+  // Where the scenario file holds the step: an error in its call, args_js or an expectation is reported there.
+  const lines = linesOfStep(st);
+  const origin = (implicit: Array<number | null>): StepOrigin | undefined =>
+    lines && { file: lines.file, line: lines.line, call: lines.call ?? lines.run, args_js: lines.args_js, expect: [...implicit, ...lines.expect] };
+  if (st.run === undefined) return { call: st.call ?? "", args: st.args, args_js: st.args_js, construct: st.construct, expect: st.expect, origin: origin([]) };
+  // The implicit expectation is the run line's: the case it names must pass.
+  return { call: "", run: parseTestRef(st.run, st.nth ?? 1), expect: [TEST_PASSES, ...st.expect], origin: origin([lines?.run ?? null]) };
 }
 
 const show = (v: unknown): string => {

@@ -153,6 +153,15 @@ export function revertHunk(files: FileDiff[], location: string): FixDraft {
   return { scope: "hunk", path, patch, reverts: reverts.join(",") };
 }
 
+/** The head location of a base line the change removed or replaced: where its hunk stands at head. */
+function headOfBaseLine(files: FileDiff[], location: string): string {
+  const { path, line } = Span.leading(location, "location");
+  const f = files.find((x) => (x.oldPath ?? x.path) === path);
+  const h = f?.hunks.find((x) => x.oldLines > 0 && line >= x.oldStart && line < x.oldStart + x.oldLines);
+  if (!f || !h) throw new UserError(`${location} is not a line the change removed or replaced on base: expected a base line inside a hunk of ${path}`);
+  return `${f.path}:${Math.max(1, h.newStart)}`;
+}
+
 /** Why a patched text would not load, or undefined when it parses. */
 function syntaxError(path: string, text: string): string | undefined {
   const out = ts.transpileModule(text, { fileName: path, reportDiagnostics: true, compilerOptions: { target: ts.ScriptTarget.ES2022 } });
@@ -173,13 +182,21 @@ export interface DraftSet {
  * head and parse; a rung that reverts exactly what a smaller one does is left out. `related` are other changed
  * head lines the failing run ran: the `file` rung reverts their hunks too.
  */
-export async function fixDrafts(files: FileDiff[], read: ReadSide, location: string, related: string[] = []): Promise<DraftSet> {
+export async function fixDrafts(files: FileDiff[], read: ReadSide, at: string, related: string[] = [], side: "base" | "head" = "head"): Promise<DraftSet> {
+  const location = side === "base" ? headOfBaseLine(files, at) : at;
   const hunk = revertHunk(files, location);
   const { path, line } = Span.leading(location, "location");
   const file = files.find((f) => f.path === path) as FileDiff;
   const [baseText, headText] = await Promise.all([read("base", file.oldPath ?? path), read("head", path)]);
   const candidates: Array<{ scope: FixScope; draft: FixDraft | undefined; why?: string }> = [];
-  if (baseText === undefined || headText === undefined) {
+  if (side === "base") {
+    // A line only base has: no statement of head stands for it; its hunk is the smallest revert.
+    candidates.push({ scope: "statement", draft: undefined, why: `${at} is a line only base has: head removed it` });
+    candidates.push({ scope: "hunk", draft: hunk });
+    if (baseText !== undefined && headText !== undefined) {
+      candidates.push({ scope: "function", draft: nodeRevert("function", path, baseText, headText, file.hunks, line, isFunction), why: "no function of base stands at the same place" });
+    }
+  } else if (baseText === undefined || headText === undefined) {
     candidates.push({ scope: "statement", draft: undefined, why: `${path} is new or deleted: there is no statement of base to put back` });
     candidates.push({ scope: "hunk", draft: hunk });
   } else {

@@ -1,4 +1,4 @@
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { z } from "zod";
 import { UserError } from "../../core/errors.js";
 
@@ -93,7 +93,58 @@ export function parseScenario(path: string, text: string): Scenario {
     const issue = parsed.error.issues[0];
     throw new UserError(`scenario ${path}: field "${issue?.path.join(".") || "(root)"}" ${issue?.message ?? "is invalid"}`);
   }
+  const lines = stepLinesIn(path, fm[1] ?? "");
+  parsed.data.simulate?.steps.forEach((st, i) => {
+    const at = lines[i];
+    if (at) stepLines.set(st, at);
+  });
   return { ...parsed.data, path, prose: (fm[2] ?? "").trim() };
+}
+
+/** Where a step of a parsed scenario is written in its file (1-based lines of the file, not of the front matter). */
+export interface StepLines {
+  file: string;
+  line: number;
+  call?: number;
+  run?: number;
+  args_js?: number;
+  /** One per `expect` entry, in order. */
+  expect: number[];
+}
+
+/**
+ * Kept beside the parsed steps rather than in them: a scenario's data stays what its file says (it renders and
+ * compares as before), and a step built in code simply has none.
+ */
+const stepLines = new WeakMap<Step, StepLines>();
+
+/** The lines of a step that `parseScenario` read from a file; undefined for a step made in code. */
+export function linesOfStep(step: Step): StepLines | undefined {
+  return stepLines.get(step);
+}
+
+function stepLinesIn(path: string, frontMatter: string): Array<StepLines | undefined> {
+  try {
+    const counter = new LineCounter();
+    const doc = parseDocument(frontMatter, { lineCounter: counter });
+    // The front matter starts on the file's second line, after the opening ---.
+    const lineAt = (offset: number) => counter.linePos(offset).line + 1;
+    const steps = doc.getIn(["simulate", "steps"], true);
+    if (!isSeq(steps)) return [];
+    return steps.items.map((item) => {
+      if (!isMap(item) || !item.range) return undefined;
+      const out: StepLines = { file: path, line: lineAt(item.range[0]), expect: [] };
+      for (const pair of item.items) {
+        const key = isScalar(pair.key) ? pair.key : undefined;
+        const line = key?.range ? lineAt(key.range[0]) : out.line;
+        if (key?.value === "call" || key?.value === "run" || key?.value === "args_js") out[key.value] = line;
+        else if (key?.value === "expect" && isSeq(pair.value)) out.expect = pair.value.items.map((e) => (isScalar(e) && e.range ? lineAt(e.range[0]) : line));
+      }
+      return out;
+    });
+  } catch {
+    return []; // positions are a help for error messages: the scenario itself was already read
+  }
 }
 
 /** The file text of a scenario (front matter then prose), as written to the repo on request. */

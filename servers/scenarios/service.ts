@@ -721,7 +721,7 @@ export class ScenarioService {
    * each draft re-simulated until one turns it to pass and makes none of `ids` worse (DESIGN.md, "How a fix is
    * verified"); without one, the smallest draft that applies and parses, and the larger scopes on offer.
    */
-  async draftFix(location: string, base: string, head: string, opts: { scenario?: string | undefined; ids?: string[] | undefined; scope?: FixScope | undefined } = {}): Promise<DraftedFix> {
+  async draftFix(location: string, base: string, head: string, opts: { scenario?: string | undefined; ids?: string[] | undefined; scope?: FixScope | undefined; side?: "base" | "head" | undefined } = {}): Promise<DraftedFix> {
     const { files } = await this.change(base, head);
     const read = await this.sideReader(base, head);
     const target = opts.scenario ? await this.require(opts.scenario, head) : undefined;
@@ -736,7 +736,7 @@ export class ScenarioService {
     };
     // The widest draft also reverts the other changed lines the failing run went through.
     const related = target ? relatedLines(await before(target.id), files) : [];
-    const set = await fixDrafts(files, read, location, related);
+    const set = await fixDrafts(files, read, location, related, opts.side);
     const drafts = opts.scope ? set.drafts.filter((d) => d.scope === opts.scope) : set.drafts;
     if (!drafts.length) {
       const why = set.skipped.find((x) => x.scope === opts.scope)?.why ?? "no draft";

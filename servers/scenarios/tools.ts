@@ -86,7 +86,7 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
 
   registerContract(server, draftFix, async (a) => {
     const pinned = await service.pin(a.base, a.head ?? WORKTREE);
-    return await service.draftFix(a.location, pinned.base, pinned.head, { scenario: a.scenario, ids: a.ids, scope: a.scope });
+    return await service.draftFix(a.location, pinned.base, pinned.head, { scenario: a.scenario, ids: a.ids, scope: a.scope, side: a.side });
   });
 
   registerContract(server, checkFix, async (a) => {

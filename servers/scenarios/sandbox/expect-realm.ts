@@ -5,7 +5,8 @@ import type { ExpectationResult } from "./protocol.js";
  * code never reaches, so `Array.prototype.some`, `JSON` and the rest are the built-ins as V8 made them,
  * whatever the code under test rewrote in its own realm. This file is transpiled on its own and evaluated in
  * that context: no imports at run time. It receives what the expectations read as text (the prelude's
- * `expectData`: tagged JSON), rebuilds the values here, evaluates each expectation and answers JSON text.
+ * `expectData`: tagged JSON) with `load`, rebuilds the values here, then evaluates one expectation per `check`
+ * and answers JSON text: one call each, so a limit hit while checking is known to be that expectation's.
  */
 
 type Fn = (...args: unknown[]) => unknown;
@@ -22,7 +23,9 @@ interface Payload {
 
 const ERRORS: Record<string, ErrorConstructor> = Object.assign(Object.create(null) as Record<string, ErrorConstructor>, { Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError });
 
-export function install(): (expressions: string, payload: string) => string {
+export type CheckerCommand = "load" | "check";
+
+export function install(): (cmd: CheckerCommand, arg: string) => string {
   let uses = 0;
 
   const symbolic = (origin: string): unknown => {
@@ -115,8 +118,10 @@ export function install(): (expressions: string, payload: string) => string {
     }
   };
 
-  return (expressions, payloadText) => {
-    const exprs = JSON.parse(expressions) as string[];
+  /** The values of the step being checked: every expectation of a step reads the same ones. */
+  let values: { result: unknown; error: unknown; effects: unknown[]; steps: unknown[]; symbolic: boolean } | undefined;
+  const load = (payloadText: string): string => {
+    values = undefined;
     const p = JSON.parse(payloadText) as Payload;
     const refs = new Map<number, unknown>();
     const result = decode(p.result, refs);
@@ -124,25 +129,26 @@ export function install(): (expressions: string, payload: string) => string {
     const steps = p.steps.map((s) => ({ result: decode(s.result, refs), error: decode(s.error, refs) }));
     // Effects' arguments come exactly as the code passed them (each call's own encoding).
     const effects = p.effects.map((e) => ({ ...(e as Obj), args: decode((e as { args: unknown }).args, new Map()) }));
-    const out: ExpectationResult[] = [];
-    for (const expr of exprs) {
-      let check: Fn;
-      try {
-        check = new Function("result", "error", "effects", "steps", `"use strict"; return (${expr});`) as Fn;
-      } catch {
-        out.push({ expect: expr, status: "unchecked", detail: "prose: not a JavaScript expression" });
-        continue;
-      }
-      const before = uses;
-      let r: ExpectationResult;
-      try {
-        r = { expect: expr, status: check(result, error, effects, steps) ? "pass" : "fail" };
-      } catch (e) {
-        r = { expect: expr, status: "threw", detail: String((e as Error)?.message ?? e) };
-      }
-      if (uses > before || p.symbolic) r.symbolic = true;
-      out.push(r);
-    }
-    return JSON.stringify(out);
+    values = { result, error, effects, steps, symbolic: p.symbolic };
+    return "";
   };
+  const check = (expr: string): string => {
+    if (!values) throw new Error("no values loaded: load the step's values before checking its expectations");
+    let fn: Fn;
+    try {
+      fn = new Function("result", "error", "effects", "steps", `"use strict"; return (${expr});`) as Fn;
+    } catch {
+      return JSON.stringify({ expect: expr, status: "unchecked", detail: "prose: not a JavaScript expression" } satisfies ExpectationResult);
+    }
+    const before = uses;
+    let r: ExpectationResult;
+    try {
+      r = { expect: expr, status: fn(values.result, values.error, values.effects, values.steps) ? "pass" : "fail" };
+    } catch (e) {
+      r = { expect: expr, status: "threw", detail: String((e as Error)?.message ?? e) };
+    }
+    if (uses > before || values.symbolic) r.symbolic = true;
+    return JSON.stringify(r);
+  };
+  return (cmd, arg) => (cmd === "load" ? load(arg) : check(arg));
 }

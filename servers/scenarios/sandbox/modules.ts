@@ -273,7 +273,9 @@ export class ModuleLoader {
 
   private resolveAndRead(specifier: string, from: string): Answer {
     const bare = specifier.replace(/^node:/, "");
-    const port = PORTS[bare];
+    // `buffer/`, `util/`: the npm package a built-in's port is. The repo's own install wins; else the port.
+    const slashed = bare.endsWith("/") && PORTS[bare.slice(0, -1)] !== undefined && !existsSync(join(this.repo, "node_modules", bare.slice(0, -1), "package.json"));
+    const port = PORTS[slashed ? bare.slice(0, -1) : bare];
     if (port) return this.packageModule(PACKAGES_ROOT, WORLDLINE_ROOT, port, true);
     if (BUILTINS.has(bare) || specifier.startsWith("node:")) return { kind: "missing" };
     if (from === PORT_PREFIX) return this.packageModule(PACKAGES_ROOT, WORLDLINE_ROOT, specifier, true);

@@ -170,8 +170,25 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   let truncated = 0;
   let depth = 0;
   let lastSite = -1;
+  /**
+   * While the scenario's own code runs (resolving a step's call, evaluating its args_js), the current site is
+   * the scenario's, so that nothing it does is put on the last repo statement that happened to run before it.
+   * Negative, apart from -1 (no site): runner.ts (scenarioSite) turns it back into the scenario file's line.
+   */
+  const CALL = 0;
+  const ARGS = 1;
+  const scenarioSite = (step: number, part: typeof CALL | typeof ARGS): number => -2 - (step * 2 + part);
   let fatal: { reason: string; site: number; missingModule?: string } | undefined;
   const errorSites = weak<number>();
+  /** A thrown primitive cannot key a WeakMap: the last one thrown, where, and at what call depth (to tell a rethrow while unwinding from a new throw). */
+  let thrownValue: unknown;
+  let thrownValueSite = -1;
+  let thrownValueDepth = -1;
+  /** Where a thrown value was thrown by repo code, if it was. */
+  const siteOfThrown = (e: unknown): number | undefined => {
+    if (e !== null && (typeof e === "object" || typeof e === "function")) return errorSites.get(e as object);
+    return thrownValueSite >= 0 && objectIs(e, thrownValue) ? thrownValueSite : undefined;
+  };
   const symbolics = weak<string>();
   const standIns = weak<string>();
   /** Each Proxy the code made, by its target (filled by the Proxy constructor the code sees). */
@@ -385,7 +402,17 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         const at = siteOf(base, count, s);
         if (at < 0) return;
         try {
-          if (e && typeof e === "object" && !errorSites.has(e)) errorSites.set(e, site);
+          if (e !== null && (typeof e === "object" || typeof e === "function")) {
+            if (!errorSites.has(e as object)) errorSites.set(e as object, site);
+          } else {
+            // The same primitive one frame up is the stack unwinding: it keeps the site it was thrown at.
+            const unwinding = thrownValueSite >= 0 && objectIs(e, thrownValue) && depth === thrownValueDepth - 1;
+            if (!unwinding) {
+              thrownValue = e;
+              thrownValueSite = site;
+            }
+            thrownValueDepth = depth;
+          }
           if (!fatal && isA(e, RealRangeError) && (apply(stringIndexOf, text(own(e as object).message, ""), ["call stack"]) as number) >= 0) fatal = { reason: "recursion without end: the call stack was exhausted", site };
           if (!full()) add(events, `[4,${at},${depth},${snap(e, 1)}]`);
         } catch {
@@ -510,6 +537,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       t.due = now + t.every;
       t.seq = ++timerSeq;
     } else delete timers[t.id];
+    // A callback starts at no site: until it enters repo code, the statement that ran last is not its own.
+    lastSite = -1;
     try {
       apply(t.fn, undefined, t.args);
     } catch (e) {
@@ -520,8 +549,27 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       } catch {
         // unreadable
       }
-      fatal ??= { reason: `the simulated code threw outside its steps (an uncaught exception in a timer: ${slice(what, 0, 200)})`, site: lastSite };
+      fatal ??= { reason: `the simulated code threw outside its steps (an uncaught exception in a timer: ${slice(what, 0, 200)})`, site: siteOfThrown(e) ?? lastSite };
     }
+  };
+  /**
+   * Only repeating intervals are left, and they have fired INTERVAL_ONLY_TICKS times in a row: an event loop
+   * would run them forever, so the simulation stops there (a poller that settles within that many rounds still
+   * does). Each round is a call into the isolate; hundreds of thousands of them crash isolated-vm's host.
+   */
+  const INTERVAL_ONLY_TICKS = 2000;
+  let intervalOnly = 0;
+  const idleIntervals = (): boolean => {
+    let any = false;
+    for (const k of objectKeys(timers)) {
+      any = true;
+      if (!(timers[k] as Timer).every) {
+        intervalOnly = 0;
+        return false;
+      }
+    }
+    if (!any) return false;
+    return ++intervalOnly > INTERVAL_ONLY_TICKS;
   };
   const later = (fn: () => void) => void apply(promiseThen, promiseResolve(undefined), [fn]);
   const timerApi = {
@@ -994,6 +1042,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     result?: unknown;
     error?: unknown;
     threw: boolean;
+    /** Where the error was thrown, as seen when it was caught. */
+    site?: number;
   }
   interface StepRecord {
     result?: string;
@@ -1079,9 +1129,11 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const testOutcomes = dict<unknown>();
   const runEntry = (ref: TestRef): Promise<unknown> => testApi().run(ref, () => requireFrom("")(`/${ref.file}`));
 
-  const entryOf = (call: string, construct: unknown[] | undefined): { fn: Fn; self: unknown; exports: unknown } => {
+  const entryOf = (call: string, construct: unknown[] | undefined, site: number): { fn: Fn; self: unknown; exports: unknown } => {
     const { file, owner, member } = splitTarget(call);
     const exports = requireFrom("")(`/${file}`) as Obj;
+    // Loading ran the module's top level: what follows is the scenario's call again, not its last statement.
+    lastSite = site;
     const top = exports[owner];
     if (top === undefined) stop(`${file} exports no ${owner}`);
     if (member === undefined) {
@@ -1112,6 +1164,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     rec.threw = o.threw;
     if (hasOwn(o, "result")) rec.result = o.result;
     if (hasOwn(o, "error")) rec.error = o.error;
+    if (o.site !== undefined) rec.site = o.site;
     outcomes.at[i] = rec;
   };
 
@@ -1125,53 +1178,63 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       outcomes.at[i] = pending;
       if (outcomes.n <= i) outcomes.n = i + 1;
       if (!spec) return settle(i, { threw: true, error: new RealError(`no step ${i}`) });
+      // The step starts in the scenario's own code: its call (or run) line, until repo code runs.
+      const callSite = scenarioSite(i, CALL);
+      lastSite = callSite;
+      /** Where a step's error came from, when it is caught: repo code's own site, else where the step was. */
+      const caught = (e: unknown): number => siteOfThrown(e) ?? lastSite;
+      // A rejection comes later, from anywhere: without a site of repo code it is the step's call that failed.
+      const rejected = (e: unknown) => {
+        const site = siteOfThrown(e) ?? callSite;
+        if (e instanceof SandboxViolation && !fatal) fatal = { reason: e.message, site };
+        settle(i, { threw: true, error: e, site });
+      };
       if (spec.run) {
         let p: Promise<unknown>;
         try {
           p = runEntry(spec.run);
         } catch (e) {
-          if (e instanceof SandboxViolation && !fatal) fatal = { reason: e.message, site: lastSite };
-          return settle(i, { threw: true, error: e });
+          const site = caught(e);
+          if (e instanceof SandboxViolation && !fatal) fatal = { reason: e.message, site };
+          return settle(i, { threw: true, error: e, site });
         }
         apply(promiseThen, p, [
           (v: unknown) => {
             testOutcomes[i] = v;
             settle(i, { threw: false, result: v });
           },
-          (e: unknown) => {
-            if (e instanceof SandboxViolation && !fatal) fatal = { reason: e.message, site: lastSite };
-            settle(i, { threw: true, error: e });
-          },
+          rejected,
         ]);
         return;
       }
       try {
-        const { fn, self, exports } = entryOf(spec.call, spec.construct);
+        const { fn, self, exports } = entryOf(spec.call, spec.construct, callSite);
         let args: unknown = spec.args ? copyArgs(spec.args) : [];
         if (spec.args_js) {
+          lastSite = scenarioSite(i, ARGS);
           args = new Function("__exports", `with (__exports) { return (${spec.args_js}); }`)(exports);
+          lastSite = scenarioSite(i, ARGS);
           if (!isArray(args)) stop(`args_js of step ${i + 1} must evaluate to an array of arguments`);
         }
+        lastSite = callSite;
         const r = apply(fn, self, args as unknown[]);
         if (isA(r, RealPromise) && !symbolics.has(r as object)) {
           // A native promise settles through the captured `then`: the code cannot swap it out.
-          apply(promiseThen, r, [(v: unknown) => settle(i, { threw: false, result: v }), (e: unknown) => settle(i, { threw: true, error: e })]);
+          apply(promiseThen, r, [(v: unknown) => settle(i, { threw: false, result: v }), rejected]);
         } else if (r && (typeof r === "object" || typeof r === "function") && !symbolics.has(r as object) && typeof (r as { then?: unknown }).then === "function") {
-          (r as Promise<unknown>).then(
-            (v) => settle(i, { threw: false, result: v }),
-            (e: unknown) => settle(i, { threw: true, error: e }),
-          );
+          (r as Promise<unknown>).then((v) => settle(i, { threw: false, result: v }), rejected);
         } else settle(i, { threw: false, result: r });
       } catch (e) {
-        if (e instanceof SandboxViolation && !fatal) fatal = { reason: e.message, site: lastSite };
-        settle(i, { threw: true, error: e });
+        const site = caught(e);
+        if (e instanceof SandboxViolation && !fatal) fatal = { reason: e.message, site };
+        settle(i, { threw: true, error: e, site });
       }
     },
     pump() {
       if (fatal) return "done";
       const o = outcomes.at[outcomes.n - 1];
       if (o?.settled) return "done";
-      const t = nextTimer();
+      const t = idleIntervals() ? undefined : nextTimer();
       if (!t) return "stuck";
       runTimer(t);
       return "pending";
@@ -1185,7 +1248,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       if (!o.settled) rec.pending = true;
       else if (o.threw) {
         const e = o.error !== null && typeof o.error === "object" ? own(o.error) : undefined;
-        const site = (o.error !== null && typeof o.error === "object" ? errorSites.get(o.error) : undefined) ?? lastSite;
+        // Never the current site: by now it is whatever ran last (a timer, the next step's module).
+        const site = o.site ?? siteOfThrown(o.error) ?? scenarioSite(i, CALL);
         rec.error = { name: text(e ? e.name : undefined, "Error"), message: text(e ? e.message : o.error, ""), site };
       } else rec.result = snap(o.result, 4, RESULT);
       stepRecords.at[i] = rec;
@@ -1219,7 +1283,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     },
     tick() {
       // Work scheduled by the steps (a retry, a flush) runs in virtual time once they are done.
-      const t = fatal ? undefined : nextTimer();
+      const t = fatal || idleIntervals() ? undefined : nextTimer();
       if (t) runTimer(t);
       return t !== undefined;
     },

@@ -38,6 +38,21 @@ export interface StepSpec {
   args_js?: string | undefined;
   construct?: unknown[] | undefined;
   expect: string[];
+  /** Where the step is written in its scenario file: errors in the scenario's own code are reported there. */
+  origin?: StepOrigin | undefined;
+}
+
+/** A step's place in its scenario file (1-based lines), for the locations of errors in the scenario's own code. */
+export interface StepOrigin {
+  /** The scenario file (repo path). */
+  file: string;
+  /** The step's first line. */
+  line: number;
+  /** The line of its `call:` (or `run:`): where a call that cannot be resolved is reported. */
+  call?: number | undefined;
+  args_js?: number | undefined;
+  /** One line per entry of `expect`, in order; null for one the file does not hold (a run step's implicit one). */
+  expect: Array<number | null>;
 }
 
 export interface Limits {

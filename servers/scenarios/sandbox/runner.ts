@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { ts } from "@ts-morph/common";
 import ivm from "isolated-vm";
 import { ModuleLoader, type SiteRef } from "./modules.js";
-import type { Effect, ExecutedFunction, ExpectationResult, PreludeConfig, RunCoverage, PreludeReport, RawEffect, RunResult, SimulationJob, StubSpec, TraceEvent } from "./protocol.js";
+import type { CheckerCommand } from "./expect-realm.js";
+import type { Effect, ExecutedFunction, ExpectationResult, PreludeConfig, RunCoverage, PreludeReport, RawEffect, RunResult, SimulationJob, StepSpec, StubSpec, TraceEvent } from "./protocol.js";
 import { failedRun } from "./pool.js";
 import { revisionFiles, type RevisionFiles } from "./sources.js";
 import { blobHash } from "../../../core/git.js";
@@ -26,6 +27,27 @@ const KINDS = ["step", "value", "enter", "return", "throw", "exit"] as const;
 const HOST_BUDGET_MS = 30_000;
 /** The largest run result a child sends (its JSON): past it the trace is cut, so no result can swamp the server. */
 const MAX_RESULT_CHARS = 16_000_000;
+
+/**
+ * Where the scenario's own code is, as text: its file and line when the step came from a file, else the step
+ * and the part of it. `part` is "call" (resolving the call, or the run's case), "args_js", or an expectation's index.
+ */
+function scenarioLocation(steps: readonly StepSpec[], step: number, part: "call" | "args_js" | number): string {
+  const origin = steps[step]?.origin;
+  const line = part === "call" ? (origin?.call ?? origin?.line) : part === "args_js" ? origin?.args_js : origin?.expect[part];
+  if (origin && typeof line === "number") return `${origin.file}:${line}`;
+  const what = part === "call" ? (steps[step]?.run ? "run" : "call") : part === "args_js" ? "args_js" : `expectation ${part + 1}`;
+  return `${origin ? `${origin.file} ` : ""}step ${step + 1} ${what}`;
+}
+
+/** The prelude's sites for the scenario's own code (prelude.ts `scenarioSite`): -2 - (step * 2 + part), part 0 the call and 1 args_js. */
+function scenarioSite(steps: readonly StepSpec[], site: number): string | undefined {
+  if (site > -2 || site !== Math.floor(site)) return undefined;
+  const n = -2 - site;
+  const step = Math.floor(n / 2);
+  if (step >= steps.length) return undefined;
+  return scenarioLocation(steps, step, n % 2 === 0 ? "call" : "args_js");
+}
 
 class Limit extends Error {
   constructor(
@@ -82,7 +104,9 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
   const loader = new ModuleLoader(job.repo, source);
   const isolate = new ivm.Isolate({ memoryLimit: job.limits.memoryMb });
   let report: PreludeReport | undefined;
-  let failure: { reason: string; site?: number } | undefined;
+  let failure: { reason: string; at?: string } | undefined;
+  /** Set while an expectation is checked: where a limit hit in the checking is reported. */
+  let checking: string | undefined;
   let cutAtCpuMs: number | undefined;
   const expectations: ExpectationResult[][] = [];
   try {
@@ -126,7 +150,7 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
       `"use strict"; const exports = {}; const module = { exports };\n${EXPECT_REALM}\nreturn exports.install();`,
       [],
       { result: { reference: true }, filename: "worldline:expect.js" },
-    ) as ivm.Reference<(expressions: string, payload: string) => string>;
+    ) as ivm.Reference<(cmd: CheckerCommand, arg: string) => string>;
 
     // isolated-vm's own cpuTime counts wall-clock time while the isolate runs; the process's CPU time does not
     // (a pool child runs one job at a time, so it is the isolate's, less the host's module loading).
@@ -162,15 +186,35 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
         const expect = job.steps[i]?.expect ?? [];
         if (expect.length) {
           const payload = String(call("expectData", i));
-          let answer: unknown;
+          const check = (cmd: CheckerCommand, arg: string) => String(guard(() => checker.applySync(undefined, [cmd, arg], { timeout: remaining() })));
+          // Rebuilding the values is where checking starts: a limit hit there is put on the first expectation.
+          checking = scenarioLocation(job.steps, i, 0);
+          let unreadable: string | undefined;
           try {
-            answer = guard(() => checker.applySync(undefined, [JSON.stringify(expect), payload], { timeout: remaining() }));
+            check("load", payload);
           } catch (err) {
             if (err instanceof Limit) throw err;
             // A value the expectation realm could not rebuild: each expectation says so, the run goes on.
-            answer = JSON.stringify(expect.map((e) => ({ expect: e, status: "threw", detail: `the values could not be checked: ${(err as Error).message}` })));
+            unreadable = `the values could not be checked: ${(err as Error).message}`;
           }
-          expectations[i] = JSON.parse(String(answer)) as ExpectationResult[];
+          expectations[i] = expect.map((e, k): ExpectationResult => {
+            const at = scenarioLocation(job.steps, i, k);
+            checking = at;
+            let r: ExpectationResult;
+            if (unreadable !== undefined) r = { expect: e, status: "threw", detail: unreadable };
+            else {
+              try {
+                r = JSON.parse(check("check", e)) as ExpectationResult;
+              } catch (err) {
+                if (err instanceof Limit) throw err;
+                r = { expect: e, status: "threw", detail: `the expectation could not be checked: ${(err as Error).message}` };
+              }
+            }
+            // An expectation that could not be judged says where the scenario holds it (the verdict quotes it).
+            if ((r.status === "threw" || r.status === "unchecked") && r.detail !== undefined) r.detail = `${at}: ${r.detail}`;
+            return r;
+          });
+          checking = undefined;
         }
         if (call("fatal")) break;
       }
@@ -179,6 +223,8 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
       // Anything else thrown out of the isolate's commands is the code's doing (it cannot happen otherwise):
       // the run ends in error in its name, with the record kept.
       failure = { reason: err instanceof Limit ? err.message : `the simulated code broke the run: ${String((err as Error)?.message ?? err).split("\n")[0]}` };
+      // Only the prelude's commands run the code under test: a limit hit while an expectation was checked is the scenario's.
+      if (err instanceof Limit && checking !== undefined) failure.at = checking;
     }
     if (!isolate.isDisposed) {
       try {
@@ -211,12 +257,15 @@ function coverageOf(loader: ModuleLoader, source: RevisionFiles, report: Prelude
   return { files, requests: [...loader.requests.values()], env: [...(report?.env ?? [])].sort() };
 }
 
-function toResult(job: SimulationJob, loader: ModuleLoader, source: RevisionFiles, report: PreludeReport | undefined, failure: { reason: string } | undefined, ms: number): RunResult {
+function toResult(job: SimulationJob, loader: ModuleLoader, source: RevisionFiles, report: PreludeReport | undefined, failure: { reason: string; at?: string } | undefined, ms: number): RunResult {
   const sites = loader.sites;
-  const at = (site: number | undefined): string => {
-    const s = site === undefined ? undefined : sites[site];
-    return s ? `${s.path}:${s.line}` : "(outside the repo's code)";
+  /** A repo site as its original path:line, or the scenario's own code as its file:line; undefined for no site. */
+  const locate = (site: number | undefined): string | undefined => {
+    if (site === undefined) return undefined;
+    const s = sites[site];
+    return s ? `${s.path}:${s.line}` : scenarioSite(job.steps, site);
   };
+  const at = (site: number | undefined): string => locate(site) ?? "(outside the repo's code)";
   const trace: TraceEvent[] = [];
   const executed = new Map<string, ExecutedFunction>();
   const fnAtDepth: Array<SiteRef | undefined> = [];
@@ -239,8 +288,11 @@ function toResult(job: SimulationJob, loader: ModuleLoader, source: RevisionFile
   }
   const effect = (e: RawEffect): Effect => ({ target: e.target, kind: e.kind, args: e.args, at: at(e.site), answer: e.answer });
   const effects = (report?.effects ?? []).map(effect);
-  const known = (site: number | undefined) => (site !== undefined && sites[site] ? { at: at(site) } : {});
-  const fatal = failure ? { reason: failure.reason, ...known(report?.lastSite) } : report?.fatal ? { reason: report.fatal.reason, ...known(report.fatal.site), ...(report.fatal.missingModule ? { missingModule: report.fatal.missingModule } : {}) } : undefined;
+  const known = (site: number | undefined) => {
+    const where = locate(site);
+    return where === undefined ? {} : { at: where };
+  };
+  const fatal = failure ? { reason: failure.reason, ...(failure.at !== undefined ? { at: failure.at } : known(report?.lastSite)) } : report?.fatal ? { reason: report.fatal.reason, ...known(report.fatal.site), ...(report.fatal.missingModule ? { missingModule: report.fatal.missingModule } : {}) } : undefined;
   const result: RunResult = {
     rev: job.rev,
     status: fatal || !report ? "error" : "ok",
