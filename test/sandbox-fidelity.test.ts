@@ -8,7 +8,7 @@ import { sandboxFixture } from "./helpers/sandbox-run.js";
  */
 const FILES: Record<string, string> = {
   // A built-in's npm package named with a trailing slash (yaml did this): the port, when the repo has none installed.
-  "src/slashed.ts": 'import { Buffer } from "buffer/";\nexport function b64(): string {\n  return Buffer.from("hi").toString("base64");\n}\n',
+  "src/slashed.ts": 'import { Buffer } from "buffer/";\nexport function b64(): string {\n  return Buffer.from("hi").toString("base64");\n}\nexport function inherited(): string[] {\n  return ["constructor/", "__proto__/", "toString"].map((s) => {\n    try {\n      require(s);\n      return "loaded";\n    } catch (e) {\n      return (e as Error).message.includes("Cannot find module") ? "missing" : (e as Error).message;\n    }\n  });\n}\n',
   "src/draft.ts": [
     "// A lazy draft in immer's manner: reading a property through the trap makes a child draft and marks the state.",
     "export const reads = { count: 0 };",
@@ -122,6 +122,8 @@ describe("sandbox fidelity: code that observes how it is read", () => {
 
   it("`buffer/` (the npm package a built-in's port is) loads the port when the repo has none installed", async () => {
     expect((await run("src/slashed.ts#b64")).steps[0]?.result).toBe("aGk=");
+    // Names of Object.prototype's members are not ports (the loader threw "specifier.split is not a function").
+    expect((await run("src/slashed.ts#inherited")).steps[0]?.result).toEqual(["missing", "missing", "missing"]);
   });
 
   it("a revoked proxy in the trace is not an error of the run, and the Proxy the code sees is the real one", async () => {

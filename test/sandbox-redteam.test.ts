@@ -451,6 +451,25 @@ describe("red team 2: the record and the verdict against the fixed sandbox", () 
     expect(r.verdict.verdict, r.verdict.reason).toBe("fail");
   });
 
+  it("N4: two pollers in two steps do not add up to the interval-only cap and hide a write (red team, this session)", async () => {
+    // Step 1 polls 1990 rounds, then clears its interval; step 2's flush writes on its 20th round. A count kept
+    // across the empty queue stopped the flush at 2000 rounds in all and hid the write on head: a false pass.
+    const poll = "export function waitReady(ms: number): Promise<string> {\n  const until = Date.now() + ms;\n  return new Promise((res) => {\n    const id = setInterval(() => {\n      if (Date.now() >= until) {\n        clearInterval(id);\n        res(\"ready\");\n      }\n    }, 1);\n  });\n}\n";
+    const flush = (write: string) => ({ "src/flush.ts": `${W}${poll}export function save(): string {\n  let rounds = 0;\n  const id = setInterval(() => {\n    if (++rounds < 20) return;\n    clearInterval(id);\n${write}\n  }, 100);\n  return "queued";\n}\n` });
+    const s = scenario("n4-pollers", { steps: [{ call: "src/flush.ts#waitReady", args: [1990], expect: ['result === "ready"'] }, { call: "src/flush.ts#save", args: [], expect: ['result === "queued"', noWrite] }] });
+    const r = await differential(flush("    void 0;"), flush('    writeFileSync("/etc/cron.d/x", "evil");'), s);
+    expect(r.verdict.verdict, r.verdict.reason).toBe("fail");
+  });
+
+  it("N4: repo code cannot put its own errors on another step's scenario lines through the recorder's exit (red team, this session)", async () => {
+    // One statement: its step sets the site, then a forged exit names step 2's call line (-4), then the throw.
+    // Only the running step's own lines are accepted as a caller: the function's real caller is one of them.
+    const head = withSave('  throw ((__wl as any).exit(0, -4), new Error("boom"));');
+    const r = await differential(BASE2, head, stepScenario("n4-forged", "src/save.ts#save", [7], ["result === 7"]));
+    const at = r.head?.steps[0]?.error?.at ?? "";
+    expect(at, JSON.stringify(r.head?.steps[0]?.error)).toMatch(/^src\/save\.ts:\d+$/);
+  });
+
   it("N4: a write a first step schedules is seen by that step's expectations", async () => {
     const s = scenario("n4-first", { steps: [{ call: "src/save.ts#save", args: [7], expect: ["result === 7", noWrite] }, { call: "src/save.ts#other", args: [1], expect: ["result === 1"] }] });
     const r = await differential(BASE2, withSave('  setTimeout(() => writeFileSync("/etc/cron.d/x", "evil"), 0);\n  return n;'), s);

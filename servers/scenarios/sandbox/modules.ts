@@ -274,8 +274,10 @@ export class ModuleLoader {
   private resolveAndRead(specifier: string, from: string): Answer {
     const bare = specifier.replace(/^node:/, "");
     // `buffer/`, `util/`: the npm package a built-in's port is. The repo's own install wins; else the port.
-    const slashed = bare.endsWith("/") && PORTS[bare.slice(0, -1)] !== undefined && !existsSync(join(this.repo, "node_modules", bare.slice(0, -1), "package.json"));
-    const port = PORTS[slashed ? bare.slice(0, -1) : bare];
+    // Own keys only: `constructor/` or `__proto__` must not find Object.prototype's members.
+    const portOf = (name: string) => (Object.hasOwn(PORTS, name) ? PORTS[name] : undefined);
+    const slashed = bare.endsWith("/") && portOf(bare.slice(0, -1)) !== undefined && !existsSync(join(this.repo, "node_modules", bare.slice(0, -1), "package.json"));
+    const port = portOf(slashed ? bare.slice(0, -1) : bare);
     if (port) return this.packageModule(PACKAGES_ROOT, WORLDLINE_ROOT, port, true);
     if (BUILTINS.has(bare) || specifier.startsWith("node:")) return { kind: "missing" };
     if (from === PORT_PREFIX) return this.packageModule(PACKAGES_ROOT, WORLDLINE_ROOT, specifier, true);

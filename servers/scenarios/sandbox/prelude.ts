@@ -178,6 +178,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const CALL = 0;
   const ARGS = 1;
   const scenarioSite = (step: number, part: typeof CALL | typeof ARGS): number => -2 - (step * 2 + part);
+  /** The running step's scenario sites: the only negative callers the recorder's exit accepts. */
+  let stepSites: [number, number] = [-1, -1];
   let fatal: { reason: string; site: number; missingModule?: string } | undefined;
   const errorSites = weak<number>();
   /** A thrown primitive cannot key a WeakMap: the last one thrown, where, and at what call depth (to tell a rethrow while unwinding from a new throw). */
@@ -424,7 +426,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         if (siteOf(base, count, s) < 0) return;
         if (testState.matcher > 0) watchTamper();
         depth--;
-        if (typeof caller === "number" && caller === mathFloor(caller) && !fatal) lastSite = caller;
+        // A caller the code made up may name a repo site or none, and of the scenario's only this step's own lines.
+        if (typeof caller === "number" && caller === mathFloor(caller) && !fatal && (caller >= -1 || caller === stepSites[0] || caller === stepSites[1])) lastSite = caller;
       },
     };
     // The code can reach its recorder: it may call it with made-up sites (its own trace), never replace it.
@@ -568,7 +571,11 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         return false;
       }
     }
-    if (!any) return false;
+    if (!any) {
+      // An empty queue ends a run of intervals: a later poller starts its own count.
+      intervalOnly = 0;
+      return false;
+    }
     return ++intervalOnly > INTERVAL_ONLY_TICKS;
   };
   const later = (fn: () => void) => void apply(promiseThen, promiseResolve(undefined), [fn]);
@@ -1181,6 +1188,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       // The step starts in the scenario's own code: its call (or run) line, until repo code runs.
       const callSite = scenarioSite(i, CALL);
       lastSite = callSite;
+      stepSites = [callSite, scenarioSite(i, ARGS)];
+      intervalOnly = 0;
       /** Where a step's error came from, when it is caught: repo code's own site, else where the step was. */
       const caught = (e: unknown): number => siteOfThrown(e) ?? lastSite;
       // A rejection comes later, from anywhere: without a site of repo code it is the step's call that failed.
