@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
+import { ServicesConfig } from "./services.js";
 import { isUnder, readWorktreeFileSync, realPathOf, realRoot, relativeUnder } from "./confine.js";
 import { UserError } from "./errors.js";
 import { git, quote } from "./git.js";
@@ -65,6 +66,7 @@ export const WorldlineConfig = z
       ])
       .default({ exclude: [] })
       .describe("The repo's own test cases as scenarios: false for none, or which files"),
+    services: ServicesConfig.optional().describe("The repo's services by name (dir, entry, urls, consumes); absent: inferred from docker-compose, workspaces and Kubernetes manifests; {} for a single service"),
     maxTicketFileBytes: z.number().int().positive().default(1_000_000).describe("Largest ticket file (or Jira CSV export) an import reads, in bytes; a larger one is refused with its name"),
   })
   .strict();

@@ -36,7 +36,7 @@ import { DIFFERENTIAL_METHOD, differentialVerdict, errorVerdict, jobFor, unaffec
 import { headOnlyVerdict } from "./head-only.js";
 import { boundaries } from "./sandbox/boundaries.js";
 import { SandboxPool } from "./sandbox/pool.js";
-import type { RunResult } from "./sandbox/protocol.js";
+import type { RunResult, SimulationJob, WorldService } from "./sandbox/protocol.js";
 import { Span } from "../../core/span.js";
 
 export const STATIC_METHOD = "static-trace@1";
@@ -163,6 +163,18 @@ export class ScenarioService {
     return this.pool;
   }
 
+  /** One side's job: the scenario's steps, with the repo's boundaries and services. */
+  job(s: Scenario, rev: string, overlay?: Record<string, string>): SimulationJob {
+    return { ...jobFor(s, this.repo, rev, boundaries(this.config.boundaryPackages), overlay), services: this.services() };
+  }
+
+  private serviceList: WorldService[] | undefined;
+  /** The repo's service map (worldline.config.json, else inferred), read once. */
+  services(): WorldService[] {
+    this.serviceList ??= Object.entries(this.config.services ?? {}).map(([name, x]) => ({ name, dir: x.dir, entry: x.entry, urls: x.urls, consumes: x.consumes }));
+    return this.serviceList;
+  }
+
   close(): void {
     this.pool?.close();
     this.release();
@@ -223,7 +235,7 @@ export class ScenarioService {
   async reproduce(s: Scenario, rev: string): Promise<Reproduction> {
     const commit = (await resolveRevision(this.repo, rev)).commit ?? WORKTREE;
     if (!s.simulate) return { rev, status: "not-executable", failing: [] };
-    const run = await this.sandbox().run(jobFor(s, this.repo, commit, boundaries(this.config.boundaryPackages)));
+    const run = await this.sandbox().run(this.job(s, commit));
     if (run.status === "error") return { rev: commit, status: "error", failing: [], reason: run.error?.reason ?? "the run did not finish" };
     const failing = unmet(run);
     const results = run.steps.map((st) => st.result);
@@ -449,7 +461,7 @@ export class ScenarioService {
     const key = rev === WORKTREE || !s.simulate ? undefined : `${s.id}\0${specHash(s.simulate)}\0${rev}`;
     const hit = key ? this.baseRuns.get(key) : undefined;
     if (hit) return hit;
-    const run = this.sandbox().run(jobFor(s, this.repo, rev, boundaries(this.config.boundaryPackages)));
+    const run = this.sandbox().run(this.job(s, rev));
     if (key) {
       if (this.baseRuns.size >= 256) this.baseRuns.delete(this.baseRuns.keys().next().value as string);
       this.baseRuns.set(key, run);
@@ -600,7 +612,6 @@ export class ScenarioService {
     const s = typeof scenario === "string" ? await this.require(scenario, head) : scenario;
     if (!s.simulate) throw new UserError(`scenario "${s.id}" has no simulate: block, so it cannot run at depth differential; use depth static or add one`);
     const headRev = (await resolveRevision(this.repo, head)).commit ?? WORKTREE;
-    const bounds = boundaries(this.config.boundaryPackages);
     const pool = this.sandbox();
     const { files } = await this.change(base, head);
     const overlaid = overlay && Object.keys(overlay).length ? overlay : undefined;
@@ -608,7 +619,7 @@ export class ScenarioService {
     const test = testOf(s);
     if (test?.generated && !(await this.load(base)).scenarios.some((x) => x.id === s.id)) {
       // A test case new at head: nothing on base to compare with, so head is judged alone (a failure blocks the gate).
-      headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));
+      headRun = await pool.run(this.job(s, headRev, overlaid));
       const verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun) : headOnlyVerdict(s, undefined, headRun, `the test "${test.name}" (new at head)`);
       const simulation = await this.record(s, base, headRev, verdict, { method: DIFFERENTIAL_METHOD, covered: [], evidence: [], reasoning: "a test case new at head: run on head alone", props: { effects: headRun.effects.slice(0, 50), trace: headRun.trace.slice(0, 200) } });
       return { verdict, base: headRun, head: headRun, simulation };
@@ -619,12 +630,12 @@ export class ScenarioService {
     let verdict: ScenarioVerdict;
     if (baseRun.status === "error" && baseRun.error?.missingModule) {
       // The scenario's code exists only on head (a new module): there is nothing to compare, so head is judged alone.
-      headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));
+      headRun = await pool.run(this.job(s, headRev, overlaid));
       verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : headOnlyVerdict(s, baseRun, headRun);
     } else if (baseRun.status === "error") verdict = errorVerdict(s, "base", baseRun);
     else if (!overlaid && !changeMeetsCoverage(baseRun.coverage, files, await this.changedTexts(base, headRev, files)).touched) verdict = unaffectedVerdict(s, baseRun);
     else {
-      headRun = await pool.run(jobFor(s, this.repo, headRev, bounds, overlaid));
+      headRun = await pool.run(this.job(s, headRev, overlaid));
       verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : differentialVerdict(s, baseRun, headRun, await compareRuns(baseRun, headRun, files, this.sourceText(base, headRev, overlaid)));
     }
     // A test whose own file the change edits is never simply fine: the statement of how the code must behave moved.

@@ -1,4 +1,5 @@
 import type { ExpectationResult, PreludeConfig, PreludeReport, RawEffect, RawEvent, RawStep, Snap, StepSpec, StubSpec, TestRef } from "./protocol.js";
+import type { ServicesHost, ServicesWorld } from "./services-world.js";
 import type { TestApi, TestHost } from "./test-api.js";
 
 /**
@@ -44,7 +45,7 @@ const PORTS = "\u0000worldline:"; // as the loader's PORT_PREFIX: no repo path s
 /** Stops the run: the child turns this into an `error` verdict with the reason. */
 class SandboxViolation extends Error {}
 
-export function install(G: Obj, load: (spec: string, from: string) => string, configJson: string, makeTestApi?: (host: TestHost) => TestApi): PreludeApi {
+export function install(G: Obj, load: (spec: string, from: string) => string, configJson: string, makeTestApi?: (host: TestHost) => TestApi, makeServices?: (host: ServicesHost) => ServicesWorld): PreludeApi {
   // ---- intrinsics, captured before any simulated code runs -----------------------------------------
   // The simulated code shares this realm and may rewrite any prototype (`Object.prototype.toJSON`,
   // `Array.prototype.push`, `JSON.stringify`, setters on `Array.prototype[0]`). What the host receives is
@@ -901,6 +902,38 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   G.TextEncoder = Utf8Encoder;
   G.TextDecoder = Utf8Decoder;
 
+  // ---- other services of the repo (its service map): requests and messages delivered to them ------------
+  /** A crossing between services, copied as a trace value is, with room for a request's body. */
+  const CROSSING: SnapLimits = { str: 2000, items: 50, keys: 50, live: false };
+  const CROSSING_EV = { request: 6, response: 7, message: 8 } as const;
+  let world: ServicesWorld | undefined;
+  if (makeServices && isArray(cfg.services) && cfg.services.length) {
+    const host = objectCreate(null) as ServicesHost;
+    host.services = cfg.services;
+    host.loadEntry = (path: string) => requireFrom("")(`/${path}`);
+    host.boundary = (target: string, args: unknown[], async: boolean) => callBoundary(target, "call", args, async);
+    host.standIn = standIn;
+    host.crossing = (kind, value) => {
+      if (lastSite < 0) return;
+      if (events.n >= maxEvents) truncated++;
+      else add(events, `[${CROSSING_EV[kind]},${lastSite},${depth},${snap(value, 5, CROSSING)}]`);
+    };
+    host.soon = (fn: () => void) => void addTimer(fn, 0, [], false);
+    host.port = (spec: string) => {
+      const was = loadingLibrary;
+      loadingLibrary = true;
+      try {
+        return spec === "buffer" ? bufferPort() : requireFrom(PORTS)(spec);
+      } finally {
+        loadingLibrary = was;
+      }
+    };
+    host.stop = stop;
+    host.currentFile = () => fileOfSite(lastSite);
+    world = makeServices(freeze(host));
+    G.fetch = world.fetch;
+  }
+
   // ---- modules ------------------------------------------------------------------------------------
   const modules = dict<Module>();
   const startsWith = (s: string, prefix: string) => slice(s, 0, prefix.length) === prefix;
@@ -1009,6 +1042,10 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       modules[key] = m;
       return m.exports;
     }
+    if (world) {
+      const routed = world.module(name);
+      if (routed !== undefined) return routed;
+    }
     if (boundary(name)) return standIn(name);
     const answer = answerOf(load(spec, fromId));
     if (answer.kind === "missing") {
@@ -1087,6 +1124,13 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
 
   /** Which module each range of sites belongs to: the file whose code is running, for the test API. */
   const siteFiles: Array<[number, number, string]> = [];
+  const fileOfSite = (site: number): string | undefined => {
+    for (let k = 0; k < siteFiles.length; k++) {
+      const [from, count, id] = siteFiles[k] as [number, number, string];
+      if (site >= from && site < from + count) return id;
+    }
+    return undefined;
+  };
   // ---- the test API (run steps): installed before any repo code when a step runs a test case -----------
   let testApiInstance: TestApi | undefined;
   const testApi = (): TestApi => {
@@ -1112,13 +1156,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     virtualTimers.clearTimeout = clear;
     host.timers = freeze(virtualTimers);
     host.state = testState;
-    host.currentFile = () => {
-      for (let k = 0; k < siteFiles.length; k++) {
-        const [from, count, id] = siteFiles[k] as [number, number, string];
-        if (lastSite >= from && lastSite < from + count) return id;
-      }
-      return undefined;
-    };
+    host.currentFile = () => fileOfSite(lastSite);
     const wasLoading = loadingLibrary;
     loadingLibrary = true;
     try {

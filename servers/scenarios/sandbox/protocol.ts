@@ -4,6 +4,15 @@
  * JSON between processes, strings between the child and its isolate.
  */
 
+/** A service of the repo's service map as the sandbox sees it (core/services.ts Service, as plain data). */
+export interface WorldService {
+  name: string;
+  dir: string;
+  entry: string;
+  urls: string[];
+  consumes: string[];
+}
+
 /** One stub answer (scenario format `world.stubs`); a list of them is tried in order, the first match wins. */
 export interface StubSpec {
   returns?: unknown;
@@ -79,6 +88,8 @@ export interface SimulationJob {
   steps: StepSpec[];
   /** Package names (and `scope/*` patterns) whose calls are recorded and answered by stand-ins. */
   boundaryPackages: string[];
+  /** The repo's services (its service map): requests to their URLs and messages on their topics are delivered to them. */
+  services?: WorldService[] | undefined;
   limits: Limits;
 }
 
@@ -90,6 +101,7 @@ export interface PreludeConfig {
   stubs: Record<string, StubSpec[]>;
   steps: StepSpec[];
   boundaries: string[];
+  services: WorldService[];
   maxEvents: number;
 }
 
@@ -97,7 +109,7 @@ export interface PreludeConfig {
 export type Snap = unknown;
 
 /** Trace events as the prelude records them: [type, site, call depth, value?]. */
-export const EV = { step: 0, val: 1, enter: 2, ret: 3, throw: 4, exit: 5 } as const;
+export const EV = { step: 0, val: 1, enter: 2, ret: 3, throw: 4, exit: 5, request: 6, response: 7, message: 8 } as const;
 export type RawEvent = [number, number, number, Snap?];
 
 export interface RawEffect {
@@ -146,8 +158,11 @@ export interface PreludeReport {
 
 /** A trace event with its source location. */
 export interface TraceEvent {
-  kind: "step" | "value" | "enter" | "return" | "throw" | "exit";
+  /** request, response and message: a crossing between services (its value says from, to and what crossed). */
+  kind: "step" | "value" | "enter" | "return" | "throw" | "exit" | "request" | "response" | "message";
   at: string;
+  /** The service whose code this is (multi-service repos only). */
+  service?: string;
   /** The enclosing function, as a symbol id (path#name). */
   symbol?: string;
   depth: number;

@@ -20,8 +20,9 @@ const transpile = (file: string) =>
 const PRELUDE = transpile("./prelude.ts");
 const EXPECT_REALM = transpile("./expect-realm.ts");
 const TEST_API = transpile("./test-api.ts");
+const SERVICES_WORLD = transpile("./services-world.ts");
 
-const KINDS = ["step", "value", "enter", "return", "throw", "exit"] as const;
+const KINDS = ["step", "value", "enter", "return", "throw", "exit", "request", "response", "message"] as const;
 
 /** Host time for reading and instrumenting modules, per run. */
 const HOST_BUDGET_MS = 30_000;
@@ -118,6 +119,7 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
       stubs: Object.fromEntries(Object.entries(job.stubs).map(([k, v]): [string, StubSpec[]] => [k, Array.isArray(v) ? v : [v]])),
       steps: job.steps,
       boundaries: job.boundaryPackages,
+      services: job.services ?? [],
       maxEvents: job.limits.maxEvents,
     };
     // Reading and instrumenting modules is the host's work, not the simulated code's: it is kept off the budget
@@ -140,8 +142,9 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
     const dispatch = context.evalClosureSync(
       // Strict first (a sloppy prelude would hand its frames' \`this\` to Error.prepareStackTrace), and the
       // commands captured before any repo code runs.
-      // The test API is evaluated first, in its own function scope, and handed to the prelude (run steps).
-      `"use strict"; const testApi = {}; (function (exports) {\n${TEST_API}\n})(testApi);\nconst exports = {}; const module = { exports };\n${PRELUDE}\nconst api = Object.assign(Object.create(null), exports.install(globalThis, $0, $1, testApi.installTestApi));\nreturn (cmd, arg) => api[cmd](arg);`,
+      // The test API and the services world are evaluated first, each in its own function scope, and handed to
+      // the prelude (run steps; requests and messages between services).
+      `"use strict"; const testApi = {}; (function (exports) {\n${TEST_API}\n})(testApi);\nconst servicesWorld = {}; (function (exports) {\n${SERVICES_WORLD}\n})(servicesWorld);\nconst exports = {}; const module = { exports };\n${PRELUDE}\nconst api = Object.assign(Object.create(null), exports.install(globalThis, $0, $1, testApi.installTestApi, servicesWorld.installServices));\nreturn (cmd, arg) => api[cmd](arg);`,
       [load, JSON.stringify(config)],
       { result: { reference: true }, filename: "worldline:prelude.js" },
     ) as ivm.Reference<(cmd: string, arg?: number) => unknown>;
@@ -267,6 +270,9 @@ function toResult(job: SimulationJob, loader: ModuleLoader, source: RevisionFile
   };
   const at = (site: number | undefined): string => locate(site) ?? "(outside the repo's code)";
   const trace: TraceEvent[] = [];
+  // Each step is put in the service whose folder holds it (the deepest folder wins).
+  const dirs = (job.services ?? []).map((x) => ({ name: x.name, dir: x.dir === "." ? "" : `${x.dir.replace(/\/+$/, "")}/` })).sort((a, b) => b.dir.length - a.dir.length);
+  const serviceOf = (path: string): string | undefined => dirs.find((d) => path.startsWith(d.dir))?.name;
   const executed = new Map<string, ExecutedFunction>();
   const fnAtDepth: Array<SiteRef | undefined> = [];
   for (const [type, site, depth, value] of report?.events ?? []) {
@@ -278,9 +284,11 @@ function toResult(job: SimulationJob, loader: ModuleLoader, source: RevisionFile
       if (!executed.has(symbol)) executed.set(symbol, { symbol, path: s.path, line: s.line, endLine: s.endLine ?? s.line });
     }
     const fn = type === 2 || type === 3 || type === 4 ? s : fnAtDepth[depth];
+    const service = serviceOf(s.path);
     trace.push({
       kind: KINDS[type] ?? "step",
       at: `${s.path}:${s.line}`,
+      ...(service ? { service } : {}),
       ...(fn?.name ? { symbol: `${fn.path}#${fn.name}` } : {}),
       depth,
       ...(value !== undefined ? { value } : {}),

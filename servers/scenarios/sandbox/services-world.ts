@@ -1,0 +1,815 @@
+/**
+ * Several services in one simulated world (DESIGN.md: Across services). Each service of the repo's service map
+ * is loaded from its entry in the same isolate, so it shares the clock, the timers and the stubs. Its server is
+ * whatever the entry hands `http.createServer` (or a server's `request` event): the stand-in keeps the listener
+ * instead of listening. An outgoing call to one of a service's URLs (global fetch, undici, axios, node `http`)
+ * becomes a request delivered to that listener, and the response it ends with flows back to the caller. A kafkajs
+ * publish to a topic a service consumes is delivered to its `eachMessage` handler at the next virtual tick. Calls
+ * to URLs off the map stay recording stand-ins, as in a single-service run.
+ *
+ * Like the prelude, this file is transpiled on its own and evaluated in the isolate before any repo code: no
+ * imports at run time. The code under review shares the realm: what this file records goes through the host's
+ * `crossing`, which copies with the prelude's captured intrinsics; the intrinsics used here are captured at
+ * install, before repo code loads.
+ */
+
+import type { WorldService } from "./protocol.js";
+
+type Fn = (...args: unknown[]) => unknown;
+type Obj = Record<string | symbol, unknown>;
+
+export type CrossingKind = "request" | "response" | "message";
+
+export interface ServicesHost {
+  services: WorldService[];
+  /** Loads a repo module by its repo path (runs its top level). */
+  loadEntry(path: string): unknown;
+  /** A boundary call off the map: recorded and answered as in a single-service run. */
+  boundary(target: string, args: unknown[], async: boolean): unknown;
+  /** The recording stand-in of a module member (`http#Agent`). */
+  standIn(path: string): unknown;
+  /** Records a boundary crossing as a step of the trace, at the statement that made it. */
+  crossing(kind: CrossingKind, value: Obj): void;
+  /** Runs fn at the next virtual tick (a timer due now). */
+  soon(fn: () => void): void;
+  /** One of Worldline's pure ports (`events`, `buffer`). */
+  port(spec: string): unknown;
+  /** Ends the run with an error. */
+  stop(reason: string): never;
+  /** The repo module whose code is running now, as the recorder last saw it. */
+  currentFile(): string | undefined;
+}
+
+export interface ServicesWorld {
+  /** The module the code gets for `http`, `https`, `undici`, `axios`, `node-fetch` or `kafkajs`; undefined for others. */
+  module(name: string): unknown;
+  /** The global fetch. */
+  fetch: Fn;
+}
+
+/** Nested requests in flight past this are a loop between services. */
+const MAX_IN_FLIGHT = 64;
+/** Crossings in one run past this are too many to simulate faithfully. */
+const MAX_CROSSINGS = 20_000;
+
+export function installServices(host: ServicesHost): ServicesWorld {
+  // ---- intrinsics, captured before any repo code runs ------------------------------------------------
+  const RealPromise = Promise;
+  const RealError = Error;
+  const RealTypeError = TypeError;
+  const RealProxy = Proxy;
+  const apply = Reflect.apply;
+  const defineProperty = Reflect.defineProperty;
+  const objectCreate = Object.create;
+  const objectKeys = Object.keys;
+  const hasOwn = Object.hasOwn;
+  const isArray = Array.isArray;
+  const jsonParse = JSON.parse;
+  const jsonStringify = JSON.stringify;
+  const stringSlice = String.prototype.slice;
+  const stringIndexOf = String.prototype.indexOf;
+  const stringToLower = String.prototype.toLowerCase;
+  const stringToUpper = String.prototype.toUpperCase;
+  const stringTrim = String.prototype.trim;
+  const regexExec = RegExp.prototype.exec;
+  const promiseThen = RealPromise.prototype.then;
+  const hasInstance = Function.prototype[Symbol.hasInstance];
+  const Utf8 = (globalThis as unknown as { TextDecoder: new () => { decode(b: ArrayLike<number>): string } }).TextDecoder;
+  const decoder = new Utf8();
+  const decode = Utf8.prototype.decode;
+  const RealUint8Array = Uint8Array;
+  const StringOf = String;
+  const NumberOf = Number;
+
+  const slice = (s: string, from: number, to?: number): string => apply(stringSlice, s, to === undefined ? [from] : [from, to]) as string;
+  const indexOf = (s: string, part: string): number => apply(stringIndexOf, s, [part]) as number;
+  const lower = (s: string): string => apply(stringToLower, s, []) as string;
+  const upper = (s: string): string => apply(stringToUpper, s, []) as string;
+  const trim = (s: string): string => apply(stringTrim, s, []) as string;
+  const exec = (re: RegExp, s: string): RegExpExecArray | null => apply(regexExec, re, [s]) as RegExpExecArray | null;
+  const isA = (o: unknown, C: object): boolean => {
+    try {
+      return apply(hasInstance, C, [o]) as boolean;
+    } catch {
+      return false;
+    }
+  };
+  const dict = <V>(): Record<string, V> => objectCreate(null) as Record<string, V>;
+  const then = <T>(p: Promise<T>, ok: (v: T) => unknown, bad?: (e: unknown) => unknown): void => void apply(promiseThen, p, bad ? [ok, bad] : [ok]);
+
+  // ---- the map: origins and topics ------------------------------------------------------------------
+  interface Origin {
+    service: WorldService;
+    /** scheme://host:port, lower case, default port made explicit. */
+    origin: string;
+    /** The URL's path prefix ("" for none). */
+    prefix: string;
+  }
+  const URL_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)([^#]*)/;
+  const parse = (url: string): { origin: string; path: string } | undefined => {
+    const m = exec(URL_RE, url);
+    if (!m) return undefined;
+    const scheme = lower(m[1] as string);
+    let hostPort = lower(m[2] as string);
+    const at = indexOf(hostPort, "@");
+    if (at >= 0) hostPort = slice(hostPort, at + 1);
+    if (indexOf(hostPort, ":") < 0 || (slice(hostPort, 0, 1) === "[" && indexOf(hostPort, "]:") < 0)) hostPort += scheme === "https" ? ":443" : ":80";
+    let path = (m[3] as string) || "/";
+    if (slice(path, 0, 1) !== "/") path = `/${path}`;
+    return { origin: `${scheme}://${hostPort}`, path };
+  };
+  const origins: Origin[] = [];
+  const consumers = dict<WorldService[]>();
+  for (let i = 0; i < host.services.length; i++) {
+    const s = host.services[i] as WorldService;
+    for (let k = 0; k < s.urls.length; k++) {
+      const p = parse(s.urls[k] as string);
+      if (!p) continue;
+      const prefix = p.path === "/" ? "" : p.path;
+      origins[origins.length] = { service: s, origin: p.origin, prefix: slice(prefix, -1) === "/" ? slice(prefix, 0, -1) : prefix };
+    }
+    for (let k = 0; k < s.consumes.length; k++) {
+      const t = s.consumes[k] as string;
+      const list = hasOwn(consumers, t) ? (consumers[t] as WorldService[]) : (consumers[t] = []);
+      list[list.length] = s;
+    }
+  }
+  /** The service a URL reaches, the longest matching prefix first; undefined off the map. */
+  const serviceOf = (url: string): { service: WorldService; path: string } | undefined => {
+    const p = parse(url);
+    if (!p) return undefined;
+    let best: Origin | undefined;
+    for (let i = 0; i < origins.length; i++) {
+      const o = origins[i] as Origin;
+      if (o.origin !== p.origin) continue;
+      if (o.prefix && p.path !== o.prefix && slice(p.path, 0, o.prefix.length + 1) !== `${o.prefix}/` && slice(p.path, 0, o.prefix.length + 1) !== `${o.prefix}?`) continue;
+      if (!best || o.prefix.length > best.prefix.length) best = o;
+    }
+    return best ? { service: best.service, path: p.path } : undefined;
+  };
+  /** The service whose folder holds the code running now (attributes a server made after its entry loaded). */
+  const runningService = (): WorldService | undefined => {
+    if (loading) return loading;
+    const file = host.currentFile();
+    if (file === undefined) return undefined;
+    let best: WorldService | undefined;
+    for (let i = 0; i < host.services.length; i++) {
+      const s = host.services[i] as WorldService;
+      const dir = slice(s.dir, -1) === "/" ? s.dir : `${s.dir}/`;
+      if ((s.dir === "." || slice(file, 0, dir.length) === dir) && (!best || s.dir.length > best.dir.length)) best = s;
+    }
+    return best;
+  };
+
+  // ---- loading services and their listeners -------------------------------------------------------------
+  let loading: WorldService | undefined;
+  const listeners = dict<Fn[]>();
+  const loaded = dict<true>();
+  const ensure = (s: WorldService): void => {
+    if (hasOwn(loaded, s.name)) return;
+    loaded[s.name] = true;
+    const was = loading;
+    loading = s;
+    try {
+      host.loadEntry(s.entry);
+    } finally {
+      loading = was;
+    }
+  };
+  const addListener = (owner: WorldService | undefined, fn: unknown) => {
+    if (!owner || typeof fn !== "function") return;
+    const list = hasOwn(listeners, owner.name) ? (listeners[owner.name] as Fn[]) : (listeners[owner.name] = []);
+    list[list.length] = fn as Fn;
+  };
+
+  let events: { EventEmitter: new () => Obj } | undefined;
+  const Emitter = () => (events ??= host.port("events") as { EventEmitter: new () => Obj }).EventEmitter;
+  const emit = (o: Obj, name: string, ...args: unknown[]) => {
+    const f = o.emit;
+    if (typeof f === "function") apply(f as Fn, o, [name, ...args]);
+  };
+  let bufferClass: { from(v: unknown, enc?: string): Uint8Array } | undefined;
+  const Buffer = () => (bufferClass ??= (host.port("buffer") as { Buffer: { from(v: unknown, enc?: string): Uint8Array } }).Buffer);
+
+  /** Text of a body chunk: a string, bytes, or anything with a string form. */
+  const textOf = (chunk: unknown): string => {
+    if (chunk === undefined || chunk === null) return "";
+    if (typeof chunk === "string") return chunk;
+    if (isA(chunk, RealUint8Array)) return apply(decode, decoder, [chunk]) as string;
+    if (typeof chunk === "object" && isA((chunk as { buffer?: unknown }).buffer, ArrayBuffer)) return apply(decode, decoder, [new RealUint8Array((chunk as { buffer: ArrayBuffer }).buffer)]) as string;
+    return StringOf(chunk);
+  };
+
+  /** Header names in lower case, values as strings (a list joined as HTTP would). */
+  const headersOf = (h: unknown): Record<string, string> => {
+    const out = dict<string>();
+    if (!h || typeof h !== "object") return out;
+    const put = (k: unknown, v: unknown) => {
+      if (v === undefined) return;
+      out[lower(StringOf(k))] = isArray(v) ? (v as unknown[]).map(StringOf).join(", ") : StringOf(v);
+    };
+    if (isArray(h)) {
+      for (let i = 0; i < h.length; i++) {
+        const pair = h[i] as unknown[];
+        if (isArray(pair)) put(pair[0], pair[1]);
+      }
+      return out;
+    }
+    const forEach = (h as { forEach?: unknown }).forEach;
+    if (typeof forEach === "function" && typeof (h as { get?: unknown }).get === "function") {
+      apply(forEach as Fn, h, [(v: unknown, k: unknown) => put(k, v)]);
+      return out;
+    }
+    for (const k of objectKeys(h)) put(k, (h as Obj)[k]);
+    return out;
+  };
+
+  /** What a body reads as in the trace: JSON when it parses, else its text. */
+  const bodyValue = (text: string): unknown => {
+    if (text === "") return undefined;
+    try {
+      return jsonParse(text);
+    } catch {
+      return text.length > 2000 ? `${slice(text, 0, 2000)}…` : text;
+    }
+  };
+
+  /** A readable body with Node's semantics: nothing flows until something reads it. */
+  const readable = (o: Obj, body: string) => {
+    let flowing = false;
+    let done = false;
+    let encoding: string | undefined;
+    const chunk = () => (encoding ? body : Buffer().from(body));
+    const flow = () => {
+      if (flowing) return;
+      flowing = true;
+      host.soon(() => {
+        if (done) return;
+        done = true;
+        if (body !== "") emit(o, "data", chunk());
+        o.complete = true;
+        o.readableEnded = true;
+        emit(o, "end");
+        emit(o, "close");
+      });
+    };
+    o.readable = true;
+    o.complete = false;
+    o.aborted = false;
+    o.readableEnded = false;
+    const on = o.on as Fn;
+    const addOn = function (this: Obj, name: unknown, fn: unknown) {
+      const r = apply(on, this, [name, fn]);
+      if (name === "data" || name === "readable") flow();
+      return r;
+    };
+    const once = o.once as Fn;
+    o.on = addOn;
+    o.addListener = addOn;
+    o.once = function (this: Obj, name: unknown, fn: unknown) {
+      const r = apply(once, this, [name, fn]);
+      if (name === "data" || name === "readable") flow();
+      return r;
+    };
+    o.setEncoding = (enc: unknown) => {
+      encoding = StringOf(enc);
+      return o;
+    };
+    o.resume = () => (flow(), o);
+    o.pause = () => o;
+    o.isPaused = () => !flowing;
+    o.read = () => {
+      if (done) return null;
+      done = true;
+      host.soon(() => {
+        o.readableEnded = true;
+        emit(o, "end");
+      });
+      return body === "" ? null : chunk();
+    };
+    o.pipe = (dest: Obj) => {
+      host.soon(() => {
+        if (body !== "" && typeof dest.write === "function") apply(dest.write as Fn, dest, [chunk()]);
+        if (typeof dest.end === "function") apply(dest.end as Fn, dest, []);
+      });
+      done = true;
+      return dest;
+    };
+    o.unpipe = () => o;
+    o.destroy = () => o;
+    o[Symbol.asyncIterator] = async function* () {
+      if (done) return;
+      done = true;
+      if (body !== "") yield chunk();
+    };
+  };
+
+  // ---- delivering a request ---------------------------------------------------------------------------
+  interface Delivered {
+    status: number;
+    statusText: string;
+    headers: Record<string, string>;
+    body: string;
+  }
+  let inFlight = 0;
+  const chain: string[] = [];
+  let crossings = 0;
+  const counted = () => {
+    if (++crossings > MAX_CROSSINGS) host.stop(`more than ${MAX_CROSSINGS} requests and messages between services: too many to simulate faithfully`);
+  };
+  const STATUS: Record<number, string> = { 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable" };
+
+  /** Delivers one request to the service a URL maps to; resolves with what its listener ended the response with. */
+  const deliver = (target: { service: WorldService; path: string }, url: string, method: string, headers: Record<string, string>, body: string): Promise<Delivered> => {
+    counted();
+    const s = target.service;
+    if (inFlight >= MAX_IN_FLIGHT) {
+      const hops = chain.slice(-6).join(" → ");
+      host.stop(`a loop between services: ${MAX_IN_FLIGHT} requests in flight at once (… ${hops} → ${s.name}); a request that calls back into its caller without end never returns`);
+    }
+    const from = runningService();
+    host.crossing("request", { from: from ? from.name : "(scenario)", to: s.name, method, url, ...(objectKeys(headers).length ? { headers } : {}), ...(body !== "" ? { body: bodyValue(body) } : {}) });
+    ensure(s);
+    const fns = hasOwn(listeners, s.name) ? (listeners[s.name] as Fn[]) : [];
+    if (!fns.length) host.stop(`service ${s.name}: its entry ${s.entry} gave http.createServer no request listener, so ${method} ${url} has nowhere to go; point "entry" in worldline.config.json "services" at the module that starts its server`);
+    inFlight++;
+    chain[chain.length] = s.name;
+    return new RealPromise<Delivered>((resolve, reject) => {
+      const E = Emitter();
+      const req = new E();
+      req.method = method;
+      req.url = target.path;
+      req.originalUrl = target.path;
+      req.headers = { host: slice(parse(url)?.origin ?? "", indexOf(parse(url)?.origin ?? "", "//") + 2), ...headers };
+      req.rawHeaders = [];
+      req.httpVersion = "1.1";
+      req.httpVersionMajor = 1;
+      req.httpVersionMinor = 1;
+      const socket = { remoteAddress: "127.0.0.1", remotePort: 40000, encrypted: slice(url, 0, 6) === "https:", readable: true, writable: true, destroy() {}, setTimeout() {}, on() {}, once() {}, removeListener() {} };
+      req.socket = socket;
+      req.connection = socket;
+      readable(req, body);
+      const res = new E();
+      const out = dict<string | string[]>();
+      const names = dict<string>();
+      let chunks = "";
+      let ended = false;
+      res.statusCode = 200;
+      res.statusMessage = "";
+      res.headersSent = false;
+      res.finished = false;
+      res.writableEnded = false;
+      res.writableFinished = false;
+      res.sendDate = true;
+      res.socket = socket;
+      res.connection = socket;
+      res.req = req;
+      res.setHeader = (k: unknown, v: unknown) => {
+        const key = lower(StringOf(k));
+        names[key] = StringOf(k);
+        out[key] = isArray(v) ? (v as unknown[]).map(StringOf) : StringOf(v);
+        return res;
+      };
+      res.getHeader = (k: unknown) => out[lower(StringOf(k))];
+      res.getHeaders = () => {
+        const copy = dict<string | string[]>();
+        for (const k of objectKeys(out)) copy[k] = out[k] as string;
+        return copy;
+      };
+      res.getHeaderNames = () => objectKeys(out);
+      res.hasHeader = (k: unknown) => hasOwn(out, lower(StringOf(k)));
+      res.removeHeader = (k: unknown) => void delete out[lower(StringOf(k))];
+      res.appendHeader = (k: unknown, v: unknown) => {
+        const key = lower(StringOf(k));
+        const was = out[key];
+        out[key] = was === undefined ? StringOf(v) : [...(isArray(was) ? was : [was]), StringOf(v)];
+        return res;
+      };
+      res.writeHead = (status: unknown, a?: unknown, b?: unknown) => {
+        res.statusCode = NumberOf(status);
+        const hs = typeof a === "string" ? ((res.statusMessage = a), b) : a;
+        if (hs && typeof hs === "object") {
+          const h = headersOf(hs);
+          for (const k of objectKeys(h)) out[k] = h[k] as string;
+        }
+        res.headersSent = true;
+        return res;
+      };
+      res.flushHeaders = () => void (res.headersSent = true);
+      res.write = (chunk: unknown, enc?: unknown, cb?: unknown) => {
+        if (ended) return false;
+        res.headersSent = true;
+        chunks += textOf(chunk);
+        const done = typeof enc === "function" ? enc : cb;
+        if (typeof done === "function") host.soon(() => void apply(done as Fn, undefined, []));
+        return true;
+      };
+      res.end = (chunk?: unknown, enc?: unknown, cb?: unknown) => {
+        if (ended) return res;
+        const done = typeof chunk === "function" ? chunk : typeof enc === "function" ? enc : cb;
+        if (chunk !== undefined && typeof chunk !== "function") chunks += textOf(chunk);
+        ended = true;
+        res.headersSent = true;
+        res.finished = true;
+        res.writableEnded = true;
+        inFlight--;
+        chain.length = chain.length - 1;
+        const headersOut = dict<string>();
+        for (const k of objectKeys(out)) {
+          const v = out[k];
+          headersOut[k] = isArray(v) ? v.join(", ") : (v as string);
+        }
+        const status = NumberOf(res.statusCode) || 200;
+        const delivered: Delivered = { status, statusText: StringOf(res.statusMessage || STATUS[status] || ""), headers: headersOut, body: chunks };
+        host.crossing("response", { from: s.name, to: from ? from.name : "(scenario)", status, ...(chunks !== "" ? { body: bodyValue(chunks) } : {}) });
+        host.soon(() => {
+          res.writableFinished = true;
+          emit(res, "finish");
+          emit(res, "close");
+          if (typeof done === "function") apply(done as Fn, undefined, []);
+        });
+        resolve(delivered);
+        return res;
+      };
+      res.destroy = (err?: unknown) => {
+        if (ended) return res;
+        ended = true;
+        inFlight--;
+        chain.length = chain.length - 1;
+        host.crossing("response", { from: s.name, to: from ? from.name : "(scenario)", error: "the connection was destroyed" });
+        reject(new RealError(`socket hang up${err ? `: ${textOf((err as { message?: unknown }).message)}` : ""}`));
+        return res;
+      };
+      for (let i = 0; i < fns.length; i++) {
+        const r = apply(fns[i] as Fn, undefined, [req, res]);
+        // A listener that rejects (an async handler with no error middleware): Node would log it and leave the
+        // request hanging; the caller gets the connection cut, as a client would.
+        if (r && typeof (r as { then?: unknown }).then === "function" && isA(r, RealPromise)) then(r as Promise<unknown>, () => undefined, (e) => (ended ? undefined : (res.destroy as Fn)(e)));
+      }
+    });
+  };
+
+  // ---- the HTTP clients -----------------------------------------------------------------------------
+  const methodOf = (m: unknown): string => (m === undefined || m === null ? "GET" : upper(trim(StringOf(m))));
+  const bodyText = (b: unknown): string => {
+    if (b === undefined || b === null) return "";
+    if (typeof b === "string") return b;
+    if (isA(b, RealUint8Array)) return textOf(b);
+    if (typeof b === "object" && typeof (b as { toString?: unknown }).toString === "function" && (b as { constructor?: { name?: string } }).constructor?.name === "URLSearchParams") return StringOf(b);
+    return textOf(b);
+  };
+
+  /** A Response as fetch answers it. */
+  const response = (d: Delivered, url: string): Obj => {
+    let used = false;
+    const read = (): Promise<string> => {
+      if (used) return RealPromise.reject(new RealTypeError("Body is unusable: Body has already been read"));
+      used = true;
+      return RealPromise.resolve(d.body);
+    };
+    const headers = {
+      get: (k: unknown) => (hasOwn(d.headers, lower(StringOf(k))) ? d.headers[lower(StringOf(k))] : null),
+      has: (k: unknown) => hasOwn(d.headers, lower(StringOf(k))),
+      forEach: (fn: Fn) => {
+        for (const k of objectKeys(d.headers)) fn(d.headers[k], k);
+      },
+      entries: () => objectKeys(d.headers).map((k) => [k, d.headers[k]])[Symbol.iterator](),
+      keys: () => objectKeys(d.headers)[Symbol.iterator](),
+      [Symbol.iterator]: () => objectKeys(d.headers).map((k) => [k, d.headers[k]])[Symbol.iterator](),
+    };
+    const r: Obj = {
+      ok: d.status >= 200 && d.status < 300,
+      status: d.status,
+      statusText: d.statusText,
+      url,
+      redirected: false,
+      type: "basic",
+      headers,
+      get bodyUsed() {
+        return used;
+      },
+      text: read,
+      json: () => then2(read(), (t) => jsonParse(t)),
+      arrayBuffer: () => then2(read(), (t) => Buffer().from(t).buffer),
+      clone: () => response(d, url),
+    };
+    return r;
+  };
+  const then2 = <T, U>(p: Promise<T>, f: (v: T) => U): Promise<U> => apply(promiseThen, p, [f]) as Promise<U>;
+
+  const urlOf = (input: unknown): string => {
+    if (typeof input === "string") return input;
+    if (input && typeof input === "object") {
+      const o = input as { href?: unknown; url?: unknown };
+      if (typeof o.href === "string") return o.href;
+      if (typeof o.url === "string") return o.url;
+    }
+    return StringOf(input);
+  };
+  const offMap = (target: string, args: unknown[]) => host.boundary(target, args, true);
+
+  const fetch = (input: unknown, init?: unknown): unknown => {
+    const url = urlOf(input);
+    const target = serviceOf(url);
+    if (!target) return offMap("fetch#fetch", init === undefined ? [input] : [input, init]);
+    const i = (init && typeof init === "object" ? init : {}) as { method?: unknown; headers?: unknown; body?: unknown };
+    const req = input && typeof input === "object" && !(typeof (input as { href?: unknown }).href === "string") ? (input as { method?: unknown; headers?: unknown }) : {};
+    return then2(deliver(target, url, methodOf(i.method ?? req.method), headersOf(i.headers ?? req.headers), bodyText(i.body)), (d) => response(d, url));
+  };
+
+  /** A module whose listed members are ours, and every other member the usual recording stand-in. */
+  const moduleWith = (name: string, own: Obj): unknown => {
+    const standIn = host.standIn(name) as Obj;
+    const m = objectCreate(null) as Obj;
+    for (const k of objectKeys(own)) m[k] = own[k];
+    const proxy: unknown = new RealProxy(m, {
+      get(t, k) {
+        if (typeof k === "symbol") return undefined;
+        if (k === "__esModule") return true;
+        if (k === "default") return hasOwn(t, "default") ? t.default : proxy;
+        return hasOwn(t, k) ? t[k] : standIn[k];
+      },
+      has: () => true,
+    });
+    return proxy;
+  };
+
+  // node http / https: createServer keeps the listener; request/get route when the URL is on the map.
+  const nodeHttp = (name: "http" | "https") => {
+    const E = Emitter();
+    const Server = function (this: Obj, a?: unknown, b?: unknown) {
+      const self = this instanceof Server ? this : (objectCreate(Server.prototype) as Obj);
+      apply(E, self, []);
+      const owner = runningService();
+      const listener = typeof a === "function" ? a : b;
+      addListener(owner, listener);
+      let listening = false;
+      const on = self.on as Fn;
+      const addOn = function (this: Obj, ev: unknown, fn: unknown) {
+        if (ev === "request") addListener(owner, fn);
+        return apply(on, this, [ev, fn]);
+      };
+      self.on = addOn;
+      self.addListener = addOn;
+      self.listen = (...args: unknown[]) => {
+        listening = true;
+        const cb = args[args.length - 1];
+        host.soon(() => {
+          emit(self, "listening");
+          if (typeof cb === "function") apply(cb as Fn, self, []);
+        });
+        return self;
+      };
+      self.close = (cb?: unknown) => {
+        listening = false;
+        host.soon(() => {
+          emit(self, "close");
+          if (typeof cb === "function") apply(cb as Fn, self, []);
+        });
+        return self;
+      };
+      self.address = () => (listening ? { address: "::", family: "IPv6", port: 0 } : null);
+      defineProperty(self, "listening", { get: () => listening, configurable: true });
+      self.setTimeout = () => self;
+      self.closeAllConnections = () => undefined;
+      self.closeIdleConnections = () => undefined;
+      self.ref = () => self;
+      self.unref = () => self;
+      return self;
+    } as unknown as { new (a?: unknown, b?: unknown): Obj; prototype: Obj };
+    Server.prototype = objectCreate((E as unknown as { prototype: object }).prototype);
+    const createServer = (a?: unknown, b?: unknown) => new Server(a, b);
+
+    /** http.request(url?, options?, callback?) */
+    const request = (a: unknown, b?: unknown, c?: unknown): unknown => {
+      const opts = (typeof a === "string" || (a && typeof (a as { href?: unknown }).href === "string") ? (b && typeof b === "object" ? b : {}) : (a ?? {})) as Obj;
+      const cb = typeof c === "function" ? c : typeof b === "function" ? b : undefined;
+      let url: string;
+      if (typeof a === "string" || (a && typeof (a as { href?: unknown }).href === "string")) url = urlOf(a);
+      else {
+        const protocol = StringOf(opts.protocol ?? `${name}:`);
+        const hostName = StringOf(opts.hostname ?? opts.host ?? "localhost");
+        const port = opts.port !== undefined ? `:${StringOf(opts.port)}` : "";
+        url = `${protocol}//${hostName}${port}${StringOf(opts.path ?? "/")}`;
+      }
+      const target = serviceOf(url);
+      if (!target) return host.boundary(`${name}#request`, [a, ...(b !== undefined ? [b] : [])], false);
+      const client = new E();
+      const headers = headersOf(opts.headers);
+      let body = "";
+      let sent = false;
+      client.setHeader = (k: unknown, v: unknown) => void (headers[lower(StringOf(k))] = StringOf(v));
+      client.getHeader = (k: unknown) => headers[lower(StringOf(k))];
+      client.removeHeader = (k: unknown) => void delete headers[lower(StringOf(k))];
+      client.setTimeout = () => client;
+      client.setNoDelay = () => client;
+      client.abort = () => undefined;
+      client.destroy = () => client;
+      client.write = (chunk: unknown) => {
+        body += textOf(chunk);
+        return true;
+      };
+      client.end = (chunk?: unknown, enc?: unknown, done?: unknown) => {
+        if (sent) return client;
+        sent = true;
+        if (chunk !== undefined && typeof chunk !== "function") body += textOf(chunk);
+        const finished = typeof chunk === "function" ? chunk : typeof enc === "function" ? enc : done;
+        then(
+          deliver(target, url, methodOf(opts.method), headers, body),
+          (d) => {
+            const res = new E();
+            res.statusCode = d.status;
+            res.statusMessage = d.statusText;
+            res.headers = d.headers;
+            res.rawHeaders = [];
+            res.httpVersion = "1.1";
+            readable(res, d.body);
+            if (cb) apply(cb as Fn, undefined, [res]);
+            emit(client, "response", res);
+          },
+          (e) => emit(client, "error", e),
+        );
+        if (typeof finished === "function") host.soon(() => void apply(finished as Fn, undefined, []));
+        return client;
+      };
+      return client;
+    };
+    const get = (a: unknown, b?: unknown, c?: unknown) => {
+      const r = request(a, b, c) as Obj;
+      if (r && typeof r.end === "function") apply(r.end as Fn, r, []);
+      return r;
+    };
+    const IncomingMessage = function IncomingMessage(this: Obj) {
+      apply(E, this, []);
+    } as unknown as { prototype: Obj };
+    IncomingMessage.prototype = objectCreate((E as unknown as { prototype: object }).prototype);
+    const ServerResponse = function ServerResponse(this: Obj) {
+      apply(E, this, []);
+    } as unknown as { prototype: Obj };
+    ServerResponse.prototype = objectCreate((E as unknown as { prototype: object }).prototype);
+    return moduleWith(name, { createServer, Server, request, get, IncomingMessage, ServerResponse, STATUS_CODES: STATUS, METHODS: ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"] });
+  };
+
+  // undici: request() and fetch().
+  const undici = () =>
+    moduleWith("undici", {
+      fetch,
+      request: (input: unknown, opts?: unknown): unknown => {
+        const url = urlOf(input);
+        const target = serviceOf(url);
+        if (!target) return offMap("undici#request", opts === undefined ? [input] : [input, opts]);
+        const o = (opts && typeof opts === "object" ? opts : {}) as { method?: unknown; headers?: unknown; body?: unknown };
+        return then2(deliver(target, url, methodOf(o.method), headersOf(o.headers), bodyText(o.body)), (d) => {
+          const r = response(d, url);
+          return { statusCode: d.status, headers: d.headers, body: { text: r.text, json: r.json, arrayBuffer: r.arrayBuffer } };
+        });
+      },
+    });
+
+  // axios: the function, its verbs, and instances from create() with a baseURL.
+  const axiosWith = (defaults: Obj, path: string): Obj => {
+    const joinUrl = (base: unknown, url: unknown): string => {
+      const u = url === undefined ? "" : StringOf(url);
+      if (base === undefined || exec(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//, u)) return u;
+      const b = StringOf(base);
+      return `${slice(b, -1) === "/" ? slice(b, 0, -1) : b}${slice(u, 0, 1) === "/" || u === "" ? u : `/${u}`}`;
+    };
+    const send = (config: Obj, member: string, args: unknown[]): unknown => {
+      const c = { ...defaults, ...config } as Obj;
+      const url = joinUrl(c.baseURL, c.url);
+      const params = c.params && typeof c.params === "object" ? objectKeys(c.params as Obj).map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(StringOf((c.params as Obj)[k]))}`).join("&") : "";
+      const full = params ? `${url}${indexOf(url, "?") >= 0 ? "&" : "?"}${params}` : url;
+      const target = serviceOf(full);
+      if (!target) return offMap(`${path}#${member}`, args);
+      const headers = headersOf({ ...((defaults.headers as Obj | undefined) ?? {}), ...((config.headers as Obj | undefined) ?? {}) });
+      let body = "";
+      if (c.data !== undefined) {
+        if (typeof c.data === "string" || isA(c.data, RealUint8Array)) body = textOf(c.data);
+        else {
+          body = jsonStringify(c.data) as string;
+          if (!hasOwn(headers, "content-type")) headers["content-type"] = "application/json";
+        }
+      }
+      return then2(deliver(target, full, methodOf(c.method), headers, body), (d) => {
+        let data: unknown = d.body;
+        const type = d.headers["content-type"] ?? "";
+        if (c.responseType !== "text" && (indexOf(type, "json") >= 0 || (d.body !== "" && exec(/^\s*[[{"]/, d.body)))) {
+          try {
+            data = jsonParse(d.body);
+          } catch {
+            data = d.body;
+          }
+        }
+        const res = { data, status: d.status, statusText: d.statusText, headers: d.headers, config: c, request: {} };
+        const valid = typeof c.validateStatus === "function" ? (c.validateStatus as Fn)(d.status) : d.status >= 200 && d.status < 300;
+        if (valid) return res;
+        const err = new RealError(`Request failed with status code ${d.status}`) as Error & Obj;
+        err.name = "AxiosError";
+        err.isAxiosError = true;
+        err.code = d.status >= 500 ? "ERR_BAD_RESPONSE" : "ERR_BAD_REQUEST";
+        err.response = res;
+        err.config = c;
+        throw err;
+      });
+    };
+    const api = function (a: unknown, b?: unknown) {
+      const config = (typeof a === "string" ? { ...((b as Obj | undefined) ?? {}), url: a } : (a ?? {})) as Obj;
+      return send(config, "default", b === undefined ? [a] : [a, b]);
+    } as unknown as Obj;
+    api.request = (config: Obj) => send(config ?? {}, "request", [config]);
+    for (const m of ["get", "delete", "head", "options"]) api[m] = (url: unknown, config?: Obj) => send({ ...(config ?? {}), url, method: m }, m, config === undefined ? [url] : [url, config]);
+    for (const m of ["post", "put", "patch"]) api[m] = (url: unknown, data?: unknown, config?: Obj) => send({ ...(config ?? {}), url, data, method: m }, m, [url, ...(data !== undefined ? [data] : []), ...(config !== undefined ? [config] : [])]);
+    api.create = (more?: Obj) => axiosWith({ ...defaults, ...(more ?? {}) }, `${path}#create()`);
+    api.defaults = defaults;
+    const none = { use: () => 0, eject: () => undefined, clear: () => undefined };
+    api.interceptors = { request: none, response: none };
+    api.isAxiosError = (e: unknown) => Boolean(e && typeof e === "object" && (e as Obj).isAxiosError === true);
+    api.default = api;
+    return api;
+  };
+
+  // kafkajs: producers publish; consumers of mapped services receive at the next virtual tick.
+  interface Subscription {
+    topics: string[];
+    handler?: Fn;
+  }
+  const subscriptions: Subscription[] = [];
+  const publish = (topic: string, message: Obj) => {
+    counted();
+    const from = runningService();
+    host.crossing("message", { from: from ? from.name : "(scenario)", topic, ...(message.key !== undefined && message.key !== null ? { key: textOf(message.key) } : {}), value: bodyValue(textOf(message.value)) });
+    const mapped = hasOwn(consumers, topic) ? (consumers[topic] as WorldService[]) : [];
+    for (let i = 0; i < mapped.length; i++) ensure(mapped[i] as WorldService);
+    host.soon(() => {
+      for (let i = 0; i < subscriptions.length; i++) {
+        const sub = subscriptions[i] as Subscription;
+        if (!sub.handler || sub.topics.indexOf(topic) < 0) continue;
+        const value = Buffer().from(textOf(message.value));
+        apply(sub.handler, undefined, [{ topic, partition: 0, message: { key: message.key ?? null, value, headers: message.headers ?? {}, offset: StringOf(crossings), timestamp: "0" }, heartbeat: async () => undefined, pause: () => () => undefined }]);
+      }
+    });
+  };
+  const kafkajs = () => {
+    const Kafka = function (this: Obj) {
+      this.producer = () => ({
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        send: async (r: { topic?: unknown; messages?: unknown }) => {
+          const topic = StringOf(r?.topic);
+          if (!hasOwn(consumers, topic)) return host.boundary("kafkajs#Kafka.producer().send", [r], true);
+          const ms = isArray(r?.messages) ? (r.messages as Obj[]) : [];
+          for (let i = 0; i < ms.length; i++) publish(topic, ms[i] as Obj);
+          return [{ topicName: topic, partition: 0, errorCode: 0 }];
+        },
+        sendBatch: async (r: { topicMessages?: Array<{ topic: unknown; messages: Obj[] }> }) => {
+          const list = isArray(r?.topicMessages) ? r.topicMessages : [];
+          for (let i = 0; i < list.length; i++) {
+            const tm = list[i] as { topic: unknown; messages: Obj[] };
+            const topic = StringOf(tm.topic);
+            if (!hasOwn(consumers, topic)) host.boundary("kafkajs#Kafka.producer().sendBatch", [tm], true);
+            else for (let k = 0; k < (tm.messages ?? []).length; k++) publish(topic, tm.messages[k] as Obj);
+          }
+          return [];
+        },
+        on: () => () => undefined,
+      });
+      this.consumer = () => {
+        const sub: Subscription = { topics: [] };
+        subscriptions[subscriptions.length] = sub;
+        return {
+          connect: async () => undefined,
+          disconnect: async () => undefined,
+          subscribe: async (s: { topic?: unknown; topics?: unknown }) => {
+            if (s?.topic !== undefined) sub.topics[sub.topics.length] = StringOf(s.topic);
+            if (isArray(s?.topics)) for (const t of s.topics as unknown[]) sub.topics[sub.topics.length] = StringOf(t);
+          },
+          run: async (r: { eachMessage?: unknown }) => {
+            if (typeof r?.eachMessage === "function") sub.handler = r.eachMessage as Fn;
+          },
+          stop: async () => undefined,
+          commitOffsets: async () => undefined,
+          on: () => () => undefined,
+        };
+      };
+      this.admin = () => host.standIn("kafkajs#Kafka.admin()");
+    };
+    return moduleWith("kafkajs", { Kafka });
+  };
+
+  const made = dict<unknown>();
+  return {
+    module(name) {
+      if (hasOwn(made, name)) return made[name];
+      let m: unknown;
+      if (name === "http" || name === "https") m = nodeHttp(name);
+      else if (name === "undici") m = undici();
+      else if (name === "axios") m = axiosWith({}, "axios");
+      else if (name === "node-fetch") m = moduleWith("node-fetch", { default: fetch, fetch });
+      else if (name === "kafkajs") m = kafkajs();
+      else return undefined;
+      made[name] = m;
+      return m;
+    },
+    fetch,
+  };
+}
