@@ -156,6 +156,12 @@ export const COMMANDS = {
     positionals: ["target"],
   },
   ...HISTORY_VIEW_COMMANDS,
+  services: {
+    summary: "The repo's services (folder, server entry, URLs, queue topics): from worldline.config.json \"services\", else inferred from docker-compose, workspaces and Kubernetes manifests",
+    usage: "worldline services [--format text|json] [--repo DIR]",
+    options: { repo, format: { type: "string", valueName: "FORMAT", description: "text (default: a table with where each field came from) or json (the ServiceMap)" }, help },
+    positionals: [],
+  },
   ingest: {
     summary: "Fill the context graph: git history, tickets (configured sources or tickets/) and ADRs",
     usage: "worldline ingest [--history] [--tickets] [--adrs] [--repo DIR] [--json]",

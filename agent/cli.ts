@@ -264,6 +264,13 @@ async function runHistoryView(view: import("./history-views.js").HistoryView, cm
   return EXIT.ok;
 }
 
+/** `worldline services`: the service map, from the config or inferred (agent/services.ts). */
+async function runServices(cmd: ParsedCommand, io: Io): Promise<number> {
+  const { servicesCommand } = await import("./services.js");
+  io.out(await servicesCommand({ repo: str(cmd.values.repo), format: str(cmd.values.format) }));
+  return EXIT.ok;
+}
+
 async function runIngest(cmd: ParsedCommand, io: Io): Promise<number> {
   const repo = await resolveRepo(str(cmd.values.repo));
   const some = Boolean(cmd.values.history || cmd.values.tickets || cmd.values.adrs);
@@ -414,6 +421,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       case "ownership":
       case "suspect-commits":
         return await runHistoryView(cmd.command, cmd, io);
+      case "services":
+        return await runServices(cmd, io);
       case "triage":
         return await runTriage(cmd, io);
       case "worker":

@@ -27,7 +27,7 @@ describe("parseCommandLine", () => {
   });
 
   it("names the bad input and what was expected", () => {
-    expect(() => parseCommandLine(["indx"])).toThrow('unknown command "indx": expected one of index, scenarios, simulate, check, tests, why, hotspots, coupling, ownership, suspect-commits, ingest, worker, triage, mcp-config, demo, serve (see worldline --help)');
+    expect(() => parseCommandLine(["indx"])).toThrow('unknown command "indx": expected one of index, scenarios, simulate, check, tests, why, hotspots, coupling, ownership, suspect-commits, services, ingest, worker, triage, mcp-config, demo, serve (see worldline --help)');
     expect(() => parseCommandLine(["index", "--bogus"])).toThrow("unknown option --bogus for worldline index: expected one of --repo, --rev, --json, --help");
     expect(() => parseCommandLine(["index", "--repo"])).toThrow(/option --repo of worldline index needs a value/);
     expect(() => parseCommandLine(["serve"])).toThrow(/worldline serve needs <server>/);

@@ -37,6 +37,7 @@ import { headOnlyVerdict } from "./head-only.js";
 import { boundaries } from "./sandbox/boundaries.js";
 import { SandboxPool } from "./sandbox/pool.js";
 import type { RunResult, SimulationJob, WorldService } from "./sandbox/protocol.js";
+import { serviceMap } from "../../core/service-map.js";
 import { Span } from "../../core/span.js";
 
 export const STATIC_METHOD = "static-trace@1";
@@ -171,7 +172,7 @@ export class ScenarioService {
   private serviceList: WorldService[] | undefined;
   /** The repo's service map (worldline.config.json, else inferred), read once. */
   services(): WorldService[] {
-    this.serviceList ??= Object.entries(this.config.services ?? {}).map(([name, x]) => ({ name, dir: x.dir, entry: x.entry, urls: x.urls, consumes: x.consumes }));
+    this.serviceList ??= serviceMap(this.repo, this.config).services.map((x) => ({ name: x.name, dir: x.dir, entry: x.entry, urls: x.urls, consumes: x.consumes }));
     return this.serviceList;
   }
 
