@@ -27,6 +27,7 @@ export const RootCause = z.object({
   head: z.unknown().optional().describe("Value seen at that step on head; absent when head has none (see note)"),
   note: z.string().optional().describe("Why a side has no value: module-level code, a truncated trace, a line that is not on that side"),
   via: z.array(RootCauseVia).optional().describe("The path from the changed definition to the first divergent use"),
+  service: z.string().optional().describe("The service holding the location (multi-service repos)"),
   side: z.literal("base").optional().describe("base when the location is a line only base has (head removed it); else the location is at head"),
 });
 export type RootCause = z.infer<typeof RootCause>;
@@ -55,7 +56,7 @@ export function rootCause(parts: { location: string; symbol: string; base?: unkn
  */
 export function rootCauseText(rc: RootCause, show: (v: unknown) => string): string {
   const side = (name: "base" | "head") => (rc[name] === undefined ? `${name} has no value` : `${name} ${show(rc[name])}`);
-  return `${rc.location} in ${rc.symbol}: ${side("base")}, ${side("head")}${rc.note ? ` (${rc.note})` : ""}`;
+  return `${rc.location} in ${rc.symbol}${rc.service ? ` (service ${rc.service})` : ""}: ${side("base")}, ${side("head")}${rc.note ? ` (${rc.note})` : ""}`;
 }
 
 /** How much of the change a drafted revert puts back, smallest first (DESIGN.md, "How a fix is verified"). */
@@ -72,13 +73,29 @@ export const Fix = z.object({
 
 export type Fix = z.infer<typeof Fix>;
 
+/** A request, response or message between two services of the repo, as base and head saw it (DESIGN.md: Across services). */
+export const Crossing = z.object({
+  kind: z.enum(["request", "response", "message"]),
+  at: z.string().describe("path:line of the statement that sent it (a response: the one that ended it)"),
+  symbol: z.string().optional().describe("The function holding that statement"),
+  from: z.string().describe("The service that sent it (\"(scenario)\" for the scenario's own call)"),
+  to: z.string().optional().describe("The service it went to (a message: absent, see topic)"),
+  topic: z.string().optional(),
+  what: z.string().describe("Method and URL, status, or topic: what crossed, in one line"),
+  base: z.unknown().optional().describe("What crossed on base (absent: base did not send it)"),
+  head: z.unknown().optional().describe("What crossed on head (absent: head did not send it)"),
+  same: z.boolean().describe("Whether both sides sent the same thing"),
+});
+export type Crossing = z.infer<typeof Crossing>;
+
 export const BlastRadius = z.object({
   customers: z.array(z.string()).describe("Customers the scenario names"),
+  services: z.array(z.string()).optional().describe("The repo's services the scenario's run went through, in the order it reached them"),
   workflow: z.string().optional(),
   entryPoints: z.array(z.string()).describe("Entry points (routes, handlers, jobs) that reach the changed code"),
   tickets: z.array(z.string()).describe("Tickets and incidents linked to the code on its path, and its own sources"),
   scenarios: z.array(z.string()).describe("Other scenarios whose path shares the root cause"),
-  owners: z.array(z.string()).describe("Main developers of the changed file"),
+  owners: z.array(z.string()).describe("Main developers of the changed file and, across services, of the code in other services that called into it"),
   fragility: z
     .object({
       commits: z.number().int().describe("Commits that shaped the changed lines"),
@@ -97,6 +114,7 @@ export const ScenarioVerdict = z.object({
   reason: z.string().describe("One or two sentences: why this verdict"),
   steps: z.array(z.unknown()).optional().describe("The trace steps the verdict rests on"),
   rootCause: RootCause.optional(),
+  crossings: z.array(Crossing).optional().describe("Requests, responses and messages between the repo's services, base and head side by side"),
   effectsDiff: z.unknown().optional().describe("Predicted effects that differ between base and head"),
   expectations: z.array(z.unknown()).optional().describe("Each expectation with its result on base and head"),
   missingStubs: z.array(z.string()).optional().describe("Boundaries no stub answered, so values stayed symbolic"),

@@ -68,12 +68,18 @@ describe("a change in one service breaks a scenario that enters at another", () 
     const { base, head } = await service.pin("HEAD~1", "HEAD");
     const r = await service.simulateDifferential(s, base, head);
     expect(r.verdict.verdict).toBe("fail");
-    expect(r.verdict.rootCause).toMatchObject({ location: "services/billing/src/server.ts:7", base: 30, head: 55 });
+    expect(r.verdict.rootCause).toMatchObject({ location: "services/billing/src/server.ts:7", service: "billing", base: 30, head: 55 });
+    expect(r.verdict.reason).toContain("Root cause services/billing/src/server.ts:7 in services/billing/src/server.ts#<anonymous> (service billing): base 30, head 55");
+    // The verdict holds the boundary, both sides: the request was the same, the response was not.
+    expect(r.verdict.crossings).toEqual([
+      { kind: "request", at: "services/orders/src/checkout.ts:2", symbol: "services/orders/src/checkout.ts#placeOrder", from: "orders", to: "billing", what: "POST http://billing:3000/charges", base: { method: "POST", url: "http://billing:3000/charges", body: { cents: 1000 } }, head: { method: "POST", url: "http://billing:3000/charges", body: { cents: 1000 } }, same: true },
+      expect.objectContaining({ kind: "response", from: "billing", to: "orders", what: "status 201", base: { status: 201, body: { charged: 1030 } }, head: { status: 201, body: { charged: 1055 } }, same: false }),
+    ]);
     // Both runs crossed into billing; the response carries the diverging value.
     const response = (run: typeof r.base) => run.trace.find((e) => e.kind === "response")?.value;
     expect(response(r.base)).toMatchObject({ from: "billing", to: "orders", status: 201, body: { charged: 1030 } });
-    expect(response(r.head)).toMatchObject({ body: { charged: 1055 } });
-    expect(r.head.trace.find((e) => e.kind === "request")).toMatchObject({ service: "orders", at: "services/orders/src/checkout.ts:2", value: { to: "billing", method: "POST" } });
+    expect(r.head && response(r.head)).toMatchObject({ body: { charged: 1055 } });
+    expect(r.head?.trace.find((e) => e.kind === "request")).toMatchObject({ service: "orders", at: "services/orders/src/checkout.ts:2", value: { to: "billing", method: "POST" } });
     // Selection: the base run's coverage holds billing's file, so a change there selects the scenario.
     expect(Object.keys(r.base.coverage.files)).toEqual(expect.arrayContaining(["services/billing/src/server.ts", "services/orders/src/checkout.ts"]));
   });

@@ -73,10 +73,15 @@ export function changedOnPath(v: ScenarioVerdict): string[] {
 
 export async function blastRadius(tools: Tools, v: ScenarioVerdict, doc: ScenarioDoc, all: ScenarioVerdict[], head: string, started: string): Promise<BlastRadius> {
   const symbols = changedOnPath(v);
+  // Across services: the requests and messages that reached the changed service come from code in the others,
+  // whose routes and owners are hit as well.
+  const crossings = v.crossings ?? [];
+  const services = [...new Set(crossings.flatMap((c) => [c.from, c.to]).concat(v.rootCause?.service).filter((x): x is string => typeof x === "string" && x !== "(scenario)"))];
+  const upstream = [...new Set(crossings.filter((c) => c.kind !== "response" && c.from !== v.rootCause?.service && c.symbol).map((c) => c.symbol as string))].filter((x) => !symbols.includes(x));
   const entryPoints = new Set<string>();
   const tickets = new Set<string>((doc.source ?? []).filter((s) => s.startsWith("ticket:") || s.startsWith("incident:")).map((s) => s.replace(/^incident:/, "ticket:")));
   if (symbols.length) {
-    const impact = await optional(tools.call(symbolImpact, { targets: symbols.slice(0, 20), rev: head, limit: 200 }));
+    const impact = await optional(tools.call(symbolImpact, { targets: [...symbols, ...upstream].slice(0, 20), rev: head, limit: 200 }));
     // Being exported from a package reaches everything; the routes, jobs and handlers are what say who is hit.
     for (const i of impact?.items ?? []) for (const e of i.entryPoints) if (e !== "package-export") entryPoints.add(e);
   }
@@ -101,12 +106,14 @@ export async function blastRadius(tools: Tools, v: ScenarioVerdict, doc: Scenari
       else if (item.kind === "simulation" && /: (fail|error)\b/.test(item.summary)) fragility.failingSimulations++;
     }
   }
-  if (path) {
-    const own = await optional(tools.call(fileOwnership, { path }));
+  const upstreamPaths = upstream.map((u) => u.split("#")[0] as string);
+  for (const p of [...new Set([path, ...upstreamPaths])].filter((x): x is string => Boolean(x)).slice(0, 6)) {
+    const own = await optional(tools.call(fileOwnership, { path: p }));
     for (const o of own?.items ?? []) owners.add(o.mainDeveloper.byAddedLines);
   }
   return {
     customers: doc.customers ?? [],
+    ...(services.length ? { services } : {}),
     ...(doc.workflow ? { workflow: doc.workflow } : {}),
     entryPoints: [...entryPoints].sort(),
     tickets: [...tickets].sort(),

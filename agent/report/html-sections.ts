@@ -53,6 +53,21 @@ function effectsTable(v: ScenarioVerdict): Markup | "" {
   return h`<h4>Effects that differ</h4><table class="effects"><thead><tr><th></th><th>effect</th><th>base</th><th>head</th></tr></thead><tbody>${rows.slice(0, MAX_EFFECTS)}</tbody></table>${more(rows.length - MAX_EFFECTS, "effects")}`;
 }
 
+/** Requests, responses and messages between services, base and head side by side; the ones that differ first. */
+function crossingsTable(v: ScenarioVerdict): Markup | "" {
+  const all = v.crossings ?? [];
+  if (!all.length) return "";
+  const rows = [...all.filter((c) => !c.same), ...all.filter((c) => c.same)].map((c) => {
+    const side = (name: "base" | "head") => {
+      const mine = c[name];
+      const other = c[name === "base" ? "head" : "base"];
+      return mine === undefined ? h`<span class="none">not on ${name}</span>` : valueBlock(mine, other, { compare: other !== undefined, max: MAX_CELL });
+    };
+    return h`<tr data-crossing="${c.kind}" data-same="${c.same}"><td><span class="chg ${c.same ? "chg-same" : "chg-changed"}">${c.kind}</span></td><td><code>${c.from}${c.to ? ` → ${c.to}` : ""}</code><div class="detail">${clip(c.what, 300)} · ${c.at}</div></td><td data-side="base">${side("base")}</td><td data-side="head">${side("head")}</td></tr>`;
+  });
+  return h`<h4>Between services</h4><table class="effects crossings"><thead><tr><th></th><th>from → to</th><th>base</th><th>head</th></tr></thead><tbody>${rows.slice(0, MAX_EFFECTS)}</tbody></table>${more(rows.length - MAX_EFFECTS, "crossings")}`;
+}
+
 /** The two values at the root cause, side by side, what differs marked. */
 function values(v: ScenarioVerdict): Markup | "" {
   const rc = v.rootCause;
@@ -84,7 +99,7 @@ function blastRadius(v: ScenarioVerdict, shared: SharedPath | undefined): Markup
     : chips("scenarios", b.scenarios);
   const history = h`<span data-blast="fragility">${f.commits} commits shaped it · ${f.reverts} reverts · ${f.incidents.length} incidents${f.incidents.length ? h` (${clip(f.incidents.slice(0, MAX_ITEMS).join(", "), 600)})` : ""} · ${f.failingSimulations} failing simulations</span>`;
   const row = (name: string, body: Part) => h`<dt>${name}</dt><dd>${body}</dd>`;
-  return h`<h4>Blast radius</h4><dl class="blast">${row("customers", chips("customers", b.customers))}${b.workflow ? row("workflow", h`<span data-blast="workflow">${b.workflow}</span>`) : ""}${row("entry points", chips("entry-points", b.entryPoints))}${row("tickets", chips("tickets", b.tickets))}${row("scenarios sharing the path", others)}${row("owners", chips("owners", b.owners))}${row("history", history)}</dl>`;
+  return h`<h4>Blast radius</h4><dl class="blast">${b.services?.length ? row("services", chips("services", b.services)) : ""}${row("customers", chips("customers", b.customers))}${b.workflow ? row("workflow", h`<span data-blast="workflow">${b.workflow}</span>`) : ""}${row("entry points", chips("entry-points", b.entryPoints))}${row("tickets", chips("tickets", b.tickets))}${row("scenarios sharing the path", others)}${row("owners", chips("owners", b.owners))}${row("history", history)}</dl>`;
 }
 
 const patchLine = (l: string) => {
@@ -116,9 +131,9 @@ export function scenarioSection(v: ScenarioVerdict, id: string, shared: SharedPa
   const rc = v.rootCause;
   return h`<section class="scenario v-${v.verdict}" id="${id}" data-scenario="${v.scenario}" data-verdict="${v.verdict}">
 <header><h3>${badge(v.verdict)} <code class="sid">${v.scenario}</code> <span class="depth">${v.depth}</span></h3>
-<p class="reason">${prose(clip(v.reason, MAX_REASON))}</p>${rc ? h`<p class="rc-line">Root cause <code>${rc.location}</code> in <code>${rc.symbol}</code></p>` : ""}</header>
+<p class="reason">${prose(clip(v.reason, MAX_REASON))}</p>${rc ? h`<p class="rc-line">Root cause <code>${rc.location}</code> in <code>${rc.symbol}</code>${rc.service ? h` (service <code>${rc.service}</code>)` : ""}</p>` : ""}</header>
 ${pathDiagram(v)}
-${values(v)}
+${values(v)}${crossingsTable(v)}
 ${effectsTable(v)}
 ${expectationsTable(v)}
 ${v.missingStubs?.length ? h`<p class="note">No stub answered: ${join(v.missingStubs.slice(0, MAX_ITEMS).map((m, i) => h`${i ? ", " : ""}<code>${m}</code>`))}</p>` : ""}

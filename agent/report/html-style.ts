@@ -99,6 +99,7 @@ td.result { font-weight: 700; font-size: 13px; width: 6em; }
 .chg { white-space: nowrap; font-size: 12px; font-weight: 700; padding: 2px 6px; border-radius: 4px; }
 .chg-changed { background: var(--risk-bg); color: var(--risk); }
 .chg-added { background: var(--pass-bg); color: var(--pass); }
+.chg-same { background: var(--bg); color: var(--muted); }
 .chg-removed { background: var(--fail-bg); color: var(--fail); }
 dl.blast { display: grid; grid-template-columns: max-content 1fr; gap: 6px 18px; margin: 0; }
 dl.blast dt { color: var(--muted); font-size: 13px; padding-top: 3px; }

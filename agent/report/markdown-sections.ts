@@ -1,7 +1,7 @@
 import type { Report, ScenarioVerdict } from "../../core/verdict.js";
 import { block, cell, code, codeCell, collapsed, html, ICON } from "./md.js";
 import type { SharedPath } from "./shared-paths.js";
-import { blastLines, clip, effectLines, listOf, rootCauseLine, touchedLines } from "./text.js";
+import { blastLines, clip, crossingLines, effectLines, listOf, rootCauseLine, touchedLines } from "./text.js";
 
 /** The pieces of the Markdown report, each one scenario's or one list's; markdown.ts decides which fit. */
 
@@ -37,6 +37,8 @@ function body(v: ScenarioVerdict, path: SharedPath | undefined): string[] {
   const out = [clip(v.reason, 4_000), ""];
   const rc = rootCauseLine(v);
   if (rc) out.push(`**Root cause** ${rc}`, "");
+  const between = crossingLines(v);
+  if (between.length) out.push("**Between services**", "", ...bullets(between, MAX_LINES, (c) => code(clip(c, 600))), "");
   const blast = blastLines(v, path, MAX_ITEMS);
   if (blast.length) out.push("**Blast radius**", "", ...blast.map((b) => `- ${clip(b, 1_000)}`), "");
   out.push(...traceEvidence(v));

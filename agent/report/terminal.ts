@@ -1,6 +1,6 @@
 import type { Report } from "../../core/verdict.js";
 import { sharedPaths } from "./shared-paths.js";
-import { blastLines, effectLines, rootCauseLine, touchedLines } from "./text.js";
+import { blastLines, crossingLines, effectLines, rootCauseLine, touchedLines } from "./text.js";
 import { terminalWidth, wrap } from "./wrap.js";
 
 /** Where a verdict's evidence starts: under the scenario id, after the verdict's column. */
@@ -21,6 +21,7 @@ export function renderTerminal(r: Report, width = terminalWidth()): string {
     const rc = rootCauseLine(v);
     if (rc) item("root cause ", rc);
     for (const t of touchedLines(v)) item("", t);
+    for (const c of crossingLines(v)) item("between services ", c);
     for (const e of effectLines(v)) item("effect ", e);
     for (const b of blastLines(v, shared.of(v))) item("", b);
     if (v.fix) {

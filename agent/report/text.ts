@@ -62,6 +62,22 @@ export function effectLines(v: ScenarioVerdict): string[] {
   ];
 }
 
+/**
+ * One line per request, response or message between services that differs between base and head (all of them
+ * when none differs would say nothing: those are left out), e.g.
+ * `response billing → orders, status 201, at services/billing/src/server.ts:9: {"charged":1030} → {"charged":1055}`.
+ */
+export function crossingLines(v: ScenarioVerdict): string[] {
+  return (v.crossings ?? [])
+    .filter((c) => !c.same)
+    .map((c) => {
+      const route = `${c.kind} ${c.from}${c.to ? ` → ${c.to}` : ""}, ${c.what}, at ${c.at}`;
+      if (c.base === undefined) return `${route}: only head sends it ${show(c.head)}`;
+      if (c.head === undefined) return `${route}: only base sends it ${show(c.base)}`;
+      return `${route}: ${show(c.base)} → ${show(c.head)}`;
+    });
+}
+
 export function rootCauseLine(v: ScenarioVerdict): string | undefined {
   return v.rootCause ? rootCauseText(v.rootCause, (x) => show(x)) : undefined;
 }
@@ -101,6 +117,7 @@ export function blastLines(v: ScenarioVerdict, shared?: SharedPath, max = Infini
   if (!b) return [];
   const out: string[] = [];
   const list = (items: string[]) => listOf(items, max);
+  if (b.services?.length) out.push(`services: ${list(b.services)}`);
   if (b.customers.length || b.workflow) out.push(`customers: ${list(b.customers) || "(none named)"}${b.workflow ? `; workflow: ${b.workflow}` : ""}`);
   if (b.entryPoints.length) out.push(`entry points: ${list(b.entryPoints)}`);
   if (b.tickets.length) out.push(`tickets: ${list(b.tickets)}`);

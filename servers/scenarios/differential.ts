@@ -1,5 +1,6 @@
 import { rootCauseText, type ScenarioVerdict } from "../../core/verdict.js";
 import type { Comparison } from "./compare.js";
+import { crossingsOf, serviceAt } from "./crossings.js";
 import { linesOfStep, type Scenario, type Step } from "./format.js";
 import { DEFAULT_LIMITS, type Limits, type RunResult, type SimulationJob, type StepOrigin, type StepSpec } from "./sandbox/protocol.js";
 import { parseTestRef } from "./tests/as-scenarios.js";
@@ -103,7 +104,11 @@ export function differentialVerdict(s: Scenario, base: RunResult, head: RunResul
   // Boundaries no stub answered that only head reaches: the change's own, so they make nothing uncertain.
   const newMissing = head.missingStubs.filter((m) => !base.missingStubs.includes(m));
   const pending = head.steps.findIndex((st) => st.pending);
-  const cause = cmp.rootCause ? ` Root cause ${rootCauseText(cmp.rootCause, show)}.` : "";
+  const crossings = crossingsOf(base, head);
+  const changedCrossings = crossings.filter((c) => !c.same).length;
+  const service = cmp.rootCause ? serviceAt(cmp.rootCause.location, head, base) : undefined;
+  const rootCause = cmp.rootCause && service ? { ...cmp.rootCause, service } : cmp.rootCause;
+  const cause = rootCause ? ` Root cause ${rootCauseText(rootCause, show)}.` : "";
   const missing = head.missingStubs.length ? ` No stub answered ${head.missingStubs.join(", ")}.` : "";
   let verdict: ScenarioVerdict["verdict"];
   let reason: string;
@@ -133,10 +138,12 @@ export function differentialVerdict(s: Scenario, base: RunResult, head: RunResul
   } else if (cmp.diverged && cmp.expectations.some((e) => e.base !== "pass" && e.head === "pass")) {
     verdict = "pass";
     reason = `its expectations hold on head (some did not on base: the change fixes them).${cause}`;
-  } else if (cmp.diverged && (cmp.resultsDiffer || cmp.effectsDiff.added.length + cmp.effectsDiff.removed.length + cmp.effectsDiff.changed.length > 0)) {
+  } else if (cmp.diverged && (cmp.resultsDiffer || changedCrossings > 0 || cmp.effectsDiff.added.length + cmp.effectsDiff.removed.length + cmp.effectsDiff.changed.length > 0)) {
     verdict = "at-risk";
     const ef = cmp.effectsDiff;
-    reason = `its expectations hold, but behaviour changed where they do not look (${cmp.resultsDiffer ? "a step's result, " : ""}${ef.changed.length} changed, ${ef.added.length} added, ${ef.removed.length} removed effects).${cause}`;
+    // A request or response between services that changed reaches whoever else calls that service.
+    const between = changedCrossings ? `${changedCrossings} request(s), response(s) or message(s) between services, ` : "";
+    reason = `its expectations hold, but behaviour changed where they do not look (${cmp.resultsDiffer ? "a step's result, " : ""}${between}${ef.changed.length} changed, ${ef.added.length} added, ${ef.removed.length} removed effects).${cause}`;
   } else {
     verdict = "pass";
     const checked = cmp.expectations.filter((e) => e.head === "pass").length;
@@ -151,7 +158,8 @@ export function differentialVerdict(s: Scenario, base: RunResult, head: RunResul
     reason,
     steps: cmp.steps,
     // A passing scenario has no root cause to show: its changed line gave the same values.
-    ...(cmp.rootCause && verdict !== "pass" ? { rootCause: cmp.rootCause } : {}),
+    ...(rootCause && verdict !== "pass" ? { rootCause } : {}),
+    ...(crossings.length ? { crossings } : {}),
     effectsDiff: cmp.effectsDiff,
     expectations: cmp.expectations,
     ...(head.missingStubs.length ? { missingStubs: head.missingStubs } : {}),

@@ -100,3 +100,42 @@ export function sampleReport(): Report {
     summary: "2 fail, 1 error, 2 at-risk, 4 pass, 1 unaffected",
   };
 }
+
+/**
+ * A fixed report of a change in one service that breaks a scenario entering at another (issue 22): the root
+ * cause in billing, the request and response between orders and billing side by side, the services hit.
+ */
+export function servicesReport(): Report {
+  const rootCause = { location: "services/billing/src/charges.ts:12", symbol: "services/billing/src/charges.ts#amountDue", service: "billing", base: 1030, head: 1055 };
+  const verdict: ScenarioVerdict = {
+    scenario: "order-is-charged-cart-total-with-tax",
+    verdict: "fail",
+    depth: "differential",
+    reason: "step 1: expectation `result.charged === 1030` fails on head (passes on base). Root cause services/billing/src/charges.ts:12 in services/billing/src/charges.ts#amountDue (service billing): base 1030, head 1055.",
+    rootCause,
+    crossings: [
+      { kind: "request", at: "services/orders/src/checkout.ts:9", symbol: "services/orders/src/checkout.ts#placeOrder", from: "orders", to: "billing", what: "POST http://billing:3000/charges", base: { method: "POST", url: "http://billing:3000/charges", body: { order: "o-1", cents: 1000 } }, head: { method: "POST", url: "http://billing:3000/charges", body: { order: "o-1", cents: 1000 } }, same: true },
+      { kind: "response", at: "services/billing/src/server.ts:14", symbol: "services/billing/src/server.ts#<anonymous>", from: "billing", to: "orders", what: "status 201", base: { status: 201, body: { charged: 1030 } }, head: { status: 201, body: { charged: 1055 } }, same: false },
+      { kind: "message", at: "services/orders/src/checkout.ts:12", symbol: "services/orders/src/checkout.ts#placeOrder", from: "orders", topic: "order-paid", what: "topic order-paid", base: { topic: "order-paid", value: { order: "o-1", cents: 1030 } }, head: { topic: "order-paid", value: { order: "o-1", cents: 1055 } }, same: false },
+    ],
+    effectsDiff: { added: [], removed: [], changed: [{ target: "pg#Pool.query", at: "services/notifications/src/receipts.ts:8", base: ["insert into outbox (order_id, cents) values ($1, $2)", ["o-1", 1030]], head: ["insert into outbox (order_id, cents) values ($1, $2)", ["o-1", 1055]] }] },
+    blastRadius: {
+      customers: ["web-shop"],
+      services: ["orders", "billing", "notifications"],
+      entryPoints: ["route POST /charges", "route POST /orders"],
+      tickets: [],
+      scenarios: [],
+      owners: ["Bob Builder", "Ada Lovelace"],
+      fragility: { commits: 1, reverts: 0, incidents: [], failingSimulations: 0 },
+    },
+  };
+  return {
+    base: "main (0123456789ab)",
+    head: "pr/tax-rounding (ba9876543210)",
+    planner: "embedded",
+    selected: [{ scenario: verdict.scenario, reasons: ["its run on base covers services/billing/src/charges.ts:12 (a statement it ran (line 12))"] }],
+    verdicts: [verdict],
+    counts: { fail: 1 },
+    summary: "1 fail",
+  };
+}
