@@ -68,6 +68,26 @@ const FILES: Record<string, string> = {
     "void start();",
     "",
   ].join("\n"),
+  // receipts: amqplib and bullmq consumers, each writing what it got.
+  "services/receipts/src/main.ts": [
+    'import amqp from "amqplib";',
+    'import { Worker } from "bullmq";',
+    'import { Pool } from "pg";',
+    "const db = new Pool();",
+    "async function start() {",
+    '  const ch = await (await amqp.connect("amqp://rabbit")).createChannel();',
+    '  await ch.assertQueue("receipts");',
+    '  await ch.consume("receipts", async (msg) => {',
+    '    await db.query("INSERT INTO receipts (body) VALUES ($1)", [msg.content.toString()]);',
+    "    ch.ack(msg);",
+    "  });",
+    "}",
+    'new Worker("exports", async (job) => {',
+    '  await db.query("INSERT INTO exports (name, rows) VALUES ($1, $2)", [job.name, job.data.rows]);',
+    "});",
+    "void start();",
+    "",
+  ].join("\n"),
   // ping and pong call each other without end.
   "services/ping/src/main.ts": 'import { createServer } from "node:http";\ncreateServer(async (req, res) => {\n  const r = await fetch("http://pong/hit");\n  res.end(await r.text());\n}).listen(1);\n',
   "services/pong/src/main.ts": 'import { createServer } from "node:http";\ncreateServer(async (req, res) => {\n  const r = await fetch("http://ping/hit");\n  res.end(await r.text());\n}).listen(1);\n',
@@ -125,6 +145,14 @@ const FILES: Record<string, string> = {
     '  await producer.send({ topic: "order-paid", messages: [{ key: "o7", value: JSON.stringify({ order: "o7", cents: 1030, email: "ada@example.com" }) }] });',
     '  return "published";',
     "}",
+    "export async function viaQueues() {",
+    '  const ch = await (await (await import("amqplib")).default.connect("amqp://rabbit")).createChannel();',
+    '  ch.sendToQueue("receipts", Buffer.from(JSON.stringify({ order: "o8" })));',
+    '  const { Queue } = await import("bullmq");',
+    '  await new Queue("exports").add("monthly", { rows: 12 });',
+    '  await new Queue("nobody-consumes").add("x", {});',
+    '  return "sent";',
+    "}",
     "export async function offTheMap() {",
     '  const r = await fetch("https://api.stripe.com/v1/charges", { method: "POST" });',
     "  return typeof r;",
@@ -146,6 +174,7 @@ const SERVICES: WorldService[] = [
   svc("billing", "server.ts", ["http://billing:3000", "http://billing.internal"]),
   svc("pricing", "main.ts", ["http://pricing:4000"]),
   svc("notifications", "main.ts", [], ["order-paid"]),
+  svc("receipts", "main.ts", [], ["receipts", "exports"]),
   svc("ping", "main.ts", ["http://ping"]),
   svc("pong", "main.ts", ["http://pong"]),
   svc("silent", "main.ts", ["http://silent"]),
@@ -219,6 +248,21 @@ describe("requests and messages between services, in one simulated world", () =>
     const mail = r.effects.find((e) => e.target === "pg#Pool.query");
     expect(mail?.args).toEqual(["INSERT INTO mails (email, subject) VALUES ($1, $2)", ["ada@example.com", "Order o7 paid: 1030"]]);
     expect(mail?.at).toMatch(/^services\/notifications\/src\/main\.ts:\d+$/);
+  });
+
+  it("amqplib's queues and bullmq's queues reach their consumers; a queue no service consumes stays a stand-in", async () => {
+    const r = await ok("viaQueues");
+    expect(r.steps[0]?.result).toBe("sent");
+    expect(crossings(r).map((e) => [e.kind, (e.value as { topic: string }).topic])).toEqual([
+      ["message", "receipts"],
+      ["message", "exports"],
+    ]);
+    const writes = r.effects.filter((e) => e.target === "pg#Pool.query").map((e) => e.args);
+    expect(writes).toEqual([
+      ["INSERT INTO receipts (body) VALUES ($1)", ['{"order":"o8"}']],
+      ["INSERT INTO exports (name, rows) VALUES ($1, $2)", ["monthly", 12]],
+    ]);
+    expect(r.effects.map((e) => e.target)).toContain("bullmq#Queue.add");
   });
 
   it("a URL off the map stays a recording stand-in", async () => {

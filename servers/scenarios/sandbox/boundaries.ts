@@ -45,6 +45,7 @@ export const IO_PACKAGES = [
   "@aws-sdk/*",
   "kafkajs",
   "amqplib",
+  "bullmq",
   "nodemailer",
 ];
 

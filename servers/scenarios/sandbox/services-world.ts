@@ -3,9 +3,9 @@
  * is loaded from its entry in the same isolate, so it shares the clock, the timers and the stubs. Its server is
  * whatever the entry hands `http.createServer` (or a server's `request` event): the stand-in keeps the listener
  * instead of listening. An outgoing call to one of a service's URLs (global fetch, undici, axios, node `http`)
- * becomes a request delivered to that listener, and the response it ends with flows back to the caller. A kafkajs
- * publish to a topic a service consumes is delivered to its `eachMessage` handler at the next virtual tick. Calls
- * to URLs off the map stay recording stand-ins, as in a single-service run.
+ * becomes a request delivered to that listener, and the response it ends with flows back to the caller. A message
+ * to a topic a service consumes (kafkajs, amqplib's queues, bullmq's queues) is delivered to its handler at the
+ * next virtual tick. Calls to URLs and topics off the map stay recording stand-ins, as in a single-service run.
  *
  * Like the prelude, this file is transpiled on its own and evaluated in the isolate before any repo code: no
  * imports at run time. The code under review shares the realm: what this file records goes through the host's
@@ -41,7 +41,7 @@ export interface ServicesHost {
 }
 
 export interface ServicesWorld {
-  /** The module the code gets for `http`, `https`, `undici`, `axios`, `node-fetch` or `kafkajs`; undefined for others. */
+  /** The module the code gets for `http`, `https`, `undici`, `axios`, `node-fetch`, `kafkajs`, `amqplib` or `bullmq`; undefined for others. */
   module(name: string): unknown;
   /** The global fetch. */
   fetch: Fn;
@@ -728,26 +728,41 @@ export function installServices(host: ServicesHost): ServicesWorld {
     return api;
   };
 
-  // kafkajs: producers publish; consumers of mapped services receive at the next virtual tick.
+  // Queues: a message on a topic a mapped service consumes loads that service and reaches every handler
+  // subscribed to the topic at the next virtual tick; each client shapes the message its handlers expect.
+  interface Message {
+    key?: unknown;
+    value: unknown;
+    headers?: unknown;
+  }
   interface Subscription {
     topics: string[];
-    handler?: Fn;
+    deliver?: (topic: string, m: Message, seq: number) => void;
   }
   const subscriptions: Subscription[] = [];
-  const publish = (topic: string, message: Obj) => {
+  const consumed = (topic: string): boolean => hasOwn(consumers, topic);
+  const publish = (topic: string, message: Message) => {
     counted();
+    const seq = crossings;
     const from = runningService();
-    host.crossing("message", { from: from ? from.name : "(scenario)", topic, ...(message.key !== undefined && message.key !== null ? { key: textOf(message.key) } : {}), value: bodyValue(textOf(message.value)) });
-    const mapped = hasOwn(consumers, topic) ? (consumers[topic] as WorldService[]) : [];
+    host.crossing("message", { from: from ? from.name : "(scenario)", topic, ...(message.key !== undefined && message.key !== null ? { key: textOf(message.key) } : {}), value: isA(message.value, RealUint8Array) || typeof message.value === "string" ? bodyValue(textOf(message.value)) : message.value });
+    const mapped = consumed(topic) ? (consumers[topic] as WorldService[]) : [];
     for (let i = 0; i < mapped.length; i++) ensure(mapped[i] as WorldService);
     host.soon(() => {
       for (let i = 0; i < subscriptions.length; i++) {
         const sub = subscriptions[i] as Subscription;
-        if (!sub.handler || sub.topics.indexOf(topic) < 0) continue;
-        const value = Buffer().from(textOf(message.value));
-        apply(sub.handler, undefined, [{ topic, partition: 0, message: { key: message.key ?? null, value, headers: message.headers ?? {}, offset: StringOf(crossings), timestamp: "0" }, heartbeat: async () => undefined, pause: () => () => undefined }]);
+        if (sub.deliver && sub.topics.indexOf(topic) >= 0) sub.deliver(topic, message, seq);
       }
     });
+  };
+  const subscribe = (topics: string[], deliver?: Subscription["deliver"]): Subscription => {
+    const sub: Subscription = { topics, ...(deliver ? { deliver } : {}) };
+    subscriptions[subscriptions.length] = sub;
+    return sub;
+  };
+  /** A handler's returned promise that rejects: the consumer's own failure, ended as a timer's throw would be. */
+  const handled = (r: unknown) => {
+    if (r && isA(r, RealPromise)) then(r as Promise<unknown>, () => undefined, (e) => host.soon(() => { throw e; }));
   };
   const kafkajs = () => {
     const Kafka = function (this: Obj) {
@@ -758,7 +773,7 @@ export function installServices(host: ServicesHost): ServicesWorld {
           const topic = StringOf(r?.topic);
           if (!hasOwn(consumers, topic)) return host.boundary("kafkajs#Kafka.producer().send", [r], true);
           const ms = isArray(r?.messages) ? (r.messages as Obj[]) : [];
-          for (let i = 0; i < ms.length; i++) publish(topic, ms[i] as Obj);
+          for (let i = 0; i < ms.length; i++) publish(topic, ms[i] as unknown as Message);
           return [{ topicName: topic, partition: 0, errorCode: 0 }];
         },
         sendBatch: async (r: { topicMessages?: Array<{ topic: unknown; messages: Obj[] }> }) => {
@@ -767,15 +782,14 @@ export function installServices(host: ServicesHost): ServicesWorld {
             const tm = list[i] as { topic: unknown; messages: Obj[] };
             const topic = StringOf(tm.topic);
             if (!hasOwn(consumers, topic)) host.boundary("kafkajs#Kafka.producer().sendBatch", [tm], true);
-            else for (let k = 0; k < (tm.messages ?? []).length; k++) publish(topic, tm.messages[k] as Obj);
+            else for (let k = 0; k < (tm.messages ?? []).length; k++) publish(topic, tm.messages[k] as unknown as Message);
           }
           return [];
         },
         on: () => () => undefined,
       });
       this.consumer = () => {
-        const sub: Subscription = { topics: [] };
-        subscriptions[subscriptions.length] = sub;
+        const sub = subscribe([]);
         return {
           connect: async () => undefined,
           disconnect: async () => undefined,
@@ -784,7 +798,12 @@ export function installServices(host: ServicesHost): ServicesWorld {
             if (isArray(s?.topics)) for (const t of s.topics as unknown[]) sub.topics[sub.topics.length] = StringOf(t);
           },
           run: async (r: { eachMessage?: unknown }) => {
-            if (typeof r?.eachMessage === "function") sub.handler = r.eachMessage as Fn;
+            const each = r?.eachMessage;
+            if (typeof each !== "function") return;
+            sub.deliver = (topic, m, seq) => {
+              const message = { key: m.key ?? null, value: Buffer().from(textOf(m.value)), headers: m.headers ?? {}, offset: StringOf(seq), timestamp: "0" };
+              handled(apply(each as Fn, undefined, [{ topic, partition: 0, message, heartbeat: async () => undefined, pause: () => () => undefined }]));
+            };
           },
           stop: async () => undefined,
           commitOffsets: async () => undefined,
@@ -794,6 +813,78 @@ export function installServices(host: ServicesHost): ServicesWorld {
       this.admin = () => host.standIn("kafkajs#Kafka.admin()");
     };
     return moduleWith("kafkajs", { Kafka });
+  };
+
+  // amqplib (the promise API): a queue's name is its topic; sendToQueue and publish (routing key, else the exchange) send.
+  const amqplib = () => {
+    const channel = (): Obj => {
+      const ch: Obj = {
+        assertQueue: async (q: unknown) => ({ queue: StringOf(q), messageCount: 0, consumerCount: 0 }),
+        assertExchange: async (e: unknown) => ({ exchange: StringOf(e) }),
+        bindQueue: async () => ({}),
+        prefetch: async () => undefined,
+        close: async () => undefined,
+        ack: () => undefined,
+        nack: () => undefined,
+        reject: () => undefined,
+        on: () => ch,
+        once: () => ch,
+        sendToQueue: (q: unknown, content: unknown, opts?: unknown) => {
+          const topic = StringOf(q);
+          if (!consumed(topic)) return host.boundary("amqplib#connect().createChannel().sendToQueue", opts === undefined ? [q, content] : [q, content, opts], false);
+          publish(topic, { value: content, ...(opts && typeof opts === "object" ? { headers: (opts as Obj).headers } : {}) });
+          return true;
+        },
+        publish: (exchange: unknown, key: unknown, content: unknown, opts?: unknown) => {
+          const topic = StringOf(key) || StringOf(exchange);
+          if (!consumed(topic)) return host.boundary("amqplib#connect().createChannel().publish", opts === undefined ? [exchange, key, content] : [exchange, key, content, opts], false);
+          publish(topic, { value: content });
+          return true;
+        },
+        consume: async (q: unknown, fn: unknown) => {
+          const queue = StringOf(q);
+          if (typeof fn === "function")
+            subscribe([queue], (topic, m, seq) => handled(apply(fn as Fn, undefined, [{ content: Buffer().from(textOf(m.value)), fields: { deliveryTag: seq, redelivered: false, exchange: "", routingKey: topic }, properties: { headers: m.headers ?? {} } }])));
+          return { consumerTag: `ctag-${queue}` };
+        },
+      };
+      return ch;
+    };
+    const connection = (): Obj => ({ createChannel: async () => channel(), createConfirmChannel: async () => channel(), close: async () => undefined, on: () => undefined, once: () => undefined });
+    return moduleWith("amqplib", { connect: async () => connection() });
+  };
+
+  // bullmq: a queue's name is its topic; Queue#add sends, a Worker's processor receives the job.
+  const bullmq = () => {
+    const Queue = function (this: Obj, name: unknown) {
+      const topic = StringOf(name);
+      this.name = topic;
+      this.add = async (jobName: unknown, data: unknown, opts?: unknown) => {
+        if (!consumed(topic)) return host.boundary("bullmq#Queue.add", opts === undefined ? [jobName, data] : [jobName, data, opts], true);
+        publish(topic, { key: jobName, value: data });
+        return { id: StringOf(crossings), name: jobName, data };
+      };
+      this.addBulk = async (jobs: unknown) => {
+        const list = isArray(jobs) ? (jobs as Array<{ name?: unknown; data?: unknown }>) : [];
+        const out: unknown[] = [];
+        for (let i = 0; i < list.length; i++) out[out.length] = await (this.add as Fn)(list[i]?.name, list[i]?.data);
+        return out;
+      };
+      this.close = async () => undefined;
+      this.on = () => this;
+    };
+    const Worker = function (this: Obj, name: unknown, processor: unknown) {
+      const topic = StringOf(name);
+      subscribe([topic], (_t, m, seq) => {
+        if (typeof processor !== "function") return;
+        handled(apply(processor as Fn, undefined, [{ id: StringOf(seq), name: m.key, data: m.value, attemptsMade: 0, updateProgress: async () => undefined, log: async () => 0 }]));
+      });
+      this.name = topic;
+      this.close = async () => undefined;
+      this.on = () => this;
+      this.run = async () => undefined;
+    };
+    return moduleWith("bullmq", { Queue, Worker });
   };
 
   const made = dict<unknown>();
@@ -806,6 +897,8 @@ export function installServices(host: ServicesHost): ServicesWorld {
       else if (name === "axios") m = axiosWith({}, "axios");
       else if (name === "node-fetch") m = moduleWith("node-fetch", { default: fetch, fetch });
       else if (name === "kafkajs") m = kafkajs();
+      else if (name === "amqplib") m = amqplib();
+      else if (name === "bullmq") m = bullmq();
       else return undefined;
       made[name] = m;
       return m;
