@@ -222,14 +222,14 @@ export const COMMANDS = {
     positionals: [],
   },
   demo: {
-    summary: "Build the sample billing service in a temporary directory and show what pr/rounding-refactor breaks, and why",
-    usage: "worldline demo [--dir DIR] [--format terminal|markdown|json]",
+    summary: "Build a sample in a temporary directory and show what its pull request breaks: billing (the default: pr/rounding-refactor, and why) or shop (three services; pr/tax-rounding breaks orders from billing)",
+    usage: "worldline demo [billing|shop] [--dir DIR] [--format terminal|markdown|json]",
     options: {
       dir: { type: "string", valueName: "DIR", description: "Where to build the sample (default: a new temporary directory)" },
       format: { type: "string", valueName: "FORMAT", description: "terminal (default), markdown or json" },
       help,
     },
-    positionals: [],
+    positionals: ["sample?"],
   },
   serve: {
     summary: "Run an MCP server over stdio, or over Streamable HTTP for several clients and repos (--http)",

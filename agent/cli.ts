@@ -363,6 +363,13 @@ async function runMcpConfig(cmd: ParsedCommand, io: Io): Promise<number> {
 
 async function runDemoCommand(cmd: ParsedCommand, io: Io): Promise<number> {
   const format = textFormat(cmd);
+  const sample = cmd.positionals[0] ?? "billing";
+  if (sample === "shop") {
+    const { runShopDemo } = await import("./demo-shop.js");
+    await runShopDemo(io.out, io.err, format, str(cmd.values.dir));
+    return EXIT.ok;
+  }
+  if (sample !== "billing") throw new UserError(`unknown sample "${sample}" for worldline demo: expected billing or shop`);
   const { runDemo } = await import("./demo.js");
   await runDemo(io.out, io.err, format, str(cmd.values.dir));
   return EXIT.ok;

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { apiExamplesBench } from "./api-examples.js";
 import { realFixesBench } from "./real-fixes.js";
+import { servicesBench } from "./services.js";
 import { teamLoadBench } from "./team-load.js";
 import { testsFidelityBench } from "./tests-fidelity.js";
 import { toolsListBench } from "./tools-list.js";
@@ -431,6 +432,11 @@ async function main(): Promise<void> {
       process.stdout.write(`${await teamLoadBench(work)}\n`);
       return;
     }
+    // Across services: a chain of 50 generated node:http services, one changed, simulated on base and head (bench/services.ts).
+    if (process.env.BENCH_ONLY === "services") {
+      process.stdout.write(`${await servicesBench(work)}\n`);
+      return;
+    }
     if (process.env.BENCH_ONLY === "lifecycle") {
       process.stdout.write(`${await lifecycleTable(work)}\n`);
       return;
@@ -476,6 +482,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${await ticketsTable(work)}\n\n`);
     process.stdout.write(`${await scenariosTable(work)}\n\n`);
     process.stdout.write(`${await differentialTable(work)}\n\n`);
+    process.stdout.write(`${await servicesBench(work)}\n\n`);
     process.stdout.write(`${await agentTable(work)}\n\n`);
     process.stdout.write(`${await triageTable(work)}\n\n`);
     process.stdout.write(`${await lifecycleTable(work)}\n\n`);

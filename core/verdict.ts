@@ -81,6 +81,7 @@ export const Crossing = z.object({
   from: z.string().describe("The service that sent it (\"(scenario)\" for the scenario's own call)"),
   to: z.string().optional().describe("The service it went to (a message: absent, see topic)"),
   topic: z.string().optional(),
+  consumers: z.array(z.string()).optional().describe("A message: the services that consume its topic"),
   what: z.string().describe("Method and URL, status, or topic: what crossed, in one line"),
   base: z.unknown().optional().describe("What crossed on base (absent: base did not send it)"),
   head: z.unknown().optional().describe("What crossed on head (absent: head did not send it)"),

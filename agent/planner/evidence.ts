@@ -76,7 +76,7 @@ export async function blastRadius(tools: Tools, v: ScenarioVerdict, doc: Scenari
   // Across services: the requests and messages that reached the changed service come from code in the others,
   // whose routes and owners are hit as well.
   const crossings = v.crossings ?? [];
-  const services = [...new Set(crossings.flatMap((c) => [c.from, c.to]).concat(v.rootCause?.service).filter((x): x is string => typeof x === "string" && x !== "(scenario)"))];
+  const services = [...new Set(crossings.flatMap((c) => [c.from, c.to, ...(c.consumers ?? [])]).concat(v.rootCause?.service).filter((x): x is string => typeof x === "string" && x !== "(scenario)"))];
   const upstream = [...new Set(crossings.filter((c) => c.kind !== "response" && c.from !== v.rootCause?.service && c.symbol).map((c) => c.symbol as string))].filter((x) => !symbols.includes(x));
   const entryPoints = new Set<string>();
   const tickets = new Set<string>((doc.source ?? []).filter((s) => s.startsWith("ticket:") || s.startsWith("incident:")).map((s) => s.replace(/^incident:/, "ticket:")));

@@ -41,7 +41,7 @@ function what(e: TraceEvent, v: Record<string, unknown>): string {
 
 /** What crossed, without who sent it (that is in the crossing's own fields). */
 function payload(v: Record<string, unknown>): Record<string, unknown> {
-  const { from: _from, to: _to, ...rest } = v;
+  const { from: _from, to: _to, consumers: _consumers, ...rest } = v;
   return rest;
 }
 
@@ -62,6 +62,7 @@ export function crossingsOf(base: RunResult, head: RunResult | undefined): Cross
       from: str(x.value.from) ?? "(scenario)",
       ...(str(x.value.to) ? { to: str(x.value.to) } : {}),
       ...(str(x.value.topic) ? { topic: str(x.value.topic) } : {}),
+      ...(Array.isArray(x.value.consumers) ? { consumers: x.value.consumers.filter((c): c is string => typeof c === "string") } : {}),
       what: what(x.event, x.value),
       ...(baseValue !== undefined ? { base: baseValue } : {}),
       ...(headValue !== undefined ? { head: headValue } : {}),
