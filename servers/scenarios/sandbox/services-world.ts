@@ -47,8 +47,8 @@ export interface ServicesWorld {
   fetch: Fn;
 }
 
-/** Nested requests in flight past this are a loop between services. */
-const MAX_IN_FLIGHT = 64;
+/** Requests in flight at once past this end the run: a loop between services when one repeats among them, else nesting too deep to simulate. */
+const MAX_IN_FLIGHT = 256;
 /** Crossings in one run past this are too many to simulate faithfully. */
 const MAX_CROSSINGS = 20_000;
 
@@ -200,6 +200,21 @@ export function installServices(host: ServicesHost): ServicesWorld {
     return StringOf(chunk);
   };
 
+  /** Bytes of a text in UTF-8, as content-length counts them. */
+  const byteLength = (text: string): number => {
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x80) n += 1;
+      else if (c < 0x800) n += 2;
+      else if (c >= 0xd800 && c < 0xdc00) {
+        n += 4;
+        i++;
+      } else n += 3;
+    }
+    return n;
+  };
+
   /** Header names in lower case, values as strings (a list joined as HTTP would). */
   const headersOf = (h: unknown): Record<string, string> => {
     const out = dict<string>();
@@ -249,6 +264,7 @@ export function installServices(host: ServicesHost): ServicesWorld {
         if (body !== "") emit(o, "data", chunk());
         o.complete = true;
         o.readableEnded = true;
+        o.readable = false;
         emit(o, "end");
         emit(o, "close");
       });
@@ -325,7 +341,14 @@ export function installServices(host: ServicesHost): ServicesWorld {
     const s = target.service;
     if (inFlight >= MAX_IN_FLIGHT) {
       const hops = chain.slice(-6).join(" → ");
-      host.stop(`a loop between services: ${MAX_IN_FLIGHT} requests in flight at once (… ${hops} → ${s.name}); a request that calls back into its caller without end never returns`);
+      const seen = dict<true>();
+      let repeats = false;
+      for (let i = 0; i < chain.length; i++) {
+        if (hasOwn(seen, chain[i] as string)) repeats = true;
+        seen[chain[i] as string] = true;
+      }
+      if (repeats) host.stop(`a loop between services: ${MAX_IN_FLIGHT} requests in flight at once (… ${hops} → ${s.name}); a request that calls back into its caller without end never returns`);
+      host.stop(`requests between services nested ${MAX_IN_FLIGHT} deep (… ${hops} → ${s.name}): deeper than a simulation follows`);
     }
     const from = runningService();
     host.crossing("request", { from: from ? from.name : "(scenario)", to: s.name, method, url, ...(objectKeys(headers).length ? { headers } : {}), ...(body !== "" ? { body: bodyValue(body) } : {}) });
@@ -340,7 +363,8 @@ export function installServices(host: ServicesHost): ServicesWorld {
       req.method = method;
       req.url = target.path;
       req.originalUrl = target.path;
-      req.headers = { host: slice(parse(url)?.origin ?? "", indexOf(parse(url)?.origin ?? "", "//") + 2), ...headers };
+      // As a client would send it: the host, and a body's length (body parsers read a body only when it is declared).
+      req.headers = { host: slice(parse(url)?.origin ?? "", indexOf(parse(url)?.origin ?? "", "//") + 2), ...(body !== "" && !hasOwn(headers, "transfer-encoding") ? { "content-length": StringOf(byteLength(body)) } : {}), ...headers };
       req.rawHeaders = [];
       req.httpVersion = "1.1";
       req.httpVersionMajor = 1;
@@ -745,7 +769,8 @@ export function installServices(host: ServicesHost): ServicesWorld {
     counted();
     const seq = crossings;
     const from = runningService();
-    host.crossing("message", { from: from ? from.name : "(scenario)", topic, ...(message.key !== undefined && message.key !== null ? { key: textOf(message.key) } : {}), value: isA(message.value, RealUint8Array) || typeof message.value === "string" ? bodyValue(textOf(message.value)) : message.value });
+    const to = consumed(topic) ? (consumers[topic] as WorldService[]).map((x) => x.name) : [];
+    host.crossing("message", { from: from ? from.name : "(scenario)", ...(to.length ? { consumers: to } : {}), topic, ...(message.key !== undefined && message.key !== null ? { key: textOf(message.key) } : {}), value: isA(message.value, RealUint8Array) || typeof message.value === "string" ? bodyValue(textOf(message.value)) : message.value });
     const mapped = consumed(topic) ? (consumers[topic] as WorldService[]) : [];
     for (let i = 0; i < mapped.length; i++) ensure(mapped[i] as WorldService);
     host.soon(() => {
