@@ -291,3 +291,68 @@ describe("requests and messages between services, in one simulated world", () =>
     expect(r.error?.reason).toContain('service silent: its entry services/silent/src/main.ts gave http.createServer no request listener, so GET http://silent/x has nowhere to go; point "entry" in worldline.config.json "services" at the module that starts its server');
   });
 });
+
+describe("express from npm as a service's server", () => {
+  const tmp = tempDir();
+  let pool: SandboxPool;
+  const EXPRESS_BILLING = [
+    'import express from "express";',
+    "const app = express();",
+    "app.use(express.json());",
+    "const charges: Array<{ order: string; cents: number }> = [];",
+    'app.post("/charges", (req, res) => {',
+    "  const cents = req.body.cents + Math.round(req.body.cents * 0.03);",
+    "  charges.push({ order: req.body.order, cents });",
+    "  res.status(201).json({ charged: cents, count: charges.length });",
+    "});",
+    'app.get("/charges/:order", (req, res) => {',
+    "  const found = charges.find((c) => c.order === req.params.order);",
+    '  if (!found) return res.status(404).json({ error: `no charge for ${req.params.order}`, verbose: req.query.verbose === "1" });',
+    "  res.json(found);",
+    "});",
+    "app.listen(3000);",
+    "",
+  ].join("\n");
+  const CLIENT = [
+    "export async function chargeAndRead(order: string, cents: number) {",
+    '  const made = await fetch("http://billing:3000/charges", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ order, cents }) });',
+    "  const read = await fetch(`http://billing:3000/charges/${order}`);",
+    '  const missing = await fetch("http://billing:3000/charges/nope?verbose=1");',
+    '  return { made: [made.status, await made.json()], read: await read.json(), missing: [missing.status, await missing.json()], type: read.headers.get("content-type") };',
+    "}",
+    "",
+  ].join("\n");
+  beforeAll(() => {
+    makeRepo(tmp.dir, [{ message: "express billing", files: { "services/billing/src/server.ts": EXPRESS_BILLING, "services/orders/src/client.ts": CLIENT } }]);
+    installPackage(tmp.dir, "express");
+    pool = new SandboxPool(1);
+  });
+  afterAll(() => {
+    pool.close();
+    tmp.cleanup();
+  });
+
+  it("routes, JSON bodies, params, queries and statuses work as in Node", async () => {
+    const job: SimulationJob = {
+      repo: tmp.dir,
+      rev: "HEAD",
+      env: {},
+      stubs: {},
+      steps: [{ call: "services/orders/src/client.ts#chargeAndRead", args: ["o1", 1000], expect: [] }],
+      boundaryPackages: boundaries([]),
+      services: [svc("billing", "server.ts", ["http://billing:3000"])],
+      limits: { ...DEFAULT_LIMITS, cpuMs: 6000 },
+    };
+    const r = await pool.run(job);
+    expect(r.error, json(r.error)).toBeUndefined();
+    expect(r.steps[0]?.result).toEqual({
+      made: [201, { charged: 1030, count: 1 }],
+      read: { order: "o1", cents: 1030 },
+      missing: [404, { error: "no charge for nope", verbose: true }],
+      type: "application/json; charset=utf-8",
+    });
+    // Express's own modules run for real: the only stand-in is debug's optional supports-color, which the repo lacks.
+    expect(r.effects.filter((e) => !e.target.startsWith("supports-color#"))).toEqual([]);
+    expect(crossings(r).filter((e) => e.kind === "request").map((e) => (e.value as { url: string }).url)).toEqual(["http://billing:3000/charges", "http://billing:3000/charges/o1", "http://billing:3000/charges/nope?verbose=1"]);
+  });
+});

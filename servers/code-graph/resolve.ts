@@ -77,6 +77,7 @@ const FRAMEWORKS: Array<[RegExp, string]> = [
   [/^hono$/, "hono"],
   [/^(koa-router|@koa\/router)$/, "koa"],
   [/^@nestjs\//, "nestjs"],
+  [/^polka$/, "polka"],
 ];
 
 function isDeclarationName(node: ts.Identifier): boolean {

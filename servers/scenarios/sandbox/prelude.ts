@@ -830,6 +830,10 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     stderr: { write: (s: unknown) => (addLog(`stderr: ${text(s, "")}`), true) },
   };
   for (const name of ["binding", "_linkedBinding", "dlopen", "exit", "abort", "kill", "chdir", "setuid", "setgid", "reallyExit"]) processApi[name] = hostOnly(name);
+  // `process.binding("buffer")` is read for its two size constants (safer-buffer, under express's body parsing):
+  // answered with Node's values, it hands out nothing of the host. Every other binding reaches for the host.
+  const BUFFER_BINDING = freeze({ kMaxLength: 4294967296, kStringMaxLength: 536870888 });
+  processApi.binding = (name: unknown) => (name === "buffer" ? BUFFER_BINDING : violation("process.binding"));
   defineProperty(processApi, "mainModule", { get: () => violation("process.mainModule") });
   G.process = processApi;
   defineProperty(G, "require", { get: () => violation("a global require"), configurable: false });
@@ -975,8 +979,86 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     return mod;
   };
 
+  /**
+   * `async_hooks`, as far as one simulated world needs it: an AsyncResource runs its function at once (raw-body
+   * binds its callbacks through one), and an AsyncLocalStorage keeps the store of the run() that entered last,
+   * which follows one request at a time (stores of interleaved requests are not kept apart).
+   */
+  const asyncHooks = () => {
+    class AsyncResource {
+      constructor(readonly type: unknown = "AsyncResource") {}
+      runInAsyncScope(fn: Fn, self?: unknown, ...args: unknown[]) {
+        return apply(fn, self, args);
+      }
+      bind(fn: Fn, self?: unknown) {
+        return (...args: unknown[]) => apply(fn, self, args);
+      }
+      emitDestroy() {
+        return this;
+      }
+      asyncId() {
+        return 1;
+      }
+      triggerAsyncId() {
+        return 0;
+      }
+      static bind(fn: Fn, _type?: unknown, self?: unknown) {
+        return (...args: unknown[]) => apply(fn, self, args);
+      }
+    }
+    class AsyncLocalStorage {
+      private store: unknown;
+      getStore() {
+        return this.store;
+      }
+      run(store: unknown, fn: Fn, ...args: unknown[]) {
+        this.store = store;
+        return apply(fn, undefined, args);
+      }
+      enterWith(store: unknown) {
+        this.store = store;
+      }
+      exit(fn: Fn, ...args: unknown[]) {
+        const was = this.store;
+        this.store = undefined;
+        try {
+          return apply(fn, undefined, args);
+        } finally {
+          this.store = was;
+        }
+      }
+      disable() {
+        this.store = undefined;
+      }
+    }
+    return { AsyncResource, AsyncLocalStorage, createHook: () => ({ enable() { return this; }, disable() { return this; } }), executionAsyncId: () => 1, triggerAsyncId: () => 0, executionAsyncResource: () => ({}) };
+  };
+
+  /** `diagnostics_channel` with nobody subscribed: publishing does nothing, and a traced function just runs. */
+  const diagnosticsChannel = () => {
+    const channel = (name: unknown) => ({ name, hasSubscribers: false, publish() {}, subscribe() {}, unsubscribe() { return false; }, bindStore() {}, unbindStore() { return false; }, runStores: (_data: unknown, fn: Fn, self?: unknown, ...args: unknown[]) => apply(fn, self, args) });
+    const tracingChannel = (name: unknown) => ({
+      start: channel(`tracing:${String(name)}:start`),
+      end: channel(`tracing:${String(name)}:end`),
+      asyncStart: channel(`tracing:${String(name)}:asyncStart`),
+      asyncEnd: channel(`tracing:${String(name)}:asyncEnd`),
+      error: channel(`tracing:${String(name)}:error`),
+      hasSubscribers: false,
+      subscribe() {},
+      unsubscribe() { return false; },
+      traceSync: (fn: Fn, _ctx?: unknown, self?: unknown, ...args: unknown[]) => apply(fn, self, args),
+      tracePromise: (fn: Fn, _ctx?: unknown, self?: unknown, ...args: unknown[]) => apply(fn, self, args),
+      traceCallback: (fn: Fn, _position?: unknown, _ctx?: unknown, self?: unknown, ...args: unknown[]) => apply(fn, self, args),
+    });
+    return { channel, tracingChannel, hasSubscribers: () => false, subscribe() {}, unsubscribe() { return false; }, Channel: function Channel() {} };
+  };
+
   const internal: Record<string, () => unknown> = {
     process: () => processApi,
+    async_hooks: asyncHooks,
+    diagnostics_channel: diagnosticsChannel,
+    // No terminal in a simulation: nothing is a TTY (debug and supports-color ask).
+    tty: () => ({ isatty: () => false, ReadStream: function ReadStream() {}, WriteStream: function WriteStream() {} }),
     buffer: bufferPort,
     timers: () => timerApi,
     perf_hooks: () => ({ performance: performanceApi }),
