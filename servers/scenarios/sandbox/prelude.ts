@@ -689,11 +689,14 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const charCodeAt = String.prototype.charCodeAt;
   const digestOf = (v: unknown): string => {
     let text: string;
-    try {
-      text = encoder()(v);
-    } catch {
-      return "unreadable";
-    }
+    // A string is digested as it is: encoding a very long one first would double it in memory.
+    if (typeof v === "string") text = v;
+    else
+      try {
+        text = encoder()(v);
+      } catch {
+        return "unreadable";
+      }
     let a = 0x811c9dc5;
     let b = 0x9e3779b9;
     for (let i = 0; i < text.length; i++) {
@@ -917,10 +920,22 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     host.loadEntry = (path: string) => requireFrom("")(`/${path}`);
     host.boundary = (target: string, args: unknown[], async: boolean) => callBoundary(target, "call", args, async);
     host.standIn = standIn;
+    // Every crossing is kept: not bounded by the event limit (the world bounds them at 20,000), recorded even
+    // where no repo statement ran last (a timer calling fetch itself), and a copy that had to leave something
+    // out carries a digest of the whole, so two crossings that differ past the cut never look the same.
     host.crossing = (kind, value) => {
-      if (lastSite < 0) return;
-      if (events.n >= maxEvents) truncated++;
-      else add(events, `[${CROSSING_EV[kind]},${lastSite},${depth},${snap(value, 5, CROSSING)}]`);
+      // Field by field (method, url, headers, body…): a field whose copy was cut becomes {$copy, $digest}.
+      let text = "{";
+      const keys = objectKeys(value);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
+        const v = (value as Obj)[k];
+        cut = false;
+        let field = snap(v, 4, CROSSING);
+        if (cut) field = `{"$copy":${field},"$digest":${quote(digestOf(v))}}`;
+        text += `${i ? "," : ""}${quote(k)}:${field}`;
+      }
+      add(events, `[${CROSSING_EV[kind]},${lastSite},${depth},${text}}]`);
     };
     host.soon = (fn: () => void) => void addTimer(fn, 0, [], false);
     host.port = (spec: string) => {

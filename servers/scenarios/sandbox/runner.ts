@@ -277,7 +277,14 @@ function toResult(job: SimulationJob, loader: ModuleLoader, source: RevisionFile
   const fnAtDepth: Array<SiteRef | undefined> = [];
   for (const [type, site, depth, value] of report?.events ?? []) {
     const s = sites[site];
-    if (!s) continue;
+    if (!s) {
+      // A crossing between services is kept wherever it was sent from (the scenario's own code, a timer).
+      if (type >= 6 && type <= 8) {
+        const from = value && typeof value === "object" && !Array.isArray(value) ? (value as { from?: unknown }).from : undefined;
+        trace.push({ kind: KINDS[type] ?? "message", at: at(site), ...(typeof from === "string" && from !== "(scenario)" ? { service: from } : {}), depth, ...(value !== undefined ? { value } : {}) });
+      }
+      continue;
+    }
     if (type === 2) {
       fnAtDepth[depth] = s;
       const symbol = `${s.path}#${s.name ?? "<anonymous>"}`;

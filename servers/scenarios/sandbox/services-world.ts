@@ -71,6 +71,7 @@ export function installServices(host: ServicesHost): ServicesWorld {
   const stringToLower = String.prototype.toLowerCase;
   const stringToUpper = String.prototype.toUpperCase;
   const stringTrim = String.prototype.trim;
+  const charCodeAt = String.prototype.charCodeAt;
   const regexExec = RegExp.prototype.exec;
   const promiseThen = RealPromise.prototype.then;
   const hasInstance = Function.prototype[Symbol.hasInstance];
@@ -106,17 +107,57 @@ export function installServices(host: ServicesHost): ServicesWorld {
     prefix: string;
   }
   const URL_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)([^#]*)/;
-  const parse = (url: string): { origin: string; path: string } | undefined => {
-    const m = exec(URL_RE, url);
+  const stringLastIndexOf = String.prototype.lastIndexOf;
+  const stringReplace = String.prototype.replace;
+  const stringSplit = String.prototype.split;
+  const lastIndexOf = (s: string, part: string): number => apply(stringLastIndexOf, s, [part]) as number;
+  const replace = (s: string, re: RegExp, to: string): string => apply(stringReplace, s, [re, to]) as string;
+  /** Dot segments removed, as the URL standard does (`%2e` is a dot too): `/beta/../alpha` is `/alpha`. */
+  const cleanPath = (path: string): string => {
+    const parts = apply(stringSplit, path, ["/"]) as string[];
+    const out: string[] = [];
+    for (let i = 1; i < parts.length; i++) {
+      const seg = parts[i] as string;
+      const dots = lower(replace(seg, /%2e/gi, "."));
+      const last = i === parts.length - 1;
+      if (dots === ".") {
+        if (last) out[out.length] = "";
+      } else if (dots === "..") {
+        if (out.length) out.length = out.length - 1;
+        if (last) out[out.length] = "";
+      } else out[out.length] = seg;
+    }
+    let joined = "";
+    for (let i = 0; i < out.length; i++) joined += `/${out[i] as string}`;
+    return joined || "/";
+  };
+  /**
+   * scheme://host:port and the path of an http(s) URL, read as the URL standard reads one where it matters for
+   * routing: a backslash is a slash, the last `@` of the authority ends the userinfo, dot segments are removed,
+   * a port loses its leading zeros. Anything else unusual (whitespace or control characters, an empty host, a
+   * bad port) is not parsed: such a call stays a recorded stand-in, never a delivery.
+   */
+  const parse = (raw: string): { origin: string; path: string } | undefined => {
+    if (exec(/[\u0000-\u0020\u007f]/, raw)) return undefined;
+    const m = exec(URL_RE, replace(raw, /\\/g, "/"));
     if (!m) return undefined;
     const scheme = lower(m[1] as string);
+    if (scheme !== "http" && scheme !== "https") return undefined;
     let hostPort = lower(m[2] as string);
-    const at = indexOf(hostPort, "@");
+    const at = lastIndexOf(hostPort, "@");
     if (at >= 0) hostPort = slice(hostPort, at + 1);
-    if (indexOf(hostPort, ":") < 0 || (slice(hostPort, 0, 1) === "[" && indexOf(hostPort, "]:") < 0)) hostPort += scheme === "https" ? ":443" : ":80";
-    let path = (m[3] as string) || "/";
-    if (slice(path, 0, 1) !== "/") path = `/${path}`;
-    return { origin: `${scheme}://${hostPort}`, path };
+    const hp = exec(/^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d*))?$/, hostPort);
+    if (!hp) return undefined;
+    // A trailing dot stays: the URL standard keeps `echo.` an origin of its own.
+    const host = hp[1] as string;
+    if (!host) return undefined;
+    const portText = hp[2];
+    const port = portText === undefined || portText === "" ? (scheme === "https" ? 443 : 80) : NumberOf(portText);
+    if (!(port >= 0 && port <= 65535)) return undefined;
+    const rest = (m[3] as string) || "/";
+    const q = exec(/^([^?]*)(\?.*)?$/, rest) as RegExpExecArray;
+    const path = cleanPath(slice(q[1] as string, 0, 1) === "/" ? (q[1] as string) : `/${q[1] as string}`) + (q[2] ?? "");
+    return { origin: `${scheme}://${host}:${port}`, path };
   };
   const origins: Origin[] = [];
   const consumers = dict<WorldService[]>();
@@ -204,7 +245,7 @@ export function installServices(host: ServicesHost): ServicesWorld {
   const byteLength = (text: string): number => {
     let n = 0;
     for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
+      const c = apply(charCodeAt, text, [i]) as number;
       if (c < 0x80) n += 1;
       else if (c < 0x800) n += 2;
       else if (c >= 0xd800 && c < 0xdc00) {
@@ -245,7 +286,7 @@ export function installServices(host: ServicesHost): ServicesWorld {
     try {
       return jsonParse(text);
     } catch {
-      return text.length > 2000 ? `${slice(text, 0, 2000)}…` : text;
+      return text; // the recorder's copy cuts a long text, with a digest of the whole
     }
   };
 
@@ -464,8 +505,21 @@ export function installServices(host: ServicesHost): ServicesWorld {
         reject(new RealError(`socket hang up${err ? `: ${textOf((err as { message?: unknown }).message)}` : ""}`));
         return res;
       };
-      for (let i = 0; i < fns.length; i++) {
-        const r = apply(fns[i] as Fn, undefined, [req, res]);
+      // The listeners as they are now: one added while a listener runs waits for the next request, as in Node.
+      const now: Fn[] = [];
+      for (let i = 0; i < fns.length; i++) now[i] = fns[i] as Fn;
+      for (let i = 0; i < now.length; i++) {
+        let r: unknown;
+        try {
+          r = apply(now[i] as Fn, undefined, [req, res]);
+        } catch (e) {
+          // Node would crash on it: the caller's connection is cut, and the throw ends the run as uncaught.
+          if (!ended) (res.destroy as Fn)(e);
+          host.soon(() => {
+            throw e;
+          });
+          return;
+        }
         // A listener that rejects (an async handler with no error middleware): Node would log it and leave the
         // request hanging; the caller gets the connection cut, as a client would.
         if (r && typeof (r as { then?: unknown }).then === "function" && isA(r, RealPromise)) then(r as Promise<unknown>, () => undefined, (e) => (ended ? undefined : (res.destroy as Fn)(e)));
@@ -606,16 +660,32 @@ export function installServices(host: ServicesHost): ServicesWorld {
 
     /** http.request(url?, options?, callback?) */
     const request = (a: unknown, b?: unknown, c?: unknown): unknown => {
-      const opts = (typeof a === "string" || (a && typeof (a as { href?: unknown }).href === "string") ? (b && typeof b === "object" ? b : {}) : (a ?? {})) as Obj;
+      const urlish = typeof a === "string" || Boolean(a && typeof (a as { href?: unknown }).href === "string");
+      const opts = (urlish ? (b && typeof b === "object" ? b : {}) : (a ?? {})) as Obj;
       const cb = typeof c === "function" ? c : typeof b === "function" ? b : undefined;
-      let url: string;
-      if (typeof a === "string" || (a && typeof (a as { href?: unknown }).href === "string")) url = urlOf(a);
-      else {
-        const protocol = StringOf(opts.protocol ?? `${name}:`);
-        const hostName = StringOf(opts.hostname ?? opts.host ?? "localhost");
-        const port = opts.port !== undefined ? `:${StringOf(opts.port)}` : "";
-        url = `${protocol}//${hostName}${port}${StringOf(opts.path ?? "/")}`;
+      // As Node does: the URL's parts, then each option given over them (hostname, port, path win).
+      let protocol = `${name}:`;
+      let hostName = "localhost";
+      let port = "";
+      let path = "/";
+      if (urlish) {
+        const u = exec(/^([a-zA-Z][a-zA-Z0-9+.-]*:)\/\/([^/?#]*)([^#]*)/, replace(urlOf(a), /\\/g, "/"));
+        if (u) {
+          protocol = lower(u[1] as string);
+          const authority = u[2] as string;
+          const hp = slice(authority, lastIndexOf(authority, "@") + 1);
+          const colon = lastIndexOf(hp, ":");
+          hostName = colon > lastIndexOf(hp, "]") ? slice(hp, 0, colon) : hp;
+          port = colon > lastIndexOf(hp, "]") ? slice(hp, colon + 1) : "";
+          path = (u[3] as string) || "/";
+        } else hostName = "";
       }
+      if (opts.protocol !== undefined) protocol = StringOf(opts.protocol);
+      if (opts.hostname !== undefined || opts.host !== undefined) hostName = StringOf(opts.hostname ?? opts.host);
+      if (opts.port !== undefined) port = StringOf(opts.port);
+      if (opts.path !== undefined) path = StringOf(opts.path);
+      // A path that does not start with "/" (or a host with userinfo in it) is sent as is by Node: never routed.
+      const url = slice(path, 0, 1) === "/" && indexOf(hostName, "@") < 0 && indexOf(hostName, "/") < 0 ? `${protocol}//${hostName}${port ? `:${port}` : ""}${path}` : "";
       const target = serviceOf(url);
       if (!target) return host.boundary(`${name}#request`, [a, ...(b !== undefined ? [b] : [])], false);
       const client = new E();
@@ -770,13 +840,26 @@ export function installServices(host: ServicesHost): ServicesWorld {
     const seq = crossings;
     const from = runningService();
     const to = consumed(topic) ? (consumers[topic] as WorldService[]).map((x) => x.name) : [];
-    host.crossing("message", { from: from ? from.name : "(scenario)", ...(to.length ? { consumers: to } : {}), topic, ...(message.key !== undefined && message.key !== null ? { key: textOf(message.key) } : {}), value: isA(message.value, RealUint8Array) || typeof message.value === "string" ? bodyValue(textOf(message.value)) : message.value });
+    // The message is read once, here: what is recorded is what every consumer gets, each its own copy, whatever
+    // the sender does to its objects (or their getters answer) afterwards.
+    const rawKey = message.key;
+    const key = rawKey !== undefined && rawKey !== null ? textOf(rawKey) : undefined;
+    const raw = message.value;
+    const isText = typeof raw === "string" || isA(raw, RealUint8Array);
+    const valueText = isText ? textOf(raw) : (apply(jsonStringify, undefined, [raw === undefined ? null : raw]) as string);
+    const rawHeaders = message.headers;
+    const headerText = rawHeaders && typeof rawHeaders === "object" ? (apply(jsonStringify, undefined, [headersOf(rawHeaders)]) as string) : undefined;
+    const snapshot = (): Message => ({ ...(key !== undefined ? { key } : {}), value: isText ? valueText : jsonParse(valueText), ...(headerText !== undefined ? { headers: jsonParse(headerText) } : {}) });
+    host.crossing("message", { from: from ? from.name : "(scenario)", ...(to.length ? { consumers: to } : {}), topic, ...(key !== undefined ? { key } : {}), value: isText ? bodyValue(valueText) : jsonParse(valueText) });
     const mapped = consumed(topic) ? (consumers[topic] as WorldService[]) : [];
     for (let i = 0; i < mapped.length; i++) ensure(mapped[i] as WorldService);
     host.soon(() => {
       for (let i = 0; i < subscriptions.length; i++) {
         const sub = subscriptions[i] as Subscription;
-        if (sub.deliver && sub.topics.indexOf(topic) >= 0) sub.deliver(topic, message, seq);
+        if (!sub.deliver) continue;
+        let on = false;
+        for (let k = 0; k < sub.topics.length; k++) if (sub.topics[k] === topic) on = true;
+        if (on) sub.deliver(topic, snapshot(), seq);
       }
     });
   };
