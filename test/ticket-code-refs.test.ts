@@ -87,6 +87,11 @@ describe("code references of real-shaped bug reports", () => {
     const refs = await service.store.codeRefs("YAML-1");
     const messages = refs.filter((r) => r.kind === "message");
     expect(messages.map((r) => r.target)).toEqual(["src/parse/parser.ts#parse"]);
-    expect(refs.filter((r) => r.kind === "test-message").map((r) => [r.text, r.target])).toEqual([["Only a test says this message", "tests/errors.ts:4"]]);
+    // The test that quotes the thrown message is listed too, labelled and after the source site.
+    expect(refs.filter((r) => r.kind === "test-message").map((r) => [r.text, r.target])).toEqual([
+      ["Unexpected scalar at node end", "tests/errors.ts:3"],
+      ["Only a test says this message", "tests/errors.ts:4"],
+    ]);
+    expect(refs.findIndex((r) => r.kind === "test-message")).toBeGreaterThan(refs.findIndex((r) => r.kind === "message"));
   });
 });

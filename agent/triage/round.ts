@@ -143,10 +143,11 @@ export async function triageRound(tools: Tools, req: TriageRequest, planner: Tri
   const at = (await resolveRevision(req.repo, req.at ?? "HEAD")).commit ?? "HEAD";
   const ranAt = new Date().toISOString();
   const say = req.progress ?? (() => undefined);
-  // History first: suspects from fixes (SZZ) need the commits that fixed earlier tickets.
-  await requireTickets(tools, req);
+  // History first: suspects from fixes (SZZ) need the commits that fixed earlier tickets. Before any ticket
+  // import too: a ticket's stack-frame suspects leave stub commit nodes, which ingestion takes as already seen.
   say("ingesting git history…");
   await tools.call(ingestHistoryTool, {});
+  await requireTickets(tools, req);
   let loaded: Promise<ScenarioDocs> | undefined;
   const docs = () => (loaded ??= scenarioDocs(tools, at));
   const tickets: TicketTriage[] = [];

@@ -68,9 +68,12 @@ export interface TicketOut {
 type SimilarOut = AnswerOf<typeof similarTicketsTool>;
 type DraftOut = AnswerOf<typeof draftScenario>;
 
-/** A ticket through get_ticket, its record checked for the fields triage reads (a ContractError names a wrong one). */
-export async function readTicket(tools: Tools, key: string): Promise<TicketOut> {
-  const { ticket, codeRefs } = await tools.call(getTicket, { key });
+/**
+ * A ticket through get_ticket, its record checked for the fields triage reads (a ContractError names a wrong
+ * one); with `at`, its code references as that revision's tree resolves them.
+ */
+export async function readTicket(tools: Tools, key: string, at?: string): Promise<TicketOut> {
+  const { ticket, codeRefs } = await tools.call(getTicket, { key, ...(at ? { at } : {}) });
   const parsed = TicketDoc.safeParse(ticket);
   if (!parsed.success) throw new ContractError(getTicket.server, getTicket.name, parsed.error.issues.map((i) => ({ ...i, path: ["ticket", ...i.path] })));
   return { ticket: parsed.data, codeRefs };
@@ -187,16 +190,20 @@ function confidenceOf(symbols: string[], refs: CodeRefOut[], suspects: Suspect[]
 }
 
 export async function triageTicket(tools: Tools, key: string, revision: string, at: string, docs: ScenarioDocs): Promise<Triaged> {
-  const { ticket: t, codeRefs } = await readTicket(tools, key);
+  // Evidence as of the triage commit: code in its tree, and only the commits it reaches (not the later fix).
+  const { ticket: t, codeRefs } = await readTicket(tools, key, at);
   const [links, similar, suspectsOut, drafted] = await Promise.all([
-    tools.call(ticketCodeLinks, { key }),
+    tools.call(ticketCodeLinks, { key, at }),
     tools.call(similarTicketsTool, { key, limit: 8 }),
-    tools.call(ticketSuspects, { key }),
+    tools.call(ticketSuspects, { key, at }),
     tools.call(draftScenario, { ticket: key, reproduceAt: at }),
   ]);
   const duplicates = similar.items.map(duplicateOf).filter((d): d is Duplicate => d !== undefined).slice(0, 5);
-  const symbols = [...new Set(codeRefs.map((r) => r.target).filter((x): x is string => !!x && x.includes("#")))];
-  const files = [...new Set(codeRefs.filter((r) => r.target && r.kind !== "commit" && r.kind !== "config").map((r) => fileOf(r.target as string)))];
+  // A test that quotes the message is where it was checked, not where it lives: tests count only when nothing else does.
+  const inCode = codeRefs.filter((r) => r.kind !== "test-message");
+  const named = inCode.some((r) => r.target) ? inCode : codeRefs;
+  const symbols = [...new Set(named.map((r) => r.target).filter((x): x is string => !!x && x.includes("#")))];
+  const files = [...new Set(named.filter((r) => r.target && r.kind !== "commit" && r.kind !== "config").map((r) => fileOf(r.target as string)))];
   // One line per commit: a commit found by SZZ and by blame is one suspect, at its best confidence.
   const byCommit = new Map<string, Suspect>();
   for (const s of suspectsOut.items) {

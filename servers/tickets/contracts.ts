@@ -9,7 +9,20 @@ const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: 
 const key = z.string().min(1).describe("Ticket key, e.g. SUP-12 or #12");
 const time = z.iso.datetime({ offset: true });
 const HitOut = z.object({ key: z.string(), title: z.string(), status: z.string(), kind: z.string(), created: z.string(), score: z.number() });
-const RefOut = z.object({ kind: z.string(), text: z.string(), target: z.string().nullable(), order: z.number().optional() });
+const RefOut = z.object({
+  kind: z.string().describe("frame, vendor-frame, file, symbol, message (at a source site), test-message (quoted by a test: a test, not a throw site), config, commit, pull-request"),
+  text: z.string().describe("What the ticket says"),
+  target: z.string().nullable().describe("What it resolves to: a symbol id, a path or path:line, a commit; null when unresolved"),
+  order: z.number().optional().describe("For frames: the position in the stack, 0 for the top"),
+  location: z.string().optional().describe("For frames: the source path:line the frame ran (a built file's frame mapped back to its source)"),
+  mapping: z.enum(["source-map", "layout"]).optional().describe("For frames of built files: source-map (the line is the map's), layout (the build layout's source file, line kept from the built file)"),
+  approximate: z.boolean().optional().describe("True when the location's line is a guess (a layout mapping)"),
+});
+const at = z
+  .string()
+  .min(1)
+  .optional()
+  .describe("A revision (branch, tag, commit): code references resolved in its tree, and fixes, suspects and history only from commits it reaches. Default: the working tree and all history");
 
 export const importTicketsTool = defineTool({
   server,
@@ -90,8 +103,8 @@ export const getTicket = defineTool({
   server,
   name: "get_ticket",
   title: "Get a ticket",
-  description: "One ticket as imported (secrets and personal data redacted, with the rules that matched) and the code it names.",
-  input: toolArgs({ key }),
+  description: "One ticket as imported (secrets and personal data redacted, with the rules that matched) and the code it names (at a revision, when given).",
+  input: toolArgs({ key, at }),
   output: z.object({
     ticket: z.record(z.string(), z.unknown()),
     redactions: z.array(z.object({ rule: z.string(), count: z.number() })),
@@ -118,8 +131,8 @@ export const ticketCodeLinks = defineTool({
   server,
   name: "ticket_code_links",
   title: "Ticket code links",
-  description: "The code a ticket names (stack frames resolved to symbols, files, error messages at their throw sites, config keys, commits), commits that fix or reference it, and its likely component and owner.",
-  input: toolArgs({ key }),
+  description: "The code a ticket names (stack frames resolved to symbols, files, error messages at their throw sites, config keys, commits), commits that fix or reference it, and its likely component and owner. With at: as of that revision.",
+  input: toolArgs({ key, at }),
   output: z.object({
     codeRefs: z.array(RefOut),
     commits: z.array(z.object({ commit: z.string(), rel: z.string(), time: z.string().nullable() })),
@@ -134,8 +147,8 @@ export const ticketSuspects = defineTool({
   server,
   name: "ticket_suspects",
   title: "Ticket suspects",
-  description: "Commits suspected of causing a ticket: from its stack frames (blame, recent first) and, once a commit fixed it, from that fix (SZZ). Each with method and confidence.",
-  input: toolArgs({ key }),
+  description: "Commits suspected of causing a ticket: from its stack frames (blame, recent first) and, once a commit fixed it, from that fix (SZZ). Each with method and confidence. With at: only commits that revision reaches, frames blamed there.",
+  input: toolArgs({ key, at }),
   output: z.object({
     items: z.array(z.object({ commit: z.string(), method: z.string(), confidence: z.number(), via: z.string(), evidence: z.array(z.string()) })),
   }),

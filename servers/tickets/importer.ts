@@ -7,7 +7,7 @@ import { ageAdjusted, suspectsOfLocations, type SuspectCommit } from "../git-his
 import { extractCodeRefs, type RepoView } from "./code-refs.js";
 import type { CodeRef, Ticket } from "./model.js";
 import { redactTicket, type TicketSave, type TicketStore } from "./store.js";
-import { fileOf } from "../../core/span.js";
+import { frameLocation } from "./bounded.js";
 
 /**
  * Imports normalized tickets: redacts secrets and personal data, finds the code they name, and links them
@@ -99,13 +99,8 @@ async function graphBatch(ctx: ImportContext, t: Ticket, refs: CodeRef[], text: 
     for (const r of refs.filter((x) => x.kind === "commit" && x.target)) edges.push({ src: id, rel: "mentions", dst: `commit:${r.target}`, validFrom: t.started ?? t.created, provenance: prov });
   }
   // Suspects from the in-app frames of its stack trace (the git-history server's method).
-  const locations = refs
-    .filter((r) => r.kind === "frame" && r.target)
-    .map((r) => {
-      const line = /:(\d+)$/.exec(r.text)?.[1];
-      const path = r.target ? fileOf(r.target) : undefined;
-      return `${path}:${line}`;
-    });
+  // A built file's frame is blamed where it ran in the source (its mapped location), not at the built line.
+  const locations = refs.map(frameLocation).filter((l): l is string => l !== undefined);
   if (locations.length) {
     // Blame once per stack; the age of each suspect is then judged against this ticket's creation.
     const memoKey = `${head}\0${locations.join("\0")}`;

@@ -50,4 +50,11 @@ export interface CodeRef {
   target: string | null;
   /** For frames: the position in the stack, 0 for the top. */
   order?: number;
+  /** For frames: the source location (path:line) the frame ran, after mapping a built file back to its source. */
+  location?: string;
+  /**
+   * For frames of built files (the repo's dist/ or its own package under node_modules): how the source was found.
+   * source-map: the map's original line; layout: the build layout's source file with the built line kept (approximate).
+   */
+  mapping?: "source-map" | "layout";
 }

@@ -1,6 +1,6 @@
 import { inTransaction, type PgDatabase, query } from "../../core/pg.js";
 import type { CodeRef } from "./model.js";
-import { byTicket, filterConditions, Params, type RefRow, refValues, searchTerms, STORED_COLUMNS, type StoredRow, ticketValues, toCodeRef, toHit, toStored, upsertTicketSql } from "./rows.js";
+import { byTicket, filterConditions, Params, type RefRow, REF_COLUMNS, refValues, searchTerms, STORED_COLUMNS, type StoredRow, ticketValues, toCodeRef, toHit, toStored, upsertTicketSql } from "./rows.js";
 import { PG_TICKET_MIGRATIONS } from "./schema.js";
 import type { SearchFilters, SearchMode, StoredTicket, TicketSave, TicketStore } from "./store.js";
 
@@ -37,7 +37,7 @@ export class PgTicketStore implements TicketStore {
           const { key, values } = ticketValues(item, now);
           await c.query(UPSERT, values);
           await c.query("DELETE FROM tk_code_ref WHERE key = $1", [key]);
-          for (const r of refValues(key, item.refs)) await c.query("INSERT INTO tk_code_ref (key, kind, text, target, ord) VALUES ($1, $2, $3, $4, $5)", r);
+          for (const r of refValues(key, item.refs)) await c.query("INSERT INTO tk_code_ref (key, kind, text, target, ord, location, mapping) VALUES ($1, $2, $3, $4, $5, $6, $7)", r);
         }
       },
       WRITE_LOCK,
@@ -50,7 +50,7 @@ export class PgTicketStore implements TicketStore {
   }
 
   async codeRefs(key: string): Promise<CodeRef[]> {
-    return (await this.rows<RefRow>("SELECT kind, text, target, ord FROM tk_code_ref WHERE key = $1 ORDER BY id", [key])).map(toCodeRef);
+    return (await this.rows<RefRow>(`SELECT ${REF_COLUMNS} FROM tk_code_ref WHERE key = $1 ORDER BY id`, [key])).map(toCodeRef);
   }
 
   async ticketsReferencing(targets: readonly string[]): Promise<Map<string, Set<string>>> {

@@ -107,9 +107,15 @@ export interface ComponentGuess {
   owner: { name: string; share: number; basis: string } | null;
 }
 
-/** A ticket's likely component (its files' common folder) and owner (main developer of those files). */
-export async function componentAndOwner(store: TicketStore, repo: string, key: string): Promise<ComponentGuess> {
-  let files = [...new Set((await store.codeRefs(key)).map(pathOf).filter((p): p is string => p !== undefined))];
+/**
+ * A ticket's likely component (its files' common folder) and owner (main developer of those files). With a
+ * revision, from its references at that revision and the history up to it.
+ */
+export async function componentAndOwner(store: TicketStore, repo: string, key: string, at: { rev?: string; refs?: readonly CodeRef[] } = {}): Promise<ComponentGuess> {
+  const refs = at.refs ?? (await store.codeRefs(key));
+  // Tests that quote its message say where it was checked: they count only when the ticket names nothing else.
+  const inCode = refs.filter((r) => r.kind !== "test-message" && pathOf(r) !== undefined);
+  let files = [...new Set((inCode.length ? inCode : refs).map(pathOf).filter((p): p is string => p !== undefined))];
   let basis: ComponentGuess["basis"] = "references";
   if (files.length === 0) {
     basis = "similar-tickets";
@@ -123,7 +129,7 @@ export async function componentAndOwner(store: TicketStore, repo: string, key: s
     folders.set(folder, (folders.get(folder) ?? 0) + 1);
   }
   const component = [...folders].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? null;
-  const log = await readLog(repo, ["HEAD"], files).catch(() => []);
+  const log = await readLog(repo, [at.rev ?? "HEAD"], files).catch(() => []);
   const rows = ownership(log, { now: new Date(), departed: [], paths: new Set(files) });
   const lines = new Map<string, number>();
   for (const c of log) for (const f of c.files) if (files.includes(f.path)) lines.set(c.author.name, (lines.get(c.author.name) ?? 0) + f.added);

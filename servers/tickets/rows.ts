@@ -52,10 +52,13 @@ export function ticketValues({ ticket, redactions, contentHash }: TicketSave, no
   return { key: t.key, values };
 }
 
-/** A ticket's code references as rows (key, kind, text, target, ord), redacted. */
+/** A ticket's code references as rows (key, kind, text, target, ord, location, mapping), redacted. */
 export function refValues(key: string, refs: readonly CodeRef[]): unknown[][] {
-  return redactJson(refs).value.map((r) => [key, r.kind, r.text, r.target, r.order ?? null]);
+  return redactJson(refs).value.map((r) => [key, r.kind, r.text, r.target, r.order ?? null, r.location ?? null, r.mapping ?? null]);
 }
+
+/** The columns of tk_code_ref a reference is read from. */
+export const REF_COLUMNS = "kind, text, target, ord, location, mapping";
 
 export const STORED_COLUMNS = "key, data, redactions, content_hash, imported_at";
 
@@ -76,10 +79,19 @@ export interface RefRow {
   text: string;
   target: string | null;
   ord: number | null;
+  location: string | null;
+  mapping: string | null;
 }
 
 export function toCodeRef(r: RefRow): CodeRef {
-  return { kind: r.kind, text: r.text, target: r.target, ...(r.ord !== null ? { order: r.ord } : {}) };
+  return {
+    kind: r.kind,
+    text: r.text,
+    target: r.target,
+    ...(r.ord !== null ? { order: r.ord } : {}),
+    ...(r.location !== null ? { location: r.location } : {}),
+    ...(r.mapping === "source-map" || r.mapping === "layout" ? { mapping: r.mapping } : {}),
+  };
 }
 
 export function byTicket(rows: ReadonlyArray<{ key: string; target: string }>): Map<string, Set<string>> {

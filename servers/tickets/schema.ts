@@ -31,6 +31,10 @@ CREATE INDEX tk_code_ref_target ON tk_code_ref(target);
 `;
 }
 
+/** Where a frame of a built file ran in the source, and how that was found (source map or build layout). */
+const REF_SOURCE_COLUMNS = `ALTER TABLE tk_code_ref ADD COLUMN location TEXT;
+ALTER TABLE tk_code_ref ADD COLUMN mapping TEXT;`;
+
 /** Comments Worldline posted, one per ticket revision: a re-run posts nothing twice. */
 const COMMENT_TABLE = `CREATE TABLE tk_comment (key TEXT NOT NULL, revision TEXT NOT NULL, url TEXT NOT NULL, posted_at TEXT NOT NULL, PRIMARY KEY (key, revision));`;
 
@@ -74,6 +78,7 @@ END;
 INSERT INTO tk_ticket_fts(rowid, title, labels, body, comments) SELECT t.rowid, t.title, ${labelWords("t")}, t.body, t.comments FROM tk_ticket t;
 `,
   },
+  { version: 4, sql: REF_SOURCE_COLUMNS },
 ];
 
 /**
@@ -95,4 +100,5 @@ CREATE INDEX tk_ticket_search ON tk_ticket USING GIN (search);
 ${COMMENT_TABLE}
 `,
   },
+  { version: 2, sql: REF_SOURCE_COLUMNS },
 ];

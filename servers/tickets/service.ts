@@ -2,13 +2,14 @@ import type { Keyv } from "keyv";
 import { openCache } from "../../core/cache.js";
 import { readWorktreeText } from "../../core/confine.js";
 import { escapeRegExp } from "../../core/glob.js";
-import { resolveRevision } from "../../core/git.js";
+import { listTree, readBlobs, resolveRevision, WORKTREE } from "../../core/git.js";
 import { readBuildRoot, readPackage } from "../code-graph/project-settings.js";
 import type { WorldlineConfig } from "../../core/repo.js";
 import type { CodeGraphService } from "../code-graph/service.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
 import type { CommitCache } from "../git-history/commits.js";
 import type { SuspectCommit } from "../git-history/suspects.js";
+import type { Bound } from "./bounded.js";
 import type { RepoView } from "./code-refs.js";
 import { type ImportContext } from "./importer.js";
 import type { TicketStore } from "./store.js";
@@ -49,15 +50,23 @@ export class TicketService {
     this.release();
   }
 
-  private view: { manifest: number; view: RepoView } | undefined;
+  private readonly views = new Map<string, { manifest: number; view: RepoView }>();
   /** Stack-frame suspects by HEAD and stack, shared by imports: tickets repeat the same traces. */
   readonly suspectMemo = new Map<string, Promise<SuspectCommit[]>>();
+  /** Triage bounds by commit (the commits each reaches), shared by the tickets of a round. */
+  readonly bounds = new Map<string, Promise<Bound>>();
 
-  /** The code graph at the working tree, with look-ups memoized while the index stays the same. */
-  async repoView(): Promise<RepoView> {
-    await this.codeGraph.index();
-    const graph = await this.codeGraph.graph();
-    if (this.view?.manifest === graph.revision.manifest) return this.view.view;
+  /**
+   * The code graph at the working tree (or at a revision: its tree, not the working tree's), with look-ups
+   * memoized while the index stays the same.
+   */
+  async repoView(rev?: string): Promise<RepoView> {
+    const commit = rev === undefined ? null : (await resolveRevision(this.repo, rev)).commit;
+    const name = commit ?? WORKTREE;
+    if (commit === null) await this.codeGraph.index();
+    const graph = await this.codeGraph.graph(commit ?? undefined);
+    const known = this.views.get(name);
+    if (known?.manifest === graph.revision.manifest) return known.view;
     const memo = <T>(fn: (k: string) => T) => {
       const cache = new Map<string, T>();
       return (k: string): T => {
@@ -66,10 +75,11 @@ export class TicketService {
       };
     };
     const paths = new Set(this.codeGraph.store.manifestFiles(graph.revision.manifest).map((f) => f.path));
-    const pkgText = await readWorktreeText(this.repo, "package.json");
+    const readText = memo(await this.textReader(commit));
+    const pkgText = await readText("package.json");
     const buildRoots: Array<{ out: string; root: string }> = [];
     for (const config of [...paths].filter((p) => /^tsconfig(?:\.[\w-]+)?\.json$/.test(p))) {
-      const text = await readWorktreeText(this.repo, config);
+      const text = await readText(config);
       const root = text === undefined ? undefined : readBuildRoot(config, text);
       if (root) buildRoots.push(root);
     }
@@ -96,9 +106,20 @@ export class TicketService {
       findLiteral: memo((text) => graph.findLiteral(text, false).slice(0, 6)),
       symbolsNamed: memo((name) => graph.symbolsNamed(name).map((s) => s.id)),
       hasCommit: memo(async (prefix) => (await resolveRevision(this.repo, prefix).catch(() => undefined))?.commit ?? undefined),
+      readText,
     };
-    this.view = { manifest: graph.revision.manifest, view };
+    this.views.set(name, { manifest: graph.revision.manifest, view });
     return view;
+  }
+
+  /** Reads files of the working tree (confined to the repo), or of a commit's tree through one listing. */
+  private async textReader(commit: string | null): Promise<(path: string) => Promise<string | undefined>> {
+    if (commit === null) return (path) => readWorktreeText(this.repo, path).catch(() => undefined);
+    const blobs = new Map((await listTree(this.repo, commit)).map((e) => [e.path, e.hash]));
+    return async (path) => {
+      const hash = blobs.get(path);
+      return hash === undefined ? undefined : (await readBlobs(this.repo, [hash])).get(hash)?.toString("utf8");
+    };
   }
 
   importContext(now?: () => string): ImportContext {

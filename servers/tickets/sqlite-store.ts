@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { type Db, migrate, statementCache } from "../../core/db.js";
 import type { CodeRef } from "./model.js";
-import { byTicket, filterConditions, Params, type RefRow, refValues, searchTerms, STORED_COLUMNS, type StoredRow, ticketValues, toCodeRef, toHit, toStored, upsertTicketSql } from "./rows.js";
+import { byTicket, filterConditions, Params, type RefRow, REF_COLUMNS, refValues, searchTerms, STORED_COLUMNS, type StoredRow, ticketValues, toCodeRef, toHit, toStored, upsertTicketSql } from "./rows.js";
 import { SQLITE_TICKET_MIGRATIONS } from "./schema.js";
 import type { SearchFilters, SearchMode, StoredTicket, TicketSave, TicketStore } from "./store.js";
 
@@ -32,7 +32,7 @@ export class SqliteTicketStore implements TicketStore {
           const { key, values } = ticketValues(item, now);
           this.stmt(UPSERT).run(...values);
           this.stmt("DELETE FROM tk_code_ref WHERE key = ?").run(key);
-          const ins = this.stmt("INSERT INTO tk_code_ref (key, kind, text, target, ord) VALUES (?, ?, ?, ?, ?)");
+          const ins = this.stmt("INSERT INTO tk_code_ref (key, kind, text, target, ord, location, mapping) VALUES (?, ?, ?, ?, ?, ?, ?)");
           for (const r of refValues(key, item.refs)) ins.run(...r);
         }
       })
@@ -45,7 +45,7 @@ export class SqliteTicketStore implements TicketStore {
   }
 
   async codeRefs(key: string): Promise<CodeRef[]> {
-    return (this.stmt("SELECT kind, text, target, ord FROM tk_code_ref WHERE key = ? ORDER BY rowid").all(key) as RefRow[]).map(toCodeRef);
+    return (this.stmt(`SELECT ${REF_COLUMNS} FROM tk_code_ref WHERE key = ? ORDER BY rowid`).all(key) as RefRow[]).map(toCodeRef);
   }
 
   async ticketsReferencing(targets: readonly string[]): Promise<Map<string, Set<string>>> {

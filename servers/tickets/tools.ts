@@ -14,7 +14,9 @@ import {
   ticketSuspects,
 } from "./contracts.js";
 import { postComment, ticketRevision, trackerFor, WORLDLINE_MARK } from "./comments.js";
+import { boundAt, refsAt, suspectsAt } from "./bounded.js";
 import { importTickets } from "./importer.js";
+import type { CodeRef } from "./model.js";
 import { componentAndOwner, searchTickets, similarTickets } from "./queries.js";
 import type { TicketService } from "./service.js";
 import { readTicketFolder } from "./sources/folder.js";
@@ -96,7 +98,8 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
   registerContract(server, getTicket, async (a) => {
     const t = await requireTicket(a.key);
     const body = t.ticket.body.length > 8000 ? `${t.ticket.body.slice(0, 7999)}…` : t.ticket.body;
-    return { ticket: { ...t.ticket, body, comments: t.ticket.comments.slice(-20) }, redactions: t.redactions, codeRefs: (await service.store.codeRefs(a.key)).slice(0, 100) };
+    const refs = await refsAt(service, a.key, await boundAt(service, a.at));
+    return { ticket: { ...t.ticket, body, comments: t.ticket.comments.slice(-20) }, redactions: t.redactions, codeRefs: refs.slice(0, 100).map(refOut) };
   });
 
   registerContract(server, similarTicketsTool, async (a) => {
@@ -106,11 +109,14 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
 
   registerContract(server, ticketCodeLinks, async (a) => {
     await requireTicket(a.key);
+    const bound = await boundAt(service, a.at);
+    const refs = await refsAt(service, a.key, bound);
     const edges = await service.graph.edgesOf(`ticket:${a.key}`, { direction: "in", rels: ["fixes", "references"] });
-    const guess = await componentAndOwner(service.store, service.repo, a.key);
+    const guess = await componentAndOwner(service.store, service.repo, a.key, bound.commit && !bound.head ? { rev: bound.commit, refs } : {});
     return {
-      codeRefs: (await service.store.codeRefs(a.key)).slice(0, 100),
-      commits: edges.filter((e) => e.src.startsWith("commit:")).map((e) => ({ commit: e.src.slice(7), rel: e.rel, time: e.validFrom })),
+      codeRefs: refs.slice(0, 100).map(refOut),
+      // A commit after the revision (the ticket's own fix, later) is not part of what was known then.
+      commits: edges.filter((e) => e.src.startsWith("commit:") && bound.reaches(e.src.slice(7))).map((e) => ({ commit: e.src.slice(7), rel: e.rel, time: e.validFrom })),
       component: guess.component,
       componentBasis: guess.basis,
       owner: guess.owner,
@@ -119,16 +125,11 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
 
   registerContract(server, ticketSuspects, async (a) => {
     await requireTicket(a.key);
-    const id = `ticket:${a.key}`;
-    const items: Array<{ commit: string; method: string; confidence: number; via: string; evidence: string[] }> = [];
-    for (const e of await service.graph.edgesOf(id, { direction: "in", rels: ["suspect-of"] })) {
-      items.push({ commit: e.src.slice(7), method: e.provenance.method, confidence: e.provenance.confidence, via: "stack frames", evidence: (e.props.evidence as string[] | undefined) ?? [] });
-    }
-    for (const fix of await service.graph.edgesOf(id, { direction: "in", rels: ["fixes"] })) {
-      for (const e of await service.graph.edgesOf(fix.src, { direction: "out", rels: ["induced-by"] })) {
-        items.push({ commit: e.dst.slice(7), method: e.provenance.method, confidence: e.provenance.confidence, via: `fix ${fix.src.slice(7, 19)}`, evidence: (e.props.evidence as string[] | undefined) ?? [] });
-      }
-    }
-    return { items: items.sort((x, y) => y.confidence - x.confidence).slice(0, 50) };
+    return { items: await suspectsAt(service, a.key, await boundAt(service, a.at)) };
   });
+}
+
+/** A reference as the tools answer it: a layout mapping's line is marked approximate. */
+function refOut(r: CodeRef): CodeRef & { approximate?: boolean } {
+  return r.mapping === "layout" ? { ...r, approximate: true } : r;
 }
