@@ -26,6 +26,12 @@ const FILES = {
     "  c.publish({ a: 1 });",
     '  return [t.traceSync((n: number) => n + 1, {}, undefined, 41), t.hasSubscribers, c.hasSubscribers, isatty(2)];',
     "}",
+    "export function urls() {",
+    '  const u = new URL("/a/../b?x=1&y=%20z#h", "HTTP://Example.COM:080/base/");',
+    '  u.searchParams.append("q", "a b");',
+    '  const legacy = require("url") as { URL: typeof URL; parse(s: string): { hostname: string } };',
+    '  return [u.href, u.origin, u.searchParams.get("y"), new URLSearchParams("a=1&a=2").getAll("a"), legacy.parse("http://h.test/x").hostname, new legacy.URL("http://h.test/p").pathname, typeof URL];',
+    "}",
     "export function bufferBinding() {",
     '  return (process as unknown as { binding(m: string): { kStringMaxLength: number } }).binding("buffer").kStringMaxLength;',
     "}",
@@ -66,6 +72,12 @@ describe("built-ins the sandbox answers itself", () => {
     const r = await run("channels");
     expect(r.steps[0]?.result).toEqual([42, false, false, false]);
     expect(r.effects).toEqual([]);
+  });
+
+  it("URL and URLSearchParams are the WHATWG standard's, globally and in node's url module", async () => {
+    const r = await run("urls");
+    expect(r.error, JSON.stringify(r.error)).toBeUndefined();
+    expect(r.steps[0]?.result).toEqual(["http://example.com/b?x=1&y=+z&q=a+b#h", "http://example.com", " z", ["1", "2"], "h.test", "/p", "function"]);
   });
 
   it("process.binding('buffer') answers Node's size constant", async () => {

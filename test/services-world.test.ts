@@ -356,3 +356,55 @@ describe("express from npm as a service's server", () => {
     expect(crossings(r).filter((e) => e.kind === "request").map((e) => (e.value as { url: string }).url)).toEqual(["http://billing:3000/charges", "http://billing:3000/charges/o1", "http://billing:3000/charges/nope?verbose=1"]);
   });
 });
+
+describe("fastify from npm as a service's server", () => {
+  const tmp = tempDir();
+  let pool: SandboxPool;
+  const FASTIFY_BILLING = [
+    'import Fastify from "fastify";',
+    "const app = Fastify();",
+    "let n = 0;",
+    'app.post("/charges", async (req, reply) => {',
+    "  n++;",
+    "  reply.code(201);",
+    "  return { charged: (req.body as { cents: number }).cents + 30, count: n };",
+    "});",
+    'app.get("/charges/:id", async (req) => ({ id: (req.params as { id: string }).id }));',
+    "app.listen({ port: 3000 });",
+    "",
+  ].join("\n");
+  const CLIENT = [
+    "export async function charge(order: string, cents: number) {",
+    '  const made = await fetch("http://billing:3000/charges", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ order, cents }) });',
+    '  const read = await fetch("http://billing:3000/charges/7");',
+    "  return { made: [made.status, await made.json()], read: await read.json() };",
+    "}",
+    "",
+  ].join("\n");
+  beforeAll(() => {
+    makeRepo(tmp.dir, [{ message: "fastify billing", files: { "services/billing/src/server.ts": FASTIFY_BILLING, "services/orders/src/client.ts": CLIENT } }]);
+    installPackage(tmp.dir, "fastify");
+    pool = new SandboxPool(1);
+  });
+  afterAll(() => {
+    pool.close();
+    tmp.cleanup();
+  });
+
+  it("a request waits until the server listens (fastify gets ready first), then routes as in Node", async () => {
+    const job: SimulationJob = {
+      repo: tmp.dir,
+      rev: "HEAD",
+      env: {},
+      stubs: {},
+      steps: [{ call: "services/orders/src/client.ts#charge", args: ["o1", 1000], expect: [] }],
+      boundaryPackages: boundaries([]),
+      services: [svc("billing", "server.ts", ["http://billing:3000"])],
+      limits: { ...DEFAULT_LIMITS, cpuMs: 8000 },
+    };
+    const r = await pool.run(job);
+    expect(r.error, json(r.error)).toBeUndefined();
+    expect(r.steps[0]?.result).toEqual({ made: [201, { charged: 1030, count: 1 }], read: { id: "7" } });
+    expect(crossings(r).map((e) => e.kind)).toEqual(["request", "response", "request", "response"]);
+  });
+});

@@ -861,6 +861,28 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   G.console = { log: log("log"), info: log("info"), warn: log("warn"), error: log("error"), debug: log("debug"), trace: log("trace") };
   G.fetch = standIn("fetch#fetch");
   G.crypto = { randomUUID: uuid, getRandomValues: <T extends ArrayLike<number> & { [i: number]: number }>(a: T) => { for (let i = 0; i < a.length; i++) a[i] = mathFloor(random() * 256); return a; } };
+  // URL and URLSearchParams, as Node has them: the WHATWG URL standard's own reference implementation
+  // (whatwg-url, a pure-JS port), loaded on first use. Code may replace the globals, as in Node.
+  let whatwg: { URL: unknown; URLSearchParams: unknown } | undefined;
+  const whatwgUrl = () => {
+    if (whatwg) return whatwg;
+    const was = loadingLibrary;
+    loadingLibrary = true;
+    try {
+      whatwg = requireFrom(PORTS)("whatwg-url") as { URL: unknown; URLSearchParams: unknown };
+    } finally {
+      loadingLibrary = was;
+    }
+    return whatwg;
+  };
+  for (const name of ["URL", "URLSearchParams"] as const) {
+    defineProperty(G, name, {
+      get: () => whatwgUrl()[name],
+      set: (v: unknown) => void defineProperty(G, name, { value: v, writable: true, configurable: true, enumerable: false }),
+      configurable: true,
+      enumerable: false,
+    });
+  }
   G.structuredClone = (v: unknown) => {
     const seen = new Map<unknown, unknown>();
     const clone = (x: unknown): unknown => {
@@ -937,7 +959,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       }
       add(events, `[${CROSSING_EV[kind]},${lastSite},${depth},${text}}]`);
     };
-    host.soon = (fn: () => void) => void addTimer(fn, 0, [], false);
+    host.soon = (fn: () => void, ms = 0) => void addTimer(fn, ms, [], false);
     host.port = (spec: string) => {
       const was = loadingLibrary;
       loadingLibrary = true;
@@ -1070,6 +1092,17 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
 
   const internal: Record<string, () => unknown> = {
     process: () => processApi,
+    // Node's url: the legacy API (the url port) with the WHATWG classes beside it.
+    url: () => {
+      const legacy = requireFrom(PORTS)("url/") as Obj;
+      const out = objectCreate(null) as Obj;
+      for (const k of objectKeys(legacy)) out[k] = legacy[k];
+      out.URL = whatwgUrl().URL;
+      out.URLSearchParams = whatwgUrl().URLSearchParams;
+      out.fileURLToPath = (u: unknown) => decodeURIComponent(String(typeof u === "string" ? u : (u as { href?: unknown }).href).replace(/^file:\/\//, ""));
+      out.pathToFileURL = (p: unknown) => new (whatwgUrl().URL as new (s: string) => unknown)(`file://${encodeURI(String(p))}`);
+      return out;
+    },
     async_hooks: asyncHooks,
     diagnostics_channel: diagnosticsChannel,
     // No terminal in a simulation: nothing is a TTY (debug and supports-color ask).

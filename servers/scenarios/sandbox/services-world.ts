@@ -30,8 +30,8 @@ export interface ServicesHost {
   standIn(path: string): unknown;
   /** Records a boundary crossing as a step of the trace, at the statement that made it. */
   crossing(kind: CrossingKind, value: Obj): void;
-  /** Runs fn at the next virtual tick (a timer due now). */
-  soon(fn: () => void): void;
+  /** Runs fn at the next virtual tick (a timer due now), or `ms` virtual milliseconds from now. */
+  soon(fn: () => void, ms?: number): void;
   /** One of Worldline's pure ports (`events`, `buffer`). */
   port(spec: string): unknown;
   /** Ends the run with an error. */
@@ -49,6 +49,8 @@ export interface ServicesWorld {
 
 /** Requests in flight at once past this end the run: a loop between services when one repeats among them, else nesting too deep to simulate. */
 const MAX_IN_FLIGHT = 256;
+/** Virtual ms a request waits for its service's server to listen before it is delivered anyway. */
+const NEVER_LISTENS_MS = 30_000;
 /** Crossings in one run past this are too many to simulate faithfully. */
 const MAX_CROSSINGS = 20_000;
 
@@ -221,6 +223,20 @@ export function installServices(host: ServicesHost): ServicesWorld {
     if (!owner || typeof fn !== "function") return;
     const list = hasOwn(listeners, owner.name) ? (listeners[owner.name] as Fn[]) : (listeners[owner.name] = []);
     list[list.length] = fn as Fn;
+  };
+
+  /** Services with a server that has called listen(), and the requests waiting for one to. */
+  const listeningServices = dict<true>();
+  const waiting = dict<Array<() => void>>();
+  const wake = (name: string) => {
+    const list = hasOwn(waiting, name) ? (waiting[name] as Array<() => void>) : [];
+    delete waiting[name];
+    for (let i = 0; i < list.length; i++) (list[i] as () => void)();
+  };
+  const markListening = (owner: WorldService | undefined) => {
+    if (!owner || hasOwn(listeningServices, owner.name)) return;
+    listeningServices[owner.name] = true;
+    host.soon(() => wake(owner.name));
   };
 
   let events: { EventEmitter: new () => Obj } | undefined;
@@ -398,7 +414,7 @@ export function installServices(host: ServicesHost): ServicesWorld {
     if (!fns.length) host.stop(`service ${s.name}: its entry ${s.entry} gave http.createServer no request listener, so ${method} ${url} has nowhere to go; point "entry" in worldline.config.json "services" at the module that starts its server`);
     inFlight++;
     chain[chain.length] = s.name;
-    return new RealPromise<Delivered>((resolve, reject) => {
+    const dispatch = (): Promise<Delivered> => new RealPromise<Delivered>((resolve, reject) => {
       const E = Emitter();
       const req = new E();
       req.method = method;
@@ -525,6 +541,14 @@ export function installServices(host: ServicesHost): ServicesWorld {
         if (r && typeof (r as { then?: unknown }).then === "function" && isA(r, RealPromise)) then(r as Promise<unknown>, () => undefined, (e) => (ended ? undefined : (res.destroy as Fn)(e)));
       }
     });
+    // A server takes requests once it listens: a framework that gets ready first (fastify) is not asked early.
+    if (hasOwn(listeningServices, s.name)) return dispatch();
+    return new RealPromise<Delivered>((resolve, reject) => {
+      const list = hasOwn(waiting, s.name) ? (waiting[s.name] as Array<() => void>) : (waiting[s.name] = []);
+      list[list.length] = () => then(dispatch(), resolve, reject);
+      // An entry that never listens (it exports its app for another module to start) still gets the request, later.
+      if (list.length === 1) host.soon(() => wake(s.name), NEVER_LISTENS_MS);
+    });
   };
 
   // ---- the HTTP clients -----------------------------------------------------------------------------
@@ -631,6 +655,7 @@ export function installServices(host: ServicesHost): ServicesWorld {
       self.addListener = addOn;
       self.listen = (...args: unknown[]) => {
         listening = true;
+        markListening(owner);
         const cb = args[args.length - 1];
         host.soon(() => {
           emit(self, "listening");
