@@ -117,3 +117,11 @@ describe("worldline services", () => {
     expect(help.out).toContain("--format FORMAT");
   });
 });
+
+describe("worldline demo with a sample name", () => {
+  it("refuses an unknown sample in one line naming it and the samples there are", async () => {
+    const r = await runCli(["demo", "nope"]);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe('worldline: unknown sample "nope" for worldline demo: expected billing or shop');
+  });
+});

@@ -1,7 +1,7 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { commit, finalFiles, git, type Person, type Step } from "../history.js";
 import { scenarioFiles } from "./scenarios.js";
 import { ticketFiles } from "./tickets.js";
 
@@ -13,10 +13,6 @@ import { ticketFiles } from "./tickets.js";
  */
 const SERVICE = join(dirname(fileURLToPath(import.meta.url)), "service");
 
-interface Person {
-  name: string;
-  email: string;
-}
 const ADA: Person = { name: "Ada Lovelace", email: "ada@acme.test" };
 const ADA_OLD: Person = { name: "ada", email: "ada@old-acme.test" };
 const BOB: Person = { name: "Bob Builder", email: "bob@acme.test" };
@@ -24,18 +20,7 @@ const CAROL: Person = { name: "Carol Chen", email: "carol@acme.test" };
 const DAN: Person = { name: "Dan Okafor", email: "dan@acme.test" };
 const EVE: Person = { name: "Eve Martin", email: "eve@acme.test" };
 
-function finalFile(path: string): string {
-  return readFileSync(join(SERVICE, path), "utf8");
-}
-
-function replaced(path: string, pairs: Array<[string, string]>): string {
-  let text = finalFile(path);
-  for (const [from, to] of pairs) {
-    if (!text.includes(from)) throw new Error(`example build: ${path} no longer contains ${JSON.stringify(from)}`);
-    text = text.replace(from, to);
-  }
-  return text;
-}
+const { finalFile, replaced } = finalFiles(SERVICE, "example");
 
 /** Before the reformat, this file was indented with four spaces. */
 const fourSpaces = (text: string) => text.replace(/^( +)/gm, (m) => m + m);
@@ -62,34 +47,6 @@ const CONVERT_BUG: Array<[string, string]> = [
   ["return roundCents(amount * rate);", "return roundCents(roundCents(amount) * rate);"],
 ];
 
-interface Step {
-  message: string;
-  author: Person;
-  date: string;
-  files: Record<string, string | null>;
-}
-
-function git(dir: string, args: string[], who?: Person, date?: string): string {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
-  if (who && date) {
-    Object.assign(env, { GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_AUTHOR_DATE: date, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email, GIT_COMMITTER_DATE: date });
-  }
-  return execFileSync("git", args, { cwd: dir, env, encoding: "utf8" });
-}
-
-function commit(dir: string, step: Step): string {
-  for (const [path, text] of Object.entries(step.files)) {
-    const abs = join(dir, path);
-    if (text === null) rmSync(abs, { force: true });
-    else {
-      mkdirSync(dirname(abs), { recursive: true });
-      writeFileSync(abs, text);
-    }
-  }
-  git(dir, ["add", "-A"], step.author, step.date);
-  git(dir, ["commit", "-q", "--allow-empty", "-m", step.message], step.author, step.date);
-  return git(dir, ["rev-parse", "HEAD"]).trim();
-}
 
 const day = (d: string) => `${d}T10:${String(d.length).padStart(2, "0")}:00Z`;
 const f = (path: string) => ({ [path]: finalFile(path) });

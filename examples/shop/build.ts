@@ -1,8 +1,8 @@
-import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { commit, finalFiles, git, type Person, type Step } from "../history.js";
 
 /**
  * Builds the sample shop as a real git repository: `npx tsx examples/shop/build.ts DIR`.
@@ -14,27 +14,12 @@ import { fileURLToPath } from "node:url";
  */
 const FILES = join(dirname(fileURLToPath(import.meta.url)), "repo");
 
-interface Person {
-  name: string;
-  email: string;
-}
 const ADA: Person = { name: "Ada Lovelace", email: "ada@acme.test" };
 const BOB: Person = { name: "Bob Builder", email: "bob@acme.test" };
 const CAROL: Person = { name: "Carol Chen", email: "carol@acme.test" };
 const EVE: Person = { name: "Eve Martin", email: "eve@acme.test" };
 
-function finalFile(path: string): string {
-  return readFileSync(join(FILES, path), "utf8");
-}
-
-function replaced(path: string, pairs: Array<[string, string]>): string {
-  let text = finalFile(path);
-  for (const [from, to] of pairs) {
-    if (!text.includes(from)) throw new Error(`shop build: ${path} no longer contains ${JSON.stringify(from)}`);
-    text = text.replace(from, to);
-  }
-  return text;
-}
+const { finalFile, replaced } = finalFiles(FILES, "shop");
 
 /** Every final file under a folder of the shop, by repo path. */
 function tree(folder: string): Record<string, string> {
@@ -67,34 +52,6 @@ const CHECKOUT_BEFORE_EVENTS: Array<[string, string]> = [
   ["/** Places an order: billing charges the cart, the order is kept as paid, and `order-paid` tells notifications. */", "/** Places an order: billing charges the cart and the order is kept as paid. */"],
 ];
 
-interface Step {
-  message: string;
-  author: Person;
-  date: string;
-  files: Record<string, string | null>;
-}
-
-function git(dir: string, args: string[], who?: Person, date?: string): string {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
-  if (who && date) {
-    Object.assign(env, { GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_AUTHOR_DATE: date, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email, GIT_COMMITTER_DATE: date });
-  }
-  return execFileSync("git", args, { cwd: dir, env, encoding: "utf8" });
-}
-
-function commit(dir: string, step: Step): string {
-  for (const [path, text] of Object.entries(step.files)) {
-    const abs = join(dir, path);
-    if (text === null) rmSync(abs, { force: true });
-    else {
-      mkdirSync(dirname(abs), { recursive: true });
-      writeFileSync(abs, text);
-    }
-  }
-  git(dir, ["add", "-A"], step.author, step.date);
-  git(dir, ["commit", "-q", "--allow-empty", "-m", step.message], step.author, step.date);
-  return git(dir, ["rev-parse", "HEAD"]).trim();
-}
 
 const day = (d: string, hour = 10) => `${d}T${String(hour).padStart(2, "0")}:00:00Z`;
 

@@ -172,7 +172,7 @@ export class ScenarioService {
   private serviceList: WorldService[] | undefined;
   /** The repo's service map (worldline.config.json, else inferred), read once. */
   services(): WorldService[] {
-    this.serviceList ??= serviceMap(this.repo, this.config).services.map((x) => ({ name: x.name, dir: x.dir, entry: x.entry, urls: x.urls, consumes: x.consumes }));
+    this.serviceList ??= serviceMap(this.repo, this.config).services;
     return this.serviceList;
   }
 

@@ -794,6 +794,18 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   // colours in messages, and none of their reads counted as the scenario's config keys.
   const LIBRARY_ENV: Record<string, string> = { NO_COLOR: "1" };
   let loadingLibrary = false;
+  /** Runs Worldline's own library code (a port, the test API): its environment reads are not the scenario's. */
+  const asLibrary = <T>(fn: () => T): T => {
+    const was = loadingLibrary;
+    loadingLibrary = true;
+    try {
+      return fn();
+    } finally {
+      loadingLibrary = was;
+    }
+  };
+  /** One of Worldline's pure ports, loaded as library code. */
+  const libraryPort = (spec: string): unknown => asLibrary(() => requireFrom(PORTS)(spec));
   const env = new RealProxy(envValues, {
     get(t, k) {
       if (loadingLibrary) return typeof k === "string" && hasOwn(LIBRARY_ENV, k) ? LIBRARY_ENV[k] : undefined;
@@ -865,14 +877,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   // (whatwg-url, a pure-JS port), loaded on first use. Code may replace the globals, as in Node.
   let whatwg: { URL: unknown; URLSearchParams: unknown } | undefined;
   const whatwgUrl = () => {
-    if (whatwg) return whatwg;
-    const was = loadingLibrary;
-    loadingLibrary = true;
-    try {
-      whatwg = requireFrom(PORTS)("whatwg-url") as { URL: unknown; URLSearchParams: unknown };
-    } finally {
-      loadingLibrary = was;
-    }
+    whatwg ??= libraryPort("whatwg-url") as { URL: unknown; URLSearchParams: unknown };
     return whatwg;
   };
   for (const name of ["URL", "URLSearchParams"] as const) {
@@ -960,15 +965,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       add(events, `[${CROSSING_EV[kind]},${lastSite},${depth},${text}}]`);
     };
     host.soon = (fn: () => void, ms = 0) => void addTimer(fn, ms, [], false);
-    host.port = (spec: string) => {
-      const was = loadingLibrary;
-      loadingLibrary = true;
-      try {
-        return spec === "buffer" ? bufferPort() : requireFrom(PORTS)(spec);
-      } finally {
-        loadingLibrary = was;
-      }
-    };
+    host.port = (spec: string) => (spec === "buffer" ? asLibrary(bufferPort) : libraryPort(spec));
     host.stop = stop;
     host.currentFile = () => fileOfSite(lastSite);
     world = makeServices(freeze(host));
@@ -1268,15 +1265,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     if (!makeTestApi) return stop("the test API is not available in this sandbox");
     const host = objectCreate(null) as TestHost;
     host.G = G;
-    host.port = (spec: string) => {
-      const was = loadingLibrary;
-      loadingLibrary = true;
-      try {
-        return requireFrom(PORTS)(spec);
-      } finally {
-        loadingLibrary = was;
-      }
-    };
+    host.port = libraryPort;
     host.now = () => now;
     host.setNow = (ms: number) => {
       if (isFinite(ms)) now = ms;
@@ -1287,13 +1276,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     host.timers = freeze(virtualTimers);
     host.state = testState;
     host.currentFile = () => fileOfSite(lastSite);
-    const wasLoading = loadingLibrary;
-    loadingLibrary = true;
-    try {
-      testApiInstance = makeTestApi(freeze(host));
-    } finally {
-      loadingLibrary = wasLoading;
-    }
+    testApiInstance = asLibrary(() => makeTestApi(freeze(host)));
     return testApiInstance;
   };
   for (let i = 0; i < steps.length; i++) if ((steps[i] as StepSpec).run) {
