@@ -610,7 +610,15 @@ const CONSUMER_CALLS: ReadonlyArray<{ re: RegExp; what: string; topics: (m: RegE
   { re: /\bconsume\(\s*(["'`])([^"'`$\\\n]+)\1/g, what: "amqplib consume()", topics: (m) => [m[2] ?? ""] },
   // bullmq: new Worker("x", ...); a worker_threads file path is not a queue
   { re: /\bnew\s+Worker\(\s*(["'`])([^"'`$\\\n]+)\1/g, what: "bullmq new Worker()", topics: (m) => (/^\.|\/|\.[cm]?[jt]s$/.test(m[2] ?? "") ? [] : [m[2] ?? ""]) },
+  // SQS: new ReceiveMessageCommand({ QueueUrl: "…/x" }) and sqs-consumer's Consumer.create({ queueUrl: "…/x" }); the queue is the URL's last segment
+  { re: /\bReceiveMessageCommand\(\s*\{[^}]*?\bQueueUrl\s*:\s*(["'`])([^"'`$\\\n]+)\1/g, what: "SQS ReceiveMessageCommand({ QueueUrl })", topics: (m) => [queueName(m[2] ?? "")] },
+  { re: /\bConsumer\.create\(\s*\{[^}]*?\bqueueUrl\s*:\s*(["'`])([^"'`$\\\n]+)\1/g, what: "sqs-consumer Consumer.create({ queueUrl })", topics: (m) => [queueName(m[2] ?? "")] },
 ];
+
+/** An SQS queue's name: its URL's last path segment. */
+function queueName(url: string): string {
+  return url.slice(url.lastIndexOf("/") + 1);
+}
 
 /** Topics the service's own source files consume (string literals only), with where each is consumed. */
 function consumers(tree: Tree, dir: string): Array<{ topic: string; where: string }> {

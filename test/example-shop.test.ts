@@ -136,6 +136,8 @@ describe("the sample shop: three services, a change to one, a scenario entering 
     // A message names its topic's consumers, so the service it reached is in the blast radius too.
     it("names every service the run went through in the blast radius, notifications included", () => {
       expect(orders.blastRadius?.services).toEqual(["orders", "billing", "notifications"]);
+      // billing's handler is written inline in its route (polka's .post("/charges", async (req, res) => ...)).
+      expect(orders.blastRadius?.entryPoints).toContain("route POST /charges");
     });
 
     it("leaves the empty-cart scenario unaffected: its run never leaves orders", async () => {

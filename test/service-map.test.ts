@@ -71,7 +71,7 @@ services:
   "services/api/src/server.ts": LISTEN,
   "services/api/src/server.test.ts": 'channel.consume("test-only", () => {});\n',
   "services/billing/Dockerfile": 'FROM node:20 AS build\nCMD ["node", "build.js"]\nFROM node:20\nWORKDIR /app\nCOPY . .\nCMD ["node", "/app/dist/app.js"]\n',
-  "services/billing/src/app.ts": `${LISTEN}import { Kafka } from "kafkajs";\nawait consumer.subscribe({ topic: "invoice-requested", fromBeginning: true });\nawait channel.consume('refunds', onRefund);\nnew Worker("emails", sendEmail);\nnew Worker("./thread.js");\n`,
+  "services/billing/src/app.ts": `${LISTEN}import { Kafka } from "kafkajs";\nawait consumer.subscribe({ topic: "invoice-requested", fromBeginning: true });\nawait channel.consume('refunds', onRefund);\nnew Worker("emails", sendEmail);\nnew Worker("./thread.js");\nawait sqs.send(new ReceiveMessageCommand({ QueueUrl: "https://sqs.eu-west-1.amazonaws.com/1234/ledger-entries", WaitTimeSeconds: 20 }));\nConsumer.create({ queueUrl: "https://sqs.eu-west-1.amazonaws.com/1234/audit.fifo", handleMessage });\n`,
   "services/billing/node_modules/lib/index.js": 'channel.consume("from-a-dependency", f);\n',
 };
 
@@ -86,7 +86,7 @@ describe("service map inferred from docker-compose", () => {
         dir: "services/billing",
         entry: "services/billing/src/app.ts",
         urls: ["http://billing", "http://billing:4000"],
-        consumes: ["emails", "invoice-requested", "refunds"],
+        consumes: ["audit.fifo", "emails", "invoice-requested", "ledger-entries", "refunds"],
       },
     ]);
     expect(map.skipped).toEqual([{ name: "postgres", why: "docker-compose.yml services.postgres has only image postgres:16: it runs outside the repo" }]);
@@ -104,6 +104,8 @@ describe("service map inferred from docker-compose", () => {
         "docker-compose.yml services.billing.environment.PORT 4000: url http://billing:4000",
         'services/billing/Dockerfile CMD ["node", "/app/dist/app.js"]: entry services/billing/src/app.ts',
         "services/billing/src/app.ts:4 kafkajs subscribe({ topic }): consumes invoice-requested",
+        "services/billing/src/app.ts:8 SQS ReceiveMessageCommand({ QueueUrl }): consumes ledger-entries",
+        "services/billing/src/app.ts:9 sqs-consumer Consumer.create({ queueUrl }): consumes audit.fifo",
       ]),
     );
   });

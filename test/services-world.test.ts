@@ -88,6 +88,38 @@ const FILES: Record<string, string> = {
     "void start();",
     "",
   ].join("\n"),
+  // ledger: an SQS polling loop (receive, write, delete); audit: an sqs-consumer handler.
+  "services/ledger/src/main.ts": [
+    'import { SQSClient, ReceiveMessageCommand, DeleteMessageCommand } from "@aws-sdk/client-sqs";',
+    'import { Pool } from "pg";',
+    "const db = new Pool();",
+    "const sqs = new SQSClient({});",
+    'const QueueUrl = "https://sqs.eu-west-1.amazonaws.com/123456789012/ledger-entries";',
+    "async function poll() {",
+    "  for (;;) {",
+    "    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 }));",
+    "    for (const m of r.Messages ?? []) {",
+    "      const e = JSON.parse(m.Body);",
+    '      await db.query("INSERT INTO ledger (order_id, cents) VALUES ($1, $2)", [e.order, e.cents]);',
+    "      await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }));",
+    "    }",
+    "  }",
+    "}",
+    "void poll();",
+    "",
+  ].join("\n"),
+  "services/audit/src/main.ts": [
+    'import { Consumer } from "sqs-consumer";',
+    'import { Pool } from "pg";',
+    "const db = new Pool();",
+    "Consumer.create({",
+    '  queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/audit-log",',
+    "  handleMessage: async (m) => {",
+    '    await db.query("INSERT INTO audit (line) VALUES ($1)", [m.Body]);',
+    "  },",
+    "}).start();",
+    "",
+  ].join("\n"),
   // ping and pong call each other without end.
   "services/ping/src/main.ts": 'import { createServer } from "node:http";\ncreateServer(async (req, res) => {\n  const r = await fetch("http://pong/hit");\n  res.end(await r.text());\n}).listen(1);\n',
   "services/pong/src/main.ts": 'import { createServer } from "node:http";\ncreateServer(async (req, res) => {\n  const r = await fetch("http://ping/hit");\n  res.end(await r.text());\n}).listen(1);\n',
@@ -153,6 +185,16 @@ const FILES: Record<string, string> = {
     '  await new Queue("nobody-consumes").add("x", {});',
     '  return "sent";',
     "}",
+    "export async function viaSqs() {",
+    '  const { SQSClient, SendMessageCommand, SendMessageBatchCommand } = await import("@aws-sdk/client-sqs");',
+    "  const sqs = new SQSClient({});",
+    '  const base = "https://sqs.eu-west-1.amazonaws.com/123456789012";',
+    '  await sqs.send(new SendMessageCommand({ QueueUrl: `${base}/ledger-entries`, MessageBody: JSON.stringify({ order: "o9", cents: 990 }) }));',
+    '  const batch = await sqs.send(new SendMessageBatchCommand({ QueueUrl: `${base}/ledger-entries`, Entries: [{ Id: "1", MessageBody: JSON.stringify({ order: "o10", cents: 10 }) }, { Id: "2", MessageBody: JSON.stringify({ order: "o11", cents: 11 }) }] }));',
+    '  await sqs.send(new SendMessageCommand({ QueueUrl: `${base}/audit-log`, MessageBody: "paid o9" }));',
+    '  await sqs.send(new SendMessageCommand({ QueueUrl: `${base}/nobody-reads`, MessageBody: "x" }));',
+    "  return batch.Successful.map((s: { Id: string }) => s.Id);",
+    "}",
     "export async function offTheMap() {",
     '  const r = await fetch("https://api.stripe.com/v1/charges", { method: "POST" });',
     "  return typeof r;",
@@ -178,6 +220,8 @@ const SERVICES: WorldService[] = [
   svc("ping", "main.ts", ["http://ping"]),
   svc("pong", "main.ts", ["http://pong"]),
   svc("silent", "main.ts", ["http://silent"]),
+  svc("ledger", "main.ts", [], ["ledger-entries"]),
+  svc("audit", "main.ts", [], ["audit-log"]),
   { name: "orders", dir: "services/orders", entry: "services/orders/src/clients.ts", urls: ["http://orders:3000"], consumes: [] },
 ];
 
@@ -263,6 +307,28 @@ describe("requests and messages between services, in one simulated world", () =>
       ["INSERT INTO exports (name, rows) VALUES ($1, $2)", ["monthly", 12]],
     ]);
     expect(r.effects.map((e) => e.target)).toContain("bullmq#Queue.add");
+  });
+
+  it("SQS: a send to a mapped queue reaches a polling loop and an sqs-consumer handler; a queue off the map stays a stand-in", async () => {
+    const r = await ok("viaSqs");
+    expect(r.steps[0]?.result).toEqual(["1", "2"]);
+    expect(crossings(r).map((e) => [(e.value as { topic: string }).topic, (e.value as { consumers?: string[] }).consumers])).toEqual([
+      ["ledger-entries", ["ledger"]],
+      ["ledger-entries", ["ledger"]],
+      ["ledger-entries", ["ledger"]],
+      ["audit-log", ["audit"]],
+    ]);
+    const writes = r.effects.filter((e) => e.target === "pg#Pool.query").map((e) => e.args);
+    expect(writes).toEqual([
+      ["INSERT INTO ledger (order_id, cents) VALUES ($1, $2)", ["o9", 990]],
+      ["INSERT INTO ledger (order_id, cents) VALUES ($1, $2)", ["o10", 10]],
+      ["INSERT INTO ledger (order_id, cents) VALUES ($1, $2)", ["o11", 11]],
+      ["INSERT INTO audit (line) VALUES ($1)", ["paid o9"]],
+    ]);
+    // The unread queue is an effect, the deletes on a mapped queue are not; the loop waits instead of spinning.
+    const sends = r.effects.filter((e) => e.target === "@aws-sdk/client-sqs#SQSClient.send");
+    expect(sends).toHaveLength(1);
+    expect(JSON.stringify(sends[0]?.args)).toContain("nobody-reads");
   });
 
   it("a URL off the map stays a recording stand-in", async () => {

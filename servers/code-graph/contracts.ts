@@ -220,7 +220,7 @@ export const symbolImpact = defineTool({
     targets: z.array(z.string()).describe("The symbols the targets resolved to"),
     ...pageOutput(
       z.object({
-        symbol: z.string(),
+        symbol: z.string().describe("The caller: a symbol id, or path:line where an inline route handler starts (it has no name)"),
         distance: z.number().int(),
         towards: z.string().describe("The symbol one step closer to the target"),
         site: z.string().describe("path:line of that call or reference"),

@@ -56,7 +56,15 @@ export interface EntryPoint {
   detail: string;
 }
 
+interface InlineRoute {
+  method: string;
+  route_path: string;
+  handler_line: number;
+  handler_end_line: number;
+}
+
 export interface ImpactItem {
+  /** A symbol, or path:line where an inline route handler starts (it has no symbol). */
   symbol: SymbolId;
   distance: number;
   /** The symbol one step closer to the target, with the site of that call or reference. */
@@ -650,6 +658,23 @@ export class CodeGraph {
     return toInfo(row);
   }
 
+  /** The inline route handler (a function written in the route's call) whose span holds a line of a file. */
+  private inlineRouteAt(path: string, line: number): InlineRoute | undefined {
+    let routes = this.inlineRoutes.get(path);
+    if (!routes) {
+      routes = this.q<[number, string], InlineRoute>(
+          `SELECT r.method, r.route_path, r.handler_line, r.handler_end_line FROM cg_route r
+           JOIN cg_manifest_file mf ON mf.unit = r.unit AND mf.manifest = ? AND mf.path = ?
+           WHERE r.handler_id IS NULL AND r.handler_end_line IS NOT NULL ORDER BY r.handler_line DESC`,
+        )
+        .all(this.manifest, path);
+      this.inlineRoutes.set(path, routes);
+    }
+    // Innermost first: the latest start that holds the line.
+    return routes.find((x) => x.handler_line <= line && x.handler_end_line >= line);
+  }
+  private readonly inlineRoutes = new Map<string, InlineRoute[]>();
+
   /** Every transitive caller (and referrer) of the targets, nearest first, with the entry points they are. */
   impact(targets: readonly string[], maxDepth: number): { targets: SymbolId[]; items: ImpactItem[] } {
     const start = targets.map((t) => (t.includes("#") ? this.requireSymbol(t).id : this.symbolAt(t).id));
@@ -665,6 +690,17 @@ export class CodeGraph {
       const next: SymbolId[] = [];
       for (const target of frontier) {
         for (const r of this.directCallers(target, [...CALL_KINDS, "ref"])) {
+          // Inside an inline route handler (a function written in the route's call, with no symbol of its own),
+          // the route is who is hit, not the function that set the route up; nothing calls it but the framework.
+          const route = this.inlineRouteAt(r.path, r.line);
+          if (route) {
+            const caller = `${r.path}:${route.handler_line}`;
+            if (!seen.has(caller)) {
+              seen.add(caller);
+              items.push({ symbol: caller, distance: d, towards: target, site: `${r.path}:${r.line}`, entryPoints: [`route ${route.method} ${route.route_path}`] });
+            }
+            continue;
+          }
           if (r.from_q === null) continue;
           const caller = symbolId(r.path, r.from_q);
           if (seen.has(caller)) continue;

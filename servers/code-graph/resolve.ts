@@ -47,6 +47,8 @@ export interface RouteFact {
   path: string;
   handler: SymbolId | null;
   handlerLine: number;
+  /** An inline handler's last line (it has no symbol); null for a named one. */
+  handlerEndLine: number | null;
 }
 
 export interface ResolvedFacts {
@@ -388,12 +390,12 @@ export function resolveFile(sf: ts.SourceFile, ctx: ResolveContext): ResolvedFac
     if (expected) bindLiteral(lit, expected, targetOfDecl(decl)?.id, id);
   };
 
-  const handlerOf = (arg: ts.Expression): { handler: SymbolId | null; handlerLine: number } | undefined => {
+  const handlerOf = (arg: ts.Expression): { handler: SymbolId | null; handlerLine: number; handlerEndLine: number | null } | undefined => {
     const handlerLine = lineOf(sf, arg.getStart(sf));
-    if (ts.isArrowFunction(arg) || ts.isFunctionExpression(arg)) return { handler: null, handlerLine };
+    if (ts.isArrowFunction(arg) || ts.isFunctionExpression(arg)) return { handler: null, handlerLine, handlerEndLine: lineOf(sf, arg.getEnd()) };
     const name = ts.isIdentifier(arg) ? arg : ts.isPropertyAccessExpression(arg) ? arg.name : undefined;
     const target = name ? targetsOf(name)[0] : undefined;
-    return target ? { handler: target, handlerLine } : undefined;
+    return target ? { handler: target, handlerLine, handlerEndLine: null } : undefined;
   };
 
   const routeOf = (call: ts.CallExpression): void => {
@@ -455,6 +457,7 @@ export function resolveFile(sf: ts.SourceFile, ctx: ResolveContext): ResolvedFac
           path,
           handler: symbolId(path0, `${classQ}.${member.name.getText(sf)}`),
           handlerLine: lineOf(sf, member.getStart(sf)),
+          handlerEndLine: null,
         });
       }
     }

@@ -8,8 +8,9 @@ import type { Migration } from "../../core/db.js";
  *
  * 2: object-literal members and type-literal members are symbols, overloads are one symbol; edges of kinds
  *    init, super, bind, apply, callback and alias; bindings of functions to the members they are stored in.
+ * 3: an inline route handler's last line, so code in it reaches its route.
  */
-export const INDEX_VERSION = 2;
+export const INDEX_VERSION = 3;
 
 /**
  * The kinds of cg_edge, each saying how the code gets from one symbol to the next:
@@ -125,5 +126,11 @@ CREATE INDEX cg_binding_member ON cg_binding(member_id);
 CREATE INDEX cg_binding_value ON cg_binding(value_id);
 CREATE TABLE cg_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `,
+  },
+  {
+    // An inline handler (`app.post("/x", async (req, res) => ...)`) has no symbol: its span is what says a
+    // call inside it is the route's.
+    version: 3,
+    sql: `ALTER TABLE cg_route ADD COLUMN handler_end_line INTEGER;`,
   },
 ];

@@ -175,9 +175,9 @@ export class CodeGraphStore {
     const her = this.stmt("INSERT INTO cg_heritage (unit, class_q, relation, target_id) VALUES (?, ?, ?, ?)");
     for (const h of facts.heritage) her.run(unit, h.classQualifiedName, h.relation, h.target);
     const route = this.stmt(
-      "INSERT INTO cg_route (unit, line, framework, method, route_path, handler_id, handler_line) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO cg_route (unit, line, framework, method, route_path, handler_id, handler_line, handler_end_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
-    for (const r of facts.routes) route.run(unit, r.line, r.framework, r.method, r.path, r.handler, r.handlerLine);
+    for (const r of facts.routes) route.run(unit, r.line, r.framework, r.method, r.path, r.handler, r.handlerLine, r.handlerEndLine);
     const bind = this.stmt("INSERT INTO cg_binding (unit, line, member_id, value_id) VALUES (?, ?, ?, ?)");
     for (const b of facts.bindings) bind.run(unit, b.line, b.member, b.value);
   }

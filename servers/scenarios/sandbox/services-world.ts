@@ -4,7 +4,7 @@
  * whatever the entry hands `http.createServer` (or a server's `request` event): the stand-in keeps the listener
  * instead of listening. An outgoing call to one of a service's URLs (global fetch, undici, axios, node `http`)
  * becomes a request delivered to that listener, and the response it ends with flows back to the caller. A message
- * to a topic a service consumes (kafkajs, amqplib's queues, bullmq's queues) is delivered to its handler at the
+ * to a topic a service consumes (kafkajs, amqplib's queues, bullmq's queues, SQS queues) is delivered to its handler at the
  * next virtual tick. Calls to URLs and topics off the map stay recording stand-ins, as in a single-service run.
  *
  * Like the prelude, this file is transpiled on its own and evaluated in the isolate before any repo code: no
@@ -41,7 +41,7 @@ export interface ServicesHost {
 }
 
 export interface ServicesWorld {
-  /** The module the code gets for `http`, `https`, `undici`, `axios`, `node-fetch`, `kafkajs`, `amqplib` or `bullmq`; undefined for others. */
+  /** The module the code gets for `http`, `https`, `undici`, `axios`, `node-fetch`, `kafkajs`, `amqplib`, `bullmq`, `@aws-sdk/client-sqs` or `sqs-consumer`; undefined for others. */
   module(name: string): unknown;
   /** The global fetch. */
   fetch: Fn;
@@ -76,6 +76,10 @@ export function installServices(host: ServicesHost): ServicesWorld {
   const charCodeAt = String.prototype.charCodeAt;
   const regexExec = RegExp.prototype.exec;
   const promiseThen = RealPromise.prototype.then;
+  const arraySlice = Array.prototype.slice;
+  const RealWeakMap = WeakMap;
+  const weakGet = WeakMap.prototype.get;
+  const weakSet = WeakMap.prototype.set;
   const hasInstance = Function.prototype[Symbol.hasInstance];
   const Utf8 = (globalThis as unknown as { TextDecoder: new () => { decode(b: ArrayLike<number>): string } }).TextDecoder;
   const decoder = new Utf8();
@@ -1020,6 +1024,116 @@ export function installServices(host: ServicesHost): ServicesWorld {
     return moduleWith("bullmq", { Queue, Worker });
   };
 
+  // SQS (@aws-sdk/client-sqs v3, and sqs-consumer): a queue's name (its URL's last path segment) is its topic.
+  // A receive on a consumed queue takes what was sent to it, and waits, for as long as the run lasts, when
+  // nothing was: a long poll that never comes back empty, so a polling loop cannot spin the virtual clock.
+  const queueOf = (url: unknown): string => {
+    const u = StringOf(url);
+    const cut = lastIndexOf(u, "/");
+    return cut < 0 ? u : slice(u, cut + 1);
+  };
+  const sqsQueues = dict<{ waiting: Array<(m: Obj) => void>; messages: Obj[] }>();
+  const sqsQueue = (topic: string) => (hasOwn(sqsQueues, topic) ? (sqsQueues[topic] as { waiting: Array<(m: Obj) => void>; messages: Obj[] }) : (sqsQueues[topic] = { waiting: [], messages: [] }));
+  const sqsMessage = (m: Message, seq: number): Obj => {
+    const attributes = m.headers && typeof m.headers === "object" ? (m.headers as Obj) : undefined;
+    return { MessageId: `msg-${seq}`, ReceiptHandle: `rh-${seq}`, Body: textOf(m.value), ...(attributes ? { MessageAttributes: attributes } : {}), Attributes: { ApproximateReceiveCount: "1" } };
+  };
+  let sqsFed = false;
+  /** Every consumed topic's messages are kept for receivers from the first SQS module on, so none sent earlier is lost. */
+  const feedSqs = () => {
+    if (sqsFed) return;
+    sqsFed = true;
+    subscribe(objectKeys(consumers), (topic, m, seq) => {
+      const q = sqsQueue(topic);
+      const w = q.waiting;
+      if (w.length) {
+        const wake = w[0] as (m: Obj) => void;
+        q.waiting = apply(arraySlice, w, [1]) as Array<(m: Obj) => void>;
+        wake(sqsMessage(m, seq));
+      } else q.messages[q.messages.length] = sqsMessage(m, seq);
+    });
+  };
+  const commands = new RealWeakMap<object, { name: string; input: Obj }>();
+  const Command = (name: string) =>
+    function (this: Obj, input: unknown) {
+      const i = input && typeof input === "object" ? (input as Obj) : {};
+      this.input = i;
+      apply(weakSet, commands, [this, { name, input: i }]);
+    };
+  const sqsSend = (input: Obj): unknown => {
+    const topic = queueOf(input.QueueUrl);
+    publish(topic, { value: input.MessageBody, ...(input.MessageAttributes ? { headers: input.MessageAttributes } : {}), ...(input.MessageGroupId !== undefined ? { key: input.MessageGroupId } : {}) });
+    return { MessageId: `msg-${crossings}`, $metadata: { httpStatusCode: 200 } };
+  };
+  const clientSqs = () => {
+    feedSqs();
+    const SQSClient = function (this: Obj) {
+      this.send = async (command: unknown) => {
+        const c = command && typeof command === "object" ? (apply(weakGet, commands, [command]) as { name: string; input: Obj } | undefined) : undefined;
+        const topic = c ? queueOf(c.input.QueueUrl ?? c.input.QueueName) : "";
+        if (!c || !consumed(topic)) return host.boundary("@aws-sdk/client-sqs#SQSClient.send", [command], true);
+        const input = c.input;
+        if (c.name === "SendMessageCommand") return sqsSend(input);
+        if (c.name === "SendMessageBatchCommand") {
+          const entries = isArray(input.Entries) ? (input.Entries as Obj[]) : [];
+          const ok: Obj[] = [];
+          for (let i = 0; i < entries.length; i++) {
+            const e = entries[i] as Obj;
+            const sent = sqsSend({ ...e, QueueUrl: input.QueueUrl }) as Obj;
+            ok[ok.length] = { Id: e.Id, MessageId: sent.MessageId };
+          }
+          return { Successful: ok, Failed: [], $metadata: { httpStatusCode: 200 } };
+        }
+        if (c.name === "ReceiveMessageCommand") {
+          const q = sqsQueue(topic);
+          const max = NumberOf(input.MaxNumberOfMessages ?? 1) || 1;
+          if (q.messages.length) {
+            const taken = apply(arraySlice, q.messages, [0, max]) as Obj[];
+            q.messages = apply(arraySlice, q.messages, [max]) as Obj[];
+            return { Messages: taken, $metadata: { httpStatusCode: 200 } };
+          }
+          return new RealPromise((resolve) => {
+            q.waiting[q.waiting.length] = (m: Obj) => resolve({ Messages: [m], $metadata: { httpStatusCode: 200 } });
+          });
+        }
+        if (c.name === "GetQueueUrlCommand") return { QueueUrl: `https://sqs.world/000000000000/${topic}`, $metadata: { httpStatusCode: 200 } };
+        // Deleting, re-timing or purging a message on a queue of the map changes nothing the run can see.
+        return { $metadata: { httpStatusCode: 200 } };
+      };
+      this.destroy = () => undefined;
+      this.config = {};
+    };
+    const own: Obj = { SQSClient, SQS: SQSClient };
+    const names = ["SendMessageCommand", "SendMessageBatchCommand", "ReceiveMessageCommand", "DeleteMessageCommand", "DeleteMessageBatchCommand", "ChangeMessageVisibilityCommand", "GetQueueUrlCommand"];
+    for (let i = 0; i < names.length; i++) own[names[i] as string] = Command(names[i] as string);
+    return moduleWith("@aws-sdk/client-sqs", own);
+  };
+  // sqs-consumer: Consumer.create({ queueUrl, handleMessage | handleMessageBatch }).start() receives the queue's messages.
+  const sqsConsumer = () => {
+    const Consumer = function (this: Obj, options: unknown) {
+      const o = options && typeof options === "object" ? (options as Obj) : {};
+      const topic = queueOf(o.queueUrl);
+      let running = false;
+      subscribe([topic], (_t, m, seq) => {
+        if (!running) return;
+        const msg = sqsMessage(m, seq);
+        if (typeof o.handleMessage === "function") handled(apply(o.handleMessage as Fn, undefined, [msg]));
+        else if (typeof o.handleMessageBatch === "function") handled(apply(o.handleMessageBatch as Fn, undefined, [[msg]]));
+      });
+      this.start = () => {
+        running = true;
+      };
+      this.stop = () => {
+        running = false;
+      };
+      this.on = () => this;
+      this.once = () => this;
+      defineProperty(this, "isRunning", { get: () => running });
+    } as unknown as { create?: unknown; new (o: unknown): Obj };
+    Consumer.create = (o: unknown) => new Consumer(o);
+    return moduleWith("sqs-consumer", { Consumer });
+  };
+
   const made = dict<unknown>();
   return {
     module(name) {
@@ -1032,6 +1146,8 @@ export function installServices(host: ServicesHost): ServicesWorld {
       else if (name === "kafkajs") m = kafkajs();
       else if (name === "amqplib") m = amqplib();
       else if (name === "bullmq") m = bullmq();
+      else if (name === "@aws-sdk/client-sqs") m = clientSqs();
+      else if (name === "sqs-consumer") m = sqsConsumer();
       else return undefined;
       made[name] = m;
       return m;
