@@ -348,7 +348,7 @@ describe("requests and messages between services, in one simulated world", () =>
   it("a loop between services ends the run with an error naming the services", async () => {
     const r = await run("loop");
     expect(r.status).toBe("error");
-    expect(r.error?.reason).toMatch(/^a loop between services: 256 requests in flight at once \(… (ping|pong) → (ping|pong) .*\)/);
+    expect(r.error?.reason).toMatch(/^a loop between services: requests nested 256 deep \(… (ping|pong) → (ping|pong) .*\)/);
   });
 
   it("a service whose entry starts no server is an error naming the entry and what to fix", async () => {

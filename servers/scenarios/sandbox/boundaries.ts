@@ -20,7 +20,6 @@ export const IO_BUILTINS = [
   "readline",
   "os",
   "zlib",
-  "stream",
   "vm",
   "module",
   "v8",

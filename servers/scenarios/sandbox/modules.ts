@@ -38,6 +38,26 @@ const PORTS: Record<string, string> = {
 };
 const BUILTINS = new Set(builtinModules);
 
+/**
+ * Worldline's own files that run inside the isolate as ports, by the specifier the prelude asks for them with:
+ * fixed files beside this one (the web classes, node's stream), never a path the simulated code names. Only a
+ * request from the ports' own root (the prelude's) reaches them.
+ */
+const OWN_PORTS: Record<string, string> = {
+  "worldline:web-world": "./web-world.ts",
+  "worldline:node-stream": "./node-stream.ts",
+};
+const ownPortCode = new Map<string, string>();
+function ownPort(specifier: string, file: string): Answer {
+  let code = ownPortCode.get(file);
+  if (code === undefined) {
+    code = ts.transpileModule(readFileSync(new URL(file, import.meta.url), "utf8"), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, removeComments: true } }).outputText;
+    ownPortCode.set(file, code);
+  }
+  const name = specifier.slice("worldline:".length);
+  return { kind: "code", id: `${PORT_PREFIX}${name}.js`, filename: `worldline:${name}.js`, code, siteBase: 0, siteCount: 0 };
+}
+
 export interface SiteRef extends Site {
   path: string;
 }
@@ -272,6 +292,8 @@ export class ModuleLoader {
   }
 
   private resolveAndRead(specifier: string, from: string): Answer {
+    const own = from === PORT_PREFIX && Object.hasOwn(OWN_PORTS, specifier) ? OWN_PORTS[specifier] : undefined;
+    if (own) return ownPort(specifier, own);
     const bare = specifier.replace(/^node:/, "");
     // `buffer/`, `util/`: the npm package a built-in's port is. The repo's own install wins; else the port.
     // Own keys only: `constructor/` or `__proto__` must not find Object.prototype's members.

@@ -1,6 +1,7 @@
 import type { ExpectationResult, PreludeConfig, PreludeReport, RawEffect, RawEvent, RawStep, Snap, StepSpec, StubSpec, TestRef } from "./protocol.js";
 import type { ServicesHost, ServicesWorld } from "./services-world.js";
 import type { TestApi, TestHost } from "./test-api.js";
+import type { WebGlobalName, WebGlobals } from "./web-world.js";
 
 /**
  * The world inside the isolate. This file is transpiled on its own and evaluated in every fresh isolate
@@ -888,6 +889,34 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       enumerable: false,
     });
   }
+  // The web platform's classes Node has as globals (web streams, Event, AbortController, Blob, Headers, Request,
+  // Response, FormData…): web-world.ts over web-streams-polyfill, built on first use like URL. Code may replace
+  // them, as in Node; the services world builds fetch's answers from the same classes, never from the globals.
+  let web: WebGlobals | undefined;
+  // Undefined while web-world builds them (the polyfill's own probes, `typeof DOMException`, see none yet).
+  const webClasses = (): WebGlobals | undefined => {
+    web ??= asLibrary(() => (libraryPort("worldline:web-world") as { webGlobals(port: (spec: string) => unknown): WebGlobals | undefined }).webGlobals(libraryPort));
+    return web;
+  };
+  const webClassesBuilt = (): WebGlobals => {
+    const w = webClasses();
+    if (!w) return stop("the web classes were asked for while they were being built");
+    return w;
+  };
+  const WEB_NAMES = ["ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader", "ReadableStreamBYOBRequest", "ReadableStreamDefaultController", "ReadableByteStreamController", "WritableStream", "WritableStreamDefaultWriter", "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController", "ByteLengthQueuingStrategy", "CountQueuingStrategy", "TextEncoderStream", "TextDecoderStream", "Event", "EventTarget", "DOMException", "AbortController", "AbortSignal", "Blob", "File", "Headers", "Request", "Response", "FormData"] as const satisfies readonly WebGlobalName[];
+  // Every name web-world.ts provides is installed: the compiler says which one this list lacks.
+  const everyWebName: Exclude<WebGlobalName, (typeof WEB_NAMES)[number]> extends never ? true : never = true;
+  for (const name of WEB_NAMES) {
+    defineProperty(G, name, {
+      get: () => webClasses()?.[name],
+      set: (v: unknown) => void defineProperty(G, name, { value: v, writable: true, configurable: true, enumerable: false }),
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  void everyWebName;
+  /** Node's `stream` (readable-stream with Readable.toWeb/fromWeb), node-stream.ts. */
+  const nodeStream = (): Obj => asLibrary(() => (libraryPort("worldline:node-stream") as { nodeStream(port: (spec: string) => unknown, web: () => WebGlobals): Obj }).nodeStream(libraryPort, webClassesBuilt));
   G.structuredClone = (v: unknown) => {
     const seen = new Map<unknown, unknown>();
     const clone = (x: unknown): unknown => {
@@ -1098,6 +1127,15 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       out.URLSearchParams = whatwgUrl().URLSearchParams;
       out.fileURLToPath = (u: unknown) => decodeURIComponent(String(typeof u === "string" ? u : (u as { href?: unknown }).href).replace(/^file:\/\//, ""));
       out.pathToFileURL = (p: unknown) => new (whatwgUrl().URL as new (s: string) => unknown)(`file://${encodeURI(String(p))}`);
+      return out;
+    },
+    // Node's streams are pure computation: readable-stream runs for real (an fs or net stream is still a stand-in's).
+    stream: nodeStream,
+    "stream/promises": () => nodeStream().promises,
+    "stream/web": () => {
+      const w = webClassesBuilt();
+      const out = objectCreate(null) as Obj;
+      for (const k of objectKeys(w)) if (matches(/Stream|Reader|Writer|Controller|Strategy/, k)) out[k] = w[k as WebGlobalName];
       return out;
     },
     async_hooks: asyncHooks,

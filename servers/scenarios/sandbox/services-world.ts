@@ -47,8 +47,10 @@ export interface ServicesWorld {
   fetch: Fn;
 }
 
-/** Requests in flight at once past this end the run: a loop between services when one repeats among them, else nesting too deep to simulate. */
-const MAX_IN_FLIGHT = 256;
+/** Requests nested this deep (each made while its service answers the one before) end the run: a loop between services when one repeats among them, else nesting too deep to simulate. */
+const MAX_DEPTH = 256;
+/** Requests left unanswered at once past this end the run: more than a simulation keeps open. */
+const MAX_OPEN = 10_000;
 /** Virtual ms a request waits for its service's server to listen before it is delivered anyway. */
 const NEVER_LISTENS_MS = 30_000;
 /** Crossings in one run past this are too many to simulate faithfully. */
@@ -388,8 +390,25 @@ export function installServices(host: ServicesHost): ServicesWorld {
     headers: Record<string, string>;
     body: string;
   }
+  /** A request in flight: the service it went to, and the request that service was answering when it was made. */
+  interface Open {
+    service: string;
+    depth: number;
+    parent: Open | undefined;
+  }
   let inFlight = 0;
-  const chain: string[] = [];
+  /** Per service, the requests to it not yet answered, oldest first. */
+  const openTo = dict<Open[]>();
+  const close = (o: Open) => {
+    inFlight--;
+    const list = openTo[o.service] as Open[];
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i] !== o) continue;
+      for (let k = i; k < list.length - 1; k++) list[k] = list[k + 1] as Open;
+      list.length = list.length - 1;
+      break;
+    }
+  };
   let crossings = 0;
   const counted = () => {
     if (++crossings > MAX_CROSSINGS) host.stop(`more than ${MAX_CROSSINGS} requests and messages between services: too many to simulate faithfully`);
@@ -400,24 +419,35 @@ export function installServices(host: ServicesHost): ServicesWorld {
   const deliver = (target: { service: WorldService; path: string }, url: string, method: string, headers: Record<string, string>, body: string): Promise<Delivered> => {
     counted();
     const s = target.service;
-    if (inFlight >= MAX_IN_FLIGHT) {
-      const hops = chain.slice(-6).join(" → ");
+    const from = runningService();
+    // Nesting, not the count still open, says a loop: a request made while its service answers another is that
+    // one's child (the latest open request to it); fire-and-forget calls from one place are siblings.
+    const mine = from && hasOwn(openTo, from.name) ? (openTo[from.name] as Open[]) : undefined;
+    const parent = mine && mine.length ? (mine[mine.length - 1] as Open) : undefined;
+    const depth = parent ? parent.depth + 1 : 1;
+    if (depth > MAX_DEPTH) {
+      const names: string[] = [];
       const seen = dict<true>();
       let repeats = false;
-      for (let i = 0; i < chain.length; i++) {
-        if (hasOwn(seen, chain[i] as string)) repeats = true;
-        seen[chain[i] as string] = true;
+      for (let o: Open | undefined = parent; o; o = o.parent) {
+        if (hasOwn(seen, o.service)) repeats = true;
+        seen[o.service] = true;
+        if (names.length < 6) names[names.length] = o.service;
       }
-      if (repeats) host.stop(`a loop between services: ${MAX_IN_FLIGHT} requests in flight at once (… ${hops} → ${s.name}); a request that calls back into its caller without end never returns`);
-      host.stop(`requests between services nested ${MAX_IN_FLIGHT} deep (… ${hops} → ${s.name}): deeper than a simulation follows`);
+      let hops = "";
+      for (let i = names.length - 1; i >= 0; i--) hops += `${names[i] as string}${i ? " → " : ""}`;
+      if (repeats) host.stop(`a loop between services: requests nested ${MAX_DEPTH} deep (… ${hops} → ${s.name}); a request that calls back into its caller without end never returns`);
+      host.stop(`requests between services nested ${MAX_DEPTH} deep (… ${hops} → ${s.name}): deeper than a simulation follows`);
     }
-    const from = runningService();
+    if (inFlight >= MAX_OPEN) host.stop(`${MAX_OPEN} requests between services left unanswered at once (the latest to ${s.name}): more than a simulation keeps open`);
     host.crossing("request", { from: from ? from.name : "(scenario)", to: s.name, method, url, ...(objectKeys(headers).length ? { headers } : {}), ...(body !== "" ? { body: bodyValue(body) } : {}) });
     ensure(s);
     const fns = hasOwn(listeners, s.name) ? (listeners[s.name] as Fn[]) : [];
     if (!fns.length) host.stop(`service ${s.name}: its entry ${s.entry} gave http.createServer no request listener, so ${method} ${url} has nowhere to go; point "entry" in worldline.config.json "services" at the module that starts its server`);
     inFlight++;
-    chain[chain.length] = s.name;
+    const open: Open = { service: s.name, depth, parent };
+    const list = hasOwn(openTo, s.name) ? (openTo[s.name] as Open[]) : (openTo[s.name] = []);
+    list[list.length] = open;
     const dispatch = (): Promise<Delivered> => new RealPromise<Delivered>((resolve, reject) => {
       const E = Emitter();
       const req = new E();
@@ -497,8 +527,7 @@ export function installServices(host: ServicesHost): ServicesWorld {
         res.headersSent = true;
         res.finished = true;
         res.writableEnded = true;
-        inFlight--;
-        chain.length = chain.length - 1;
+        close(open);
         const headersOut = dict<string>();
         for (const k of objectKeys(out)) {
           const v = out[k];
@@ -519,8 +548,7 @@ export function installServices(host: ServicesHost): ServicesWorld {
       res.destroy = (err?: unknown) => {
         if (ended) return res;
         ended = true;
-        inFlight--;
-        chain.length = chain.length - 1;
+        close(open);
         host.crossing("response", { from: s.name, to: from ? from.name : "(scenario)", error: "the connection was destroyed" });
         reject(new RealError(`socket hang up${err ? `: ${textOf((err as { message?: unknown }).message)}` : ""}`));
         return res;
@@ -620,7 +648,8 @@ export function installServices(host: ServicesHost): ServicesWorld {
     if (!target) return offMap("fetch#fetch", init === undefined ? [input] : [input, init]);
     const i = (init && typeof init === "object" ? init : {}) as { method?: unknown; headers?: unknown; body?: unknown };
     const req = input && typeof input === "object" && !(typeof (input as { href?: unknown }).href === "string") ? (input as { method?: unknown; headers?: unknown }) : {};
-    return then2(deliver(target, url, methodOf(i.method ?? req.method), headersOf(i.headers ?? req.headers), bodyText(i.body)), (d) => response(d, url));
+    // A real Response (web-world.ts), built from the classes themselves: code that replaced the global gets this too.
+    return then2(deliver(target, url, methodOf(i.method ?? req.method), headersOf(i.headers ?? req.headers), bodyText(i.body)), (d) => (host.port("worldline:web-world") as { fetchResponse(port: (spec: string) => unknown, a: Delivered & { url: string }): unknown }).fetchResponse(host.port, { ...d, url }));
   };
 
   /** A module whose listed members are ours, and every other member the usual recording stand-in. */

@@ -1,0 +1,1073 @@
+/**
+ * The web platform's classes Node has as globals, for the isolate (DESIGN.md: sandbox built-ins): the streams
+ * from web-streams-polyfill (a pure-JS implementation of the WHATWG Streams standard, checked against its
+ * platform tests), and Event, EventTarget, AbortController/AbortSignal, DOMException, Blob, File, Headers,
+ * Request, Response, FormData, TextEncoderStream and TextDecoderStream written here after their standards,
+ * as far as a server and its clients use them (koa 3, hono's node adapter, ky's feature probes).
+ *
+ * Like the prelude, this file runs inside the isolate, served by the module loader as one of Worldline's own
+ * ports, and reaches nothing but the `port` function it is handed. It is built once per isolate, on the first
+ * read of one of its globals. What the classes do to each other (a Response's headers, a body read whole)
+ * goes through functions and slots kept in this closure and intrinsics captured when it is built, so code that
+ * later patches `Headers.prototype` or `ReadableStream.prototype` changes only what it itself calls.
+ */
+
+type Fn = (...args: unknown[]) => unknown;
+type Obj = Record<string | symbol, unknown>;
+
+/** The globals this file provides, by their Node names. */
+export const WEB_GLOBALS = [
+  "ReadableStream",
+  "ReadableStreamDefaultReader",
+  "ReadableStreamBYOBReader",
+  "ReadableStreamBYOBRequest",
+  "ReadableStreamDefaultController",
+  "ReadableByteStreamController",
+  "WritableStream",
+  "WritableStreamDefaultWriter",
+  "WritableStreamDefaultController",
+  "TransformStream",
+  "TransformStreamDefaultController",
+  "ByteLengthQueuingStrategy",
+  "CountQueuingStrategy",
+  "TextEncoderStream",
+  "TextDecoderStream",
+  "Event",
+  "EventTarget",
+  "DOMException",
+  "AbortController",
+  "AbortSignal",
+  "Blob",
+  "File",
+  "Headers",
+  "Request",
+  "Response",
+  "FormData",
+] as const;
+export type WebGlobalName = (typeof WEB_GLOBALS)[number];
+export type WebGlobals = Record<WebGlobalName, unknown>;
+
+/** A readable stream as this file uses one (the polyfill's, or whatever the code hands a body). */
+interface Stream {
+  getReader(): { read(): Promise<{ done: boolean; value?: unknown }>; releaseLock(): void };
+  locked: boolean;
+}
+interface StreamClass {
+  new (source?: Obj, strategy?: Obj): Stream;
+  prototype: Stream;
+}
+interface TransformClass {
+  new (t: Obj): { readable: Stream; writable: unknown };
+}
+
+/** What a fetch answered, as the services world delivered it. */
+export interface FetchAnswer {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  body: string;
+  url: string;
+}
+interface Built {
+  globals: WebGlobals;
+  fetchResponse(a: FetchAnswer): unknown;
+}
+let built: Built | undefined;
+let building = false;
+/** The classes, built once; undefined while they are being built (the polyfill probes `typeof DOMException`). */
+const ensure = (port: (spec: string) => unknown): Built | undefined => {
+  if (built || building) return built;
+  building = true;
+  try {
+    built = build(port);
+  } finally {
+    building = false;
+  }
+  return built;
+};
+
+/**
+ * The classes, built on first use in this isolate; `port` loads Worldline's pure ports (web-streams-polyfill).
+ * Undefined only for a read of a global made while they are being built: none of them exists yet.
+ */
+export function webGlobals(port: (spec: string) => unknown): WebGlobals | undefined {
+  return ensure(port)?.globals;
+}
+
+/** A `Response` as fetch resolves with one: type "basic", its URL, immutable headers, any status a server sent. */
+export function fetchResponse(port: (spec: string) => unknown, a: FetchAnswer): unknown {
+  const b = ensure(port);
+  if (!b) throw new Error("web-world: a fetch answered while the web classes were being built");
+  return b.fetchResponse(a);
+}
+
+function build(port: (spec: string) => unknown): Built {
+  // ---- intrinsics, captured before anything else can run ------------------------------------------------
+  const apply = Reflect.apply;
+  const defineProperty = Reflect.defineProperty;
+  const getPrototypeOf = Reflect.getPrototypeOf;
+  const RealPromise = Promise;
+  const promiseThen = RealPromise.prototype.then;
+  const promiseResolve = RealPromise.resolve.bind(RealPromise);
+  const promiseReject = RealPromise.reject.bind(RealPromise);
+  const RealTypeError = TypeError;
+  const RealError = Error;
+  const RealUint8Array = Uint8Array;
+  const RealArrayBuffer = ArrayBuffer;
+  const isView = ArrayBuffer.isView;
+  const u8Set = Uint8Array.prototype.set;
+  const u8Slice = Uint8Array.prototype.slice;
+  const StringOf = String;
+  const NumberOf = Number;
+  const jsonParse = JSON.parse;
+  const stringToLower = String.prototype.toLowerCase;
+  const stringToUpper = String.prototype.toUpperCase;
+  const stringTrim = String.prototype.trim;
+  const stringSplit = String.prototype.split;
+  const stringIndexOf = String.prototype.indexOf;
+  const stringSlice = String.prototype.slice;
+  const regexTest = RegExp.prototype.test;
+  const toStringTag = Object.prototype.toString;
+  const hasInstance = Function.prototype[Symbol.hasInstance];
+  const weakGet = WeakMap.prototype.get;
+  const weakSet = WeakMap.prototype.set;
+  const weakHas = WeakMap.prototype.has;
+  const arraySort = Array.prototype.sort;
+  const iteratorSymbol = Symbol.iterator;
+  const Utf8 = globalThis as unknown as { TextEncoder: new () => { encode(s: string): Uint8Array }; TextDecoder: new () => { decode(b: ArrayLike<number>): string } };
+  const encoder = new Utf8.TextEncoder();
+  const encodeFn = getPrototypeOf(encoder) as { encode: Fn };
+  const decoder = new Utf8.TextDecoder();
+  const decodeFn = getPrototypeOf(decoder) as { decode: Fn };
+  const setTimer = (globalThis as unknown as { setTimeout: (fn: () => void, ms: number) => unknown }).setTimeout;
+
+  const lower = (s: string) => apply(stringToLower, s, []) as string;
+  const upper = (s: string) => apply(stringToUpper, s, []) as string;
+  const trim = (s: string) => apply(stringTrim, s, []) as string;
+  const test = (re: RegExp, s: string) => apply(regexTest, re, [s]) as boolean;
+  const isA = (o: unknown, C: object): boolean => {
+    try {
+      return apply(hasInstance, C, [o]) as boolean;
+    } catch {
+      return false;
+    }
+  };
+  const tagOf = (o: unknown) => apply(toStringTag, o, []) as string;
+  const then = <T, U>(p: Promise<T>, ok: (v: T) => U | Promise<U>, bad?: (e: unknown) => U | Promise<U>): Promise<U> => apply(promiseThen, p, bad ? [ok, bad] : [ok]) as Promise<U>;
+  const utf8 = (s: string): Uint8Array => apply(encodeFn.encode, encoder, [s]) as Uint8Array;
+  const fromUtf8 = (b: Uint8Array): string => apply(decodeFn.decode, decoder, [b]) as string;
+  /** A private slot per object, kept where the code cannot reach it. */
+  const slots = <V>() => {
+    const map = new WeakMap<object, V>();
+    return {
+      get: (o: unknown): V | undefined => (o !== null && (typeof o === "object" || typeof o === "function") ? (apply(weakGet, map, [o]) as V | undefined) : undefined),
+      set: (o: object, v: V) => void apply(weakSet, map, [o, v]),
+      has: (o: unknown): boolean => o !== null && typeof o === "object" && (apply(weakHas, map, [o]) as boolean),
+    };
+  };
+  const concat = (parts: Uint8Array[]): Uint8Array => {
+    let n = 0;
+    for (let i = 0; i < parts.length; i++) n += (parts[i] as Uint8Array).length;
+    const out = new RealUint8Array(n);
+    let at = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i] as Uint8Array;
+      apply(u8Set, out, [p, at]);
+      at += p.length;
+    }
+    return out;
+  };
+  /** A copy of the bytes of an ArrayBuffer or a view of one; undefined for anything else. */
+  const bytesOf = (v: unknown): Uint8Array | undefined => {
+    if (isA(v, RealArrayBuffer)) return apply(u8Slice, new RealUint8Array(v as ArrayBuffer), []) as Uint8Array;
+    if (isView(v)) {
+      const view = v as ArrayBufferView;
+      return apply(u8Slice, new RealUint8Array(view.buffer, view.byteOffset, view.byteLength), []) as Uint8Array;
+    }
+    return undefined;
+  };
+  const toArrayBuffer = (b: Uint8Array): ArrayBuffer => (apply(u8Slice, b, []) as Uint8Array).buffer as ArrayBuffer;
+
+  // ---- streams: the polyfill, and what this file needs of them, captured now --------------------------------
+  const streams = port("web-streams-polyfill") as Record<string, unknown> & { ReadableStream: StreamClass; TransformStream: TransformClass };
+  const RS = streams.ReadableStream;
+  const getReader = RS.prototype.getReader;
+  const probeReader = apply(getReader, new RS(), []) as object;
+  const readerProto = getPrototypeOf(probeReader) as { read: Fn; releaseLock: Fn };
+  const readerRead = readerProto.read;
+  const lockedGetter = Reflect.getOwnPropertyDescriptor(RS.prototype, "locked")?.get as Fn;
+  const isStream = (v: unknown): v is Stream => {
+    if (isA(v, RS)) return true;
+    return v !== null && typeof v === "object" && typeof (v as { getReader?: unknown }).getReader === "function";
+  };
+  const streamOfBytes = (b: Uint8Array): Stream =>
+    new RS({
+      start(c: { enqueue(v: unknown): void; close(): void }) {
+        if (b.length) c.enqueue(b);
+        c.close();
+      },
+    });
+  /** Every chunk of a stream, as bytes (a string chunk in UTF-8). */
+  const readAll = (s: Stream): Promise<Uint8Array> => {
+    const own = isA(s, RS);
+    const reader = own ? (apply(getReader, s, []) as Obj) : (s.getReader() as unknown as Obj);
+    const read = own ? readerRead : (reader.read as Fn);
+    const parts: Uint8Array[] = [];
+    const step = (): Promise<Uint8Array> =>
+      then(apply(read, reader, []) as Promise<{ done: boolean; value?: unknown }>, (r) => {
+        if (r.done) return concat(parts);
+        const v = r.value;
+        const b = typeof v === "string" ? utf8(v) : bytesOf(v);
+        if (!b) throw new RealTypeError(`a body stream gave a chunk that is not bytes (${tagOf(v)}): expected a Uint8Array`);
+        parts[parts.length] = b;
+        return step();
+      });
+    return step();
+  };
+
+  // ---- DOMException, Event, EventTarget ---------------------------------------------------------------------
+  const CODES: Record<string, number> = { IndexSizeError: 1, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11, SyntaxError: 12, InvalidAccessError: 15, TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, TimeoutError: 23, DataCloneError: 25 };
+  class DOMException extends RealError {
+    readonly code: number;
+    constructor(message = "", options?: string | { name?: string; cause?: unknown }) {
+      const name = typeof options === "string" ? options : (options?.name ?? "Error");
+      super(StringOf(message), typeof options === "object" && options && "cause" in options ? { cause: options.cause } : undefined);
+      defineProperty(this, "name", { value: name, writable: true, configurable: true, enumerable: false });
+      this.code = Object.hasOwn(CODES, name) ? (CODES[name] as number) : 0;
+    }
+  }
+  const eventState = slots<{ stop: boolean; canceled: boolean; passive: boolean }>();
+  class Event {
+    readonly type: string;
+    readonly bubbles: boolean;
+    readonly cancelable: boolean;
+    readonly composed: boolean;
+    readonly timeStamp: number;
+    target: unknown = null;
+    currentTarget: unknown = null;
+    eventPhase = 0;
+    readonly isTrusted = false;
+    constructor(type: unknown, init?: { bubbles?: boolean; cancelable?: boolean; composed?: boolean }) {
+      if (arguments.length === 0) throw new RealTypeError('The "type" argument must be specified');
+      this.type = StringOf(type);
+      this.bubbles = Boolean(init?.bubbles);
+      this.cancelable = Boolean(init?.cancelable);
+      this.composed = Boolean(init?.composed);
+      this.timeStamp = (globalThis as unknown as { performance?: { now(): number } }).performance?.now() ?? 0;
+      eventState.set(this, { stop: false, canceled: false, passive: false });
+    }
+    get defaultPrevented(): boolean {
+      return eventState.get(this)?.canceled ?? false;
+    }
+    preventDefault(): void {
+      const s = eventState.get(this);
+      if (s && this.cancelable && !s.passive) s.canceled = true;
+    }
+    stopImmediatePropagation(): void {
+      const s = eventState.get(this);
+      if (s) s.stop = true;
+    }
+    stopPropagation(): void {}
+    composedPath(): unknown[] {
+      return this.currentTarget ? [this.currentTarget] : [];
+    }
+  }
+  interface Listener {
+    type: string;
+    fn: unknown;
+    once: boolean;
+    passive: boolean;
+    removed: boolean;
+  }
+  const listenersOf = slots<Listener[]>();
+  const listeners = (t: object): Listener[] => {
+    let l = listenersOf.get(t);
+    if (!l) listenersOf.set(t, (l = []));
+    return l;
+  };
+  const removeListener = (t: object, type: string, fn: unknown) => {
+    const l = listeners(t);
+    for (let i = 0; i < l.length; i++) {
+      const x = l[i] as Listener;
+      if (x.type === type && x.fn === fn) {
+        x.removed = true;
+        l.splice(i, 1);
+        return;
+      }
+    }
+  };
+  class EventTarget {
+    addEventListener(type: unknown, fn: unknown, options?: boolean | { once?: boolean; passive?: boolean; signal?: unknown }): void {
+      if (fn === null || fn === undefined) return;
+      const t = StringOf(type);
+      const o = typeof options === "object" && options ? options : {};
+      const signal = o.signal;
+      if (signal !== undefined && abortState.get(signal)?.aborted) return;
+      const l = listeners(this);
+      for (let i = 0; i < l.length; i++) if ((l[i] as Listener).type === t && (l[i] as Listener).fn === fn) return;
+      l[l.length] = { type: t, fn, once: Boolean(o.once), passive: Boolean(o.passive), removed: false };
+      if (signal !== undefined && abortState.has(signal)) onAbort(signal as object, () => removeListener(this, t, fn));
+    }
+    removeEventListener(type: unknown, fn: unknown): void {
+      removeListener(this, StringOf(type), fn);
+    }
+    dispatchEvent(event: unknown): boolean {
+      const s = eventState.get(event);
+      if (!s) throw new RealTypeError('The "event" argument must be an instance of Event');
+      const e = event as Event;
+      e.target = this;
+      e.currentTarget = this;
+      e.eventPhase = 2;
+      const now = listeners(this).slice();
+      const handler = (this as unknown as Obj)[`on${e.type}`];
+      if (typeof handler === "function" && !abortState.has(this)) now.unshift({ type: e.type, fn: handler, once: false, passive: false, removed: false });
+      for (let i = 0; i < now.length && !s.stop; i++) {
+        const x = now[i] as Listener;
+        if (x.type !== e.type || x.removed) continue;
+        if (x.once) removeListener(this, x.type, x.fn);
+        s.passive = x.passive;
+        try {
+          if (typeof x.fn === "function") apply(x.fn as Fn, this, [e]);
+          else if (x.fn && typeof (x.fn as Obj).handleEvent === "function") apply((x.fn as Obj).handleEvent as Fn, x.fn, [e]);
+        } catch (err) {
+          // As in Node: a listener's throw does not stop the dispatch; it surfaces as an uncaught error.
+          setTimer(() => {
+            throw err;
+          }, 0);
+        }
+        s.passive = false;
+      }
+      e.currentTarget = null;
+      e.eventPhase = 0;
+      return !s.canceled;
+    }
+  }
+
+  // ---- AbortController and AbortSignal -----------------------------------------------------------------------
+  const abortState = slots<{ aborted: boolean; reason: unknown; steps: Array<() => void> }>();
+  const onAbort = (signal: object, fn: () => void) => {
+    const s = abortState.get(signal);
+    if (s) s.steps[s.steps.length] = fn;
+  };
+  let constructing = false;
+  const newSignal = (): AbortSignal => {
+    constructing = true;
+    try {
+      return new AbortSignal();
+    } finally {
+      constructing = false;
+    }
+  };
+  const signalAbort = (signal: AbortSignal, reason: unknown) => {
+    const s = abortState.get(signal);
+    if (!s || s.aborted) return;
+    s.aborted = true;
+    s.reason = reason === undefined ? new DOMException("This operation was aborted", "AbortError") : reason;
+    const steps = s.steps;
+    s.steps = [];
+    for (let i = 0; i < steps.length; i++) (steps[i] as () => void)();
+    const handler = (signal as unknown as Obj).onabort;
+    const e = new Event("abort");
+    if (typeof handler === "function") apply(handler as Fn, signal, [e]);
+    apply(EventTarget.prototype.dispatchEvent, signal, [e]);
+  };
+  class AbortSignal extends EventTarget {
+    onabort: unknown = null;
+    constructor() {
+      super();
+      if (!constructing) throw new RealTypeError("Illegal constructor");
+      abortState.set(this, { aborted: false, reason: undefined, steps: [] });
+    }
+    get aborted(): boolean {
+      return abortState.get(this)?.aborted ?? false;
+    }
+    get reason(): unknown {
+      return abortState.get(this)?.reason;
+    }
+    throwIfAborted(): void {
+      const s = abortState.get(this);
+      if (s?.aborted) throw s.reason;
+    }
+    static abort(reason?: unknown): AbortSignal {
+      const s = newSignal();
+      signalAbort(s, reason);
+      return s;
+    }
+    /** Aborts after `ms` of the simulation's virtual clock. */
+    static timeout(ms: unknown): AbortSignal {
+      const s = newSignal();
+      setTimer(() => signalAbort(s, new DOMException("The operation was aborted due to timeout", "TimeoutError")), NumberOf(ms));
+      return s;
+    }
+    static any(signals: Iterable<unknown>): AbortSignal {
+      const out = newSignal();
+      for (const x of signals) {
+        const s = abortState.get(x);
+        if (!s) throw new RealTypeError('The "signals" argument must be an iterable of AbortSignal');
+        if (s.aborted) {
+          signalAbort(out, s.reason);
+          return out;
+        }
+        onAbort(x as object, () => signalAbort(out, (abortState.get(x) as { reason: unknown }).reason));
+      }
+      return out;
+    }
+  }
+  const controllerSignal = slots<AbortSignal>();
+  class AbortController {
+    constructor() {
+      controllerSignal.set(this, newSignal());
+    }
+    get signal(): AbortSignal {
+      return controllerSignal.get(this) as AbortSignal;
+    }
+    abort(reason?: unknown): void {
+      const s = controllerSignal.get(this);
+      if (s) signalAbort(s, reason);
+    }
+  }
+
+  // ---- Blob and File -------------------------------------------------------------------------------------------
+  const blobData = slots<{ bytes: Uint8Array; type: string }>();
+  const blobTypeOf = (t: unknown) => {
+    const s = t === undefined ? "" : StringOf(t);
+    return test(/[^\u0020-\u007e]/, s) ? "" : lower(s);
+  };
+  class Blob {
+    constructor(parts?: Iterable<unknown>, options?: { type?: unknown }) {
+      const out: Uint8Array[] = [];
+      if (parts !== undefined) {
+        if (parts === null || typeof parts !== "object" || typeof (parts as unknown as Obj)[iteratorSymbol] !== "function") throw new RealTypeError("Blob's first argument must be an iterable of parts: strings, ArrayBuffers, views or Blobs");
+        for (const p of parts) {
+          const own = blobData.get(p);
+          out[out.length] = own ? own.bytes : (bytesOf(p) ?? utf8(StringOf(p)));
+        }
+      }
+      blobData.set(this, { bytes: concat(out), type: blobTypeOf(options?.type) });
+    }
+    get size(): number {
+      return blobData.get(this)?.bytes.length ?? 0;
+    }
+    get type(): string {
+      return blobData.get(this)?.type ?? "";
+    }
+    slice(start?: number, end?: number, type?: unknown): Blob {
+      const b = blobData.get(this)?.bytes ?? new RealUint8Array(0);
+      const out = new Blob([], { type });
+      (blobData.get(out) as { bytes: Uint8Array }).bytes = apply(u8Slice, b, [start ?? 0, end ?? b.length]) as Uint8Array;
+      return out;
+    }
+    text(): Promise<string> {
+      return promiseResolve(fromUtf8(blobData.get(this)?.bytes ?? new RealUint8Array(0)));
+    }
+    arrayBuffer(): Promise<ArrayBuffer> {
+      return promiseResolve(toArrayBuffer(blobData.get(this)?.bytes ?? new RealUint8Array(0)));
+    }
+    bytes(): Promise<Uint8Array> {
+      return promiseResolve(apply(u8Slice, blobData.get(this)?.bytes ?? new RealUint8Array(0), []) as Uint8Array);
+    }
+    stream(): Stream {
+      return streamOfBytes(blobData.get(this)?.bytes ?? new RealUint8Array(0));
+    }
+  }
+  defineProperty(Blob.prototype, Symbol.toStringTag, { value: "Blob", configurable: true });
+  class File extends Blob {
+    readonly name: string;
+    readonly lastModified: number;
+    constructor(parts: Iterable<unknown>, name: unknown, options?: { type?: unknown; lastModified?: unknown }) {
+      super(parts, options);
+      this.name = StringOf(name);
+      this.lastModified = options?.lastModified === undefined ? (globalThis as unknown as { Date: { now(): number } }).Date.now() : NumberOf(options.lastModified);
+    }
+  }
+  defineProperty(File.prototype, Symbol.toStringTag, { value: "File", configurable: true });
+
+  // ---- Headers: an ordered list of (lower-case name, value), as the Fetch standard keeps it ----------------------
+  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  const headerList = slots<Array<[string, string]>>();
+  const headerGuard = slots<"none" | "immutable">();
+  const checkName = (name: unknown): string => {
+    const n = StringOf(name);
+    if (!test(TOKEN, n)) throw new RealTypeError(`Headers: "${n}" is not a valid HTTP header name`);
+    return lower(n);
+  };
+  const checkValue = (name: string, value: unknown): string => {
+    const v = apply(stringTrim, StringOf(value), []) as string;
+    if (test(/[\0\r\n]/, v)) throw new RealTypeError(`Headers: the value of "${name}" holds a NUL, CR or LF, which no header value may`);
+    return v;
+  };
+  const listOf = (h: unknown): Array<[string, string]> => {
+    const l = headerList.get(h);
+    if (!l) throw new RealTypeError("Illegal invocation: expected a Headers object");
+    return l;
+  };
+  const writable = (h: unknown) => {
+    if (headerGuard.get(h) === "immutable") throw new RealTypeError("Headers are immutable: this object belongs to a fetch response");
+  };
+  const appendHeader = (l: Array<[string, string]>, name: unknown, value: unknown) => {
+    const n = checkName(name);
+    l[l.length] = [n, checkValue(n, value)];
+  };
+  const getHeader = (l: Array<[string, string]>, name: string): string | null => {
+    let out: string | null = null;
+    for (let i = 0; i < l.length; i++) {
+      const [k, v] = l[i] as [string, string];
+      if (k === name) out = out === null ? v : `${out}, ${v}`;
+    }
+    return out;
+  };
+  const deleteHeader = (l: Array<[string, string]>, name: string) => {
+    for (let i = l.length - 1; i >= 0; i--) if ((l[i] as [string, string])[0] === name) l.splice(i, 1);
+  };
+  const fillHeaders = (l: Array<[string, string]>, init: unknown) => {
+    if (init === undefined || init === null) return;
+    const other = headerList.get(init);
+    if (other) {
+      for (let i = 0; i < other.length; i++) l[l.length] = [(other[i] as [string, string])[0], (other[i] as [string, string])[1]];
+      return;
+    }
+    if (typeof init !== "object") throw new RealTypeError("Headers: expected a record, a list of pairs or a Headers object");
+    if (typeof (init as Obj)[iteratorSymbol] === "function") {
+      for (const pair of init as Iterable<unknown>) {
+        const p = [...(pair as Iterable<unknown>)];
+        if (p.length !== 2) throw new RealTypeError("Headers: each pair must be [name, value]");
+        appendHeader(l, p[0], p[1]);
+      }
+      return;
+    }
+    for (const k of Object.keys(init)) appendHeader(l, k, (init as Obj)[k]);
+  };
+  /** The list as iteration shows it: sorted by name, values combined but set-cookie's kept apart. */
+  const sortedPairs = (l: Array<[string, string]>): Array<[string, string]> => {
+    const names: string[] = [];
+    for (let i = 0; i < l.length; i++) {
+      const n = (l[i] as [string, string])[0];
+      if (names.indexOf(n) < 0) names[names.length] = n;
+    }
+    apply(arraySort, names, []);
+    const out: Array<[string, string]> = [];
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i] as string;
+      if (n === "set-cookie") {
+        for (let k = 0; k < l.length; k++) if ((l[k] as [string, string])[0] === n) out[out.length] = [n, (l[k] as [string, string])[1]];
+      } else out[out.length] = [n, getHeader(l, n) as string];
+    }
+    return out;
+  };
+  class Headers {
+    constructor(init?: unknown) {
+      const l: Array<[string, string]> = [];
+      fillHeaders(l, init);
+      headerList.set(this, l);
+    }
+    append(name: unknown, value: unknown): void {
+      writable(this);
+      appendHeader(listOf(this), name, value);
+    }
+    delete(name: unknown): void {
+      writable(this);
+      deleteHeader(listOf(this), checkName(name));
+    }
+    get(name: unknown): string | null {
+      return getHeader(listOf(this), checkName(name));
+    }
+    getSetCookie(): string[] {
+      const l = listOf(this);
+      const out: string[] = [];
+      for (let i = 0; i < l.length; i++) if ((l[i] as [string, string])[0] === "set-cookie") out[out.length] = (l[i] as [string, string])[1];
+      return out;
+    }
+    has(name: unknown): boolean {
+      return getHeader(listOf(this), checkName(name)) !== null;
+    }
+    set(name: unknown, value: unknown): void {
+      writable(this);
+      const l = listOf(this);
+      const n = checkName(name);
+      const v = checkValue(n, value);
+      let at = -1;
+      for (let i = l.length - 1; i >= 0; i--) {
+        if ((l[i] as [string, string])[0] !== n) continue;
+        if (at >= 0) l.splice(at, 1);
+        at = i;
+      }
+      if (at >= 0) l[at] = [n, v];
+      else l[l.length] = [n, v];
+    }
+    forEach(fn: (value: string, name: string, headers: Headers) => void, self?: unknown): void {
+      const pairs = sortedPairs(listOf(this));
+      for (let i = 0; i < pairs.length; i++) apply(fn as Fn, self, [(pairs[i] as [string, string])[1], (pairs[i] as [string, string])[0], this]);
+    }
+    *entries(): IterableIterator<[string, string]> {
+      yield* sortedPairs(listOf(this));
+    }
+    *keys(): IterableIterator<string> {
+      for (const [k] of sortedPairs(listOf(this))) yield k;
+    }
+    *values(): IterableIterator<string> {
+      for (const [, v] of sortedPairs(listOf(this))) yield v;
+    }
+    [Symbol.iterator](): IterableIterator<[string, string]> {
+      return this.entries();
+    }
+  }
+  defineProperty(Headers.prototype, Symbol.toStringTag, { value: "Headers", configurable: true });
+  const newHeaders = (init?: unknown, guard: "none" | "immutable" = "none"): Headers => {
+    const h = new Headers();
+    fillHeaders(listOf(h), init);
+    headerGuard.set(h, guard);
+    return h;
+  };
+
+  // ---- FormData ----------------------------------------------------------------------------------------------------
+  type Entry = [string, string | File];
+  const formEntries = slots<Entry[]>();
+  const formsOf = (f: unknown): Entry[] => {
+    const l = formEntries.get(f);
+    if (!l) throw new RealTypeError("Illegal invocation: expected a FormData object");
+    return l;
+  };
+  const entryValue = (value: unknown, filename?: unknown): string | File => {
+    if (!blobData.has(value)) return StringOf(value);
+    if (isA(value, File) && filename === undefined) return value as File;
+    return new File([value], filename === undefined ? "blob" : StringOf(filename), { type: (value as Blob).type });
+  };
+  class FormData {
+    constructor(form?: unknown) {
+      if (form !== undefined) throw new RealTypeError("FormData: there is no HTML form in a simulation; construct it empty");
+      formEntries.set(this, []);
+    }
+    append(name: unknown, value: unknown, filename?: unknown): void {
+      const l = formsOf(this);
+      l[l.length] = [StringOf(name), entryValue(value, filename)];
+    }
+    delete(name: unknown): void {
+      const l = formsOf(this);
+      const n = StringOf(name);
+      for (let i = l.length - 1; i >= 0; i--) if ((l[i] as Entry)[0] === n) l.splice(i, 1);
+    }
+    get(name: unknown): string | File | null {
+      const n = StringOf(name);
+      for (const [k, v] of formsOf(this)) if (k === n) return v;
+      return null;
+    }
+    getAll(name: unknown): Array<string | File> {
+      const n = StringOf(name);
+      const out: Array<string | File> = [];
+      for (const [k, v] of formsOf(this)) if (k === n) out[out.length] = v;
+      return out;
+    }
+    has(name: unknown): boolean {
+      return this.get(name) !== null;
+    }
+    set(name: unknown, value: unknown, filename?: unknown): void {
+      const n = StringOf(name);
+      apply(FormData.prototype.delete, this, [n]);
+      const l = formsOf(this);
+      l[l.length] = [n, entryValue(value, filename)];
+    }
+    forEach(fn: (value: string | File, name: string, form: FormData) => void, self?: unknown): void {
+      for (const [k, v] of formsOf(this).slice()) apply(fn as Fn, self, [v, k, this]);
+    }
+    *entries(): IterableIterator<Entry> {
+      yield* formsOf(this).slice();
+    }
+    *keys(): IterableIterator<string> {
+      for (const [k] of formsOf(this).slice()) yield k;
+    }
+    *values(): IterableIterator<string | File> {
+      for (const [, v] of formsOf(this).slice()) yield v;
+    }
+    [Symbol.iterator](): IterableIterator<Entry> {
+      return this.entries();
+    }
+  }
+  defineProperty(FormData.prototype, Symbol.toStringTag, { value: "FormData", configurable: true });
+  let boundaries = 0;
+  /** multipart/form-data, as a browser encodes a form (the boundary counts up: runs stay deterministic). */
+  const multipart = (entries: Entry[]): { bytes: Uint8Array; type: string } => {
+    const boundary = `----WorldlineFormBoundary${++boundaries}`;
+    const esc = (s: string) => apply(String.prototype.replace, apply(String.prototype.replace, s, [/\r?\n|\r/g, "\r\n"]), [/"/g, "%22"]) as string;
+    const parts: Uint8Array[] = [];
+    for (const [k, v] of entries) {
+      if (typeof v === "string") parts[parts.length] = utf8(`--${boundary}\r\nContent-Disposition: form-data; name="${esc(k)}"\r\n\r\n${v}\r\n`);
+      else {
+        parts[parts.length] = utf8(`--${boundary}\r\nContent-Disposition: form-data; name="${esc(k)}"; filename="${esc(v.name)}"\r\nContent-Type: ${v.type || "application/octet-stream"}\r\n\r\n`);
+        parts[parts.length] = (blobData.get(v) as { bytes: Uint8Array }).bytes;
+        parts[parts.length] = utf8("\r\n");
+      }
+    }
+    parts[parts.length] = utf8(`--${boundary}--\r\n`);
+    return { bytes: concat(parts), type: `multipart/form-data; boundary=${boundary}` };
+  };
+  /** A urlencoded body's pairs, as URLSearchParams parses them. */
+  const urlencoded = (text: string): FormData => {
+    const f = new FormData();
+    const l = formsOf(f);
+    const decode = (s: string) => decodeURIComponent(apply(String.prototype.replace, s, [/\+/g, " "]) as string);
+    for (const part of apply(stringSplit, text, ["&"]) as string[]) {
+      if (part === "") continue;
+      const eq = apply(stringIndexOf, part, ["="]) as number;
+      l[l.length] = eq < 0 ? [decode(part), ""] : [decode(apply(stringSlice, part, [0, eq]) as string), decode(apply(stringSlice, part, [eq + 1]) as string)];
+    }
+    return f;
+  };
+
+  // ---- the Body mixin: bytes known at once, or a stream read on demand ----------------------------------------------
+  interface BodyState {
+    bytes: Uint8Array | null;
+    stream: Stream | null;
+    used: boolean;
+    type: string | null;
+  }
+  const bodies = slots<BodyState>();
+  /** A body's bytes or stream and the content type it implies (the Fetch standard's "extract a body"). */
+  const extract = (init: unknown): BodyState => {
+    const state: BodyState = { bytes: null, stream: null, used: false, type: null };
+    if (init === undefined || init === null) return state;
+    const blob = blobData.get(init);
+    if (typeof init === "string") {
+      state.bytes = utf8(init);
+      state.type = "text/plain;charset=UTF-8";
+    } else if (blob) {
+      state.bytes = blob.bytes;
+      state.type = blob.type || null;
+    } else if (formEntries.has(init)) {
+      const m = multipart(formsOf(init));
+      state.bytes = m.bytes;
+      state.type = m.type;
+    } else if (tagOf(init) === "[object URLSearchParams]") {
+      state.bytes = utf8(StringOf(init));
+      state.type = "application/x-www-form-urlencoded;charset=UTF-8";
+    } else if (isStream(init)) {
+      const locked = isA(init, RS) ? (apply(lockedGetter, init, []) as boolean) : init.locked;
+      if (locked) throw new RealTypeError("Response body object should not be disturbed or locked");
+      state.stream = init;
+    } else {
+      const b = bytesOf(init);
+      state.bytes = b ?? utf8(StringOf(init));
+      if (!b) state.type = "text/plain;charset=UTF-8";
+    }
+    return state;
+  };
+  const bodyOf = (o: unknown): BodyState => {
+    const b = bodies.get(o);
+    if (!b) throw new RealTypeError("Illegal invocation: expected a Request or a Response");
+    return b;
+  };
+  /** The whole body, once: a second read rejects, as in Node. */
+  const consume = (o: unknown): Promise<Uint8Array> => {
+    let b: BodyState;
+    try {
+      b = bodyOf(o);
+    } catch (e) {
+      return promiseReject(e);
+    }
+    if (b.used) return promiseReject(new RealTypeError("Body is unusable: Body has already been read"));
+    b.used = true;
+    if (b.bytes) return promiseResolve(b.bytes);
+    if (b.stream) return readAll(b.stream);
+    return promiseResolve(new RealUint8Array(0));
+  };
+  const streamOf = (b: BodyState): Stream | null => {
+    if (!b.stream && b.bytes) b.stream = streamOfBytes(b.bytes);
+    return b.stream;
+  };
+  /** Two bodies from one: bytes shared, a stream split with tee(). */
+  const cloneBody = (b: BodyState): BodyState => {
+    if (b.used) throw new RealTypeError("Body is unusable: Body has already been read");
+    const copy: BodyState = { bytes: b.bytes, stream: null, used: false, type: b.type };
+    if (!b.bytes && b.stream) {
+      const [x, y] = (b.stream as unknown as { tee(): [Stream, Stream] }).tee();
+      b.stream = x;
+      copy.stream = y;
+    }
+    return copy;
+  };
+  const contentType = (o: object): string => {
+    const h = (o as { headers?: unknown }).headers;
+    return headerList.get(h) ? (getHeader(listOf(h), "content-type") ?? "") : "";
+  };
+  const bodyMethods = {
+    get body(): Stream | null {
+      return streamOf(bodyOf(this));
+    },
+    get bodyUsed(): boolean {
+      const b = bodyOf(this);
+      return b.used;
+    },
+    text(this: object): Promise<string> {
+      return then(consume(this), fromUtf8);
+    },
+    json(this: object): Promise<unknown> {
+      return then(consume(this), (b) => jsonParse(fromUtf8(b)) as unknown);
+    },
+    arrayBuffer(this: object): Promise<ArrayBuffer> {
+      return then(consume(this), toArrayBuffer);
+    },
+    bytes(this: object): Promise<Uint8Array> {
+      return consume(this);
+    },
+    blob(this: object): Promise<Blob> {
+      const type = contentType(this);
+      return then(consume(this), (b) => new Blob([b], { type }));
+    },
+    formData(this: object): Promise<FormData> {
+      const type = lower(contentType(this));
+      return then(consume(this), (b) => {
+        if (apply(stringIndexOf, type, ["application/x-www-form-urlencoded"]) === 0) return urlencoded(fromUtf8(b));
+        throw new RealTypeError(`formData() reads only an application/x-www-form-urlencoded body in a simulation, not "${type}"`);
+      });
+    },
+  };
+  const mixBody = (proto: object) => {
+    for (const k of Reflect.ownKeys(bodyMethods)) defineProperty(proto, k, Reflect.getOwnPropertyDescriptor(bodyMethods, k) as PropertyDescriptor);
+  };
+
+  // ---- Request -------------------------------------------------------------------------------------------------------
+  const urlClass = () => (globalThis as unknown as { URL: new (u: string, base?: string) => { href: string } }).URL;
+  const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+  interface RequestState {
+    url: string;
+    method: string;
+    headers: Headers;
+    signal: AbortSignal;
+    init: Obj;
+  }
+  const requests = slots<RequestState>();
+  const requestOf = (o: unknown): RequestState => {
+    const r = requests.get(o);
+    if (!r) throw new RealTypeError("Illegal invocation: expected a Request");
+    return r;
+  };
+  class Request {
+    constructor(input: unknown, init?: Obj) {
+      const from = requests.get(input);
+      const i = (init ?? {}) as Obj;
+      let url: string;
+      if (from) url = from.url;
+      else {
+        try {
+          url = new (urlClass())(StringOf(input)).href;
+        } catch {
+          throw new RealTypeError(`Failed to parse URL from ${StringOf(input)}: a Request needs an absolute URL`);
+        }
+      }
+      let method = i.method !== undefined ? StringOf(i.method) : (from?.method ?? "GET");
+      if (!test(TOKEN, method)) throw new RealTypeError(`'${method}' is not a valid HTTP method`);
+      if (METHODS.indexOf(upper(method)) >= 0) method = upper(method);
+      const headers = newHeaders(i.headers !== undefined ? i.headers : from?.headers);
+      let body: BodyState;
+      if (i.body !== undefined && i.body !== null) {
+        if (method === "GET" || method === "HEAD") throw new RealTypeError("Request with GET/HEAD method cannot have body");
+        body = extract(i.body);
+        if (body.stream && i.duplex === undefined && !from) throw new RealTypeError("RequestInit: duplex option is required when sending a body");
+      } else if (from) {
+        const fb = bodyOf(input);
+        if (fb.used) throw new RealTypeError("Cannot construct a Request with a Request object that has already been used");
+        body = { bytes: fb.bytes, stream: fb.stream, used: false, type: null };
+        if (fb.stream) fb.used = true;
+      } else body = { bytes: null, stream: null, used: false, type: null };
+      if (body.type !== null && getHeader(listOf(headers), "content-type") === null) appendHeader(listOf(headers), "content-type", body.type);
+      const signal = newSignal();
+      const follow = i.signal !== undefined ? i.signal : from?.signal;
+      if (follow !== undefined && follow !== null) {
+        const s = abortState.get(follow);
+        if (!s) throw new RealTypeError('The "signal" option must be an AbortSignal');
+        if (s.aborted) signalAbort(signal, s.reason);
+        else onAbort(follow as object, () => signalAbort(signal, (abortState.get(follow) as { reason: unknown }).reason));
+      }
+      requests.set(this, { url, method, headers, signal, init: { ...(from?.init ?? {}), ...i } });
+      bodies.set(this, body);
+    }
+    get url(): string {
+      return requestOf(this).url;
+    }
+    get method(): string {
+      return requestOf(this).method;
+    }
+    get headers(): Headers {
+      return requestOf(this).headers;
+    }
+    get signal(): AbortSignal {
+      return requestOf(this).signal;
+    }
+    get redirect(): string {
+      return StringOf(requestOf(this).init.redirect ?? "follow");
+    }
+    get credentials(): string {
+      return StringOf(requestOf(this).init.credentials ?? "same-origin");
+    }
+    get mode(): string {
+      return StringOf(requestOf(this).init.mode ?? "cors");
+    }
+    get cache(): string {
+      return StringOf(requestOf(this).init.cache ?? "default");
+    }
+    get referrer(): string {
+      return "about:client";
+    }
+    get keepalive(): boolean {
+      return Boolean(requestOf(this).init.keepalive);
+    }
+    get duplex(): string {
+      return "half";
+    }
+    clone(): Request {
+      const r = requestOf(this);
+      const out = new Request(r.url, { ...r.init, method: r.method, headers: r.headers, signal: r.signal, body: null });
+      bodies.set(out, cloneBody(bodyOf(this)));
+      return out;
+    }
+  }
+  mixBody(Request.prototype);
+  defineProperty(Request.prototype, Symbol.toStringTag, { value: "Request", configurable: true });
+
+  // ---- Response ------------------------------------------------------------------------------------------------------
+  interface ResponseState {
+    status: number;
+    statusText: string;
+    headers: Headers;
+    type: string;
+    url: string;
+    redirected: boolean;
+  }
+  const responses = slots<ResponseState>();
+  const responseOf = (o: unknown): ResponseState => {
+    const r = responses.get(o);
+    if (!r) throw new RealTypeError("Illegal invocation: expected a Response");
+    return r;
+  };
+  const NULL_BODY = [101, 103, 204, 205, 304];
+  class Response {
+    constructor(body?: unknown, init?: { status?: unknown; statusText?: unknown; headers?: unknown }) {
+      const status = init?.status === undefined ? 200 : NumberOf(init.status);
+      if (!(status >= 200 && status <= 599 && status === Math.floor(status))) throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive (got ${StringOf(init?.status)})`);
+      const statusText = init?.statusText === undefined ? "" : StringOf(init.statusText);
+      const headers = newHeaders(init?.headers);
+      const b = extract(body);
+      if ((b.bytes || b.stream) && NULL_BODY.indexOf(status) >= 0) throw new RealTypeError(`Response constructor: Invalid response status code ${status}`);
+      if (b.type !== null && getHeader(listOf(headers), "content-type") === null) appendHeader(listOf(headers), "content-type", b.type);
+      responses.set(this, { status, statusText, headers, type: "default", url: "", redirected: false });
+      bodies.set(this, b);
+    }
+    get status(): number {
+      return responseOf(this).status;
+    }
+    get statusText(): string {
+      return responseOf(this).statusText;
+    }
+    get ok(): boolean {
+      const s = responseOf(this).status;
+      return s >= 200 && s < 300;
+    }
+    get headers(): Headers {
+      return responseOf(this).headers;
+    }
+    get type(): string {
+      return responseOf(this).type;
+    }
+    get url(): string {
+      return responseOf(this).url;
+    }
+    get redirected(): boolean {
+      return responseOf(this).redirected;
+    }
+    clone(): Response {
+      const r = responseOf(this);
+      const out = new Response(null, { status: r.status, statusText: r.statusText, headers: r.headers });
+      responses.set(out, { ...r, headers: newHeaders(r.headers, headerGuard.get(r.headers) ?? "none") });
+      bodies.set(out, cloneBody(bodyOf(this)));
+      return out;
+    }
+    static error(): Response {
+      const out = new Response(null, { status: 200 });
+      responses.set(out, { status: 0, statusText: "", headers: newHeaders(undefined, "immutable"), type: "error", url: "", redirected: false });
+      return out;
+    }
+    static redirect(url: unknown, status: unknown = 302): Response {
+      const s = NumberOf(status);
+      if ([301, 302, 303, 307, 308].indexOf(s) < 0) throw new RangeError(`Invalid status code ${StringOf(status)}: a redirect is 301, 302, 303, 307 or 308`);
+      return new Response(null, { status: s, headers: { location: new (urlClass())(StringOf(url)).href } });
+    }
+    static json(data: unknown, init?: { status?: unknown; statusText?: unknown; headers?: unknown }): Response {
+      const text = JSON.stringify(data);
+      if (text === undefined) throw new RealTypeError("Value is not JSON serializable");
+      const out = new Response(text, init);
+      const l = listOf(responseOf(out).headers);
+      deleteHeader(l, "content-type");
+      if (!(init?.headers !== undefined && getHeader(listOf(newHeaders(init.headers)), "content-type") !== null)) l[l.length] = ["content-type", "application/json"];
+      else fillHeaders(l, [["content-type", getHeader(listOf(newHeaders(init.headers)), "content-type") as string]]);
+      return out;
+    }
+  }
+  mixBody(Response.prototype);
+  defineProperty(Response.prototype, Symbol.toStringTag, { value: "Response", configurable: true });
+
+  // ---- TextEncoderStream and TextDecoderStream -------------------------------------------------------------------------
+  const TS = streams.TransformStream;
+  const pairs = slots<{ readable: Stream; writable: unknown }>();
+  class TextEncoderStream {
+    readonly encoding = "utf-8";
+    constructor() {
+      pairs.set(this, new TS({ transform: (chunk: unknown, c: { enqueue(v: unknown): void }) => void c.enqueue(utf8(StringOf(chunk))) }));
+    }
+    get readable(): Stream {
+      return (pairs.get(this) as { readable: Stream }).readable;
+    }
+    get writable(): unknown {
+      return (pairs.get(this) as { writable: unknown }).writable;
+    }
+  }
+  class TextDecoderStream {
+    readonly encoding = "utf-8";
+    constructor(label: unknown = "utf-8") {
+      if (lower(trim(StringOf(label))) !== "utf-8" && lower(trim(StringOf(label))) !== "utf8") throw new RangeError(`TextDecoderStream: only utf-8 is decoded in a simulation, not "${StringOf(label)}"`);
+      // A multi-byte character may be split between chunks: its first bytes wait for the next chunk.
+      let held: Uint8Array = new RealUint8Array(0);
+      const complete = (b: Uint8Array): number => {
+        for (let back = 1; back <= 3 && back <= b.length; back++) {
+          const c = b[b.length - back] as number;
+          if ((c & 0xc0) === 0x80) continue;
+          const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+          return need > back ? b.length - back : b.length;
+        }
+        return b.length;
+      };
+      pairs.set(this, new TS({
+        transform: (chunk: unknown, c: { enqueue(v: unknown): void }) => {
+          const b = bytesOf(chunk);
+          if (!b) throw new RealTypeError(`TextDecoderStream: a chunk must be an ArrayBuffer or a view of one (got ${tagOf(chunk)})`);
+          const all = concat([held, b]);
+          const end = complete(all);
+          held = apply(u8Slice, all, [end]) as Uint8Array;
+          if (end) c.enqueue(fromUtf8(apply(u8Slice, all, [0, end]) as Uint8Array));
+        },
+        flush: (c: { enqueue(v: unknown): void }) => {
+          if (held.length) c.enqueue(fromUtf8(held));
+        },
+      }));
+    }
+    get readable(): Stream {
+      return (pairs.get(this) as { readable: Stream }).readable;
+    }
+    get writable(): unknown {
+      return (pairs.get(this) as { writable: unknown }).writable;
+    }
+  }
+
+  const out = Object.create(null) as WebGlobals;
+  for (const name of WEB_GLOBALS) out[name] = streams[name];
+  Object.assign(out, { TextEncoderStream, TextDecoderStream, Event, EventTarget, DOMException, AbortController, AbortSignal, Blob, File, Headers, Request, Response, FormData });
+  for (const name of WEB_GLOBALS) if (out[name] === undefined) throw new RealError(`web-world: ${name} is missing from web-streams-polyfill: expected version 4`);
+  const answered = (a: FetchAnswer): Response => {
+    const out = new Response(null);
+    const headers = newHeaders(undefined);
+    for (const k of Object.keys(a.headers)) appendHeader(listOf(headers), k, a.headers[k]);
+    headerGuard.set(headers, "immutable");
+    responses.set(out, { status: a.status, statusText: a.statusText, headers, type: "basic", url: a.url, redirected: false });
+    bodies.set(out, { bytes: a.body === "" && NULL_BODY.indexOf(a.status) >= 0 ? null : utf8(a.body), stream: null, used: false, type: null });
+    return out;
+  };
+  return { globals: Object.freeze(out), fetchResponse: answered };
+}
