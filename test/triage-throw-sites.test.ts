@@ -31,6 +31,10 @@ describe("messages to their throw sites", () => {
           ].join("\n"),
           "src/hints.ts": 'export const HINTS = ["Unexpected scalar at node end: a value follows a closed node"];\n',
           "dist/compose/resolve-end.js": "function resolveEnd(type, offset) {\n  if (offset < 0) throw new SyntaxError(`Unexpected ${type} at node end`);\n  return offset;\n}\nexports.resolveEnd = resolveEnd;\n",
+          // A committed declaration bundle of an old release (immer keeps one): generated, not where a name lives.
+          "compat/pre-1/dist/yamlish.d.ts": "export declare function resolveEnd(type: string, offset: number): number;\nexport declare function composeDoc(src: string): unknown;\n",
+          "src/compose/compose-doc.ts": "export function composeDoc(src: string): unknown {\n  return src.length;\n}\n",
+          "tickets/YAML-3.md": ["---", "key: YAML-3", "title: composeDoc returns a number", "created: 2026-03-03T09:00:00Z", "---", "Calling `composeDoc` gives back a number, not a document.", ""].join("\n"),
           "tests/doc/errors.ts": 'import { resolveEnd } from "../../src/compose/resolve-end.js";\n\nexpect(() => resolveEnd("scalar", -1)).toThrow("Unexpected scalar at node end");\n',
           "tickets/YAML-2.md": [
             "---",
@@ -50,7 +54,7 @@ describe("messages to their throw sites", () => {
     ]);
     service = new TicketService(tmp.dir);
     const read = await readTicketFolder(tmp.dir);
-    expect(await importTickets(service.importContext(), read.tickets, read.errors)).toMatchObject({ added: 1 });
+    expect(await importTickets(service.importContext(), read.tickets, read.errors)).toMatchObject({ added: 2 });
   });
   afterAll(() => {
     service.close();
@@ -64,6 +68,11 @@ describe("messages to their throw sites", () => {
       ["message", "src/hints.ts#HINTS"],
       ["test-message", "tests/doc/errors.ts:3"],
     ]);
+  });
+
+  it("a name found in the source and in a committed declaration bundle names the source only", async () => {
+    const refs = (await service.store.codeRefs("YAML-3")).filter((r) => r.kind === "symbol");
+    expect(refs.map((r) => r.target)).toEqual(["src/compose/compose-doc.ts#composeDoc"]);
   });
 
   it("places the ticket where the source throws it, not in the test that quotes it", async () => {

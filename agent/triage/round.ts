@@ -1,7 +1,7 @@
 import type { AnswerOf } from "../../core/contract.js";
 import { resolveRevision } from "../../core/git.js";
 import { SEVERITIES, type SourceRound, type TicketTriage, type TriageReport } from "../../core/triage.js";
-import { contextNeighbors, getIngestionMark, recordDecisionTool, setIngestionMark } from "../../servers/context-graph/contracts.js";
+import { contextNeighbors, getContextNode, getIngestionMark, recordDecisionTool, setIngestionMark } from "../../servers/context-graph/contracts.js";
 import { ingestHistoryTool } from "../../servers/git-history/contracts.js";
 import { commentTicket, getTicket, importTicketsTool, listTickets } from "../../servers/tickets/contracts.js";
 import type { Tools } from "../hub.js";
@@ -54,10 +54,14 @@ function conclusion(t: Triaged): string {
 async function triageOne(tools: Tools, planner: TriagePlanner, item: Listed, at: string, docs: ScenarioDocs, comment: boolean): Promise<TicketTriage> {
   const planned = await planner.triage(item.key, item.revision, at, docs);
   const t = planned.triage;
+  // A symbol is cited only when the graph has its node: the entry a drafted reproduction calls is code the
+  // ticket is about, but no commit or ticket may have brought it into the graph yet.
+  const symbols: string[] = [];
+  for (const s of t.symbols.slice(0, 8)) if (await optional(tools.call(getContextNode, { id: `symbol:${s}` }))) symbols.push(`symbol:${s}`);
   const evidence = [
     ...planned.evidence,
     `ticket:${t.key}`,
-    ...t.symbols.slice(0, 8).map((s) => `symbol:${s}`),
+    ...symbols,
     ...t.suspects.slice(0, 3).map((s) => `commit:${s.commit}`),
     ...t.duplicates.filter((d) => d.likely).map((d) => `ticket:${d.key}`),
     ...t.relatedScenarios.slice(0, 5).map((s) => `scenario:${s.id}`),

@@ -94,7 +94,7 @@ export class TicketService {
       paths,
       packageName: pkgText === undefined ? undefined : readPackage("package.json", pkgText)?.name,
       buildRoots,
-      findMessage: memo((text) => templatesOf().filter((t) => t.pattern.test(text)).slice(0, 6)),
+      findMessage: memo((text) => sourceFirst(templatesOf().filter((t) => t.pattern.test(text)), (t) => t.location).slice(0, 6)),
       configKeys: new Set(graph.configReads().map((r) => r.key)),
       symbolAt: memo((loc) => {
         try {
@@ -103,8 +103,8 @@ export class TicketService {
           return null;
         }
       }),
-      findLiteral: memo((text) => graph.findLiteral(text, false).slice(0, 6)),
-      symbolsNamed: memo((name) => graph.symbolsNamed(name).map((s) => s.id)),
+      findLiteral: memo((text) => sourceFirst(graph.findLiteral(text, false), (l) => l.location).slice(0, 6)),
+      symbolsNamed: memo((name) => sourceFirst(graph.symbolsNamed(name).map((s) => s.id), (id) => id)),
       hasCommit: memo(async (prefix) => (await resolveRevision(this.repo, prefix).catch(() => undefined))?.commit ?? undefined),
       readText,
     };
@@ -134,4 +134,17 @@ export class TicketService {
       ...(now ? { now } : {}),
     };
   }
+}
+
+/** Files a build wrote or that only declare types (`dist/`, `build/`, a committed `compat/…/dist/x.d.ts`). */
+const GENERATED = /(?:^|\/)(?:dist|build|out)\/|\.d\.[cm]?ts(?:[#:]|$)/;
+
+/**
+ * A name or message found in the source and in generated copies of it names the source: a report about
+ * `produce` is about src/immer.ts, not a committed `compat/pre-3.7/dist/immer.d.ts`. Only generated hits stay
+ * when there is nothing else.
+ */
+function sourceFirst<T>(hits: readonly T[], where: (h: T) => string): T[] {
+  const source = hits.filter((h) => !GENERATED.test(where(h)));
+  return source.length ? source : [...hits];
 }
