@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { apiExamplesBench } from "./api-examples.js";
 import { realFixesBench } from "./real-fixes.js";
+import { triageCorpusBench } from "./triage-corpus.js";
 import { servicesBench } from "./services.js";
 import { teamLoadBench } from "./team-load.js";
 import { testsFidelityBench } from "./tests-fidelity.js";
@@ -451,6 +452,11 @@ async function main(): Promise<void> {
       process.stdout.write(`${await realFixesBench(work)}\n`);
       return;
     }
+    // Real bug reports triaged at the parent of their fix (bench/triage-corpus.ts; a repo whose mirror is absent is skipped).
+    if (process.env.BENCH_ONLY === "triage-corpus") {
+      process.stdout.write(`${await triageCorpusBench(work)}\n`);
+      return;
+    }
     // "Why is this line like this" through reformats and moves: worldline why against git blame (bench/why-questions.ts).
     if (process.env.BENCH_ONLY === "why") {
       process.stdout.write(`${await whyQuestionsBench(work)}\n`);
@@ -487,6 +493,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${await triageTable(work)}\n\n`);
     process.stdout.write(`${await lifecycleTable(work)}\n\n`);
     process.stdout.write(`${await realFixesBench(work)}\n\n`);
+    process.stdout.write(`${await triageCorpusBench(work)}\n\n`);
     process.stdout.write(`${await testsFidelityBench(join(work, "tests"))}\n\n`);
     process.stdout.write(`${await whyQuestionsBench(work)}\n`);
   } finally {

@@ -12,8 +12,12 @@ export const Duplicate = z.object({
   title: z.string(),
   status: z.string(),
   score: z.number(),
-  likely: z.boolean().describe("True when the evidence is strong: shared code, or nearly the same words"),
+  likely: z.boolean().describe("True past the calibrated threshold (servers/tickets/similarity.ts): the same throw site, stack or internal code, or nearly the same telling words"),
   evidence: z.array(z.string()).describe("Shared code references and shared terms"),
+  parts: z
+    .array(z.object({ part: z.string(), score: z.number() }))
+    .optional()
+    .describe("The score's parts (throw-site, top-frame, frames, internal-code, coverage, text), each 0..1: why it scored"),
 });
 
 export const Suspect = z.object({
@@ -31,6 +35,10 @@ export const Reproduction = z.object({
   failing: z.array(z.string()).describe("What should hold and did not: the reported behaviour"),
   observed: z.string().optional().describe("What the first step returned there, as JSON"),
   reason: z.string().optional(),
+  throwSite: z.string().optional().describe("Where the reproduction threw, path:line"),
+  thrown: z.string().optional().describe("What it threw, name: message"),
+  ranked: z.array(z.object({ location: z.string(), score: z.number() })).optional().describe("Where the fault can live, best first (at most 10): statements the failing run executed, weighed against shrunk inputs that pass"),
+  variations: z.object({ tried: z.number().int(), failing: z.number().int(), passing: z.number().int(), errors: z.number().int() }).optional(),
 });
 
 /** The LLM planner's part of a triage: its judgement over the embedded evidence, and what the tools did not bear out. */

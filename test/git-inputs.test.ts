@@ -183,7 +183,7 @@ describe("git inputs are resolved everywhere", () => {
       }
     }
     // The sweep found the tools it is about (and grows with new ones).
-    expect(swept).toEqual(expect.arrayContaining(["blame_line.rev", "change_history.rev", "diff_revisions.base", "diff_revisions.head", "get_symbol.rev", "suspect_commits.fix", "find_hotspots.since", "simulate_scenario.base", "ingest_adrs.rev", "draft_scenario.reproduceAt", "why_code.rev", "what_breaks.base", "what_breaks.head", "search_scenarios.rev"]));
+    expect(swept).toEqual(expect.arrayContaining(["blame_line.rev", "change_history.rev", "diff_revisions.base", "diff_revisions.head", "get_symbol.rev", "suspect_commits.fix", "suspect_commits.rev", "find_hotspots.since", "simulate_scenario.base", "ingest_adrs.rev", "draft_scenario.reproduceAt", "why_code.rev", "what_breaks.base", "what_breaks.head", "search_scenarios.rev"]));
     expect(problems).toEqual([]);
   });
 

@@ -7,6 +7,10 @@ import { getTicket, similarTicketsTool, ticketCodeLinks, ticketSuspects } from "
 import type { Tools } from "../hub.js";
 import { allPages, optional, scenarioDoc } from "../planner/evidence.js";
 import { fileOf } from "../../core/span.js";
+import { reproducedAt, reproductionOf, reproductionSuspects, symbolsAt } from "./reproduction.js";
+import { severityOf } from "./severity.js";
+
+export { reproductionOf };
 
 /**
  * The embedded planner's triage of one ticket, from the servers' tools only: duplicates, the code it names,
@@ -40,7 +44,7 @@ export function embeddedTriage(tools: Tools): TriagePlanner {
       const triage = await triageTicket(tools, key, revision, at, docs);
       return {
         triage,
-        reasoning: `${TRIAGE_PLANNER}: duplicates by shared code and words; code references resolved in the code graph; suspects from stack-frame blame and SZZ over fixes; owner by added lines; the drafted scenario run at ${at.slice(0, 12)}; ${triage.confidenceReason}`,
+        reasoning: `${TRIAGE_PLANNER}: duplicates by shared code first, then words that tell tickets apart (template text and public API names discounted); severity by the rules that fired; code references resolved in the code graph; suspects from stack-frame blame and SZZ over fixes; owner by added lines; the drafted scenario run at ${at.slice(0, 12)}; ${triage.confidenceReason}`,
         author: TRIAGE_PLANNER,
         authority: "deterministic",
         evidence: [],
@@ -96,65 +100,15 @@ export async function scenarioDocs(tools: Tools, at: string): Promise<ScenarioDo
 
 export type Drafted = DraftOut["drafts"][number];
 
-/** A draft's run as the triage reports it: what the first step returned, shortened. */
-export function reproductionOf(r: NonNullable<Drafted["reproduction"]>): Reproduction {
-  const observed = r.results?.[0] === undefined ? undefined : JSON.stringify(r.results[0]);
-  return { rev: r.rev, status: r.status, failing: r.failing, ...(observed ? { observed: observed.length > 200 ? `${observed.slice(0, 199)}…` : observed } : {}), ...(r.reason ? { reason: r.reason } : {}) };
-}
 
-/** Shared code, or nearly the same words: a likely duplicate. Text alone ranks relative to the best match. */
+/**
+ * A candidate as the triage lists it: likely past the similar_tickets tool's calibrated threshold, shown while
+ * possible, left out when weak; the evidence is the shared code first, then the words that counted.
+ */
 function duplicateOf(h: SimilarOut["items"][number]): Duplicate | undefined {
-  const likely = h.codeScore >= 0.25 || (h.textScore >= 0.9 && h.sharedTerms.length >= 4);
-  if (!likely && h.score < 0.45) return undefined;
+  if (h.match === "weak") return undefined;
   const evidence = [...h.sharedCode.map((c) => `shares ${c}`), ...(h.sharedTerms.length ? [`shared terms: ${h.sharedTerms.slice(0, 6).join(", ")}`] : [])];
-  return { key: h.key, title: h.title, status: h.status, score: Math.round(h.score * 1000) / 1000, likely, evidence };
-}
-
-const CRASH = /\b(?:crash(?:es|ed)?|500|exception|stack trace|fails? with|throws?|error:)\b/i;
-const MONEY = /\b(?:invoice|charged?|refund|payment|amount|total|net|price|billing|bill)\b/i;
-const OUTAGE = /\b(?:outage|down|data loss|security|breach|charged twice|all customers)\b/i;
-
-async function severityOf(tools: Tools, t: TicketOut["ticket"], refs: CodeRefOut[], duplicates: Duplicate[]): Promise<TicketTriage["severity"]> {
-  const hints: string[] = [];
-  let level: TicketTriage["severity"]["level"] = "low";
-  const raise = (to: typeof level) => {
-    const order = ["low", "medium", "high", "critical"];
-    if (order.indexOf(to) > order.indexOf(level)) level = to;
-  };
-  // Incidents that mention this ticket or one of its likely duplicates.
-  for (const key of [t.key, ...duplicates.filter((d) => d.likely).map((d) => d.key)]) {
-    const near = await optional(allPages(tools, contextNeighbors, { id: `ticket:${key}`, direction: "in", rels: ["mentions"] }));
-    for (const n of near ?? []) {
-      const node = await optional(tools.call(getContextNode, { id: n.id }));
-      if (node?.node.props.kind !== "incident") continue;
-      const sev = typeof node.node.props.severity === "string" ? node.node.props.severity : "";
-      hints.push(`linked incident ${n.id.slice("ticket:".length)}${sev ? ` (${sev})` : ""}${key !== t.key ? ` through ${key}` : ""}: ${n.title}`);
-      raise(/SEV ?1/i.test(sev) ? "critical" : "high");
-    }
-  }
-  const text = `${t.title}\n${t.body}`;
-  const customers = t.customers ?? [];
-  if (customers.length) {
-    hints.push(`names customer${customers.length > 1 ? "s" : ""} ${customers.join(", ")}`);
-    raise("medium");
-  }
-  const frames = refs.filter((r) => r.kind === "frame").length;
-  if (frames || CRASH.test(text)) {
-    hints.push(frames ? `a crash: a stack trace with ${frames} in-app frame(s)` : "reports an error or a crash");
-    raise(customers.length ? "high" : "medium");
-  }
-  if (MONEY.test(text)) {
-    hints.push("money is involved (invoices, charges or amounts)");
-    raise("medium");
-  }
-  if (OUTAGE.test(text)) {
-    hints.push("words of an outage, data loss or security");
-    raise("high");
-  }
-  const dupes = duplicates.filter((d) => d.likely).length;
-  if (dupes) hints.push(`${dupes} likely duplicate(s): more than one report`);
-  if (!hints.length) hints.push("no incident, customer, crash or money named");
-  return { level, hints };
+  return { key: h.key, title: h.title, status: h.status, score: Math.round(h.score * 1000) / 1000, likely: h.match === "likely", evidence, parts: h.parts.map((p) => ({ part: p.part, score: p.score })) };
 }
 
 async function relatedScenarios(tools: Tools, key: string, symbols: string[], files: string[], duplicates: Duplicate[], docs: ScenarioDocs): Promise<TicketTriage["relatedScenarios"]> {
@@ -194,7 +148,7 @@ export async function triageTicket(tools: Tools, key: string, revision: string, 
   const { ticket: t, codeRefs } = await readTicket(tools, key, at);
   const [links, similar, suspectsOut, drafted] = await Promise.all([
     tools.call(ticketCodeLinks, { key, at }),
-    tools.call(similarTicketsTool, { key, limit: 8 }),
+    tools.call(similarTicketsTool, { key, limit: 8, at }),
     tools.call(ticketSuspects, { key, at }),
     tools.call(draftScenario, { ticket: key, reproduceAt: at }),
   ]);
@@ -204,9 +158,21 @@ export async function triageTicket(tools: Tools, key: string, revision: string, 
   const named = inCode.some((r) => r.target) ? inCode : codeRefs;
   const symbols = [...new Set(named.map((r) => r.target).filter((x): x is string => !!x && x.includes("#")))];
   const files = [...new Set(named.filter((r) => r.target && r.kind !== "commit" && r.kind !== "config").map((r) => fileOf(r.target as string)))];
+  const draft = drafted.drafts[0];
+  const r = draft?.reproduction;
+  const reproduction = r ? reproductionOf(r) : null;
+  // A reproduction that ran into the code names it best: where it threw and the lines only failing inputs ran
+  // come first, as code the ticket is about and as lines whose last change is a suspect.
+  const ranInto = reproducedAt(reproduction);
+  for (const s of (await symbolsAt(tools, ranInto, at)).reverse()) {
+    const i = symbols.indexOf(s);
+    if (i >= 0) symbols.splice(i, 1);
+    symbols.unshift(s);
+  }
+  const reproduced = await reproductionSuspects(tools, ranInto, at);
   // One line per commit: a commit found by SZZ and by blame is one suspect, at its best confidence.
   const byCommit = new Map<string, Suspect>();
-  for (const s of suspectsOut.items) {
+  for (const s of [...reproduced, ...suspectsOut.items]) {
     const seen = byCommit.get(s.commit);
     if (!seen) byCommit.set(s.commit, { ...s });
     else {
@@ -220,12 +186,10 @@ export async function triageTicket(tools: Tools, key: string, revision: string, 
     const node = await optional(tools.call(getContextNode, { id: `commit:${s.commit}` }));
     suspects.push({ ...s, ...(node ? { summary: node.node.title } : {}) });
   }
-  const draft = drafted.drafts[0];
-  const r = draft?.reproduction;
-  const reproduction = r ? reproductionOf(r) : null;
   // An executable draft ran the ticket's inputs through real code: that entry is code the ticket is about.
   const entry = draft?.executable ? /\bcall:\s*(\S+#\S+)/.exec(draft.text)?.[1] : undefined;
-  if (entry && !symbols.includes(entry)) symbols.push(entry);
+  // Only a symbol the context graph holds: a re-export's name (src/index.ts#parse) is no node to cite as evidence.
+  if (entry && !symbols.includes(entry) && (await optional(tools.call(getContextNode, { id: `symbol:${entry}` })))) symbols.push(entry);
   return {
     key: t.key,
     title: t.title,

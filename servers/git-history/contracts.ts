@@ -232,6 +232,7 @@ export const suspectCommits = defineTool({
   input: toolArgs({
     fix: z.string().optional().describe("A fix commit: its deleted and changed lines are blamed at its parent"),
     locations: z.array(z.string()).optional().describe("path:line locations, top stack frame first"),
+    rev: z.string().optional().describe("With locations: the revision whose lines are blamed (default HEAD), so a triage at an earlier commit sees only the commits it reaches"),
     maxAgeDays: z.number().int().min(1).optional().describe("Commits older than this get a note and less weight (default from config, 90)"),
   }),
   output: z.object({

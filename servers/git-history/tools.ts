@@ -1,7 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { registerContract } from "../../core/contract.js";
 import { UserError } from "../../core/errors.js";
-import { WORKTREE } from "../../core/git.js";
+import { resolveRevision, WORKTREE } from "../../core/git.js";
 import { cursorOffset, encodeCursor, paginate } from "../../core/paging.js";
 import { confinePath } from "../../core/repo.js";
 import { Span } from "../../core/span.js";
@@ -111,12 +111,14 @@ export function registerGitHistoryTools(server: McpServer, service: GitHistorySe
   });
 
   registerContract(server, suspectCommits, async (a) => {
+    // Blamed at a commit: a working-tree line has no commit to suspect yet, and an unknown name fails here, in one line.
+    const at = a.rev === undefined ? "HEAD" : ((await resolveRevision(repo, a.rev)).commit ?? "HEAD");
     if (!a.fix && !a.locations?.length) throw new UserError(`${suspectCommits.name} needs "fix" (a commit) or "locations" (path:line list)`);
     const items = [
       ...(a.fix ? await suspectsOfFix(repo, service.commits, a.fix, { shapes: service.shapes }) : []),
       ...(a.locations?.length
         ? await suspectsOfLocations(repo, service.commits, a.locations.map((l) => service.codeGraph.target(l)), {
-            rev: "HEAD",
+            rev: at,
             maxAgeDays: a.maxAgeDays ?? service.config.suspectAgeDays,
           })
         : []),

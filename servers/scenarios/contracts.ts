@@ -73,7 +73,7 @@ export const draftScenario = defineTool({
   server,
   name: "draft_scenario",
   title: "Draft a scenario",
-  description: "Draft a scenario from an imported ticket (its words, code references as entry points, and its inputs and wrong value when it carries them) or from a test file's cases. Writes to the repo only with write: true.",
+  description: "Draft a scenario from an imported ticket (its words, code references as entry points, and its inputs and wrong value when it carries them; for a library, the call of the package's API its snippet makes, or its input given to the documented entry, with the stated expectation) or from a test file's cases. With reproduceAt, the run says whether it reproduces, where it threw, and the statements ranked by where the fault can live. Writes to the repo only with write: true.",
   input: toolArgs({
     ticket: z.string().optional().describe("A ticket key, e.g. SUP-12"),
     test: z.string().optional().describe("Or a test file path"),
@@ -96,6 +96,13 @@ export const draftScenario = defineTool({
             failing: z.array(z.string()).describe("The expectations (what should happen) that did not hold"),
             results: z.array(z.unknown()).optional(),
             reason: z.string().optional(),
+            throwSite: z.string().optional().describe("Where the reproduction threw, path:line in the repo"),
+            thrown: z.string().optional().describe("The error it threw, name: message"),
+            ranked: z
+              .array(z.object({ location: z.string().describe("path:line of a statement the failing run executed"), score: z.number().describe("Ochiai score, 1 when only failing runs executed it"), failing: z.number().int(), passing: z.number().int() }))
+              .optional()
+              .describe("Where the fault can live, best first: the failing run's statements weighed against shrunk inputs that do not fail"),
+            variations: z.object({ tried: z.number().int(), failing: z.number().int(), passing: z.number().int(), errors: z.number().int() }).optional().describe("The shrunk inputs the ranking rests on"),
           })
           .optional(),
       }),

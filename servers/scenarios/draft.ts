@@ -3,6 +3,8 @@ import type { CodeRef, Ticket } from "../tickets/model.js";
 import { renderScenario, type Scenario } from "./format.js";
 import { fullName, testScenarios } from "./tests/as-scenarios.js";
 import { discoverCases } from "./tests/discover.js";
+import type { PackageApi } from "./ticket-repro-api.js";
+import { ticketStep } from "./ticket-repro.js";
 
 /**
  * Drafts of scenarios, never written unless asked: from a ticket (its words, its code references as entry
@@ -58,7 +60,7 @@ export function expectedValue(text: string): { field: string | undefined; expect
  * `entryByShape`: when the ticket names no code, the function that takes its request's shape (the code graph's
  * takingShape), so a ticket with a request body and a wrong value still drafts an executable scenario.
  */
-export function draftFromTicket(t: Ticket, refs: readonly CodeRef[], entryByShape?: string): Draft {
+export function draftFromTicket(t: Ticket, refs: readonly CodeRef[], entryByShape?: string, api?: PackageApi): Draft {
   const entries = [
     ...refs.filter((r) => r.kind === "frame" && r.target?.includes("#")).sort((a, b) => (a.order ?? 0) - (b.order ?? 0)),
     ...refs.filter((r) => r.kind !== "frame" && r.target?.includes("#")),
@@ -90,6 +92,20 @@ export function draftFromTicket(t: Ticket, refs: readonly CodeRef[], entryByShap
     const scenario: Scenario = { ...base, simulate: { world: { env: {}, stubs: {} }, steps: [{ call, args: [request], expect: [`${target} === ${expected.expected}`] }] } };
     return { scenario, text: renderScenario(scenario), executable: true, missing };
   }
+  // A library's report: its snippet's call of the package's API (or its input for the documented entry) and what it should do.
+  const fromReport = api ? ticketStep(text, api) : undefined;
+  if (fromReport?.step) {
+    const { call: stepCall, args, expect } = fromReport.step;
+    const scenario: Scenario = {
+      ...base,
+      entry: [],
+      prose: `${base.prose}\n\nThe step is ${fromReport.step.how}.`,
+      simulate: { world: { env: {}, stubs: {} }, steps: [{ call: stepCall, args, expect }] },
+    };
+    return { scenario, text: renderScenario(scenario), executable: true, missing: [] };
+  }
+  // The report's own gap (a call and an input of the package) is said beside the generic ones, once.
+  for (const m of fromReport?.missing ?? []) if (!(m.startsWith("the expected outcome") && missing.some((x) => x.startsWith("the expected outcome")))) missing.push(m);
   const skeleton = [
     "# simulate:   TODO: fill in and uncomment to make this scenario executable",
     "#   steps:",

@@ -34,6 +34,7 @@ import { candidatesOf, changeMeetsCoverage, indexTree, RESOLUTION_FILES, type Ch
 import { specHash, type CoverageRecord, type CoverageStore } from "./coverage-store.js";
 import { DIFFERENTIAL_METHOD, differentialVerdict, errorVerdict, jobFor, unaffectedVerdict, unmet } from "./differential.js";
 import { headOnlyVerdict } from "./head-only.js";
+import { spectrumOf, type RankedLine, type Spectrum } from "./ticket-repro-spectrum.js";
 import { boundaries } from "./sandbox/boundaries.js";
 import { SandboxPool } from "./sandbox/pool.js";
 import type { RunResult, SimulationJob, WorldService } from "./sandbox/protocol.js";
@@ -121,6 +122,14 @@ export interface Reproduction {
   failing: string[];
   results?: unknown[];
   reason?: string;
+  /** Where the first step threw, path:line in the repo, when it threw. */
+  throwSite?: string;
+  /** The thrown error, name and message. */
+  thrown?: string;
+  /** Statements of the failing run ranked by where the fault can live (ticket-repro-spectrum.ts), best first. */
+  ranked?: RankedLine[];
+  /** The shrunk inputs the ranking weighed the failing run against. */
+  variations?: Spectrum["variations"];
 }
 
 /**
@@ -238,9 +247,17 @@ export class ScenarioService {
     if (!s.simulate) return { rev, status: "not-executable", failing: [] };
     const run = await this.sandbox().run(this.job(s, commit));
     if (run.status === "error") return { rev: commit, status: "error", failing: [], reason: run.error?.reason ?? "the run did not finish" };
-    const failing = unmet(run);
     const results = run.steps.map((st) => st.result);
-    return { rev: commit, status: failing.length ? "reproduces" : "does-not-reproduce", failing, results };
+    // A stand-in's answer says nothing about the code: its module could not be loaded (a build output absent at this revision).
+    const standIn = results.find((r): r is { $symbolic: string } => typeof r === "object" && r !== null && "$symbolic" in r);
+    if (standIn) return { rev: commit, status: "error", failing: [], results, reason: `the step's call answered a stand-in value (${String(standIn.$symbolic)}): its code did not load at this revision, e.g. a build output that is not committed` };
+    const failing = unmet(run);
+    const thrown = run.steps.find((st) => st.error)?.error;
+    const out: Reproduction = { rev: commit, status: failing.length ? "reproduces" : "does-not-reproduce", failing, results, ...(thrown ? { throwSite: thrown.at, thrown: `${thrown.name}: ${thrown.message}` } : {}) };
+    if (!failing.length) return out;
+    // Where the fault can live: the failing run's statements weighed against runs of smaller inputs.
+    const spectrum = await spectrumOf(s, run, (v) => this.sandbox().run(this.job(v, commit)));
+    return spectrum ? { ...out, ranked: spectrum.ranked.slice(0, 20), variations: spectrum.variations } : out;
   }
 
   /** Per-run memos: scenarios of a commit, the change between two commits, callees per indexed revision. */

@@ -17,6 +17,7 @@ import {
 } from "./contracts.js";
 import type { ScenarioService } from "./service.js";
 import { findScenarios } from "./search.js";
+import { draftTicket } from "./ticket-repro-draft.js";
 import { writeScenario } from "./store.js";
 
 /** The scenarios server's MCP face: each contract (contracts.ts) bound to the service. */
@@ -52,7 +53,8 @@ export function registerScenarioTools(server: McpServer, service: ScenarioServic
 
   registerContract(server, draftScenario, async (a) => {
     if (a.reproduceAt && !a.ticket) throw new UserError('draft_scenario: "reproduceAt" goes with "ticket": only a ticket\'s draft has a behaviour to reproduce');
-    const drafts = (await service.draft({ ticket: a.ticket, test: a.test, testName: a.testName }, a.write ?? false)).slice(0, 20);
+    // A ticket's draft also reads the report's snippet against the repo's package API (ticket-repro-draft.ts).
+    const drafts = (a.ticket ? await draftTicket(service, a.ticket, a.write ?? false, a.reproduceAt) : await service.draft({ test: a.test, testName: a.testName }, a.write ?? false)).slice(0, 20);
     return {
       drafts: await Promise.all(
         drafts.map(async (d) => ({

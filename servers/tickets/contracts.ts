@@ -113,15 +113,36 @@ export const getTicket = defineTool({
   annotations: READ_ONLY,
 });
 
+const ScorePartOut = z.object({
+  part: z
+    .enum(["throw-site", "top-frame", "frames", "internal-code", "coverage", "text"])
+    .describe("throw-site: the same message from the same site; top-frame: both stacks stop in the same in-repo code; frames: shared in-repo frames, nearer the top weigh more; internal-code: the same non-public symbol, file, config key or commit; coverage: their reproductions run the same lines; text: cosine of the words that tell tickets apart"),
+  score: z.number().describe("0..1"),
+  evidence: z.array(z.string()).describe("What this part rests on"),
+});
+
 export const similarTicketsTool = defineTool({
   server,
   name: "similar_tickets",
   title: "Similar tickets",
-  description: "Likely duplicates of a ticket: ranked by text similarity plus shared code references, with the score parts and the shared evidence.",
-  input: toolArgs({ key, limit: z.number().int().min(1).max(50).optional() }),
+  description:
+    "Likely duplicates of a ticket, best first: code evidence (the same throw site, the same in-repo stack frames, the same internal symbol, overlapping reproduction coverage) weighs most; words count only where they tell tickets apart (issue-template text, terms most tickets share and the repo's public API names count little or nothing). Each with its score parts and the evidence.",
+  input: toolArgs({
+    key,
+    limit: z.number().int().min(1).max(50).optional(),
+    at: z.string().min(1).optional().describe("A revision whose issue templates and public API are discounted (default: the working tree's)"),
+  }),
   output: z.object({
     items: z.array(
-      HitOut.extend({ textScore: z.number(), codeScore: z.number(), sharedCode: z.array(z.string()), sharedTerms: z.array(z.string()) }),
+      HitOut.extend({
+        textScore: z.number().describe("The text part, 0..1"),
+        codeScore: z.number().describe("The code parts together, 0..1"),
+        match: z.enum(["likely", "possible", "weak"]).describe("likely: past the calibrated threshold; possible: worth a look; weak: little in common"),
+        parts: z.array(ScorePartOut).describe("Why it scored: each part with its evidence"),
+        sharedCode: z.array(z.string()).describe("Code targets both name"),
+        sharedTerms: z.array(z.string()).describe("Shared words that counted"),
+        discounted: z.array(z.string()).describe("Shared words that did not count, with why: issue template, public API, in most tickets"),
+      }),
     ),
   }),
   annotations: READ_ONLY,

@@ -5,20 +5,9 @@ import type { CodeRef, Ticket } from "./model.js";
 import { hasFilter } from "./rows.js";
 import type { SearchFilters, TicketStore } from "./store.js";
 import { fileOf } from "../../core/span.js";
+import { corpusOf, NO_CONTEXT, scorerFor, termCounts, type Corpus, type Prepared, type RepoContext, type ScorePart, type Similarity } from "./similarity.js";
 
 /** Search, duplicates, components and owners over the imported tickets. */
-
-const STOPWORDS = new Set(
-  "the a an and or of to in on for with is are was were be been it its this that when then than from by at as not no but if so we our you your they their i me my can cannot could would should will shall do does did has have had get gets got after before into out over under".split(
-    " ",
-  ),
-);
-
-export function terms(text: string, max = 40): string[] {
-  const counts = new Map<string, number>();
-  for (const w of text.toLowerCase().match(/[\p{L}\p{N}_]{3,}/gu) ?? []) if (!STOPWORDS.has(w)) counts.set(w, (counts.get(w) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, max).map(([w]) => w);
-}
 
 export interface TicketHit {
   key: string;
@@ -52,45 +41,49 @@ export async function searchTickets(store: TicketStore, text: string | undefined
 export interface SimilarTicket extends TicketHit {
   textScore: number;
   codeScore: number;
+  match: Similarity["match"];
+  parts: ScorePart[];
   sharedCode: string[];
   sharedTerms: string[];
+  discounted: string[];
+}
+
+/** The corpus and every ticket as the scorer reads it, kept while the imported tickets stay the same. */
+const prepared = new WeakMap<TicketStore, { fingerprint: string; byKey: Map<string, { ticket: Ticket; prepared: Prepared }>; corpus: Corpus }>();
+
+async function preparedTickets(store: TicketStore): Promise<{ byKey: Map<string, { ticket: Ticket; prepared: Prepared }>; corpus: Corpus }> {
+  const all = await store.changedSince(undefined, undefined);
+  const fingerprint = all.map((s) => `${s.ticket.key}\0${s.contentHash}`).sort().join("\n");
+  const known = prepared.get(store);
+  if (known?.fingerprint === fingerprint) return known;
+  const byKey = new Map<string, { ticket: Ticket; prepared: Prepared }>();
+  for (const { ticket: t } of all) {
+    const text = `${t.title}\n${t.title}\n${t.body}\n${t.comments.map((c) => c.body).join("\n")}`;
+    byKey.set(t.key, { ticket: t, prepared: { key: t.key, terms: termCounts(text), text: text.toLowerCase(), refs: await store.codeRefs(t.key) } });
+  }
+  const entry = { fingerprint, byKey, corpus: corpusOf([...byKey.values()].map((v) => v.prepared)) };
+  prepared.set(store, entry);
+  return entry;
 }
 
 /**
- * Candidates ranked by text (bm25 over the ticket's salient terms, scaled to the best candidate) plus shared
- * code references (Jaccard over resolved targets), each with the evidence shown.
+ * Every other ticket scored against this one (similarity.ts: code evidence first, then words that tell tickets
+ * apart), best first, with the parts of each score and their evidence. With the repo's context, its issue
+ * templates' words and its public API count for little or nothing.
  */
-export async function similarTickets(store: TicketStore, key: string, limit = 10): Promise<SimilarTicket[]> {
+export async function similarTickets(store: TicketStore, key: string, limit = 10, context: RepoContext = NO_CONTEXT): Promise<SimilarTicket[]> {
   const stored = await store.get(key);
   if (!stored) throw new UserError(`unknown ticket "${key}": expected a key of an imported ticket (see search_tickets)`);
-  const t = stored.ticket;
-  const own = terms(`${t.title} ${t.title} ${t.body} ${t.comments.map((c) => c.body).join(" ")}`);
-  const refs = new Set((await store.codeRefs(key)).map((r) => r.target).filter((x): x is string => x !== null));
-  const byText = own.length ? await store.search(own.slice(0, 25), "any", {}, 100) : [];
-  const best = Math.max(...byText.filter((r) => r.ticket.key !== key).map((r) => r.score), 1e-9);
-  const candidates = new Map<string, { ticket: Ticket; text: number }>();
-  for (const r of byText) if (r.ticket.key !== key) candidates.set(r.ticket.key, { ticket: r.ticket, text: r.score / best });
-  const byCode = await store.ticketsReferencing([...refs]);
-  for (const k of byCode.keys()) {
-    if (k === key || candidates.has(k)) continue;
-    const other = await store.get(k);
-    if (other) candidates.set(k, { ticket: other.ticket, text: 0 });
-  }
+  const { byKey, corpus } = await preparedTickets(store);
+  const own = byKey.get(key);
+  if (!own) return [];
   const out: SimilarTicket[] = [];
-  for (const [k, c] of candidates) {
-    const theirs = new Set((await store.codeRefs(k)).map((r) => r.target).filter((x): x is string => x !== null));
-    const shared = [...refs].filter((r) => theirs.has(r));
-    const union = new Set([...refs, ...theirs]).size;
-    const code = union ? shared.length / union : 0;
-    const theirTerms = new Set(terms(`${c.ticket.title} ${c.ticket.body}`, 80));
-    const score = 0.6 * c.text + 0.4 * code;
-    out.push({
-      ...hit(c.ticket, score),
-      textScore: Math.round(c.text * 1000) / 1000,
-      codeScore: Math.round(code * 1000) / 1000,
-      sharedCode: shared.sort(),
-      sharedTerms: own.filter((w) => theirTerms.has(w)).slice(0, 10),
-    });
+  const score = scorerFor(own.prepared, corpus, context);
+  for (const [k, other] of byKey) {
+    if (k === key) continue;
+    const s = score(other.prepared);
+    if (s.score <= 0) continue;
+    out.push({ ...hit(other.ticket, s.score), textScore: s.text, codeScore: s.code, match: s.match, parts: s.parts, sharedCode: s.sharedCode, sharedTerms: s.sharedTerms, discounted: s.discounted });
   }
   return out.sort((a, b) => b.score - a.score || a.key.localeCompare(b.key)).slice(0, limit);
 }
@@ -119,7 +112,8 @@ export async function componentAndOwner(store: TicketStore, repo: string, key: s
   let basis: ComponentGuess["basis"] = "references";
   if (files.length === 0) {
     basis = "similar-tickets";
-    for (const s of await similarTickets(store, key, 3)) files.push(...(await store.codeRefs(s.key)).map(pathOf).filter((p): p is string => p !== undefined));
+    // Only tickets alike enough to be possible duplicates: a weak match's files say nothing of this one.
+    for (const s of (await similarTickets(store, key, 3)).filter((x) => x.match !== "weak")) files.push(...(await store.codeRefs(s.key)).map(pathOf).filter((p): p is string => p !== undefined));
     files = [...new Set(files)];
   }
   if (files.length === 0) return { component: null, files: [], basis: "none", owner: null };

@@ -16,6 +16,7 @@ import {
 import { postComment, ticketRevision, trackerFor, WORLDLINE_MARK } from "./comments.js";
 import { boundAt, refsAt, suspectsAt } from "./bounded.js";
 import { importTickets } from "./importer.js";
+import { similarityContext } from "./similarity-context.js";
 import type { CodeRef } from "./model.js";
 import { componentAndOwner, searchTickets, similarTickets } from "./queries.js";
 import type { TicketService } from "./service.js";
@@ -104,7 +105,9 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
 
   registerContract(server, similarTicketsTool, async (a) => {
     await requireTicket(a.key);
-    return { items: await similarTickets(service.store, a.key, a.limit ?? 10) };
+    // The repo's issue templates and public API at the triage revision are what every report shares: discounted.
+    const bound = await boundAt(service, a.at);
+    return { items: await similarTickets(service.store, a.key, a.limit ?? 10, await similarityContext(service, bound.commit)) };
   });
 
   registerContract(server, ticketCodeLinks, async (a) => {
