@@ -16,9 +16,11 @@ const FILES = {
     "  const got: string[] = [];",
     "  await upper.pipeTo(new WritableStream({ write(chunk) { got.push(String(chunk)); } }));",
     "  const bytes = new ReadableStream({ start(c) { c.enqueue(new Uint8Array([0xe2, 0x82])); c.enqueue(new Uint8Array([0xac, 0x21])); c.close(); } });",
-    "  const text = await new Response(bytes.pipeThrough(new TextDecoderStream())).text();",
+    "  const text = await new Response(bytes.pipeThrough(new TextDecoderStream()).pipeThrough(new TextEncoderStream())).text();",
+    "  let refused = '';",
+    "  try { await new Response(new ReadableStream({ start(c) { c.enqueue('s'); c.close(); } })).text(); } catch (e) { refused = (e as Error).constructor.name + ': ' + (e as Error).message.split(' (')[0]; }",
     "  const encoded = await new Response(new Blob(['é']).stream().pipeThrough(new TextDecoderStream()).pipeThrough(new TextEncoderStream())).arrayBuffer();",
-    "  return { got, text, encoded: [...new Uint8Array(encoded)], tag: Object.prototype.toString.call(rs), probe: typeof ReadableStream };",
+    "  return { got, text, refused, encoded: [...new Uint8Array(encoded)], tag: Object.prototype.toString.call(rs), probe: typeof ReadableStream };",
     "}",
     "export async function bodies() {",
     "  const h = new Headers([['X-B', '1'], ['x-a', '2']]);",
@@ -95,6 +97,23 @@ const FILES = {
     "  through.end('pass');",
     "  return { chunks, toWeb, fromWeb: fromWeb.join(''), piped: await piped, pipeline: typeof pipeline, webSame: web.ReadableStream === ReadableStream, webHasHeaders: 'Headers' in web, isStream: Readable.from([]) instanceof (await import('node:stream')).default };",
     "}",
+    "export function shown() {",
+    "  const fd = new FormData();",
+    "  fd.append('name', 'ada');",
+    "  fd.append('file', new File(['hi'], 'a.txt', { type: 'text/plain', lastModified: 1 }));",
+    "  const used = new Response('gone');",
+    "  void used.text();",
+    "  Object.defineProperty(Object.prototype, 'status', { set() { throw new Error('setter ran'); }, configurable: true });",
+    "  return {",
+    "    res: new Response(JSON.stringify({ a: 1 }), { status: 201, statusText: 'Created', headers: [['X-A', '1'], ['x-a', '2']] }),",
+    "    empty: new Response(null, { status: 204 }), used, streamed: new Response(new ReadableStream()),",
+    "    req: new Request('http://svc.test/a', { method: 'post', body: 'q=1' }), headers: new Headers({ b: '2' }),",
+    "    blob: new Blob(['hi'], { type: 'text/plain' }), form: fd, signal: AbortSignal.abort('why'),",
+    "  };",
+    "}",
+    "export function oneResponse() {",
+    "  return new Response('ok', { status: 200 });",
+    "}",
     "export async function hostile() {",
     "  const real = Response;",
     "  (globalThis as { Response: unknown }).Response = class Fake {};",
@@ -127,7 +146,7 @@ describe("web platform classes and node's stream inside the sandbox", () => {
 
   it("streams pipe through transforms; text streams split a character across chunks", async () => {
     const r = await run("streams");
-    expect(r.steps[0]?.result).toEqual({ got: ["A", "B"], text: "€!", encoded: [0xc3, 0xa9], tag: "[object ReadableStream]", probe: "function" });
+    expect(r.steps[0]?.result).toEqual({ got: ["A", "B"], text: "€!", refused: "TypeError: Received non-Uint8Array chunk", encoded: [0xc3, 0xa9], tag: "[object ReadableStream]", probe: "function" });
     expect(r.effects).toEqual([]);
   });
 
@@ -176,6 +195,23 @@ describe("web platform classes and node's stream inside the sandbox", () => {
     const r = await run("nodeStreams");
     expect(r.steps[0]?.result).toEqual({ chunks: ["x", "y"], toWeb: "hello", fromWeb: "web→node", piped: "pass", pipeline: "function", webSame: true, webHasHeaders: false, isStream: true });
     expect(r.effects.map((e) => e.target)).toEqual([]);
+  });
+
+  it("a step's Response, Request, Headers, Blob, File, FormData and AbortSignal are shown from their slots, not as Node's {}", async () => {
+    const r = await run("shown");
+    expect(r.steps[0]?.result).toEqual({
+      res: { $response: { status: 201, statusText: "Created", type: "default", url: "", redirected: false, headers: { "x-a": "1, 2", "content-type": "text/plain;charset=UTF-8" }, body: { size: 7, text: '{"a":1}' } } },
+      empty: { $response: { status: 204, statusText: "", type: "default", url: "", redirected: false, headers: {}, body: null } },
+      used: { $response: { status: 200, statusText: "", type: "default", url: "", redirected: false, headers: { "content-type": "text/plain;charset=UTF-8" }, body: { used: true } } },
+      streamed: { $response: { status: 200, statusText: "", type: "default", url: "", redirected: false, headers: {}, body: { stream: true } } },
+      req: { $request: { method: "POST", url: "http://svc.test/a", headers: { "content-type": "text/plain;charset=UTF-8" }, body: { size: 3, text: "q=1" } } },
+      headers: { $headers: { b: "2" } },
+      blob: { $blob: { type: "text/plain", size: 2, text: "hi" } },
+      form: { $formData: [["name", "ada"], ["file", { $file: { type: "text/plain", size: 2, text: "hi", name: "a.txt" } }]] },
+      signal: { $abortSignal: { aborted: true, reason: "why" } },
+    });
+    const one = await run("oneResponse");
+    expect(one.steps[0]?.result).toEqual({ $response: { status: 200, statusText: "", type: "default", url: "", redirected: false, headers: { "content-type": "text/plain;charset=UTF-8" }, body: { size: 2, text: "ok" } } });
   });
 
   it("code may replace the globals or patch a prototype; the classes it already holds keep working", async () => {

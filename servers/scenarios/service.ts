@@ -5,7 +5,7 @@ import { applyPatch } from "../../core/patch.js";
 import { dirname, join } from "node:path";
 import { UserError } from "../../core/errors.js";
 import { defaultBase, git, listTree, readFilesAt, resolveRevision, WORKTREE } from "../../core/git.js";
-import { confinePath, type WorldlineConfig } from "../../core/repo.js";
+import { confinePath, stateDir, type WorldlineConfig } from "../../core/repo.js";
 import { closest } from "../../core/suggest.js";
 import type { ScenarioVerdict } from "../../core/verdict.js";
 import type { CodeGraphService } from "../code-graph/service.js";
@@ -30,6 +30,7 @@ import type { ReadSide } from "./fix.js";
 import type { SourceText } from "./provenance.js";
 import { testOf } from "./tests/as-scenarios.js";
 import { loadTestScenarios } from "./tests/load.js";
+import type { Collecting } from "./tests/collect.js";
 import { candidatesOf, changeMeetsCoverage, indexTree, RESOLUTION_FILES, type ChangedTexts, type TreeIndex } from "./coverage.js";
 import { specHash, type CoverageRecord, type CoverageStore } from "./coverage-store.js";
 import { DIFFERENTIAL_METHOD, differentialVerdict, errorVerdict, jobFor, unaffectedVerdict, unmet } from "./differential.js";
@@ -224,8 +225,13 @@ export class ScenarioService {
 
   /** The test cases discovery could not name before they run (computed titles, loops, skipped), per file and line. */
   async testsLeftOut(rev: string = WORKTREE): Promise<Array<{ path: string; line: number; why: string }>> {
-    const { files } = await loadTestScenarios(this.repo, await resolveRevision(this.repo, rev), this.config);
+    const { files } = await loadTestScenarios(this.repo, await resolveRevision(this.repo, rev), this.config, this.testsCollecting());
     return files.flatMap((f) => f.leftOut.map((l) => ({ path: f.path, ...l })));
+  }
+
+  /** How test files whose cases are built at run time are collected: in this service's sandbox, kept under .worldline/. */
+  testsCollecting(): Collecting {
+    return { run: (job) => this.sandbox().run(job), cacheDir: stateDir(this.repo), boundaryPackages: boundaries(this.config.boundaryPackages) };
   }
 
   /** For a ticket that names no function but carries a request: the function taking that request's shape. */
@@ -272,7 +278,7 @@ export class ScenarioService {
     const hit = atRev !== WORKTREE ? this.loadedAt.get(atRev) : undefined;
     if (hit) return hit;
     const revision = await resolveRevision(this.repo, rev);
-    const [written, tests] = await Promise.all([loadScenarios(this.repo, this.config.scenarioDirs, rev), loadTestScenarios(this.repo, revision, this.config)]);
+    const [written, tests] = await Promise.all([loadScenarios(this.repo, this.config.scenarioDirs, rev), loadTestScenarios(this.repo, revision, this.config, this.testsCollecting())]);
     // The repo's own test cases are generated memories beside the written ones; a written id wins.
     const ids = new Set(written.scenarios.map((s) => s.id));
     const loaded: LoadedScenarios = { scenarios: [...written.scenarios, ...tests.scenarios.filter((s) => !ids.has(s.id))], errors: written.errors };

@@ -132,6 +132,14 @@ export const CASES: DiffCase[] = [
     reason: ["behaviour changed where they do not look"],
   },
   {
+    // A Response has no own keys (Node copies it as {}): its status and body are read from its slots.
+    name: "web-response",
+    base: 'export function quote(n: number): Response {\n  const status = 200;\n  return new Response(JSON.stringify({ total: n * 3 }), { status, headers: { "content-type": "application/json" } });\n}\n',
+    head: 'export function quote(n: number): Response {\n  const status = 202; // CHANGED\n  return new Response(JSON.stringify({ total: n * 3 }), { status, headers: { "content-type": "application/json" } });\n}\n',
+    simulate: call("web-response", "quote", [10], ["result.ok === true"]),
+    verdict: "at-risk",
+  },
+  {
     name: "symbolic",
     base: 'import { Pool } from "pg";\nconst pool = new Pool();\nexport async function balance(id: string): Promise<number> {\n  const r = await pool.query("select balance from accounts where id = $1", [id]);\n  return r.rows[0].balance + 1;\n}\n',
     head: 'import { Pool } from "pg";\nconst pool = new Pool();\nexport async function balance(id: string): Promise<number> {\n  const r = await pool.query("select balance from accounts where id = $1", [id]);\n  return r.rows[0].balance + 2; // CHANGED\n}\n',

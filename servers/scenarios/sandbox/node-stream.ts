@@ -115,7 +115,23 @@ export function nodeStream(port: (spec: string) => unknown, web: () => WebGlobal
     });
   };
   const promisify = (f: Fn) => (...args: unknown[]) => new RealPromise((resolve, reject) => void apply(f, undefined, [...args, (e: unknown, v: unknown) => (e ? reject(e) : resolve(v))]));
-  const promises = { pipeline: promisify(rs.pipeline), finished: promisify(rs.finished) };
+  // Node's promise forms take a last options object ({ signal, end }) that readable-stream 3 would read as a stream.
+  const isOptions = (v: unknown): v is { signal?: unknown } => v !== null && typeof v === "object" && typeof (v as Obj).pipe !== "function" && typeof (v as Obj).write !== "function" && typeof (v as Obj).on !== "function";
+  const pipeline = (...args: unknown[]) => {
+    const last = args[args.length - 1];
+    if (!isOptions(last)) return apply(promisify(rs.pipeline), undefined, args);
+    const streams = args.slice(0, -1);
+    const signal = last.signal as { aborted?: boolean; reason?: unknown; addEventListener?: Fn } | undefined;
+    const abort = () => {
+      const first = streams[0] as Obj | undefined;
+      if (first && typeof first.destroy === "function") apply(first.destroy as Fn, first, [signal?.reason ?? new RealTypeError("The operation was aborted")]);
+    };
+    const p = apply(promisify(rs.pipeline), undefined, streams);
+    if (signal?.aborted) abort();
+    else if (signal && typeof signal.addEventListener === "function") apply(signal.addEventListener, signal, ["abort", abort, { once: true }]);
+    return p;
+  };
+  const promises = { pipeline, finished: promisify(rs.finished) };
   const out = Stream as unknown as Obj;
   for (const k of ["Readable", "Writable", "Duplex", "Transform", "PassThrough", "pipeline", "finished"]) out[k] = rs[k];
   out.Stream = Stream;

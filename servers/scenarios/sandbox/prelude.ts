@@ -231,6 +231,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const EFFECT: SnapLimits = { str: 65_536, items: 500, keys: 200, live: true };
   /** A step's result, copied once the step has settled, as its caller reads it: through traps and getters, which may differ between base and head. */
   const RESULT: SnapLimits = { ...TRACE, live: true };
+  /** web-world's reader of its classes' slots, once they are built (see webClasses). */
+  let describeWeb: ((o: unknown) => unknown) | undefined;
   const snap = (v: unknown, budget = 3, lim: SnapLimits = TRACE): string => {
     if (v === null) return "null";
     switch (typeof v) {
@@ -273,6 +275,12 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       return `{"$error":${quote(text(e.name, "Error"))},"message":${quote(text(e.message, ""))}}`;
     }
     if (!plain && isA(o, RealPromise)) return '{"$promise":true}';
+    // A Response, Headers or Blob keeps its state in slots, as in Node, where its copy is `{}`: shown from them,
+    // one level for the kind's name.
+    if (!plain && describeWeb !== undefined) {
+      const d = describeWeb(o);
+      if (d !== undefined) return snap(d, budget + 1, lim);
+    }
     if (budget <= 0) {
       cut = true;
       return `{"$more":${isArray(o) ? '"array"' : '"object"'}}`;
@@ -895,7 +903,10 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   let web: WebGlobals | undefined;
   // Undefined while web-world builds them (the polyfill's own probes, `typeof DOMException`, see none yet).
   const webClasses = (): WebGlobals | undefined => {
-    web ??= asLibrary(() => (libraryPort("worldline:web-world") as { webGlobals(port: (spec: string) => unknown): WebGlobals | undefined }).webGlobals(libraryPort));
+    if (web) return web;
+    const port = asLibrary(() => libraryPort("worldline:web-world") as { webGlobals(port: (spec: string) => unknown): WebGlobals | undefined; describeWeb(o: unknown): unknown });
+    web = asLibrary(() => port.webGlobals(libraryPort));
+    if (web) describeWeb = port.describeWeb;
     return web;
   };
   const webClassesBuilt = (): WebGlobals => {
@@ -1314,6 +1325,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     host.timers = freeze(virtualTimers);
     host.state = testState;
     host.currentFile = () => fileOfSite(lastSite);
+    host.currentSite = () => lastSite;
     testApiInstance = asLibrary(() => makeTestApi(freeze(host)));
     return testApiInstance;
   };

@@ -22,7 +22,10 @@ export interface StubSpec {
   async?: boolean;
 }
 
-/** A test case of the repo's own suite: its file, the titles from the outermost describe to the case, and which of the cases with those titles (1 for the first). */
+/**
+ * A test case of the repo's own suite: its file, the titles from the outermost describe to the case, and which
+ * of the cases with those titles (1 for the first). A ref with no titles asks the test API to collect the file.
+ */
 export interface TestRef {
   file: string;
   titles: string[];
@@ -91,6 +94,22 @@ export interface SimulationJob {
   /** The repo's services (its service map): requests to their URLs and messages on their topics are delivered to them. */
   services?: WorldService[] | undefined;
   limits: Limits;
+  /** Load this test file and list the cases it registers, running none (`steps` are ignored): RunResult.collected. */
+  collect?: { file: string } | undefined;
+}
+
+/** A case a test file registered when it loaded in the sandbox (SimulationJob.collect). */
+export interface CollectedCase {
+  /** From the outermost describe to the case, as the runner reports them (`.each` titles formatted as vitest does). */
+  titles: string[];
+  /** Which of the file's cases with these titles, in collection order (1 for the first). */
+  nth: number;
+  /** Its own mode or the nearest describe's that is not `run`; a case without a function is `todo`. */
+  mode: "run" | "skip" | "todo";
+  /** The repo module that registered it, when not outside the repo's code. */
+  from?: string;
+  /** The line of the test file where it was registered (its `it`/`test` call), when the recorder told it. */
+  line?: number;
 }
 
 /** The prelude's configuration, handed into the isolate as JSON. */
@@ -233,4 +252,6 @@ export interface RunResult {
   functions: ExecutedFunction[];
   coverage: RunCoverage;
   ms: number;
+  /** A collection's cases (SimulationJob.collect), when the file loaded; else `error` says why. */
+  collected?: CollectedCase[];
 }

@@ -3,10 +3,12 @@ import { ts } from "@ts-morph/common";
 import ivm from "isolated-vm";
 import { ModuleLoader, type SiteRef } from "./modules.js";
 import type { CheckerCommand } from "./expect-realm.js";
-import type { Effect, ExecutedFunction, ExpectationResult, PreludeConfig, RunCoverage, PreludeReport, RawEffect, RunResult, SimulationJob, StepSpec, StubSpec, TraceEvent } from "./protocol.js";
+import type { CollectedCase, Effect, ExecutedFunction, ExpectationResult, PreludeConfig, RunCoverage, PreludeReport, RawEffect, RunResult, SimulationJob, StepSpec, StubSpec, TraceEvent } from "./protocol.js";
 import { failedRun } from "./pool.js";
 import { revisionFiles, type RevisionFiles } from "./sources.js";
 import { blobHash } from "../../../core/git.js";
+import { COLLECTED_PREFIX } from "./test-api.js";
+import { z } from "zod";
 
 /**
  * One run of a scenario's steps on one revision, inside a fresh isolate (run only in a pool child: never in
@@ -99,8 +101,17 @@ function bounded(r: RunResult): RunResult {
   return { ...failedRun({ rev: r.rev } as SimulationJob, `the run's record is larger than ${MAX_RESULT_CHARS / 1e6} M characters even without its trace (values or effects too large to keep)`), ms: r.ms };
 }
 
-async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attempt> {
+/** The prelude's own root, as the loader names it (modules.ts PORT_PREFIX): only the prelude and the test API ask from it. */
+const PRELUDE_ROOT = "\u0000worldline:";
+/** The steps a job runs: a collection is one `run` of the file with no titles (test-api.ts `collect`). */
+const stepsOf = (job: SimulationJob): StepSpec[] => (job.collect ? [{ call: "", run: { file: job.collect.file, titles: [], nth: 1 }, expect: [] }] : job.steps);
+
+async function attemptJob(given: SimulationJob, wallFactor: number): Promise<Attempt> {
   const started = performance.now();
+  const job: SimulationJob = { ...given, steps: stepsOf(given) };
+  /** The list a collection sent (its JSON), from the test API only. */
+  let collected: string | undefined;
+  let collections = 0;
   const source = await revisionFiles(job.repo, job.rev, job.overlay);
   const loader = new ModuleLoader(job.repo, source);
   const isolate = new ivm.Isolate({ memoryLimit: job.limits.memoryMb });
@@ -131,6 +142,10 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
       const c = process.cpuUsage();
       // Loading is off the run's budget, but not unbounded: a repo that makes it endless ends the run.
       if (hostMs > HOST_BUDGET_MS) return JSON.stringify({ kind: "error", message: `loading modules took more than ${HOST_BUDGET_MS / 1000} s (the run asked for too many, or resolution is too costly)` });
+      if (given.collect && String(from) === PRELUDE_ROOT && String(spec).startsWith(COLLECTED_PREFIX)) {
+        collected ??= String(spec).slice(COLLECTED_PREFIX.length);
+        return JSON.stringify({ kind: "json", id: `${COLLECTED_PREFIX}${++collections}`, text: "true" });
+      }
       try {
         return loader.load(String(spec), String(from));
       } finally {
@@ -242,7 +257,49 @@ async function attemptJob(job: SimulationJob, wallFactor: number): Promise<Attem
     if (!isolate.isDisposed) isolate.dispose();
   }
   for (const [i, step] of (report?.steps ?? []).entries()) step.expectations = expectations[i] ?? [];
-  return { result: toResult(job, loader, source, report, failure, performance.now() - started), ...(cutAtCpuMs !== undefined ? { cutAtCpuMs } : {}) };
+  const result = toResult(job, loader, source, report, failure, performance.now() - started);
+  if (given.collect) collectedInto(result, given.collect.file, collected, loader.sites);
+  return { result, ...(cutAtCpuMs !== undefined ? { cutAtCpuMs } : {}) };
+}
+
+/** The list the test API sends, checked: it crosses from the realm the code under test shares. */
+const CollectedList = z.array(
+  z.object({
+    titles: z.array(z.string()).min(1),
+    nth: z.number().int().min(1),
+    mode: z.enum(["run", "skip", "todo"]),
+    from: z.string().optional(),
+    site: z.number().int().min(0).optional(),
+  }),
+);
+function parseCollected(text: string, lineOf: (site: number) => number | undefined): { cases: CollectedCase[] } | { error: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { error: `the list of cases is not JSON (${(err as Error).message})` };
+  }
+  const r = CollectedList.safeParse(raw);
+  const line = (site: number | undefined) => {
+    const l = site === undefined ? undefined : lineOf(site);
+    return l === undefined ? {} : { line: l };
+  };
+  return r.success ? { cases: r.data.map((c) => ({ titles: c.titles, nth: c.nth, mode: c.mode, ...(c.from !== undefined ? { from: c.from } : {}), ...line(c.site) })) } : { error: `the list of cases is malformed: ${r.error.issues[0]?.message ?? "unexpected shape"}` };
+}
+
+/** A collection's result: its cases, or an error saying why the file could not be collected. */
+function collectedInto(result: RunResult, file: string, text: string | undefined, sites: readonly SiteRef[]): void {
+  const step = result.steps[0];
+  if (result.status === "error") return;
+  // Where it threw, when that is a line of the repo's code (not the collection step itself).
+  const where = step?.error && /:\d+$/.test(step.error.at) ? ` (at ${step.error.at})` : "";
+  const why = step?.error ? `${step.error.name}: ${step.error.message}${where}` : step?.pending ? "its collection never finished (a describe factory that awaits something that never settles)" : text === undefined ? "the test API sent no list of cases" : undefined;
+  const cases = why === undefined && text !== undefined ? parseCollected(text, (site) => (sites[site]?.path === file ? sites[site].line : undefined)) : undefined;
+  if (cases && "cases" in cases) result.collected = cases.cases;
+  else {
+    result.status = "error";
+    result.error = { reason: `collecting the cases of ${file} failed: ${why ?? cases?.error ?? "no list"}` };
+  }
 }
 
 /** The run's exact coverage: every site of every loaded repo module, hit or not, keyed by file with its content hash. */

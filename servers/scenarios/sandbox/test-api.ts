@@ -30,6 +30,8 @@ export interface TestHost {
   state: { matcher: number };
   /** The repo module whose code is running now (its path), as the recorder last saw it. */
   currentFile(): string | undefined;
+  /** The recorder's last site (a statement of repo code), when the prelude offers it: where a collected case was registered. */
+  currentSite?(): number;
 }
 
 export interface TestApi {
@@ -37,11 +39,23 @@ export interface TestApi {
   module(name: string): unknown;
   /** Runs one case: `load` loads the test file through the sandbox's loader. Resolves to the outcome; rejects only when the case cannot be found or the file cannot load. */
   run(ref: TestRef, load: () => unknown): Promise<unknown>;
+  /**
+   * Loads a test file and lists the cases it registered, running none (COLLECTED_PREFIX says how the list
+   * leaves the isolate). A `run` whose ref has no titles is a collection: the prelude reaches this through it.
+   */
+  collect(file: string, load: () => unknown): Promise<unknown>;
   /** Re-decides the outcome when the step is finished: a failure or a tamper seen after the case ended still counts. */
   seal(outcome: unknown): void;
   /** A tamper check now (the recorder calls it while a matcher runs repo code). */
   watch(): void;
 }
+
+/**
+ * The collected cases leave the isolate as a module request from the test API to the host's loader (the
+ * prelude relays requests from its own root unchanged): `host.port(COLLECTED_PREFIX + json)`. The runner
+ * answers it and keeps the list; repo code cannot ask from that root.
+ */
+export const COLLECTED_PREFIX = "\u0000worldline-collected:";
 
 /** How a case's function is called: a vitest context, a jest/mocha `done`, node:test's `(t, done)`; globals take both. */
 type Style = "vitest" | "jest" | "mocha" | "node" | "global";
@@ -64,6 +78,8 @@ interface Suite extends Hooks {
   mode: Mode;
   parent: Suite | undefined;
   items: List<Suite | Case>;
+  /** A factory not run yet: vitest runs a suite's factory when collection reaches the suite, and awaits it. */
+  factory: Fn | undefined;
 }
 interface Case {
   kind: "case";
@@ -76,6 +92,8 @@ interface Case {
   parent: Suite;
   /** The repo module that registered it (the test file, a helper of the tests, or the code under test). */
   from: string | undefined;
+  /** The recorder's site where it was registered, when the host tells it. */
+  site: number | undefined;
 }
 interface List<T> {
   n: number;
@@ -124,6 +142,8 @@ export function installTestApi(host: TestHost): TestApi {
   const regexExec = RegExp.prototype.exec;
   const symbolDescription = getOwnPropertyDescriptor(Symbol.prototype, "description")?.get as (this: symbol) => string | undefined;
   const StringOf = String;
+  const jsonStringify = JSON.stringify;
+  const ObjectOf = Object;
   const NumberOf = Number;
 
   const isA = (o: unknown, C: object): boolean => {
@@ -632,6 +652,7 @@ export function installTestApi(host: TestHost): TestApi {
     s.afterAll = list();
     s.beforeEach = list();
     s.afterEach = list();
+    s.factory = undefined;
     return s;
   };
   let root = newSuite("", "run", undefined);
@@ -674,13 +695,21 @@ export function installTestApi(host: TestHost): TestApi {
     c.parent = current;
     // Who registered it: a case the code under test registers under a test's name must not stand in for it.
     c.from = host.currentFile();
+    c.site = typeof host.currentSite === "function" ? host.currentSite() : undefined;
     add(current.items, c);
   };
-  const addSuite = (mode: Mode, name: unknown, rest: unknown[]) => {
+  const addSuite = (style: Style, mode: Mode, name: unknown, rest: unknown[]) => {
     collectOnly("describe");
     const p = parseArgs([name, ...rest]);
     const s = newSuite(nameOf(name), mode !== "run" ? mode : p.mode, current);
     add(current.items, s);
+    // vitest (and a file on globals, which vitest runs the same way) runs the factory later, awaited, with the
+    // suite current: `describe("x", async () => { await import(...); it(...) })` collects its cases. jest,
+    // mocha and node:test run it at once.
+    if (style === "vitest" || style === "global") {
+      s.factory = p.fn;
+      return;
+    }
     const outer = current;
     current = s;
     try {
@@ -688,6 +717,44 @@ export function installTestApi(host: TestHost): TestApi {
     } finally {
       current = outer;
     }
+  };
+  /** Runs the factories collection has not run yet, in vitest's order: each suite's, then those of the suites it registered. */
+  const runFactories = async (s: Suite): Promise<void> => {
+    for (let i = 0; i < s.items.n; i++) {
+      const item = s.items.at[i] as Suite | Case;
+      if (item.kind !== "suite") continue;
+      const f = item.factory;
+      item.factory = undefined;
+      if (f) {
+        const outer = current;
+        current = item;
+        try {
+          const r = apply(f, undefined, []);
+          if (isA(r, RealPromise)) await (r as Promise<unknown>);
+          else if (r !== null && (typeof r === "object" || typeof r === "function") && typeof (r as Obj).then === "function") await (r as PromiseLike<unknown>);
+        } finally {
+          current = outer;
+        }
+      }
+      await runFactories(item);
+    }
+  };
+  /** Loads a test file and builds its whole tree (factories awaited), once per run: a module runs once. */
+  const collectFile = async (file: string, load: () => unknown): Promise<Suite> => {
+    const known = apply(mapGet, trees, [file]) as Suite | undefined;
+    if (known) return known;
+    root = newSuite("", "run", undefined);
+    current = root;
+    collecting = true;
+    try {
+      load();
+      await runFactories(root);
+    } finally {
+      collecting = false;
+      current = root;
+    }
+    apply(mapSet, trees, [file, root]);
+    return root;
   };
   const addHook = (style: Style, kind: keyof Hooks) => (fn: unknown, timeout?: unknown) => {
     collectOnly(kind);
@@ -699,57 +766,101 @@ export function installTestApi(host: TestHost): TestApi {
     add(current[kind], h);
   };
 
-  /** A title of `.each`: `%s %d %i %f %j %o %O %#` and `$name` / `$a.b`, formatted by vitest's own display functions. */
-  const formatTitle = (template: string, row: unknown[], index: number): string => {
+  /**
+   * A title of `.each`/`.for` exactly as vitest's runner formats it (@vitest/runner `formatTitle`): `%#`/`%$`
+   * first, one `%x` placeholder per item through vitest's own `format`, `-` before a `%f` of -0 or -NaN,
+   * `$a.b` (and `$0`) through its `objDisplay`, the same functions vitest calls.
+   */
+  const formatTitle = (template: string, items: unknown[], index: number): string => {
     let t = template;
-    t = apply(stringReplace, t, [/%#/g, StringOf(index)]) as string;
-    t = apply(stringReplace, t, [/%\$/g, StringOf(index + 1)]) as string;
-    const objectRow = row.length === 1 && row[0] !== null && typeof row[0] === "object" && !isArray(row[0]);
+    if (indexOf(t, "%#") >= 0 || indexOf(t, "%$") >= 0) {
+      t = apply(stringReplace, t, [/%%/g, "__vitest_escaped_%__"]) as string;
+      t = apply(stringReplace, t, [/%#/g, StringOf(index)]) as string;
+      t = apply(stringReplace, t, [/%\$/g, StringOf(index + 1)]) as string;
+      t = apply(stringReplace, t, [/__vitest_escaped_%__/g, "%%"]) as string;
+    }
+    let count = 0;
+    for (let k = 0; k < t.length; k++) if (t[k] === "%") count++;
+    let floats = 0;
+    for (let k = indexOf(t, "%f"); k >= 0; k = apply(stringIndexOf, t, ["%f", k + 2]) as number) floats++;
+    for (let i = 0; i < floats; i++) {
+      const v = items[i];
+      if (!(typeof v === "number" && (isNegativeNaN(v) || same(v, -0)))) continue;
+      let seen = 0;
+      t = apply(stringReplace, t, [/%f/g, (m: string) => (++seen === i + 1 ? "-%f" : m)]) as string;
+    }
+    const objectItem = items[0] !== null && typeof items[0] === "object" && !isArray(items[0]);
+    const attr = (s: string) =>
+      apply(stringReplace, s, [
+        /\$([$\w.]+)/g,
+        (_m: string, key: string) => {
+          const arrayKey = apply(regexExec, /^\d+$/, [key]) !== null;
+          if (!objectItem && !arrayKey) return `$${key}`;
+          const element = arrayKey ? objectAttr(items, key, undefined) : undefined;
+          return display.objDisplay(objectItem ? objectAttr(items[0], key, element) : element);
+        },
+      ]) as string;
+    const re = /%[sdjifoOc%]/g;
     let out = "";
     let used = 0;
-    const re = /%[sdifjoOc%]/g;
     let last = 0;
-    const attr = (s: string) =>
-      objectRow
-        ? (apply(stringReplace, s, [
-            /\$([$\w.]+)/g,
-            (_m: string, key: string) => {
-              let v: unknown = row[0];
-              const parts = key.split(".");
-              for (let i = 0; i < parts.length; i++) v = v !== null && v !== undefined ? (v as Obj)[parts[i] as string] : undefined;
-              return display.objDisplay(v);
-            },
-          ]) as string)
-        : s;
     for (;;) {
       const m = apply(regexExec, re, [t]) as RegExpExecArray | null;
       if (!m) break;
-      out += attr(slice(t, last, m.index));
-      if (m[0] === "%%") out += "%";
-      else if (used < row.length) out += display.format(m[0], row[used++]);
-      else out += m[0];
+      if (last < m.index) out += attr(slice(t, last, m.index));
+      out += used < count ? display.format(m[0], items[used++]) : m[0];
       last = m.index + m[0].length;
     }
-    return out + attr(slice(t, last));
+    return last < t.length ? out + attr(slice(t, last)) : out;
   };
-  /** `.each(table)`: rows of arrays (spread into the case's arguments), objects, or single values; or a tagged template table. */
-  const eachRows = (table: unknown, values: unknown[]): unknown[][] => {
-    const rows: unknown[][] = [];
-    if (isArray(table) && isArray((table as unknown as { raw?: unknown }).raw)) {
-      // `each\`a | b\n${1} | ${2}\``: the header names the columns, the values fill them row by row.
-      const heading = (table as string[]).join("");
-      const names = heading.split("|").map((s) => s.trim()).filter((s) => s.length > 0);
-      for (let i = 0; names.length && i + names.length <= values.length; i += names.length) {
+  /** vitest's `objectAttr`: `a.b` and `a[0]` read through the value's own properties and its prototypes'. */
+  const objectAttr = (source: unknown, path: string, fallback: unknown): unknown => {
+    const parts = (apply(stringReplace, path, [/\[(\d+)\]/g, ".$1"]) as string).split(".");
+    let v: unknown = source;
+    for (let i = 0; i < parts.length; i++) {
+      v = (ObjectOf(v) as Obj)[parts[i] as string];
+      if (v === undefined) return fallback;
+    }
+    return v;
+  };
+  const isNegativeNaN = (v: number): boolean => {
+    if (v === v) return false;
+    const f = new Float64Array(1);
+    f[0] = v;
+    return (new Uint32Array(f.buffer)[1] as number) >>> 31 === 1;
+  };
+  /** `.each(table)`'s cases as vitest reads them: a tagged template (`a | b` and its values) is one object per row. */
+  const eachCases = (table: unknown, values: unknown[]): unknown[] => {
+    if (isArray(table) && values.length) {
+      const header = ((apply(stringReplace, (table as string[]).join("").trim(), [/ /g, ""]) as string).split("\n")[0] as string).split("|");
+      const rows: unknown[] = [];
+      for (let i = 0; i < Math.floor(values.length / header.length); i++) {
         const o: Obj = {};
-        for (let k = 0; k < names.length; k++) o[names[k] as string] = values[i + k];
-        rows[rows.length] = [o];
+        for (let k = 0; k < header.length; k++) o[header[k] as string] = values[i * header.length + k];
+        rows[rows.length] = o;
       }
       return rows;
     }
     if (!isArray(table)) throw new TypeError(".each needs an array of cases");
-    for (let i = 0; i < table.length; i++) rows[rows.length] = isArray(table[i]) ? (table[i] as unknown[]) : [table[i]];
+    return table;
+  };
+  /** Each case's items, the values its title's placeholders take (and `.each` spreads into the case's arguments). */
+  const eachRows = (table: unknown, values: unknown[]): unknown[][] => {
+    const cases = eachCases(table, values);
+    const rows: unknown[][] = [];
+    for (let i = 0; i < cases.length; i++) rows[rows.length] = isArray(cases[i]) ? (cases[i] as unknown[]) : [cases[i]];
     return rows;
   };
+  /** Whether `.each` hands each case over whole: unless every case is an array, vitest does not spread them. */
+  const eachWhole = (table: unknown, values: unknown[]): boolean => {
+    const cases = eachCases(table, values);
+    for (let i = 0; i < cases.length; i++) if (!isArray(cases[i])) return true;
+    return false;
+  };
+  /** The value `.for` hands a case: the case itself (a template row is its object). */
+  const forItem = (table: unknown, values: unknown[], _row: unknown[], i: number): unknown => eachCases(table, values)[i];
+  /** `.for`'s title items: vitest's `toArray` (nothing for null and undefined). */
+  const forRow = (item: unknown): unknown[] => (item === null || item === undefined ? [] : isArray(item) ? item : [item]);
 
   /** `it`/`test` of one style, with its modifiers. */
   const makeTest = (style: Style): Fn & Obj => {
@@ -757,21 +868,22 @@ export function installTestApi(host: TestHost): TestApi {
       const t = ((name: unknown, ...rest: unknown[]) => addCase(style, mode, name, rest)) as Fn & Obj;
       t.each = (table: unknown, ...values: unknown[]) => (name: unknown, ...rest: unknown[]) => {
         const rows = eachRows(table, values);
+        const whole = eachWhole(table, values);
         const p = parseArgs([name, ...rest]);
         for (let i = 0; i < rows.length; i++) {
           const row = rows[i] as unknown[];
+          const args = whole ? [eachCases(table, values)[i]] : row;
           const fn = p.fn;
-          addCase(style, mode, formatTitle(nameOf(name), row, i), [fn ? (...extra: unknown[]) => apply(fn, undefined, [...row, ...extra]) : undefined, p.timeout], row);
+          addCase(style, mode, formatTitle(nameOf(name), row, i), [fn ? (...extra: unknown[]) => apply(fn, undefined, [...args, ...extra]) : undefined, p.timeout], args);
         }
       };
-      t.for = (table: unknown) => (name: unknown, ...rest: unknown[]) => {
-        const rows = eachRows(table, []);
+      t.for = (table: unknown, ...values: unknown[]) => (name: unknown, ...rest: unknown[]) => {
+        const cases = eachCases(table, values);
         const p = parseArgs([name, ...rest]);
-        for (let i = 0; i < rows.length; i++) {
-          const row = rows[i] as unknown[];
-          const item = isArray((table as unknown[])[i]) ? (table as unknown[])[i] : row[0];
+        for (let i = 0; i < cases.length; i++) {
+          const item = cases[i];
           const fn = p.fn;
-          addCase(style, mode, formatTitle(nameOf(name), row, i), [fn ? (ctx: unknown) => apply(fn, undefined, [item, ctx]) : undefined, p.timeout], row);
+          addCase(style, mode, formatTitle(nameOf(name), forRow(item), i), [fn ? (ctx: unknown) => apply(fn, undefined, [item, ctx]) : undefined, p.timeout], forRow(item));
         }
       };
       return t;
@@ -810,23 +922,35 @@ export function installTestApi(host: TestHost): TestApi {
     (t.concurrent as Obj).each = t.each;
     return t;
   };
-  const makeDescribe = (): Fn & Obj => {
+  const makeDescribe = (style: Style): Fn & Obj => {
     const variant = (mode: Mode): Fn & Obj => {
-      const d = ((name: unknown, ...rest: unknown[]) => addSuite(mode, name, rest)) as Fn & Obj;
+      const d = ((name: unknown, ...rest: unknown[]) => addSuite(style, mode, name, rest)) as Fn & Obj;
       d.each = (table: unknown, ...values: unknown[]) => (name: unknown, ...rest: unknown[]) => {
         const rows = eachRows(table, values);
+        const whole = eachWhole(table, values);
         const p = parseArgs([name, ...rest]);
         for (let i = 0; i < rows.length; i++) {
           const row = rows[i] as unknown[];
           const fn = p.fn;
-          addSuite(mode, formatTitle(nameOf(name), row, i), [fn ? () => apply(fn, undefined, row) : undefined]);
+          const args = whole ? [(table as unknown[])[i]] : row;
+          addSuite(style, mode, formatTitle(nameOf(name), row, i), [fn ? () => apply(fn, undefined, args) : undefined]);
+        }
+      };
+      d.for = (table: unknown, ...values: unknown[]) => (name: unknown, ...rest: unknown[]) => {
+        const rows = eachRows(table, values);
+        const p = parseArgs([name, ...rest]);
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i] as unknown[];
+          const item = forItem(table, values, row, i);
+          const fn = p.fn;
+          addSuite(style, mode, formatTitle(nameOf(name), forRow(item), i), [fn ? () => apply(fn, undefined, [item]) : undefined]);
         }
       };
       return d;
     };
     const d = variant("run");
     d.skip = variant("skip");
-    d.todo = (name: unknown) => addSuite("todo", name, []);
+    d.todo = (name: unknown) => addSuite(style, "todo", name, []);
     d.only = variant("run");
     d.concurrent = variant("run");
     d.sequential = variant("run");
@@ -849,7 +973,7 @@ export function installTestApi(host: TestHost): TestApi {
   /** One set of the API per style: the functions a test file of that runner imports. */
   const apiFor = (style: Style): Obj => {
     const it = makeTest(style);
-    const describe = makeDescribe();
+    const describe = makeDescribe(style);
     const hooks = {
       beforeAll: addHook(style, "beforeAll"),
       afterAll: addHook(style, "afterAll"),
@@ -1198,26 +1322,14 @@ export function installTestApi(host: TestHost): TestApi {
   const api: TestApi = {
     module: (name) => (hasOwn(MODULES, name) ? MODULES[name] : undefined),
     async run(ref, load) {
+      if (ref.titles.length === 0) return api.collect(ref.file, load);
       rec = fresh();
-      root = newSuite("", "run", undefined);
-      current = root;
       finishers = [];
       check();
       installGlobals();
       // A file is collected once per run, when it first loads (a module runs once); a later step that runs
       // another of its cases reuses that tree, its hooks run again for that case.
-      const known = apply(mapGet, trees, [ref.file]) as Suite | undefined;
-      if (known) root = known;
-      else {
-        collecting = true;
-        try {
-          load();
-        } finally {
-          collecting = false;
-          current = root;
-        }
-        apply(mapSet, trees, [ref.file, root]);
-      }
+      root = await collectFile(ref.file, load);
       const found = find(ref);
       if (!found) throw named("Error", `no test case "${ref.titles.join(" > ")}" in ${ref.file}`);
       // The record starts afresh for the case: what the file did while it loaded is checked again below.
@@ -1257,6 +1369,33 @@ export function installTestApi(host: TestHost): TestApi {
       const o = outcome();
       built.set(o as object, mine);
       return o;
+    },
+    async collect(file, load) {
+      rec = fresh();
+      check();
+      installGlobals();
+      const tree = await collectFile(file, load);
+      // Cases in collection order, numbered among those with the same titles as `find` counts them.
+      let text = "[";
+      const seen = new RealMap<string, number>();
+      const walk = (s: Suite, path: string[], mode: Mode): void => {
+        for (let i = 0; i < s.items.n; i++) {
+          const item = s.items.at[i] as Suite | Case;
+          const p = [...path, item.name];
+          const m = mode !== "run" ? mode : item.mode;
+          if (item.kind === "suite") {
+            walk(item, p, m);
+            continue;
+          }
+          const key = jsonStringify(p) as string;
+          const nth = ((apply(mapGet, seen, [key]) as number | undefined) ?? 0) + 1;
+          apply(mapSet, seen, [key, nth]);
+          text += `${text.length > 1 ? "," : ""}{"titles":${key},"nth":${nth},"mode":"${m === "run" && !item.fn ? "todo" : m}"${item.from !== undefined ? `,"from":${jsonStringify(item.from) as string}` : ""}${typeof item.site === "number" && item.site >= 0 ? `,"site":${item.site}` : ""}}`;
+        }
+      };
+      walk(tree, [], "run");
+      host.port(`${COLLECTED_PREFIX}${text}]`);
+      return outcome();
     },
     seal(o) {
       const r = o !== null && typeof o === "object" ? built.get(o) : undefined;

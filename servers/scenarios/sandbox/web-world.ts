@@ -71,6 +71,7 @@ export interface FetchAnswer {
 interface Built {
   globals: WebGlobals;
   fetchResponse(a: FetchAnswer): unknown;
+  describe(o: unknown): Obj | undefined;
 }
 let built: Built | undefined;
 let building = false;
@@ -92,6 +93,16 @@ const ensure = (port: (spec: string) => unknown): Built | undefined => {
  */
 export function webGlobals(port: (spec: string) => unknown): WebGlobals | undefined {
   return ensure(port)?.globals;
+}
+
+/**
+ * What a trace shows of one of these objects, read from its slots: none has own keys (Node's copy of a Response
+ * is `{}`), so a changed status, header or body would otherwise look the same at base and head. A plain object
+ * with one key naming its kind (`$response`, `$request`, `$headers`, `$blob`, `$file`, `$formData`,
+ * `$abortSignal`), or undefined for any other value, and before the classes are built. Runs none of the code's functions.
+ */
+export function describeWeb(o: unknown): Obj | undefined {
+  return built?.describe(o);
 }
 
 /** A `Response` as fetch resolves with one: type "basic", its URL, immutable headers, any status a server sent. */
@@ -133,6 +144,8 @@ function build(port: (spec: string) => unknown): Built {
   const weakSet = WeakMap.prototype.set;
   const weakHas = WeakMap.prototype.has;
   const arraySort = Array.prototype.sort;
+  const objectCreate = Object.create;
+  const ownDescriptor = Reflect.getOwnPropertyDescriptor;
   const iteratorSymbol = Symbol.iterator;
   const Utf8 = globalThis as unknown as { TextEncoder: new () => { encode(s: string): Uint8Array }; TextDecoder: new () => { decode(b: ArrayLike<number>): string } };
   const encoder = new Utf8.TextEncoder();
@@ -217,8 +230,9 @@ function build(port: (spec: string) => unknown): Built {
       then(apply(read, reader, []) as Promise<{ done: boolean; value?: unknown }>, (r) => {
         if (r.done) return concat(parts);
         const v = r.value;
-        const b = typeof v === "string" ? utf8(v) : bytesOf(v);
-        if (!b) throw new RealTypeError(`a body stream gave a chunk that is not bytes (${tagOf(v)}): expected a Uint8Array`);
+        // Node refuses a string chunk as well: a body stream carries bytes (a TextEncoderStream makes them).
+        const b = isView(v) && tagOf(v) === "[object Uint8Array]" ? bytesOf(v) : undefined;
+        if (!b) throw new RealTypeError(`Received non-Uint8Array chunk (${typeof v === "string" ? "a string" : tagOf(v)}): a body stream must give Uint8Array chunks; pipe text through a TextEncoderStream`);
         parts[parts.length] = b;
         return step();
       });
@@ -227,15 +241,28 @@ function build(port: (spec: string) => unknown): Built {
 
   // ---- DOMException, Event, EventTarget ---------------------------------------------------------------------
   const CODES: Record<string, number> = { IndexSizeError: 1, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11, SyntaxError: 12, InvalidAccessError: 15, TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, TimeoutError: 23, DataCloneError: 25 };
+  // name and code live in a slot behind prototype getters, as in Node: no own keys, JSON.stringify gives {}.
+  const domState = slots<{ name: string; code: number }>();
   class DOMException extends RealError {
-    readonly code: number;
     constructor(message = "", options?: string | { name?: string; cause?: unknown }) {
       const name = typeof options === "string" ? options : (options?.name ?? "Error");
       super(StringOf(message), typeof options === "object" && options && "cause" in options ? { cause: options.cause } : undefined);
-      defineProperty(this, "name", { value: name, writable: true, configurable: true, enumerable: false });
-      this.code = Object.hasOwn(CODES, name) ? (CODES[name] as number) : 0;
+      domState.set(this, { name: StringOf(name), code: Object.hasOwn(CODES, name) ? (CODES[name] as number) : 0 });
+    }
+    override get name(): string {
+      return domState.get(this)?.name ?? "Error";
+    }
+    get code(): number {
+      return domState.get(this)?.code ?? 0;
     }
   }
+  // The legacy code constants (DOMException.ABORT_ERR === 20), on the class and its prototype as in Node.
+  const LEGACY: Record<string, string> = { IndexSizeError: "INDEX_SIZE_ERR", NotFoundError: "NOT_FOUND_ERR", NotSupportedError: "NOT_SUPPORTED_ERR", InvalidStateError: "INVALID_STATE_ERR", SyntaxError: "SYNTAX_ERR", InvalidAccessError: "INVALID_ACCESS_ERR", TypeMismatchError: "TYPE_MISMATCH_ERR", SecurityError: "SECURITY_ERR", NetworkError: "NETWORK_ERR", AbortError: "ABORT_ERR", TimeoutError: "TIMEOUT_ERR", DataCloneError: "DATA_CLONE_ERR" };
+  for (const k of Object.keys(LEGACY)) {
+    for (const o of [DOMException, DOMException.prototype]) defineProperty(o, LEGACY[k] as string, { value: CODES[k], enumerable: true });
+  }
+  const tag = (C: { prototype: object }, name: string) => void defineProperty(C.prototype, Symbol.toStringTag, { value: name, configurable: true });
+  tag(DOMException, "DOMException");
   const eventState = slots<{ stop: boolean; canceled: boolean; passive: boolean }>();
   class Event {
     readonly type: string;
@@ -343,6 +370,9 @@ function build(port: (spec: string) => unknown): Built {
     }
   }
 
+  tag(Event, "Event");
+  tag(EventTarget, "EventTarget");
+
   // ---- AbortController and AbortSignal -----------------------------------------------------------------------
   const abortState = slots<{ aborted: boolean; reason: unknown; steps: Array<() => void> }>();
   const onAbort = (signal: object, fn: () => void) => {
@@ -426,6 +456,9 @@ function build(port: (spec: string) => unknown): Built {
       if (s) signalAbort(s, reason);
     }
   }
+
+  tag(AbortSignal, "AbortSignal");
+  tag(AbortController, "AbortController");
 
   // ---- Blob and File -------------------------------------------------------------------------------------------
   const blobData = slots<{ bytes: Uint8Array; type: string }>();
@@ -763,11 +796,18 @@ function build(port: (spec: string) => unknown): Built {
     } catch (e) {
       return promiseReject(e);
     }
-    if (b.used) return promiseReject(new RealTypeError("Body is unusable: Body has already been read"));
+    if (b.used || disturbed(b)) return promiseReject(new RealTypeError("Body is unusable: Body has already been read"));
+    if (b.stream && (isA(b.stream, RS) ? (apply(lockedGetter, b.stream, []) as boolean) : b.stream.locked)) return promiseReject(new RealTypeError("Body is unusable: Body is locked by a reader"));
     b.used = true;
-    if (b.bytes) return promiseResolve(b.bytes);
-    if (b.stream) return readAll(b.stream);
-    return promiseResolve(new RealUint8Array(0));
+    // Read through the body's stream even when its bytes are known: afterwards `body` is locked, as in Node.
+    const s = streamOf(b);
+    return s ? readAll(s) : promiseResolve(new RealUint8Array(0));
+  };
+  /** Whether the code read the body's stream itself (the polyfill marks a stream read from, as the standard's [[disturbed]]). */
+  const disturbed = (b: BodyState): boolean => {
+    if (!b.stream || !isA(b.stream, RS)) return false;
+    const d = Reflect.getOwnPropertyDescriptor(b.stream, "_disturbed");
+    return d !== undefined && d.value === true;
   };
   const streamOf = (b: BodyState): Stream | null => {
     if (!b.stream && b.bytes) b.stream = streamOfBytes(b.bytes);
@@ -794,7 +834,7 @@ function build(port: (spec: string) => unknown): Built {
     },
     get bodyUsed(): boolean {
       const b = bodyOf(this);
-      return b.used;
+      return b.used || disturbed(b);
     },
     text(this: object): Promise<string> {
       return then(consume(this), fromUtf8);
@@ -910,6 +950,15 @@ function build(port: (spec: string) => unknown): Built {
     get keepalive(): boolean {
       return Boolean(requestOf(this).init.keepalive);
     }
+    get integrity(): string {
+      return StringOf(requestOf(this).init.integrity ?? "");
+    }
+    get destination(): string {
+      return "";
+    }
+    get referrerPolicy(): string {
+      return StringOf(requestOf(this).init.referrerPolicy ?? "");
+    }
     get duplex(): string {
       return "half";
     }
@@ -944,6 +993,8 @@ function build(port: (spec: string) => unknown): Built {
       const status = init?.status === undefined ? 200 : NumberOf(init.status);
       if (!(status >= 200 && status <= 599 && status === Math.floor(status))) throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive (got ${StringOf(init?.status)})`);
       const statusText = init?.statusText === undefined ? "" : StringOf(init.statusText);
+      // A reason phrase is tab, space and visible Latin-1: Node refuses a line break that would split the status line.
+      if (test(/[^\t\u0020-\u007e\u0080-\u00ff]/, statusText)) throw new RealTypeError(`Response constructor: invalid statusText ${JSON.stringify(statusText)}: expected tab, space and visible characters`);
       const headers = newHeaders(init?.headers);
       const b = extract(body);
       if ((b.bytes || b.stream) && NULL_BODY.indexOf(status) >= 0) throw new RealTypeError(`Response constructor: Invalid response status code ${status}`);
@@ -1060,6 +1111,74 @@ function build(port: (spec: string) => unknown): Built {
   for (const name of WEB_GLOBALS) out[name] = streams[name];
   Object.assign(out, { TextEncoderStream, TextDecoderStream, Event, EventTarget, DOMException, AbortController, AbortSignal, Blob, File, Headers, Request, Response, FormData });
   for (const name of WEB_GLOBALS) if (out[name] === undefined) throw new RealError(`web-world: ${name} is missing from web-streams-polyfill: expected version 4`);
+  // ---- what a trace shows of them (see describeWeb) ------------------------------------------------------------
+  /** Bodies longer than this show their first bytes: a trace cuts strings far shorter anyway. */
+  const SHOWN_BYTES = 65_536;
+  /** Null-prototype records filled by definition: setters the code put on Object.prototype never run. */
+  const record = (kind: string | null, fields: unknown[][]): Obj => {
+    const o = objectCreate(null) as Obj;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as unknown[];
+      defineProperty(o, f[0] as string, { value: f[1], enumerable: true });
+    }
+    if (kind === null) return o;
+    const wrap = objectCreate(null) as Obj;
+    defineProperty(wrap, kind, { value: o, enumerable: true });
+    return wrap;
+  };
+  const shownHeaders = (h: unknown): Obj => {
+    const l = headerList.get(h) ?? [];
+    const o = objectCreate(null) as Obj;
+    for (let i = 0; i < l.length; i++) {
+      const pair = l[i] as [string, string];
+      const was = ownDescriptor(o, pair[0]);
+      defineProperty(o, pair[0], { value: was ? `${was.value as string}, ${pair[1]}` : pair[1], enumerable: true, configurable: true });
+    }
+    return o;
+  };
+  const shownText = (b: Uint8Array): string => fromUtf8(b.length > SHOWN_BYTES ? (apply(u8Slice, b, [0, SHOWN_BYTES]) as Uint8Array) : b);
+  const shownBody = (o: unknown): unknown => {
+    const b = bodies.get(o);
+    if (!b || (b.bytes === null && b.stream === null)) return null;
+    if (b.used) return record(null, [["used", true]]);
+    if (b.bytes !== null) return record(null, [["size", b.bytes.length], ["text", shownText(b.bytes)]]);
+    return record(null, [["stream", true]]);
+  };
+  const shownBlob = (o: unknown, blob: { bytes: Uint8Array; type: string }): Obj => {
+    const fields = [["type", blob.type], ["size", blob.bytes.length], ["text", shownText(blob.bytes)]];
+    if (!isA(o, File)) return record("$blob", fields);
+    // A File's name is an own field the code could redefine as a getter: read only a data value.
+    const name = ownDescriptor(o as object, "name");
+    return record("$file", [fields[0] as unknown[], fields[1] as unknown[], fields[2] as unknown[], ["name", name && "value" in name ? name.value : null]]);
+  };
+  const describeObject = (o: unknown): Obj | undefined => {
+    if (o === null || typeof o !== "object") return undefined;
+    const res = responses.get(o);
+    if (res) return record("$response", [["status", res.status], ["statusText", res.statusText], ["type", res.type], ["url", res.url], ["redirected", res.redirected], ["headers", shownHeaders(res.headers)], ["body", shownBody(o)]]);
+    const req = requests.get(o);
+    if (req) return record("$request", [["method", req.method], ["url", req.url], ["headers", shownHeaders(req.headers)], ["body", shownBody(o)]]);
+    if (headerList.has(o)) {
+      const wrap = objectCreate(null) as Obj;
+      defineProperty(wrap, "$headers", { value: shownHeaders(o), enumerable: true });
+      return wrap;
+    }
+    const blob = blobData.get(o);
+    if (blob) return shownBlob(o, blob);
+    const form = formEntries.get(o);
+    if (form) {
+      const entries: unknown[] = [];
+      for (let i = 0; i < form.length; i++) {
+        const e = form[i] as Entry;
+        defineProperty(entries, i, { value: [e[0], e[1]], enumerable: true, configurable: true, writable: true });
+      }
+      const wrap = objectCreate(null) as Obj;
+      defineProperty(wrap, "$formData", { value: entries, enumerable: true });
+      return wrap;
+    }
+    const signal = abortState.get(o);
+    if (signal) return record("$abortSignal", [["aborted", signal.aborted], ["reason", signal.reason]]);
+    return undefined;
+  };
   const answered = (a: FetchAnswer): Response => {
     const out = new Response(null);
     const headers = newHeaders(undefined);
@@ -1069,5 +1188,5 @@ function build(port: (spec: string) => unknown): Built {
     bodies.set(out, { bytes: a.body === "" && NULL_BODY.indexOf(a.status) >= 0 ? null : utf8(a.body), stream: null, used: false, type: null });
     return out;
   };
-  return { globals: Object.freeze(out), fetchResponse: answered };
+  return { globals: Object.freeze(out), fetchResponse: answered, describe: describeObject };
 }

@@ -54,8 +54,9 @@ export function sandboxOutcome(run: RunResult): { status: SandboxStatus; why?: s
 /** A short cause for the table: the kind of error, without the values. */
 function causeOf(c: CaseComparison): string {
   if (c.real === "absent") return "the sandbox ran a case the runner did not report";
-  if (c.sandbox === "not run") return `not run in the sandbox: ${c.why ?? "discovery did not find it"}`;
   const why = (c.why ?? "").replace(/\d+/g, "N").replace(/"[^"]*"|'[^']*'|`[^`]*`/g, "…");
+  // A failed collection names its file: the file's name is left out, so one cause groups every such file.
+  if (c.sandbox === "not run") return `not run in the sandbox: ${c.why ? why.replace(/the cases of \S+ failed/, "the cases of a file failed").slice(0, 160) : "discovery did not find it"}`;
   return `${c.real} by the runner, ${c.sandbox} in the sandbox${why ? `: ${why.slice(0, 100)}` : ""}`;
 }
 
@@ -79,7 +80,9 @@ export function compareOutcomes(
     const k = key(r.file, r.titles, r.nth);
     seen.add(k);
     const s = sandbox.get(k);
-    const why = s?.why ?? (leftOut.get(r.file)?.length ? "discovery left it out (a title computed at run time, a loop or a helper)" : leftOut.has(r.file) ? "discovery did not find it" : "its file is not among the test files found");
+    // A file whose collection at run time failed says why (collect.ts): the cause is that, not the static reasons.
+    const failedCollection = leftOut.get(r.file)?.find((l) => l.why.startsWith("collecting at run time failed"))?.why;
+    const why = s?.why ?? failedCollection ?? (leftOut.get(r.file)?.length ? "discovery left it out (a title computed at run time, a loop or a helper)" : leftOut.has(r.file) ? "discovery did not find it" : "its file is not among the test files found");
     const sandboxStatus = s?.status ?? "not run";
     // A case the runner skipped and discovery left out (skip, todo) ran on neither side: they agree.
     const agree = sandboxStatus === r.status || (r.status === "skip" && sandboxStatus === "not run");

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveRevision, WORKTREE } from "../../../core/git.js";
-import type { WorldlineConfig } from "../../../core/repo.js";
+import { stateDir, type WorldlineConfig } from "../../../core/repo.js";
 import { jobFor } from "../differential.js";
 import { boundaries } from "../sandbox/boundaries.js";
 import type { SandboxPool } from "../sandbox/pool.js";
@@ -18,7 +18,8 @@ import { runRealSuite } from "./real-runner.js";
  */
 export async function compareTests(repo: string, config: WorldlineConfig, pool: SandboxPool, rev: string = WORKTREE, progress: (line: string) => void = () => {}): Promise<TestsComparison> {
   const revision = await resolveRevision(repo, rev);
-  const { scenarios, files } = await loadTestScenarios(repo, revision, config);
+  // Cases built at run time are collected in the same pool, kept under .worldline/ as the service keeps them.
+  const { scenarios, files } = await loadTestScenarios(repo, revision, config, { run: (job) => pool.run(job), cacheDir: stateDir(repo), boundaryPackages: boundaries(config.boundaryPackages) });
   progress(`${scenarios.length} test cases found in ${files.length} files at ${revision.name}; running the repo's own runner`);
   let dir = repo;
   if (revision.commit) {
