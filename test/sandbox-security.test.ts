@@ -149,7 +149,8 @@ describe("the sandbox contains what the simulated code does", () => {
     const [spin, later, recurse] = await Promise.all([pool.run(job("src/limits.ts#spin", quick)), pool.run(job("src/limits.ts#spinLater", quick)), pool.run(job("src/limits.ts#recurse"))]);
     expect(spin).toMatchObject({ status: "error", error: { reason: expect.stringContaining("CPU time limit of 500 ms"), at: "src/limits.ts:3" } });
     expect(later.error?.reason).toContain("CPU time limit of 500 ms");
-    expect(recurse.error).toMatchObject({ reason: "recursion without end: the call stack was exhausted", at: "src/limits.ts:9" });
+    // The overflow is found at the recursing function's entry or at its call, as the stack's depth falls.
+    expect(recurse.error).toMatchObject({ reason: "recursion without end: the call stack was exhausted", at: expect.stringMatching(/^src\/limits\.ts:(9|10)$/) });
     const [allocate, huge] = await Promise.all([pool.run(job("src/limits.ts#allocate", { ...DEFAULT_LIMITS, memoryMb: 64 })), pool.run(job("src/limits.ts#hugeFill", { ...DEFAULT_LIMITS, memoryMb: 64 }))]);
     for (const r of [allocate, huge]) {
       expect(r.status).toBe("error");

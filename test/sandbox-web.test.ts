@@ -188,7 +188,8 @@ describe("web platform classes and node's stream inside the sandbox", () => {
 
   it("AbortController, AbortSignal (timeout on the virtual clock, any), EventTarget and Event", async () => {
     const r = await run("aborts");
-    expect(r.steps[0]?.result).toEqual({ seen: ["onabort", "abort"], aborted: true, reason: ["AbortError", 20, true], timed: [true, "TimeoutError"], any: "why", n: 1, prevented: true });
+    // As in Node 20: onabort runs at the place it was first set among the listeners, here after the first.
+    expect(r.steps[0]?.result).toEqual({ seen: ["abort", "onabort"], aborted: true, reason: ["AbortError", 20, true], timed: [true, "TimeoutError"], any: "why", n: 1, prevented: true });
   });
 
   it("node's stream runs for real, with Readable.toWeb and Readable.fromWeb, stream/promises and stream/web", async () => {

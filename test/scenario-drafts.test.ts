@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { draftFromTicket, expectedValue, requestIn } from "../servers/scenarios/draft.js";
 import { parseScenario } from "../servers/scenarios/format.js";
@@ -107,6 +109,13 @@ describe("drafting scenarios", () => {
     await expect(scenarios.draft({ ticket: "SUP-140" }, true)).rejects.toThrow(/already exists/);
     await expect(scenarios.draft({ ticket: "SUP-999" }, false)).rejects.toThrow(/unknown ticket "SUP-999"/);
     await expect(scenarios.draft({}, false)).rejects.toThrow(/needs "ticket"/);
+  });
+
+  it("writes a test file's drafts all or none: one id that exists refuses the call before any is written", async () => {
+    const [second] = await scenarios.draft({ test: "test/fx.test.ts", testName: "lowercase" }, true);
+    expect(second?.written).toBe("scenarios/test-fx-test--fx-refuses-lowercase-codes.md");
+    await expect(scenarios.draft({ test: "test/fx.test.ts" }, true)).rejects.toThrow(/scenario "test-fx-test--fx-refuses-lowercase-codes" already exists/);
+    expect(existsSync(join(tmp.dir, "scenarios/test-fx-test--fx-converts-eur-to-usd-at-the-ecb-rate.md"))).toBe(false);
   });
 
   it("keeps a draft prose-only when the ticket names no code", () => {

@@ -205,21 +205,27 @@ export class ScenarioService {
       if (text === undefined) throw new UserError(`test file "${path}" does not exist in ${this.repo}: expected a vitest, jest or node:test file`);
       drafts = draftFromTest(path, text, from.testName);
     } else throw new UserError('draft_scenario needs "ticket" (a ticket key) or "test" (a test file path)');
+    return write ? this.writeDrafts(drafts) : drafts;
+  }
+
+  /**
+   * Drafts written into the first scenarios folder, one `<id>.md` each. All or none: an id that already exists
+   * is refused before anything is written, so a refused call leaves the folder as it was.
+   */
+  async writeDrafts(drafts: Draft[]): Promise<Array<Draft & { written: string }>> {
     const existing = new Set((await loadScenarios(this.repo, this.config.scenarioDirs)).scenarios.map((s) => s.id));
-    const out: Array<Draft & { written?: string }> = [];
-    for (const d of drafts) {
-      if (!write) {
-        out.push(d);
-        continue;
-      }
-      if (existing.has(d.scenario.id)) throw new UserError(`scenario "${d.scenario.id}" already exists: edit it with upsert_scenario instead`);
-      // Confined: a scenarios folder that is a symlink out of the repo is refused, not written through.
-      const path = confinePath(this.repo, `${this.config.scenarioDirs[0] ?? "scenarios"}/${d.scenario.id}.md`);
+    const taken = drafts.find((d) => existing.has(d.scenario.id));
+    if (taken) throw new UserError(`scenario "${taken.scenario.id}" already exists: edit it with upsert_scenario instead`);
+    // Confined: a scenarios folder that is a symlink out of the repo is refused, not written through.
+    const paths = drafts.map((d) => confinePath(this.repo, `${this.config.scenarioDirs[0] ?? "scenarios"}/${d.scenario.id}.md`));
+    const out: Array<Draft & { written: string }> = [];
+    for (const [i, d] of drafts.entries()) {
+      const path = paths[i] as string;
       await mkdir(dirname(join(this.repo, path)), { recursive: true });
       await writeFile(join(this.repo, path), d.text);
       out.push({ ...d, written: path });
     }
-    if (write) await this.load();
+    await this.load();
     return out;
   }
 

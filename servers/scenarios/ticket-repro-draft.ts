@@ -1,8 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { UserError } from "../../core/errors.js";
 import { WORKTREE } from "../../core/git.js";
-import { confinePath } from "../../core/repo.js";
 import { draftFromTicket, type Draft } from "./draft.js";
 import type { ScenarioService } from "./service.js";
 import { packageApi } from "./ticket-repro-api.js";
@@ -20,12 +16,5 @@ export async function draftTicket(service: ScenarioService, key: string, write: 
   const api = stored ? await packageApi(service.repo, at ?? WORKTREE) : undefined;
   if (!stored || !api) return write ? service.draft({ ticket: key }, true) : [first];
   const d = draftFromTicket(stored.ticket, await service.tickets.codeRefs(key), undefined, api);
-  if (!write) return [d];
-  if ((await service.load()).scenarios.some((s) => s.id === d.scenario.id)) throw new UserError(`scenario "${d.scenario.id}" already exists: edit it with upsert_scenario instead`);
-  // Confined: a scenarios folder that is a symlink out of the repo is refused, not written through.
-  const path = confinePath(service.repo, `${service.config.scenarioDirs[0] ?? "scenarios"}/${d.scenario.id}.md`);
-  await mkdir(dirname(join(service.repo, path)), { recursive: true });
-  await writeFile(join(service.repo, path), d.text);
-  await service.load();
-  return [{ ...d, written: path }];
+  return write ? service.writeDrafts([d]) : [d];
 }

@@ -1,6 +1,6 @@
 import type { RunResult, SimulationJob } from "./protocol.js";
 import { failedRun } from "./pool.js";
-import { runJob } from "./runner.js";
+import { callsOfLastRun, RETIRE_AFTER_CALLS, runJob } from "./runner.js";
 
 /**
  * A pool child: runs simulation jobs sent over IPC, one at a time, each in a fresh isolate, and answers with
@@ -36,7 +36,12 @@ process.on("message", (msg: Request) => {
     }
     // The parent may have gone during the run: nobody is left to answer.
     if (orphaned()) process.exit(0);
-    process.send?.({ id: msg.id, result });
+    // A job that left many isolate timeouts queued (see callsOfLastRun) ends this process once answered: they
+    // would crash it under the next job. The pool spawns a fresh child for that one.
+    const retire = callsOfLastRun() > RETIRE_AFTER_CALLS;
+    process.send?.({ id: msg.id, result, ...(retire ? { retiring: true } : {}) }, undefined, {}, () => {
+      if (retire) process.exit(0);
+    });
   });
 });
 process.on("disconnect", () => process.exit(0));

@@ -37,6 +37,7 @@ export function nodeStream(port: (spec: string) => unknown, web: () => WebGlobal
   const RealPromise = Promise;
   const RealTypeError = TypeError;
   const RealUint8Array = Uint8Array;
+  const hasInstance = Function.prototype[Symbol.hasInstance];
   const isView = ArrayBuffer.isView;
   const EE = (port("events") as { EventEmitter: Fn & { prototype: object } }).EventEmitter;
   // Node's legacy Stream: an EventEmitter with a plain pipe(); Readable and Writable inherit from it.
@@ -65,8 +66,10 @@ export function nodeStream(port: (spec: string) => unknown, web: () => WebGlobal
     let closed = false;
     return new RS({
       start(c: { enqueue(v: unknown): void; close(): void; error(e: unknown): void }) {
+        // An object-mode stream's chunks pass as they are, as in Node; a byte stream's become Uint8Arrays.
+        const objects = r.readableObjectMode === true || (r._readableState as { objectMode?: boolean } | undefined)?.objectMode === true;
         r.on("data", (chunk: unknown) => {
-          if (!closed) c.enqueue(bytes(chunk));
+          if (!closed) c.enqueue(objects ? chunk : bytes(chunk));
         });
         r.on("end", () => {
           if (closed) return;
@@ -86,8 +89,13 @@ export function nodeStream(port: (spec: string) => unknown, web: () => WebGlobal
     });
   };
   Readable.fromWeb = (s: unknown, options?: Obj) => {
+    const RS = web().ReadableStream as object;
     const getReader = s && typeof s === "object" ? (s as { getReader?: unknown }).getReader : undefined;
-    if (typeof getReader !== "function") throw new RealTypeError('Readable.fromWeb: the "readableStream" argument must be a ReadableStream');
+    if (!apply(hasInstance, RS, [s]) || typeof getReader !== "function") {
+      const e = new RealTypeError('The "readableStream" argument must be an instance of ReadableStream: pass a web ReadableStream to Readable.fromWeb') as Error & { code?: string };
+      e.code = "ERR_INVALID_ARG_TYPE";
+      throw e;
+    }
     const reader = apply(getReader, s, []) as WebReader;
     return new Readable({
       ...(options ?? {}),
@@ -117,16 +125,41 @@ export function nodeStream(port: (spec: string) => unknown, web: () => WebGlobal
   const promisify = (f: Fn) => (...args: unknown[]) => new RealPromise((resolve, reject) => void apply(f, undefined, [...args, (e: unknown, v: unknown) => (e ? reject(e) : resolve(v))]));
   // Node's promise forms take a last options object ({ signal, end }) that readable-stream 3 would read as a stream.
   const isOptions = (v: unknown): v is { signal?: unknown } => v !== null && typeof v === "object" && typeof (v as Obj).pipe !== "function" && typeof (v as Obj).write !== "function" && typeof (v as Obj).on !== "function";
+  // Node 20's pipeline takes functions as stages (an async generator over the previous stage, a source
+  // generator first, an async sink last); readable-stream 3 takes only streams, so a function stage is run here
+  // over what precedes it and becomes a Readable of what it yields.
+  const from = (Readable as unknown as { from(it: unknown): unknown }).from;
+  const fold = (stages: unknown[]): unknown[] => {
+    const out: unknown[] = [];
+    for (let i = 0; i < stages.length; i++) {
+      const s = stages[i];
+      if (typeof s !== "function") out[out.length] = s;
+      else if (i === stages.length - 1 && i > 0) out[out.length] = s;
+      else {
+        const stage = apply(from, Readable, [apply(s as Fn, undefined, i === 0 ? [] : [out.pop()])]);
+        out[out.length] = stage;
+      }
+    }
+    return out;
+  };
+  const runStages = (stages: unknown[]): Promise<unknown> => {
+    const all = fold(stages);
+    const sink = all[all.length - 1];
+    if (typeof sink !== "function") return apply(promisify(rs.pipeline), undefined, all) as Promise<unknown>;
+    // An async sink consumes the stage before it; its result is the pipeline's.
+    const source = all.length > 2 ? apply(rs.pipeline, undefined, [...all.slice(0, -1), () => undefined]) : all[0];
+    return RealPromise.resolve(apply(sink as Fn, undefined, [source]));
+  };
   const pipeline = (...args: unknown[]) => {
     const last = args[args.length - 1];
-    if (!isOptions(last)) return apply(promisify(rs.pipeline), undefined, args);
+    if (!isOptions(last)) return runStages(args);
     const streams = args.slice(0, -1);
     const signal = last.signal as { aborted?: boolean; reason?: unknown; addEventListener?: Fn } | undefined;
     const abort = () => {
       const first = streams[0] as Obj | undefined;
       if (first && typeof first.destroy === "function") apply(first.destroy as Fn, first, [signal?.reason ?? new RealTypeError("The operation was aborted")]);
     };
-    const p = apply(promisify(rs.pipeline), undefined, streams);
+    const p = runStages(streams);
     if (signal?.aborted) abort();
     else if (signal && typeof signal.addEventListener === "function") apply(signal.addEventListener, signal, ["abort", abort, { once: true }]);
     return p;

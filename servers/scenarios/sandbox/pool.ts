@@ -71,7 +71,7 @@ export class SandboxPool {
     const w: Worker = { proc, ready: false };
     let stderr = "";
     proc.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-    proc.on("message", (msg: { ready?: boolean; id?: number; result?: RunResult }) => {
+    proc.on("message", (msg: { ready?: boolean; id?: number; result?: RunResult; retiring?: boolean }) => {
       if (msg.ready) {
         w.ready = true;
         this.dispatch();
@@ -80,6 +80,12 @@ export class SandboxPool {
       if (w.busy && msg.id === w.busy.id && msg.result) {
         const b = w.busy;
         w.busy = undefined;
+        // A child that retires after this answer (child.ts) takes no next job: a fresh one is spawned for it.
+        if (msg.retiring) {
+          w.ready = false;
+          const i = this.workers.indexOf(w);
+          if (i >= 0) this.workers.splice(i, 1);
+        }
         clearTimeout(b.timer);
         b.resolve(msg.result);
         this.dispatch();

@@ -233,6 +233,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const RESULT: SnapLimits = { ...TRACE, live: true };
   /** web-world's reader of its classes' slots, once they are built (see webClasses). */
   let describeWeb: ((o: unknown) => unknown) | undefined;
+  /** web-world's structuredClone of its own objects (a Blob copied, a stream refused), once they are built. */
+  let cloneWeb: ((o: unknown) => { value: unknown } | undefined) | undefined;
   const snap = (v: unknown, budget = 3, lim: SnapLimits = TRACE): string => {
     if (v === null) return "null";
     switch (typeof v) {
@@ -278,8 +280,11 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     // A Response, Headers or Blob keeps its state in slots, as in Node, where its copy is `{}`: shown from them,
     // one level for the kind's name.
     if (!plain && describeWeb !== undefined) {
-      const d = describeWeb(o);
-      if (d !== undefined) return snap(d, budget + 1, lim);
+      const d = describeWeb(o) as Obj | undefined;
+      if (d !== undefined) {
+        const kind = objectKeys(d)[0] as string;
+        return `{${quote(kind)}:${snap(d[kind], budget, lim)}}`;
+      }
     }
     if (budget <= 0) {
       cut = true;
@@ -319,7 +324,12 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       }
       const keys = objectKeys(o);
       let out = "{";
-      for (let i = 0; i < keys.length && i < lim.keys; i++) out += `${i ? "," : ""}${quote(keys[i] as string)}:${snapAt(o as Obj, keys[i] as string, budget - 1, lim)}`;
+      // A key of the code's own that starts with $ is shown with one more ($$set): no value passes for a tag
+      // the copy writes ({ $response: … } from a plain object is not a Response).
+      for (let i = 0; i < keys.length && i < lim.keys; i++) {
+        const k = keys[i] as string;
+        out += `${i ? "," : ""}${quote(k[0] === "$" ? `$${k}` : k)}:${snapAt(o as Obj, k, budget - 1, lim)}`;
+      }
       if (keys.length > lim.keys) {
         cut = true;
         out += `${keys.length ? "," : ""}"$more":${num(keys.length - lim.keys)}`;
@@ -898,15 +908,18 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     });
   }
   // The web platform's classes Node has as globals (web streams, Event, AbortController, Blob, Headers, Request,
-  // Response, FormData…): web-world.ts over web-streams-polyfill, built on first use like URL. Code may replace
+  // Response, FormData…): web-world.ts over web-streams-polyfill, built when the sandbox starts (see the end of install). Code may replace
   // them, as in Node; the services world builds fetch's answers from the same classes, never from the globals.
   let web: WebGlobals | undefined;
   // Undefined while web-world builds them (the polyfill's own probes, `typeof DOMException`, see none yet).
   const webClasses = (): WebGlobals | undefined => {
     if (web) return web;
-    const port = asLibrary(() => libraryPort("worldline:web-world") as { webGlobals(port: (spec: string) => unknown): WebGlobals | undefined; describeWeb(o: unknown): unknown });
+    const port = asLibrary(() => libraryPort("worldline:web-world") as { webGlobals(port: (spec: string) => unknown): WebGlobals | undefined; describeWeb(o: unknown): unknown; cloneWeb(o: unknown): { value: unknown } | undefined });
     web = asLibrary(() => port.webGlobals(libraryPort));
-    if (web) describeWeb = port.describeWeb;
+    if (web) {
+      describeWeb = port.describeWeb;
+      cloneWeb = port.cloneWeb;
+    }
     return web;
   };
   const webClassesBuilt = (): WebGlobals => {
@@ -931,8 +944,15 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   G.structuredClone = (v: unknown) => {
     const seen = new Map<unknown, unknown>();
     const clone = (x: unknown): unknown => {
+      // As in Node: what cannot be serialised is refused with a DataCloneError, never copied as something else.
+      if (typeof x === "function" || typeof x === "symbol") throw new (webClassesBuilt().DOMException as new (m: string, n: string) => Error)(`${typeof x === "symbol" ? "Symbol()" : "a function"} could not be cloned.`, "DataCloneError");
       if (x === null || typeof x !== "object") return x;
       if (seen.has(x)) return seen.get(x);
+      const own = cloneWeb?.(x);
+      if (own) {
+        seen.set(x, own.value);
+        return own.value;
+      }
       if (x instanceof RealDate) return new RealDate(x.getTime());
       if (x instanceof Map) { const m = new Map(); seen.set(x, m); for (const [k, y] of x) m.set(clone(k), clone(y)); return m; }
       if (x instanceof Set) { const s = new Set(); seen.set(x, s); for (const y of x) s.add(clone(y)); return s; }
@@ -943,18 +963,39 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     };
     return clone(v);
   };
+  // The codec web-world decodes the record's bodies with: built from functions captured here, indexed loops over
+  // typed arrays, so a String or %TypedArray% method the code patches later changes neither what it writes nor reads.
+  const fromCodePoint = String.fromCodePoint;
+  const codePointAt = String.prototype.codePointAt;
+  const typedLength = (getOwnPropertyDescriptor(getPrototypeOf(Uint8Array.prototype) as object, "length") as PropertyDescriptor).get as Fn;
+  const RealU8 = Uint8Array;
   class Utf8Encoder {
     readonly encoding = "utf-8";
-    encode(s = ""): Uint8Array {
-      const bytes: number[] = [];
-      for (const ch of s) {
-        const c = ch.codePointAt(0) ?? 0;
-        if (c < 0x80) bytes.push(c);
-        else if (c < 0x800) bytes.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-        else if (c < 0x10000) bytes.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-        else bytes.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    encode(input = ""): Uint8Array {
+      const s = "" + input;
+      // Sized exactly first: a body of tens of MiB must not ask for three times its size.
+      let size = 0;
+      for (let i = 0; i < s.length; i++) {
+        const c = apply(codePointAt, s, [i]) as number;
+        if (c > 0xffff) i++;
+        size += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
       }
-      return new Uint8Array(bytes);
+      const out = new RealU8(size);
+      let n = 0;
+      const put = (...b: number[]) => {
+        for (let k = 0; k < b.length; k++) out[n++] = b[k] as number;
+      };
+      for (let i = 0; i < s.length; i++) {
+        const c = apply(codePointAt, s, [i]) as number;
+        if (c > 0xffff) i++;
+        if (c < 0x80) put(c);
+        else if (c < 0x800) put(0xc0 | (c >> 6), 0x80 | (c & 63));
+        // A lone surrogate has no UTF-8 form: U+FFFD, as Node writes it.
+        else if (c >= 0xd800 && c <= 0xdfff) put(0xef, 0xbf, 0xbd);
+        else if (c < 0x10000) put(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+        else put(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      }
+      return out;
     }
   }
   class Utf8Decoder {
@@ -962,13 +1003,19 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     decode(b?: ArrayLike<number>): string {
       let s = "";
       const a = b ?? [];
-      for (let i = 0; i < a.length; ) {
+      let length = a.length;
+      try {
+        length = apply(typedLength, a, []) as number;
+      } catch {
+        // not a typed array: its own length
+      }
+      for (let i = 0; i < length; ) {
         const c = a[i++] ?? 0;
         let cp = c;
         if (c >= 0xf0) cp = ((c & 7) << 18) | (((a[i++] ?? 0) & 63) << 12) | (((a[i++] ?? 0) & 63) << 6) | ((a[i++] ?? 0) & 63);
         else if (c >= 0xe0) cp = ((c & 15) << 12) | (((a[i++] ?? 0) & 63) << 6) | ((a[i++] ?? 0) & 63);
         else if (c >= 0xc0) cp = ((c & 31) << 6) | ((a[i++] ?? 0) & 63);
-        s += String.fromCodePoint(cp);
+        s += apply(fromCodePoint, undefined, [cp]) as string;
       }
       return s;
     }
@@ -1375,6 +1422,10 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     if (o.site !== undefined) rec.site = o.site;
     outcomes.at[i] = rec;
   };
+
+  // The web classes are built now, before any repo code runs: what they capture of the built-ins (Reflect.apply,
+  // Object.freeze, the UTF-8 codec) is the isolate's own, never something the code replaced first.
+  if (!webClasses()) throw new RealError("the sandbox's web classes could not be built: report this as a Worldline bug");
 
   const api: PreludeApi = {
     begin(i) {

@@ -69,11 +69,22 @@ interface Attempt {
 }
 
 /**
+ * Calls made into isolates by the last job (its reruns included). isolated-vm keeps each call's timeout queued
+ * until its deadline, even once the call has returned; tens of thousands of them due at once crash the
+ * process's timer thread, so a child retires after a job that made this many (RETIRE_AFTER_CALLS) and the
+ * next job gets a fresh process.
+ */
+let calls = 0;
+export const callsOfLastRun = (): number => calls;
+export const RETIRE_AFTER_CALLS = 5_000;
+
+/**
  * The CPU budget is CPU time, so a verdict does not depend on machine load. isolated-vm bounds a call by
  * wall-clock time only; so a run cut short before it used its CPU budget (a busy machine) is run again from
  * the start with more wall-clock time, up to a few times. Simulated code is deterministic: a rerun does the same.
  */
 export async function runJob(job: SimulationJob): Promise<RunResult> {
+  calls = 0;
   const started = performance.now();
   // Reruns stop at a wall-clock ceiling too: code that sleeps without spending CPU cannot stretch a run for ever.
   const ceiling = job.limits.cpuMs * 16 + 10_000;
@@ -192,7 +203,12 @@ async function attemptJob(given: SimulationJob, wallFactor: number): Promise<Att
         throw err;
       }
     };
-    const call = (cmd: string, arg?: number): unknown => guard(() => dispatch.applySync(undefined, arg === undefined ? [cmd] : [cmd, arg], { timeout: remaining() }));
+    // One call per timer: the isolate's microtasks run when a call returns, so each timer's promise work is done
+    // before the next timer, as in Node's event loop. Counted: see callsOfLastRun.
+    const call = (cmd: string, arg?: number): unknown => {
+      calls++;
+      return guard(() => dispatch.applySync(undefined, arg === undefined ? [cmd] : [cmd, arg], { timeout: remaining() }));
+    };
     try {
       for (let i = 0; i < job.steps.length; i++) {
         call("begin", i);

@@ -6,8 +6,8 @@
  * as far as a server and its clients use them (koa 3, hono's node adapter, ky's feature probes).
  *
  * Like the prelude, this file runs inside the isolate, served by the module loader as one of Worldline's own
- * ports, and reaches nothing but the `port` function it is handed. It is built once per isolate, on the first
- * read of one of its globals. What the classes do to each other (a Response's headers, a body read whole)
+ * ports, and reaches nothing but the `port` function it is handed. It is built once per isolate, when the
+ * prelude installs, before any repo code runs (a build on first use would capture what the code replaced). What the classes do to each other (a Response's headers, a body read whole)
  * goes through functions and slots kept in this closure and intrinsics captured when it is built, so code that
  * later patches `Headers.prototype` or `ReadableStream.prototype` changes only what it itself calls.
  */
@@ -72,6 +72,7 @@ interface Built {
   globals: WebGlobals;
   fetchResponse(a: FetchAnswer): unknown;
   describe(o: unknown): Obj | undefined;
+  clone(o: unknown): { value: unknown } | undefined;
 }
 let built: Built | undefined;
 let building = false;
@@ -88,7 +89,7 @@ const ensure = (port: (spec: string) => unknown): Built | undefined => {
 };
 
 /**
- * The classes, built on first use in this isolate; `port` loads Worldline's pure ports (web-streams-polyfill).
+ * The classes, built once per isolate, when the prelude installs (before any repo code); `port` loads Worldline's pure ports (web-streams-polyfill).
  * Undefined only for a read of a global made while they are being built: none of them exists yet.
  */
 export function webGlobals(port: (spec: string) => unknown): WebGlobals | undefined {
@@ -103,6 +104,15 @@ export function webGlobals(port: (spec: string) => unknown): WebGlobals | undefi
  */
 export function describeWeb(o: unknown): Obj | undefined {
   return built?.describe(o);
+}
+
+/**
+ * structuredClone of one of these objects as Node 20 does it, for the prelude's structuredClone: a Blob (and a
+ * File, which Node 20 clones as a Blob) is copied from its slot; a stream refuses, as it must be transferred;
+ * undefined for anything else (the prelude copies its own keys: a Response or an Event clones to `{}`).
+ */
+export function cloneWeb(o: unknown): { value: unknown } | undefined {
+  return built?.clone(o);
 }
 
 /** A `Response` as fetch resolves with one: type "basic", its URL, immutable headers, any status a server sent. */
@@ -137,7 +147,9 @@ function build(port: (spec: string) => unknown): Built {
   const stringSplit = String.prototype.split;
   const stringIndexOf = String.prototype.indexOf;
   const stringSlice = String.prototype.slice;
+  const charCodeAt = String.prototype.charCodeAt;
   const regexTest = RegExp.prototype.test;
+  const regexExec = RegExp.prototype.exec;
   const toStringTag = Object.prototype.toString;
   const hasInstance = Function.prototype[Symbol.hasInstance];
   const weakGet = WeakMap.prototype.get;
@@ -145,6 +157,10 @@ function build(port: (spec: string) => unknown): Built {
   const weakHas = WeakMap.prototype.has;
   const arraySort = Array.prototype.sort;
   const objectCreate = Object.create;
+  const freeze = Object.freeze;
+  const typedLength = (Reflect.getOwnPropertyDescriptor(getPrototypeOf(Uint8Array.prototype) as object, "length") as PropertyDescriptor).get as Fn;
+  /** A byte array's length through the captured getter: one the code put on %TypedArray%.prototype is not read. */
+  const lenOf = (b: Uint8Array): number => apply(typedLength, b, []) as number;
   const ownDescriptor = Reflect.getOwnPropertyDescriptor;
   const iteratorSymbol = Symbol.iterator;
   const Utf8 = globalThis as unknown as { TextEncoder: new () => { encode(s: string): Uint8Array }; TextDecoder: new () => { decode(b: ArrayLike<number>): string } };
@@ -180,16 +196,34 @@ function build(port: (spec: string) => unknown): Built {
   };
   const concat = (parts: Uint8Array[]): Uint8Array => {
     let n = 0;
-    for (let i = 0; i < parts.length; i++) n += (parts[i] as Uint8Array).length;
+    for (let i = 0; i < parts.length; i++) n += lenOf(parts[i] as Uint8Array);
     const out = new RealUint8Array(n);
     let at = 0;
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i] as Uint8Array;
       apply(u8Set, out, [p, at]);
-      at += p.length;
+      at += lenOf(p);
     }
     return out;
   };
+  // Internal lists are read by index and written by definition: a method, iterator or index setter the code put
+  // on Array.prototype never runs on them, so it can neither see nor change what a record later reads.
+  const push = <T>(l: T[], v: T): void => void defineProperty(l, l.length, { value: v, writable: true, enumerable: true, configurable: true });
+  const removeAt = <T>(l: T[], at: number): void => {
+    for (let i = at; i < l.length - 1; i++) l[i] = l[i + 1] as T;
+    l.length = l.length - 1;
+  };
+  const copyOf = <T>(l: T[]): T[] => {
+    const out: T[] = [];
+    for (let i = 0; i < l.length; i++) push(out, l[i] as T);
+    return out;
+  };
+  const has = <T>(l: readonly T[], v: T): boolean => {
+    for (let i = 0; i < l.length; i++) if (l[i] === v) return true;
+    return false;
+  };
+  /** A header or form entry: frozen, so one that reaches the code cannot be changed under the record. */
+  const pairOf = <A, B>(a: A, b: B): [A, B] => freeze([a, b]) as [A, B];
   /** A copy of the bytes of an ArrayBuffer or a view of one; undefined for anything else. */
   const bytesOf = (v: unknown): Uint8Array | undefined => {
     if (isA(v, RealArrayBuffer)) return apply(u8Slice, new RealUint8Array(v as ArrayBuffer), []) as Uint8Array;
@@ -233,7 +267,7 @@ function build(port: (spec: string) => unknown): Built {
         // Node refuses a string chunk as well: a body stream carries bytes (a TextEncoderStream makes them).
         const b = isView(v) && tagOf(v) === "[object Uint8Array]" ? bytesOf(v) : undefined;
         if (!b) throw new RealTypeError(`Received non-Uint8Array chunk (${typeof v === "string" ? "a string" : tagOf(v)}): a body stream must give Uint8Array chunks; pipe text through a TextEncoderStream`);
-        parts[parts.length] = b;
+        push(parts, b);
         return step();
       });
     return step();
@@ -243,8 +277,16 @@ function build(port: (spec: string) => unknown): Built {
   const CODES: Record<string, number> = { IndexSizeError: 1, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11, SyntaxError: 12, InvalidAccessError: 15, TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, TimeoutError: 23, DataCloneError: 25 };
   // name and code live in a slot behind prototype getters, as in Node: no own keys, JSON.stringify gives {}.
   const domState = slots<{ name: string; code: number }>();
+  /**
+   * A derived class calls whatever its [[Prototype]] is as super: one the code swapped would make the object and
+   * get this file's slot. Refused, as a constructor that is not these classes' own.
+   */
+  const superIntact = (C: object, parent: object) => {
+    if (getPrototypeOf(C) !== parent) throw new RealTypeError("this class's parent was replaced: a web class is constructed only over its own parent");
+  };
   class DOMException extends RealError {
     constructor(message = "", options?: string | { name?: string; cause?: unknown }) {
+      superIntact(DOMException, RealError);
       const name = typeof options === "string" ? options : (options?.name ?? "Error");
       super(StringOf(message), typeof options === "object" && options && "cause" in options ? { cause: options.cause } : undefined);
       domState.set(this, { name: StringOf(name), code: Object.hasOwn(CODES, name) ? (CODES[name] as number) : 0 });
@@ -263,40 +305,84 @@ function build(port: (spec: string) => unknown): Built {
   }
   const tag = (C: { prototype: object }, name: string) => void defineProperty(C.prototype, Symbol.toStringTag, { value: name, configurable: true });
   tag(DOMException, "DOMException");
-  const eventState = slots<{ stop: boolean; canceled: boolean; passive: boolean }>();
+  // An event's fields live in a slot behind prototype getters, as in Node: no own keys, and only
+  // dispatchEvent sets target, currentTarget and phase (an assignment by the code does nothing).
+  interface EventState {
+    type: string;
+    bubbles: boolean;
+    cancelable: boolean;
+    composed: boolean;
+    timeStamp: number;
+    target: unknown;
+    currentTarget: unknown;
+    phase: number;
+    stop: boolean;
+    canceled: boolean;
+    passive: boolean;
+    dispatching: boolean;
+  }
+  const eventState = slots<EventState>();
+  const eventOf = (e: unknown): EventState => {
+    const s = eventState.get(e);
+    if (!s) throw new RealTypeError("Value of \"this\" must be of type Event");
+    return s;
+  };
   class Event {
-    readonly type: string;
-    readonly bubbles: boolean;
-    readonly cancelable: boolean;
-    readonly composed: boolean;
-    readonly timeStamp: number;
-    target: unknown = null;
-    currentTarget: unknown = null;
-    eventPhase = 0;
-    readonly isTrusted = false;
     constructor(type: unknown, init?: { bubbles?: boolean; cancelable?: boolean; composed?: boolean }) {
       if (arguments.length === 0) throw new RealTypeError('The "type" argument must be specified');
-      this.type = StringOf(type);
-      this.bubbles = Boolean(init?.bubbles);
-      this.cancelable = Boolean(init?.cancelable);
-      this.composed = Boolean(init?.composed);
-      this.timeStamp = (globalThis as unknown as { performance?: { now(): number } }).performance?.now() ?? 0;
-      eventState.set(this, { stop: false, canceled: false, passive: false });
+      const timeStamp = (globalThis as unknown as { performance?: { now(): number } }).performance?.now() ?? 0;
+      eventState.set(this, { type: StringOf(type), bubbles: Boolean(init?.bubbles), cancelable: Boolean(init?.cancelable), composed: Boolean(init?.composed), timeStamp, target: null, currentTarget: null, phase: 0, stop: false, canceled: false, passive: false, dispatching: false });
+    }
+    get type(): string {
+      return eventOf(this).type;
+    }
+    get bubbles(): boolean {
+      return eventOf(this).bubbles;
+    }
+    get cancelable(): boolean {
+      return eventOf(this).cancelable;
+    }
+    get composed(): boolean {
+      return eventOf(this).composed;
+    }
+    get timeStamp(): number {
+      return eventOf(this).timeStamp;
+    }
+    get target(): unknown {
+      return eventOf(this).target;
+    }
+    get currentTarget(): unknown {
+      return eventOf(this).currentTarget;
+    }
+    get srcElement(): unknown {
+      return eventOf(this).target;
+    }
+    get eventPhase(): number {
+      return eventOf(this).phase;
+    }
+    get isTrusted(): boolean {
+      return false;
     }
     get defaultPrevented(): boolean {
-      return eventState.get(this)?.canceled ?? false;
+      return eventOf(this).canceled;
+    }
+    get returnValue(): boolean {
+      return !eventOf(this).canceled;
+    }
+    get cancelBubble(): boolean {
+      return eventOf(this).stop;
     }
     preventDefault(): void {
-      const s = eventState.get(this);
-      if (s && this.cancelable && !s.passive) s.canceled = true;
+      const s = eventOf(this);
+      if (s.cancelable && !s.passive) s.canceled = true;
     }
     stopImmediatePropagation(): void {
-      const s = eventState.get(this);
-      if (s) s.stop = true;
+      eventOf(this).stop = true;
     }
     stopPropagation(): void {}
     composedPath(): unknown[] {
-      return this.currentTarget ? [this.currentTarget] : [];
+      const t = eventOf(this).currentTarget;
+      return t ? [t] : [];
     }
   }
   interface Listener {
@@ -318,7 +404,7 @@ function build(port: (spec: string) => unknown): Built {
       const x = l[i] as Listener;
       if (x.type === type && x.fn === fn) {
         x.removed = true;
-        l.splice(i, 1);
+        removeAt(l, i);
         return;
       }
     }
@@ -332,7 +418,7 @@ function build(port: (spec: string) => unknown): Built {
       if (signal !== undefined && abortState.get(signal)?.aborted) return;
       const l = listeners(this);
       for (let i = 0; i < l.length; i++) if ((l[i] as Listener).type === t && (l[i] as Listener).fn === fn) return;
-      l[l.length] = { type: t, fn, once: Boolean(o.once), passive: Boolean(o.passive), removed: false };
+      push(l, { type: t, fn, once: Boolean(o.once), passive: Boolean(o.passive), removed: false });
       if (signal !== undefined && abortState.has(signal)) onAbort(signal as object, () => removeListener(this, t, fn));
     }
     removeEventListener(type: unknown, fn: unknown): void {
@@ -341,16 +427,16 @@ function build(port: (spec: string) => unknown): Built {
     dispatchEvent(event: unknown): boolean {
       const s = eventState.get(event);
       if (!s) throw new RealTypeError('The "event" argument must be an instance of Event');
+      if (s.dispatching) throw new RealError(`The event "${s.type}" is already being dispatched: dispatch a new Event instead`);
+      s.dispatching = true;
       const e = event as Event;
-      e.target = this;
-      e.currentTarget = this;
-      e.eventPhase = 2;
-      const now = listeners(this).slice();
-      const handler = (this as unknown as Obj)[`on${e.type}`];
-      if (typeof handler === "function" && !abortState.has(this)) now.unshift({ type: e.type, fn: handler, once: false, passive: false, removed: false });
+      s.target = this;
+      s.currentTarget = this;
+      s.phase = 2;
+      const now = copyOf(listeners(this));
       for (let i = 0; i < now.length && !s.stop; i++) {
         const x = now[i] as Listener;
-        if (x.type !== e.type || x.removed) continue;
+        if (x.type !== s.type || x.removed) continue;
         if (x.once) removeListener(this, x.type, x.fn);
         s.passive = x.passive;
         try {
@@ -364,8 +450,9 @@ function build(port: (spec: string) => unknown): Built {
         }
         s.passive = false;
       }
-      e.currentTarget = null;
-      e.eventPhase = 0;
+      s.currentTarget = null;
+      s.phase = 0;
+      s.dispatching = false;
       return !s.canceled;
     }
   }
@@ -396,14 +483,47 @@ function build(port: (spec: string) => unknown): Built {
     const steps = s.steps;
     s.steps = [];
     for (let i = 0; i < steps.length; i++) (steps[i] as () => void)();
-    const handler = (signal as unknown as Obj).onabort;
-    const e = new Event("abort");
-    if (typeof handler === "function") apply(handler as Fn, signal, [e]);
-    apply(EventTarget.prototype.dispatchEvent, signal, [e]);
+    apply(dispatch, signal, [new Event("abort")]);
   };
+  const dispatch = EventTarget.prototype.dispatchEvent;
+  // An event handler (onabort) holds one place among the listeners, taken when it is first set, as in Node;
+  // setting null gives the place up.
+  const handlerOf = slots<{ value: unknown; listener: Listener } | null>();
   class AbortSignal extends EventTarget {
-    onabort: unknown = null;
+    get onabort(): unknown {
+      return handlerOf.get(this)?.value ?? null;
+    }
+    set onabort(v: unknown) {
+      const held = handlerOf.get(this);
+      const fn = typeof v === "function" || (v !== null && typeof v === "object") ? v : null;
+      if (held && fn === null) {
+        held.listener.removed = true;
+        const l = listeners(this);
+        for (let i = l.length - 1; i >= 0; i--) if (l[i] === held.listener) removeAt(l, i);
+        handlerOf.set(this, null);
+        return;
+      }
+      if (fn === null) return;
+      if (held) {
+        held.value = fn;
+        return;
+      }
+      const self = this;
+      const listener: Listener = {
+        type: "abort",
+        fn: (e: unknown) => {
+          const h = handlerOf.get(self)?.value;
+          if (typeof h === "function") return apply(h as Fn, self, [e]);
+        },
+        once: false,
+        passive: false,
+        removed: false,
+      };
+      push(listeners(this), listener);
+      handlerOf.set(this, { value: fn, listener });
+    }
     constructor() {
+      superIntact(AbortSignal, EventTarget);
       super();
       if (!constructing) throw new RealTypeError("Illegal constructor");
       abortState.set(this, { aborted: false, reason: undefined, steps: [] });
@@ -473,13 +593,14 @@ function build(port: (spec: string) => unknown): Built {
         if (parts === null || typeof parts !== "object" || typeof (parts as unknown as Obj)[iteratorSymbol] !== "function") throw new RealTypeError("Blob's first argument must be an iterable of parts: strings, ArrayBuffers, views or Blobs");
         for (const p of parts) {
           const own = blobData.get(p);
-          out[out.length] = own ? own.bytes : (bytesOf(p) ?? utf8(StringOf(p)));
+          push(out, own ? own.bytes : (bytesOf(p) ?? utf8(StringOf(p))));
         }
       }
       blobData.set(this, { bytes: concat(out), type: blobTypeOf(options?.type) });
     }
     get size(): number {
-      return blobData.get(this)?.bytes.length ?? 0;
+      const b = blobData.get(this);
+      return b ? lenOf(b.bytes) : 0;
     }
     get type(): string {
       return blobData.get(this)?.type ?? "";
@@ -504,13 +625,18 @@ function build(port: (spec: string) => unknown): Built {
     }
   }
   defineProperty(Blob.prototype, Symbol.toStringTag, { value: "Blob", configurable: true });
+  const fileData = slots<{ name: string; lastModified: number }>();
   class File extends Blob {
-    readonly name: string;
-    readonly lastModified: number;
     constructor(parts: Iterable<unknown>, name: unknown, options?: { type?: unknown; lastModified?: unknown }) {
+      superIntact(File, Blob);
       super(parts, options);
-      this.name = StringOf(name);
-      this.lastModified = options?.lastModified === undefined ? (globalThis as unknown as { Date: { now(): number } }).Date.now() : NumberOf(options.lastModified);
+      fileData.set(this, { name: StringOf(name), lastModified: options?.lastModified === undefined ? (globalThis as unknown as { Date: { now(): number } }).Date.now() : NumberOf(options.lastModified) });
+    }
+    get name(): string {
+      return fileData.get(this)?.name ?? "";
+    }
+    get lastModified(): number {
+      return fileData.get(this)?.lastModified ?? 0;
     }
   }
   defineProperty(File.prototype, Symbol.toStringTag, { value: "File", configurable: true });
@@ -524,9 +650,17 @@ function build(port: (spec: string) => unknown): Built {
     if (!test(TOKEN, n)) throw new RealTypeError(`Headers: "${n}" is not a valid HTTP header name`);
     return lower(n);
   };
+  // Only HTTP whitespace is trimmed (not U+00A0, as String.prototype.trim would), and a value is a ByteString.
+  const HTTP_SPACE = " \t\r\n";
   const checkValue = (name: string, value: unknown): string => {
-    const v = apply(stringTrim, StringOf(value), []) as string;
+    const raw = StringOf(value);
+    let from = 0;
+    let to = raw.length;
+    while (from < to && apply(stringIndexOf, HTTP_SPACE, [raw[from]]) >= 0) from++;
+    while (to > from && apply(stringIndexOf, HTTP_SPACE, [raw[to - 1]]) >= 0) to--;
+    const v = apply(stringSlice, raw, [from, to]) as string;
     if (test(/[\0\r\n]/, v)) throw new RealTypeError(`Headers: the value of "${name}" holds a NUL, CR or LF, which no header value may`);
+    if (test(/[^\u0000-\u00ff]/, v)) throw new RealTypeError(`Headers: the value of "${name}" holds a character above U+00FF: a header value is a ByteString (encode it, e.g. with encodeURIComponent)`);
     return v;
   };
   const listOf = (h: unknown): Array<[string, string]> => {
@@ -539,24 +673,24 @@ function build(port: (spec: string) => unknown): Built {
   };
   const appendHeader = (l: Array<[string, string]>, name: unknown, value: unknown) => {
     const n = checkName(name);
-    l[l.length] = [n, checkValue(n, value)];
+    push(l, pairOf(n, checkValue(n, value)));
   };
   const getHeader = (l: Array<[string, string]>, name: string): string | null => {
     let out: string | null = null;
     for (let i = 0; i < l.length; i++) {
-      const [k, v] = l[i] as [string, string];
-      if (k === name) out = out === null ? v : `${out}, ${v}`;
+      const p = l[i] as [string, string];
+      if (p[0] === name) out = out === null ? p[1] : `${out}, ${p[1]}`;
     }
     return out;
   };
   const deleteHeader = (l: Array<[string, string]>, name: string) => {
-    for (let i = l.length - 1; i >= 0; i--) if ((l[i] as [string, string])[0] === name) l.splice(i, 1);
+    for (let i = l.length - 1; i >= 0; i--) if ((l[i] as [string, string])[0] === name) removeAt(l, i);
   };
   const fillHeaders = (l: Array<[string, string]>, init: unknown) => {
     if (init === undefined || init === null) return;
     const other = headerList.get(init);
     if (other) {
-      for (let i = 0; i < other.length; i++) l[l.length] = [(other[i] as [string, string])[0], (other[i] as [string, string])[1]];
+      for (let i = 0; i < other.length; i++) push(l, other[i] as [string, string]);
       return;
     }
     if (typeof init !== "object") throw new RealTypeError("Headers: expected a record, a list of pairs or a Headers object");
@@ -575,15 +709,15 @@ function build(port: (spec: string) => unknown): Built {
     const names: string[] = [];
     for (let i = 0; i < l.length; i++) {
       const n = (l[i] as [string, string])[0];
-      if (names.indexOf(n) < 0) names[names.length] = n;
+      if (!has(names, n)) push(names, n);
     }
     apply(arraySort, names, []);
     const out: Array<[string, string]> = [];
     for (let i = 0; i < names.length; i++) {
       const n = names[i] as string;
       if (n === "set-cookie") {
-        for (let k = 0; k < l.length; k++) if ((l[k] as [string, string])[0] === n) out[out.length] = [n, (l[k] as [string, string])[1]];
-      } else out[out.length] = [n, getHeader(l, n) as string];
+        for (let k = 0; k < l.length; k++) if ((l[k] as [string, string])[0] === n) push(out, pairOf(n, (l[k] as [string, string])[1]));
+      } else push(out, pairOf(n, getHeader(l, n) as string));
     }
     return out;
   };
@@ -607,7 +741,7 @@ function build(port: (spec: string) => unknown): Built {
     getSetCookie(): string[] {
       const l = listOf(this);
       const out: string[] = [];
-      for (let i = 0; i < l.length; i++) if ((l[i] as [string, string])[0] === "set-cookie") out[out.length] = (l[i] as [string, string])[1];
+      for (let i = 0; i < l.length; i++) if ((l[i] as [string, string])[0] === "set-cookie") push(out, (l[i] as [string, string])[1]);
       return out;
     }
     has(name: unknown): boolean {
@@ -621,24 +755,27 @@ function build(port: (spec: string) => unknown): Built {
       let at = -1;
       for (let i = l.length - 1; i >= 0; i--) {
         if ((l[i] as [string, string])[0] !== n) continue;
-        if (at >= 0) l.splice(at, 1);
+        if (at >= 0) removeAt(l, at);
         at = i;
       }
-      if (at >= 0) l[at] = [n, v];
-      else l[l.length] = [n, v];
+      if (at >= 0) l[at] = pairOf(n, v);
+      else push(l, pairOf(n, v));
     }
     forEach(fn: (value: string, name: string, headers: Headers) => void, self?: unknown): void {
       const pairs = sortedPairs(listOf(this));
       for (let i = 0; i < pairs.length; i++) apply(fn as Fn, self, [(pairs[i] as [string, string])[1], (pairs[i] as [string, string])[0], this]);
     }
     *entries(): IterableIterator<[string, string]> {
-      yield* sortedPairs(listOf(this));
+      const pairs = sortedPairs(listOf(this));
+      for (let i = 0; i < pairs.length; i++) yield [(pairs[i] as [string, string])[0], (pairs[i] as [string, string])[1]];
     }
     *keys(): IterableIterator<string> {
-      for (const [k] of sortedPairs(listOf(this))) yield k;
+      const pairs = sortedPairs(listOf(this));
+      for (let i = 0; i < pairs.length; i++) yield (pairs[i] as [string, string])[0];
     }
     *values(): IterableIterator<string> {
-      for (const [, v] of sortedPairs(listOf(this))) yield v;
+      const pairs = sortedPairs(listOf(this));
+      for (let i = 0; i < pairs.length; i++) yield (pairs[i] as [string, string])[1];
     }
     [Symbol.iterator](): IterableIterator<[string, string]> {
       return this.entries();
@@ -671,23 +808,24 @@ function build(port: (spec: string) => unknown): Built {
       formEntries.set(this, []);
     }
     append(name: unknown, value: unknown, filename?: unknown): void {
-      const l = formsOf(this);
-      l[l.length] = [StringOf(name), entryValue(value, filename)];
+      push(formsOf(this), pairOf(StringOf(name), entryValue(value, filename)));
     }
     delete(name: unknown): void {
       const l = formsOf(this);
       const n = StringOf(name);
-      for (let i = l.length - 1; i >= 0; i--) if ((l[i] as Entry)[0] === n) l.splice(i, 1);
+      for (let i = l.length - 1; i >= 0; i--) if ((l[i] as Entry)[0] === n) removeAt(l, i);
     }
     get(name: unknown): string | File | null {
       const n = StringOf(name);
-      for (const [k, v] of formsOf(this)) if (k === n) return v;
+      const l = formsOf(this);
+      for (let i = 0; i < l.length; i++) if ((l[i] as Entry)[0] === n) return (l[i] as Entry)[1];
       return null;
     }
     getAll(name: unknown): Array<string | File> {
       const n = StringOf(name);
       const out: Array<string | File> = [];
-      for (const [k, v] of formsOf(this)) if (k === n) out[out.length] = v;
+      const l = formsOf(this);
+      for (let i = 0; i < l.length; i++) if ((l[i] as Entry)[0] === n) push(out, (l[i] as Entry)[1]);
       return out;
     }
     has(name: unknown): boolean {
@@ -696,20 +834,23 @@ function build(port: (spec: string) => unknown): Built {
     set(name: unknown, value: unknown, filename?: unknown): void {
       const n = StringOf(name);
       apply(FormData.prototype.delete, this, [n]);
-      const l = formsOf(this);
-      l[l.length] = [n, entryValue(value, filename)];
+      push(formsOf(this), pairOf(n, entryValue(value, filename)));
     }
     forEach(fn: (value: string | File, name: string, form: FormData) => void, self?: unknown): void {
-      for (const [k, v] of formsOf(this).slice()) apply(fn as Fn, self, [v, k, this]);
+      const l = copyOf(formsOf(this));
+      for (let i = 0; i < l.length; i++) apply(fn as Fn, self, [(l[i] as Entry)[1], (l[i] as Entry)[0], this]);
     }
     *entries(): IterableIterator<Entry> {
-      yield* formsOf(this).slice();
+      const l = copyOf(formsOf(this));
+      for (let i = 0; i < l.length; i++) yield [(l[i] as Entry)[0], (l[i] as Entry)[1]];
     }
     *keys(): IterableIterator<string> {
-      for (const [k] of formsOf(this).slice()) yield k;
+      const l = copyOf(formsOf(this));
+      for (let i = 0; i < l.length; i++) yield (l[i] as Entry)[0];
     }
     *values(): IterableIterator<string | File> {
-      for (const [, v] of formsOf(this).slice()) yield v;
+      const l = copyOf(formsOf(this));
+      for (let i = 0; i < l.length; i++) yield (l[i] as Entry)[1];
     }
     [Symbol.iterator](): IterableIterator<Entry> {
       return this.entries();
@@ -722,16 +863,60 @@ function build(port: (spec: string) => unknown): Built {
     const boundary = `----WorldlineFormBoundary${++boundaries}`;
     const esc = (s: string) => apply(String.prototype.replace, apply(String.prototype.replace, s, [/\r?\n|\r/g, "\r\n"]), [/"/g, "%22"]) as string;
     const parts: Uint8Array[] = [];
-    for (const [k, v] of entries) {
-      if (typeof v === "string") parts[parts.length] = utf8(`--${boundary}\r\nContent-Disposition: form-data; name="${esc(k)}"\r\n\r\n${v}\r\n`);
+    for (let i = 0; i < entries.length; i++) {
+      const k = (entries[i] as Entry)[0];
+      const v = (entries[i] as Entry)[1];
+      if (typeof v === "string") push(parts, utf8(`--${boundary}\r\nContent-Disposition: form-data; name="${esc(k)}"\r\n\r\n${v}\r\n`));
       else {
-        parts[parts.length] = utf8(`--${boundary}\r\nContent-Disposition: form-data; name="${esc(k)}"; filename="${esc(v.name)}"\r\nContent-Type: ${v.type || "application/octet-stream"}\r\n\r\n`);
-        parts[parts.length] = (blobData.get(v) as { bytes: Uint8Array }).bytes;
-        parts[parts.length] = utf8("\r\n");
+        // Read from the slots: a getter the code put on File.prototype does not change the body.
+        const blob = blobData.get(v) as { bytes: Uint8Array; type: string };
+        push(parts, utf8(`--${boundary}\r\nContent-Disposition: form-data; name="${esc(k)}"; filename="${esc(fileData.get(v)?.name ?? "blob")}"\r\nContent-Type: ${blob.type || "application/octet-stream"}\r\n\r\n`));
+        push(parts, blob.bytes);
+        push(parts, utf8("\r\n"));
       }
     }
-    parts[parts.length] = utf8(`--${boundary}--\r\n`);
+    push(parts, utf8(`--${boundary}--\r\n`));
     return { bytes: concat(parts), type: `multipart/form-data; boundary=${boundary}` };
+  };
+  /** Where `needle` first occurs in `hay` at or after `from`, or -1. */
+  const indexOfBytes = (hay: Uint8Array, needle: Uint8Array, from: number): number => {
+    outer: for (let i = from; i + needle.length <= hay.length; i++) {
+      for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+      return i;
+    }
+    return -1;
+  };
+  /** A multipart/form-data body's entries (RFC 7578): a part with a filename is a File, any other a string. */
+  const fromMultipart = (b: Uint8Array, type: string): FormData => {
+    const m = apply(regexExec, /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i, [type]) as string[] | null;
+    const boundary = m ? (m[1] ?? m[2]) : undefined;
+    if (!boundary) throw new RealTypeError(`formData(): the content type "${type}" names no boundary, so the multipart body cannot be split`);
+    const f = new FormData();
+    const l = formsOf(f);
+    const delimiter = utf8(`--${boundary}`);
+    const headEnd = utf8("\r\n\r\n");
+    let at = indexOfBytes(b, delimiter, 0);
+    if (at < 0) throw new RealTypeError(`formData(): the multipart body holds no "--${boundary}" delimiter`);
+    for (;;) {
+      at += delimiter.length;
+      if (b[at] === 0x2d && b[at + 1] === 0x2d) return f;
+      const headStart = at + 2;
+      const bodyStart = indexOfBytes(b, headEnd, headStart);
+      const next = indexOfBytes(b, utf8(`\r\n--${boundary}`), headStart);
+      if (bodyStart < 0 || next < 0 || bodyStart > next) throw new RealTypeError("formData(): a multipart part is cut short: its headers or its closing delimiter are missing");
+      const head = fromUtf8(apply(u8Slice, b, [headStart, bodyStart]) as Uint8Array);
+      const body = apply(u8Slice, b, [bodyStart + 4, next]) as Uint8Array;
+      const disposition = apply(regexExec, /content-disposition:[^\r\n]*?\bname="([^"]*)"(?:;\s*filename="([^"]*)")?/i, [head]) as string[] | null;
+      if (!disposition) throw new RealTypeError("formData(): a multipart part has no Content-Disposition with a name");
+      const name = disposition[1] as string;
+      const filename = disposition[2];
+      if (filename === undefined) push(l, pairOf(name, fromUtf8(body)));
+      else {
+        const ct = apply(regexExec, /content-type:\s*([^\r\n]*)/i, [head]) as string[] | null;
+        push(l, pairOf(name, new File([body], filename, { type: ct ? ct[1] : "" })));
+      }
+      at = next + 2;
+    }
   };
   /** A urlencoded body's pairs, as URLSearchParams parses them. */
   const urlencoded = (text: string): FormData => {
@@ -741,7 +926,7 @@ function build(port: (spec: string) => unknown): Built {
     for (const part of apply(stringSplit, text, ["&"]) as string[]) {
       if (part === "") continue;
       const eq = apply(stringIndexOf, part, ["="]) as number;
-      l[l.length] = eq < 0 ? [decode(part), ""] : [decode(apply(stringSlice, part, [0, eq]) as string), decode(apply(stringSlice, part, [eq + 1]) as string)];
+      push(l, eq < 0 ? pairOf(decode(part), "") : pairOf(decode(apply(stringSlice, part, [0, eq]) as string), decode(apply(stringSlice, part, [eq + 1]) as string)));
     }
     return f;
   };
@@ -856,7 +1041,8 @@ function build(port: (spec: string) => unknown): Built {
       const type = lower(contentType(this));
       return then(consume(this), (b) => {
         if (apply(stringIndexOf, type, ["application/x-www-form-urlencoded"]) === 0) return urlencoded(fromUtf8(b));
-        throw new RealTypeError(`formData() reads only an application/x-www-form-urlencoded body in a simulation, not "${type}"`);
+        if (apply(stringIndexOf, type, ["multipart/form-data"]) === 0) return fromMultipart(b, contentType(this));
+        throw new RealTypeError(`formData() reads an application/x-www-form-urlencoded or multipart/form-data body, not "${type}"`);
       });
     },
   };
@@ -1047,7 +1233,7 @@ function build(port: (spec: string) => unknown): Built {
       const out = new Response(text, init);
       const l = listOf(responseOf(out).headers);
       deleteHeader(l, "content-type");
-      if (!(init?.headers !== undefined && getHeader(listOf(newHeaders(init.headers)), "content-type") !== null)) l[l.length] = ["content-type", "application/json"];
+      if (!(init?.headers !== undefined && getHeader(listOf(newHeaders(init.headers)), "content-type") !== null)) push(l, pairOf("content-type", "application/json"));
       else fillHeaders(l, [["content-type", getHeader(listOf(newHeaders(init.headers)), "content-type") as string]]);
       return out;
     }
@@ -1059,9 +1245,28 @@ function build(port: (spec: string) => unknown): Built {
   const TS = streams.TransformStream;
   const pairs = slots<{ readable: Stream; writable: unknown }>();
   class TextEncoderStream {
-    readonly encoding = "utf-8";
+    get encoding(): string {
+      return "utf-8";
+    }
     constructor() {
-      pairs.set(this, new TS({ transform: (chunk: unknown, c: { enqueue(v: unknown): void }) => void c.enqueue(utf8(StringOf(chunk))) }));
+      // A surrogate pair may be split between chunks: a trailing high surrogate waits for the next chunk, and
+      // one still waiting at the end is written as U+FFFD, as the Encoding standard says.
+      let high = "";
+      pairs.set(this, new TS({
+        transform: (chunk: unknown, c: { enqueue(v: unknown): void }) => {
+          let text = high + StringOf(chunk);
+          high = "";
+          const last = text.length ? apply(charCodeAt, text, [text.length - 1]) as number : 0;
+          if (last >= 0xd800 && last <= 0xdbff) {
+            high = apply(stringSlice, text, [text.length - 1]) as string;
+            text = apply(stringSlice, text, [0, text.length - 1]) as string;
+          }
+          if (text.length) c.enqueue(utf8(text));
+        },
+        flush: (c: { enqueue(v: unknown): void }) => {
+          if (high) c.enqueue(utf8("\ufffd"));
+        },
+      }));
     }
     get readable(): Stream {
       return (pairs.get(this) as { readable: Stream }).readable;
@@ -1071,11 +1276,15 @@ function build(port: (spec: string) => unknown): Built {
     }
   }
   class TextDecoderStream {
-    readonly encoding = "utf-8";
+    get encoding(): string {
+      return "utf-8";
+    }
     constructor(label: unknown = "utf-8") {
       if (lower(trim(StringOf(label))) !== "utf-8" && lower(trim(StringOf(label))) !== "utf8") throw new RangeError(`TextDecoderStream: only utf-8 is decoded in a simulation, not "${StringOf(label)}"`);
       // A multi-byte character may be split between chunks: its first bytes wait for the next chunk.
       let held: Uint8Array = new RealUint8Array(0);
+      // A byte order mark at the very start is dropped (ignoreBOM false, as Node's default).
+      let first = true;
       const complete = (b: Uint8Array): number => {
         for (let back = 1; back <= 3 && back <= b.length; back++) {
           const c = b[b.length - back] as number;
@@ -1089,7 +1298,11 @@ function build(port: (spec: string) => unknown): Built {
         transform: (chunk: unknown, c: { enqueue(v: unknown): void }) => {
           const b = bytesOf(chunk);
           if (!b) throw new RealTypeError(`TextDecoderStream: a chunk must be an ArrayBuffer or a view of one (got ${tagOf(chunk)})`);
-          const all = concat([held, b]);
+          let all = concat([held, b]);
+          if (first && all.length >= 3) {
+            first = false;
+            if (all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf) all = apply(u8Slice, all, [3]) as Uint8Array;
+          } else if (first && !(all[0] === 0xef && (all.length < 2 || all[1] === 0xbb))) first = false;
           const end = complete(all);
           held = apply(u8Slice, all, [end]) as Uint8Array;
           if (end) c.enqueue(fromUtf8(apply(u8Slice, all, [0, end]) as Uint8Array));
@@ -1136,20 +1349,19 @@ function build(port: (spec: string) => unknown): Built {
     }
     return o;
   };
-  const shownText = (b: Uint8Array): string => fromUtf8(b.length > SHOWN_BYTES ? (apply(u8Slice, b, [0, SHOWN_BYTES]) as Uint8Array) : b);
+  const shownText = (b: Uint8Array): string => fromUtf8(lenOf(b) > SHOWN_BYTES ? (apply(u8Slice, b, [0, SHOWN_BYTES]) as Uint8Array) : b);
   const shownBody = (o: unknown): unknown => {
     const b = bodies.get(o);
     if (!b || (b.bytes === null && b.stream === null)) return null;
     if (b.used) return record(null, [["used", true]]);
-    if (b.bytes !== null) return record(null, [["size", b.bytes.length], ["text", shownText(b.bytes)]]);
+    if (b.bytes !== null) return record(null, [["size", lenOf(b.bytes)], ["text", shownText(b.bytes)]]);
     return record(null, [["stream", true]]);
   };
   const shownBlob = (o: unknown, blob: { bytes: Uint8Array; type: string }): Obj => {
-    const fields = [["type", blob.type], ["size", blob.bytes.length], ["text", shownText(blob.bytes)]];
-    if (!isA(o, File)) return record("$blob", fields);
-    // A File's name is an own field the code could redefine as a getter: read only a data value.
-    const name = ownDescriptor(o as object, "name");
-    return record("$file", [fields[0] as unknown[], fields[1] as unknown[], fields[2] as unknown[], ["name", name && "value" in name ? name.value : null]]);
+    const fields = [["type", blob.type], ["size", lenOf(blob.bytes)], ["text", shownText(blob.bytes)]];
+    const file = fileData.get(o);
+    if (!file) return record("$blob", fields);
+    return record("$file", [fields[0] as unknown[], fields[1] as unknown[], fields[2] as unknown[], ["name", file.name]]);
   };
   const describeObject = (o: unknown): Obj | undefined => {
     if (o === null || typeof o !== "object") return undefined;
@@ -1188,5 +1400,19 @@ function build(port: (spec: string) => unknown): Built {
     bodies.set(out, { bytes: a.body === "" && NULL_BODY.indexOf(a.status) >= 0 ? null : utf8(a.body), stream: null, used: false, type: null });
     return out;
   };
-  return { globals: Object.freeze(out), fetchResponse: answered, describe: describeObject };
+  const STREAM_CLASSES = [RS, streams.WritableStream as object, TS as object];
+  const cloneObject = (o: unknown): { value: unknown } | undefined => {
+    if (o === null || typeof o !== "object") return undefined;
+    const blob = blobData.get(o);
+    if (blob) {
+      const copy = new Blob([], { type: blob.type });
+      (blobData.get(copy) as { bytes: Uint8Array }).bytes = apply(u8Slice, blob.bytes, []) as Uint8Array;
+      return { value: copy };
+    }
+    for (let i = 0; i < STREAM_CLASSES.length; i++) {
+      if (isA(o, STREAM_CLASSES[i] as object)) throw new RealTypeError("Object that needs transfer was found in message but not listed in transferList");
+    }
+    return undefined;
+  };
+  return { globals: Object.freeze(out), fetchResponse: answered, describe: describeObject, clone: cloneObject };
 }
