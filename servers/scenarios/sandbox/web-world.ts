@@ -137,7 +137,6 @@ function build(port: (spec: string) => unknown): Built {
   const RealArrayBuffer = ArrayBuffer;
   const isView = ArrayBuffer.isView;
   const u8Set = Uint8Array.prototype.set;
-  const u8Slice = Uint8Array.prototype.slice;
   const StringOf = String;
   const NumberOf = Number;
   const jsonParse = JSON.parse;
@@ -148,7 +147,6 @@ function build(port: (spec: string) => unknown): Built {
   const stringIndexOf = String.prototype.indexOf;
   const stringSlice = String.prototype.slice;
   const charCodeAt = String.prototype.charCodeAt;
-  const regexTest = RegExp.prototype.test;
   const regexExec = RegExp.prototype.exec;
   const toStringTag = Object.prototype.toString;
   const hasInstance = Function.prototype[Symbol.hasInstance];
@@ -173,7 +171,8 @@ function build(port: (spec: string) => unknown): Built {
   const lower = (s: string) => apply(stringToLower, s, []) as string;
   const upper = (s: string) => apply(stringToUpper, s, []) as string;
   const trim = (s: string) => apply(stringTrim, s, []) as string;
-  const test = (re: RegExp, s: string) => apply(regexTest, re, [s]) as boolean;
+  // exec, captured, not RegExp.prototype.test: test looks `exec` up on the regex, which the code could replace.
+  const test = (re: RegExp, s: string) => apply(regexExec, re, [s]) !== null;
   const isA = (o: unknown, C: object): boolean => {
     try {
       return apply(hasInstance, C, [o]) as boolean;
@@ -183,8 +182,29 @@ function build(port: (spec: string) => unknown): Built {
   };
   const tagOf = (o: unknown) => apply(toStringTag, o, []) as string;
   const then = <T, U>(p: Promise<T>, ok: (v: T) => U | Promise<U>, bad?: (e: unknown) => U | Promise<U>): Promise<U> => apply(promiseThen, p, bad ? [ok, bad] : [ok]) as Promise<U>;
-  const utf8 = (s: string): Uint8Array => apply(encodeFn.encode, encoder, [s]) as Uint8Array;
-  const fromUtf8 = (b: Uint8Array): string => apply(decodeFn.decode, decoder, [b]) as string;
+  // The codec's functions themselves, taken now: a method the code later puts on its prototype is never called.
+  const encodeOf = encodeFn.encode;
+  const decodeOf = decodeFn.decode;
+  const bufferOf = (Reflect.getOwnPropertyDescriptor(getPrototypeOf(Uint8Array.prototype) as object, "buffer") as PropertyDescriptor).get as Fn;
+  const offsetOf = (Reflect.getOwnPropertyDescriptor(getPrototypeOf(Uint8Array.prototype) as object, "byteOffset") as PropertyDescriptor).get as Fn;
+  /**
+   * Bytes `start` to `end` of b as a new array, with slice's bounds (negative from the end). Not
+   * %TypedArray%.prototype.slice: it builds its copy through `constructor[Symbol.species]`, which the code can set.
+   */
+  const sliceBytes = (b: Uint8Array, start = 0, end?: number): Uint8Array => {
+    const len = lenOf(b);
+    // Plain arithmetic, not Math's methods: the code may have replaced them.
+    const int = (x: number) => (x !== x ? 0 : x < 0 ? -((-x) - ((-x) % 1)) : x - (x % 1));
+    const clamp = (x: number) => (x < 0 ? (len + x < 0 ? 0 : len + x) : x > len ? len : x);
+    const from = clamp(int(start));
+    const to = end === undefined ? len : clamp(int(end));
+    const n = to > from ? to - from : 0;
+    const out = new RealUint8Array(n);
+    if (n) apply(u8Set, out, [new RealUint8Array(apply(bufferOf, b, []) as ArrayBuffer, (apply(offsetOf, b, []) as number) + from, n), 0]);
+    return out;
+  };
+  const utf8 = (s: string): Uint8Array => sliceBytes(apply(encodeOf, encoder, [s]) as Uint8Array);
+  const fromUtf8 = (b: Uint8Array): string => apply(decodeOf, decoder, [b]) as string;
   /** A private slot per object, kept where the code cannot reach it. */
   const slots = <V>() => {
     const map = new WeakMap<object, V>();
@@ -226,14 +246,14 @@ function build(port: (spec: string) => unknown): Built {
   const pairOf = <A, B>(a: A, b: B): [A, B] => freeze([a, b]) as [A, B];
   /** A copy of the bytes of an ArrayBuffer or a view of one; undefined for anything else. */
   const bytesOf = (v: unknown): Uint8Array | undefined => {
-    if (isA(v, RealArrayBuffer)) return apply(u8Slice, new RealUint8Array(v as ArrayBuffer), []) as Uint8Array;
+    if (isA(v, RealArrayBuffer)) return sliceBytes(new RealUint8Array(v as ArrayBuffer));
     if (isView(v)) {
       const view = v as ArrayBufferView;
-      return apply(u8Slice, new RealUint8Array(view.buffer, view.byteOffset, view.byteLength), []) as Uint8Array;
+      return sliceBytes(new RealUint8Array(view.buffer, view.byteOffset, view.byteLength));
     }
     return undefined;
   };
-  const toArrayBuffer = (b: Uint8Array): ArrayBuffer => (apply(u8Slice, b, []) as Uint8Array).buffer as ArrayBuffer;
+  const toArrayBuffer = (b: Uint8Array): ArrayBuffer => apply(bufferOf, sliceBytes(b), []) as ArrayBuffer;
 
   // ---- streams: the polyfill, and what this file needs of them, captured now --------------------------------
   const streams = port("web-streams-polyfill") as Record<string, unknown> & { ReadableStream: StreamClass; TransformStream: TransformClass };
@@ -250,7 +270,8 @@ function build(port: (spec: string) => unknown): Built {
   const streamOfBytes = (b: Uint8Array): Stream =>
     new RS({
       start(c: { enqueue(v: unknown): void; close(): void }) {
-        if (b.length) c.enqueue(b);
+        // A copy: the chunk the code reads must not be the body's own bytes (a clone shares them).
+        if (lenOf(b)) c.enqueue(sliceBytes(b));
         c.close();
       },
     });
@@ -464,7 +485,7 @@ function build(port: (spec: string) => unknown): Built {
   const abortState = slots<{ aborted: boolean; reason: unknown; steps: Array<() => void> }>();
   const onAbort = (signal: object, fn: () => void) => {
     const s = abortState.get(signal);
-    if (s) s.steps[s.steps.length] = fn;
+    if (s) push(s.steps, fn);
   };
   let constructing = false;
   const newSignal = (): AbortSignal => {
@@ -608,7 +629,7 @@ function build(port: (spec: string) => unknown): Built {
     slice(start?: number, end?: number, type?: unknown): Blob {
       const b = blobData.get(this)?.bytes ?? new RealUint8Array(0);
       const out = new Blob([], { type });
-      (blobData.get(out) as { bytes: Uint8Array }).bytes = apply(u8Slice, b, [start ?? 0, end ?? b.length]) as Uint8Array;
+      (blobData.get(out) as { bytes: Uint8Array }).bytes = sliceBytes(b, start ?? 0, end);
       return out;
     }
     text(): Promise<string> {
@@ -618,7 +639,7 @@ function build(port: (spec: string) => unknown): Built {
       return promiseResolve(toArrayBuffer(blobData.get(this)?.bytes ?? new RealUint8Array(0)));
     }
     bytes(): Promise<Uint8Array> {
-      return promiseResolve(apply(u8Slice, blobData.get(this)?.bytes ?? new RealUint8Array(0), []) as Uint8Array);
+      return promiseResolve(sliceBytes(blobData.get(this)?.bytes ?? new RealUint8Array(0)));
     }
     stream(): Stream {
       return streamOfBytes(blobData.get(this)?.bytes ?? new RealUint8Array(0));
@@ -904,8 +925,8 @@ function build(port: (spec: string) => unknown): Built {
       const bodyStart = indexOfBytes(b, headEnd, headStart);
       const next = indexOfBytes(b, utf8(`\r\n--${boundary}`), headStart);
       if (bodyStart < 0 || next < 0 || bodyStart > next) throw new RealTypeError("formData(): a multipart part is cut short: its headers or its closing delimiter are missing");
-      const head = fromUtf8(apply(u8Slice, b, [headStart, bodyStart]) as Uint8Array);
-      const body = apply(u8Slice, b, [bodyStart + 4, next]) as Uint8Array;
+      const head = fromUtf8(sliceBytes(b, headStart, bodyStart));
+      const body = sliceBytes(b, bodyStart + 4, next);
       const disposition = apply(regexExec, /content-disposition:[^\r\n]*?\bname="([^"]*)"(?:;\s*filename="([^"]*)")?/i, [head]) as string[] | null;
       if (!disposition) throw new RealTypeError("formData(): a multipart part has no Content-Disposition with a name");
       const name = disposition[1] as string;
@@ -1052,7 +1073,7 @@ function build(port: (spec: string) => unknown): Built {
 
   // ---- Request -------------------------------------------------------------------------------------------------------
   const urlClass = () => (globalThis as unknown as { URL: new (u: string, base?: string) => { href: string } }).URL;
-  const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+  const METHODS: readonly string[] = freeze(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"]);
   interface RequestState {
     url: string;
     method: string;
@@ -1081,7 +1102,7 @@ function build(port: (spec: string) => unknown): Built {
       }
       let method = i.method !== undefined ? StringOf(i.method) : (from?.method ?? "GET");
       if (!test(TOKEN, method)) throw new RealTypeError(`'${method}' is not a valid HTTP method`);
-      if (METHODS.indexOf(upper(method)) >= 0) method = upper(method);
+      if (has(METHODS, upper(method))) method = upper(method);
       const headers = newHeaders(i.headers !== undefined ? i.headers : from?.headers);
       let body: BodyState;
       if (i.body !== undefined && i.body !== null) {
@@ -1173,7 +1194,7 @@ function build(port: (spec: string) => unknown): Built {
     if (!r) throw new RealTypeError("Illegal invocation: expected a Response");
     return r;
   };
-  const NULL_BODY = [101, 103, 204, 205, 304];
+  const NULL_BODY: readonly number[] = freeze([101, 103, 204, 205, 304]);
   class Response {
     constructor(body?: unknown, init?: { status?: unknown; statusText?: unknown; headers?: unknown }) {
       const status = init?.status === undefined ? 200 : NumberOf(init.status);
@@ -1183,7 +1204,7 @@ function build(port: (spec: string) => unknown): Built {
       if (test(/[^\t\u0020-\u007e\u0080-\u00ff]/, statusText)) throw new RealTypeError(`Response constructor: invalid statusText ${JSON.stringify(statusText)}: expected tab, space and visible characters`);
       const headers = newHeaders(init?.headers);
       const b = extract(body);
-      if ((b.bytes || b.stream) && NULL_BODY.indexOf(status) >= 0) throw new RealTypeError(`Response constructor: Invalid response status code ${status}`);
+      if ((b.bytes || b.stream) && has(NULL_BODY, status)) throw new RealTypeError(`Response constructor: Invalid response status code ${status}`);
       if (b.type !== null && getHeader(listOf(headers), "content-type") === null) appendHeader(listOf(headers), "content-type", b.type);
       responses.set(this, { status, statusText, headers, type: "default", url: "", redirected: false });
       bodies.set(this, b);
@@ -1224,7 +1245,7 @@ function build(port: (spec: string) => unknown): Built {
     }
     static redirect(url: unknown, status: unknown = 302): Response {
       const s = NumberOf(status);
-      if ([301, 302, 303, 307, 308].indexOf(s) < 0) throw new RangeError(`Invalid status code ${StringOf(status)}: a redirect is 301, 302, 303, 307 or 308`);
+      if (!has([301, 302, 303, 307, 308], s)) throw new RangeError(`Invalid status code ${StringOf(status)}: a redirect is 301, 302, 303, 307 or 308`);
       return new Response(null, { status: s, headers: { location: new (urlClass())(StringOf(url)).href } });
     }
     static json(data: unknown, init?: { status?: unknown; statusText?: unknown; headers?: unknown }): Response {
@@ -1301,11 +1322,11 @@ function build(port: (spec: string) => unknown): Built {
           let all = concat([held, b]);
           if (first && all.length >= 3) {
             first = false;
-            if (all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf) all = apply(u8Slice, all, [3]) as Uint8Array;
+            if (all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf) all = sliceBytes(all, 3);
           } else if (first && !(all[0] === 0xef && (all.length < 2 || all[1] === 0xbb))) first = false;
           const end = complete(all);
-          held = apply(u8Slice, all, [end]) as Uint8Array;
-          if (end) c.enqueue(fromUtf8(apply(u8Slice, all, [0, end]) as Uint8Array));
+          held = sliceBytes(all, end);
+          if (end) c.enqueue(fromUtf8(sliceBytes(all, 0, end)));
         },
         flush: (c: { enqueue(v: unknown): void }) => {
           if (held.length) c.enqueue(fromUtf8(held));
@@ -1349,11 +1370,11 @@ function build(port: (spec: string) => unknown): Built {
     }
     return o;
   };
-  const shownText = (b: Uint8Array): string => fromUtf8(lenOf(b) > SHOWN_BYTES ? (apply(u8Slice, b, [0, SHOWN_BYTES]) as Uint8Array) : b);
+  const shownText = (b: Uint8Array): string => fromUtf8(lenOf(b) > SHOWN_BYTES ? (sliceBytes(b, 0, SHOWN_BYTES)) : b);
   const shownBody = (o: unknown): unknown => {
     const b = bodies.get(o);
     if (!b || (b.bytes === null && b.stream === null)) return null;
-    if (b.used) return record(null, [["used", true]]);
+    if (b.used || disturbed(b)) return record(null, [["used", true]]);
     if (b.bytes !== null) return record(null, [["size", lenOf(b.bytes)], ["text", shownText(b.bytes)]]);
     return record(null, [["stream", true]]);
   };
@@ -1397,7 +1418,7 @@ function build(port: (spec: string) => unknown): Built {
     for (const k of Object.keys(a.headers)) appendHeader(listOf(headers), k, a.headers[k]);
     headerGuard.set(headers, "immutable");
     responses.set(out, { status: a.status, statusText: a.statusText, headers, type: "basic", url: a.url, redirected: false });
-    bodies.set(out, { bytes: a.body === "" && NULL_BODY.indexOf(a.status) >= 0 ? null : utf8(a.body), stream: null, used: false, type: null });
+    bodies.set(out, { bytes: a.body === "" && has(NULL_BODY, a.status) ? null : utf8(a.body), stream: null, used: false, type: null });
     return out;
   };
   const STREAM_CLASSES = [RS, streams.WritableStream as object, TS as object];
@@ -1406,7 +1427,7 @@ function build(port: (spec: string) => unknown): Built {
     const blob = blobData.get(o);
     if (blob) {
       const copy = new Blob([], { type: blob.type });
-      (blobData.get(copy) as { bytes: Uint8Array }).bytes = apply(u8Slice, blob.bytes, []) as Uint8Array;
+      (blobData.get(copy) as { bytes: Uint8Array }).bytes = sliceBytes(blob.bytes);
       return { value: copy };
     }
     for (let i = 0; i < STREAM_CLASSES.length; i++) {
