@@ -35,6 +35,13 @@ const FILES = {
     "export function bufferBinding() {",
     '  return (process as unknown as { binding(m: string): { kStringMaxLength: number } }).binding("buffer").kStringMaxLength;',
     "}",
+    "export function utilBinding() {",
+    "  try {",
+    '    return (process as unknown as { binding(m: string): unknown }).binding("util");',
+    "  } catch (e) {",
+    "    return (e as Error).message;",
+    "  }",
+    "}",
     "export function fsBinding() {",
     "  try {",
     '    return (process as unknown as { binding(m: string): unknown }).binding("fs");',
@@ -82,6 +89,12 @@ describe("built-ins the sandbox answers itself", () => {
 
   it("process.binding('buffer') answers Node's size constant", async () => {
     expect((await run("bufferBinding")).steps[0]?.result).toBe(536870888);
+  });
+
+  it("process.binding('util') throws an error the code can catch (lodash's legacy probe, whose fallback is exact)", async () => {
+    const r = await run("utilBinding");
+    expect(r.status).not.toBe("error");
+    expect(r.steps[0]?.result).toBe('process.binding("util") is not modelled in a simulation: use require("util").types');
   });
 
   it("any other binding still reaches for the host: the run ends error even when the code catches it", async () => {

@@ -44,6 +44,8 @@ const FILES: Record<string, string> = {
     "export function patchAndRestore(): () => void { const is = Object.is; (Object as unknown as Any).is = () => true; return () => { (Object as unknown as Any).is = is; }; }",
     "export function replaceGlobalObject(): void { const O = Object; (globalThis as Any).Object = new Proxy(O, { get: (t, k) => (k === 'is' ? () => true : Reflect.get(t, k)) }); }",
     "export function patchPromiseThen(): void { const then = Promise.prototype.then; (Promise.prototype as unknown as Any).then = function (this: Promise<unknown>, ok?: (v: unknown) => unknown, no?: (e: unknown) => unknown) { return then.call(this, ok, () => ok?.(undefined)); }; void no; }",
+    "export function prepareStack(): void { (Error as unknown as Any).prepareStackTrace = () => 'forged'; }",
+    "export function restoreStack(): void { const saved = (Error as unknown as Any).prepareStackTrace; try { (Error as unknown as Any).prepareStackTrace = (_e: unknown, s: unknown) => s; void new Error().stack; } finally { (Error as unknown as Any).prepareStackTrace = saved; } }",
     "export function equalityTester(): void { try { expect.addEqualityTesters([() => true]); } catch { /* refused */ } }",
   ),
   "test/attack.test.ts": lines(
@@ -64,6 +66,8 @@ const FILES: Record<string, string> = {
     '  it("patch and restore around a matcher", () => { const restore = evil.patchAndRestore(); try { expect(evil.value()).toBe(2); } finally { restore(); } });',
     '  it("a replaced global Object", () => { evil.replaceGlobalObject(); expect(evil.value()).toBe(2); });',
     '  it("Promise.prototype.then", async () => { evil.patchPromiseThen(); await Promise.resolve(); expect(evil.value()).toBe(2); });',
+    '  it("Error.prepareStackTrace", () => { evil.prepareStack(); expect(evil.value()).toBe(2); });',
+    '  it("Error.prepareStackTrace saved and restored", () => { evil.restoreStack(); expect(evil.value()).toBe(1); });',
     '  it("a custom equality tester", () => { evil.equalityTester(); expect({ a: evil.value() }).toEqual({ a: 2 }); });',
     "});",
   ),
@@ -122,6 +126,7 @@ describe("a test case's verdict is the prelude's, whatever the code under test d
       ["patch and restore around a matcher", "the code replaced Object.is, which the matchers use"],
       ["a replaced global Object", "the code replaced the global Object, which the matchers use"],
       ["Promise.prototype.then", "the code replaced Promise.prototype.then, which the matchers use"],
+      ["Error.prepareStackTrace", "the code added Error.prepareStackTrace, which the matchers read"],
     ];
     const wrong: string[] = [];
     for (const [title, message] of cases) {
@@ -130,6 +135,11 @@ describe("a test case's verdict is the prelude's, whatever the code under test d
       if (o?.status !== "fail" || o.error?.name !== "SandboxTamper" || !o.error.message.startsWith(message) || s.expectations[0]?.status === "pass") wrong.push(`${title}: ${JSON.stringify(s.result ?? s.error)}`);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it("passes a case whose code set Error.prepareStackTrace and put back the undefined it found (quibble does)", async () => {
+    const s = await step(A, "Error.prepareStackTrace saved and restored");
+    expect(s.result).toEqual({ status: "pass", assertions: 1 });
   });
 
   it("keeps the built-in matchers, the global expect and the asymmetric matchers out of the code's reach", async () => {

@@ -865,9 +865,15 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   };
   for (const name of ["binding", "_linkedBinding", "dlopen", "exit", "abort", "kill", "chdir", "setuid", "setgid", "reallyExit"]) processApi[name] = hostOnly(name);
   // `process.binding("buffer")` is read for its two size constants (safer-buffer, under express's body parsing):
-  // answered with Node's values, it hands out nothing of the host. Every other binding reaches for the host.
+  // answered with Node's values, it hands out nothing of the host. `process.binding("util")` is lodash's
+  // legacy probe for fast type checks, inside a try whose fallback is exact (testdouble bundles it): it throws
+  // an ordinary error the code can catch. Every other binding reaches for the host.
   const BUFFER_BINDING = freeze({ kMaxLength: 4294967296, kStringMaxLength: 536870888 });
-  processApi.binding = (name: unknown) => (name === "buffer" ? BUFFER_BINDING : violation("process.binding"));
+  processApi.binding = (name: unknown) => {
+    if (name === "buffer") return BUFFER_BINDING;
+    if (name === "util") throw new RealError('process.binding("util") is not modelled in a simulation: use require("util").types');
+    return violation("process.binding");
+  };
   defineProperty(processApi, "mainModule", { get: () => violation("process.mainModule") });
   G.process = processApi;
   defineProperty(G, "require", { get: () => violation("a global require"), configurable: false });
