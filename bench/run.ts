@@ -9,6 +9,7 @@ import { triageCorpusBench } from "./triage-corpus.js";
 import { servicesBench } from "./services.js";
 import { teamLoadBench } from "./team-load.js";
 import { testsFidelityBench } from "./tests-fidelity.js";
+import { testsMutantsBench } from "./tests-mutants.js";
 import { toolsListBench } from "./tools-list.js";
 import { whyQuestionsBench } from "./why-questions.js";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -447,6 +448,11 @@ async function main(): Promise<void> {
       process.stdout.write(`${await testsFidelityBench(join(work, "tests"))}\n`);
       return;
     }
+    // Selection on Stryker's mutants of a fetched library: one `worldline check` per mutant (bench/tests-mutants.ts).
+    if (process.env.BENCH_ONLY === "mutants") {
+      process.stdout.write(`${await testsMutantsBench(join(work, "mutants"))}\n`);
+      return;
+    }
     // Reverted real fixes on fetched repositories (bench/real-fixes.ts; a repo whose mirror is absent is skipped).
     if (process.env.BENCH_ONLY === "real-fixes") {
       process.stdout.write(`${await realFixesBench(work)}\n`);
@@ -495,6 +501,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${await realFixesBench(work)}\n\n`);
     process.stdout.write(`${await triageCorpusBench(work)}\n\n`);
     process.stdout.write(`${await testsFidelityBench(join(work, "tests"))}\n\n`);
+    // Each mutant is one full check (minutes on 2 cores): part of the full run only when a sample size is given.
+    process.stdout.write(`${process.env.MUTANTS_LIMIT ? await testsMutantsBench(join(work, "mutants")) : "tests-mutants: skipped: set MUTANTS_LIMIT=N (or BENCH_ONLY=mutants) to check N of Stryker's mutants"}\n\n`);
     process.stdout.write(`${await whyQuestionsBench(work)}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });

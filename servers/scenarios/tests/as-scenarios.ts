@@ -13,7 +13,7 @@ import type { TestCase } from "./discover.js";
 /** The full name of a case as the runners print it, and as a `run` step and a `test:` source name it. */
 export const fullName = (titles: readonly string[]) => titles.join(" > ");
 
-const slug = (text: string, max: number) =>
+export const slug = (text: string, max: number) =>
   text
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")

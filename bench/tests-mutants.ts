@@ -1,0 +1,144 @@
+import { formatTable, invokedDirectly, NODE, ROOT } from "./common.js";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { Report } from "../core/verdict.js";
+import { slug } from "../servers/scenarios/tests/as-scenarios.js";
+
+/**
+ * Selection on mutants (issue 17): Stryker 9 (`disableBail`, per-test coverage) mutates a fetched library and records
+ * every test that kills each mutant; each mutant is then applied to the clone's work tree and `worldline check
+ * --head WORKTREE` is run on it as a user would. Selected = simulated on head; recall and precision are pooled over
+ * mutants (sum of killing∩selected over sum of killing, resp. selected). Also: the gate's own precision (cases
+ * reported `fail` that really fail), the share of failing mutants whose root cause is the mutated line, and the time
+ * of the first (cold) and of the next checks against the library's own `vitest run`.
+ *
+ * Standalone: `npx tsx bench/tests-mutants.ts`. MUTANTS_REPO=owner/name (default supermacro/neverthrow),
+ * MUTANTS_LIMIT (default 100), MUTANTS_REPORT=path of a Stryker mutation.json to reuse (else Stryker runs),
+ * MUTANTS_MIRRORS (default /work/.mirror). A repo whose mirror is absent is skipped with a message.
+ */
+const MIRRORS = process.env.MUTANTS_MIRRORS ?? "/work/.mirror";
+const STRYKER = ["@stryker-mutator/core@9", "@stryker-mutator/vitest-runner@9"];
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const Position = z.object({ line: z.number().int(), column: z.number().int() });
+const MutationReport = z.object({
+  files: z.record(z.string(), z.object({ mutants: z.array(z.object({ id: z.string(), mutatorName: z.string(), replacement: z.string().optional(), status: z.string(), killedBy: z.array(z.string()).optional(), coveredBy: z.array(z.string()).optional(), location: z.object({ start: Position, end: Position }) })) })),
+  testFiles: z.record(z.string(), z.object({ tests: z.array(z.object({ id: z.string(), name: z.string() })) })),
+});
+type MutationReport = z.infer<typeof MutationReport>;
+type Mutant = MutationReport["files"][string]["mutants"][number] & { file: string };
+
+/**
+ * Stryker names a test by its titles joined with spaces, Worldline by `path--slug`: both slug the same words, so a
+ * name maps to one scenario id. Two Stryker tests whose ids collide are left out of the pool (counted apart).
+ */
+function scenarioIds(report: MutationReport): { ids: Map<string, string>; ambiguous: Set<string> } {
+  const ids = new Map<string, string>();
+  const seen = new Map<string, number>();
+  for (const [path, f] of Object.entries(report.testFiles)) {
+    for (const t of f.tests) {
+      const id = `${slug(path.replace(/\.[cm]?[jt]sx?$/, ""), 80)}--${slug(t.name, 80) || "case"}`;
+      ids.set(t.id, id);
+      seen.set(id, (seen.get(id) ?? 0) + 1);
+    }
+  }
+  return { ids, ambiguous: new Set([...seen].filter(([, n]) => n > 1).map(([id]) => id)) };
+}
+
+function applyMutant(dir: string, m: Mutant): () => void {
+  const path = join(dir, m.file);
+  const text = readFileSync(path, "utf8");
+  const lines = text.split("\n");
+  const offset = (p: { line: number; column: number }) => lines.slice(0, p.line - 1).reduce((n, l) => n + l.length + 1, 0) + p.column - 1;
+  writeFileSync(path, text.slice(0, offset(m.location.start)) + (m.replacement ?? "") + text.slice(offset(m.location.end)));
+  return () => writeFileSync(path, text);
+}
+
+function timed(cmd: string, args: string[], cwd: string): { ms: number; out: string; err: string; status: number | null } {
+  const started = performance.now();
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
+  return { ms: performance.now() - started, out: r.stdout, err: r.stderr, status: r.status };
+}
+
+export async function testsMutantsBench(work: string): Promise<string> {
+  const repo = process.env.MUTANTS_REPO ?? "supermacro/neverthrow";
+  const limit = Number(process.env.MUTANTS_LIMIT ?? 100);
+  const mirror = join(MIRRORS, repo.replace("/", "+"), "repo");
+  if (!existsSync(mirror)) return `tests-mutants: ${repo} skipped: no mirror at ${mirror} (fetch it)`;
+  // The clone's folder is the repo's name: Worldline names a repo by its folder, and "owner+name" names no path.
+  const dir = join(work, repo.split("/")[1] ?? "repo");
+  execFileSync("git", ["clone", "-q", mirror, dir]);
+  execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  // Stryker's files stay out of the work tree Worldline reads.
+  appendFileSync(join(dir, ".git/info/exclude"), "\nstryker.worldline.json\nreports/\n.stryker-tmp/\n");
+  let reportPath = process.env.MUTANTS_REPORT;
+  if (!reportPath) {
+    execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", ...STRYKER], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    writeFileSync(join(dir, "stryker.worldline.json"), JSON.stringify({ testRunner: "vitest", mutate: ["src/**/*.ts"], disableBail: true, coverageAnalysis: "perTest", reporters: ["json"], jsonReporter: { fileName: "reports/mutation.json" }, concurrency: 1 }));
+    log(`tests-mutants: ${repo}: running Stryker`);
+    execFileSync("npx", ["stryker", "run", "stryker.worldline.json"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    reportPath = join(dir, "reports/mutation.json");
+  }
+  const report = MutationReport.parse(JSON.parse(readFileSync(reportPath, "utf8")));
+  const { ids, ambiguous } = scenarioIds(report);
+  const all: Mutant[] = Object.entries(report.files).flatMap(([file, f]) => f.mutants.map((m) => ({ ...m, file })));
+  const usable = all.filter((m) => m.status === "Killed" || m.status === "Survived" || m.status === "NoCoverage");
+  // Every k-th mutant, so the sample spans the files and mutators.
+  const step = Math.max(1, Math.floor(usable.length / limit));
+  const sample = usable.filter((_, i) => i % step === 0).slice(0, limit);
+
+  const vitest = timed(NODE, [join(dir, "node_modules/vitest/vitest.mjs"), "run"], dir);
+  let killedSelected = 0;
+  let killing = 0;
+  let selected = 0;
+  let reportedFail = 0;
+  let reallyFail = 0;
+  let failingMutants = 0;
+  let rootOnLine = 0;
+  const times: number[] = [];
+  for (const m of sample) {
+    const restore = applyMutant(dir, m);
+    try {
+      const r = timed(NODE, [join(ROOT, "bin/worldline.js"), "check", "--base", "HEAD", "--head", "WORKTREE", "--format", "json", "--quiet"], dir);
+      times.push(r.ms);
+      if (!r.out.trim()) throw new Error(`worldline check on mutant ${m.id} (${m.file}:${m.location.start.line}) printed no report, exit ${r.status}: ${r.err.trim().split("\n").slice(-2).join(" ")}`);
+      const verdicts = Report.parse(JSON.parse(r.out)).verdicts.filter((v) => !ambiguous.has(v.scenario));
+      const kill = new Set((m.killedBy ?? []).map((t) => ids.get(t) ?? "").filter((id) => id && !ambiguous.has(id)));
+      const sim = verdicts.filter((v) => v.verdict !== "unaffected");
+      const fails = verdicts.filter((v) => v.verdict === "fail");
+      killing += kill.size;
+      selected += sim.length;
+      killedSelected += sim.filter((v) => kill.has(v.scenario)).length;
+      reportedFail += fails.length;
+      reallyFail += fails.filter((v) => kill.has(v.scenario)).length;
+      if (fails.length) {
+        failingMutants++;
+        if (fails.some((v) => v.rootCause?.location === `${m.file}:${m.location.start.line}`)) rootOnLine++;
+      }
+      log(`tests-mutants: mutant ${m.id} ${m.file}:${m.location.start.line} ${m.mutatorName}: killing ${kill.size}, selected ${sim.length}, fail ${fails.length} (${(r.ms / 1000).toFixed(1)} s)`);
+    } finally {
+      restore();
+    }
+  }
+  const ratio = (a: number, b: number) => (b ? a / b : 1).toFixed(3);
+  // The first check is cold (empty .worldline/); the next ones reuse its index and coverage.
+  const sorted = times.slice(1).sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  return formatTable(
+    ["repo", "mutants", "recall (goal 0.99)", "precision (goal 0.30)", "gate precision", "root cause on the mutated line (goal 0.95)", "first check / vitest run", "median next check / vitest run"],
+    [[repo, `${sample.length} of ${all.length}`, ratio(killedSelected, killing), ratio(killedSelected, selected), ratio(reallyFail, reportedFail), `${rootOnLine}/${failingMutants}`, ratio(times[0] ?? 0, vitest.ms), ratio(median, vitest.ms)]],
+  );
+}
+
+if (invokedDirectly(import.meta.url)) {
+  const work = mkdtempSync(join(tmpdir(), "worldline-tests-mutants-"));
+  try {
+    process.stdout.write(`${await testsMutantsBench(work)}\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
