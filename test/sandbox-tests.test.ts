@@ -51,8 +51,9 @@ const FILES: Record<string, string> = {
     '    afterEach(() => { order.push("inner afterEach"); });',
     '    it("records the hook order", () => { order.push("case"); expect(order).toEqual(["outer beforeAll", "inner beforeAll", "outer beforeEach", "inner beforeEach", "case"]); });',
     '    it("reports the hook order", () => { expect(order).toEqual([]); });',
-    '    it("sees the after hooks of the case before it", () => { expect(order.slice(5, 9)).toEqual(["inner afterEach", "outer afterEach", "inner afterAll", "outer afterAll"]); });',
+    '    it("sees the after hooks of the case before it", () => { expect(order.slice(5, 9)).toEqual(["inner afterEach", "outer afterEach", "outer beforeEach", "inner beforeEach"]); });',
     "  });",
+    '  it("runs once the nested suite closed", () => { expect(order.slice(-4)).toEqual(["inner afterEach", "outer afterEach", "inner afterAll", "outer beforeEach"]); });',
     "});",
     'describe("each", () => {',
     '  it.each([[1, 2, 3], [2, 2, 5]])("add(%i, %i) -> %i", (a, b, sum) => { expect(add(a, b)).toBe(sum); });',
@@ -260,10 +261,10 @@ describe("the repo's own test cases run in the sandbox", () => {
     expect((await outcome(N, ["node", "fails"])).status).toBe("fail");
   });
 
-  it("runs after hooks innermost first: a later step of the same run sees what they recorded", async () => {
+  it("runs a suite's beforeAll once and its afterAll after its last case of the run, after hooks innermost first, as vitest runs a file", async () => {
     const nested = (t: string) => ({ file: V, titles: ["math", "nested", t], nth: 1 });
-    const run = await pool.run(job([nested("records the hook order"), nested("sees the after hooks of the case before it")]));
-    expect(run.steps.map((s) => s.result)).toEqual([{ status: "pass", assertions: 1 }, { status: "pass", assertions: 1 }]);
+    const run = await pool.run(job([nested("records the hook order"), nested("sees the after hooks of the case before it"), { file: V, titles: ["math", "runs once the nested suite closed"], nth: 1 }]));
+    expect(run.steps.map((s) => s.result)).toEqual([{ status: "pass", assertions: 1 }, { status: "pass", assertions: 1 }, { status: "pass", assertions: 1 }]);
   });
 
   it("runs several cases as the steps of one run", async () => {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { RunResult, SimulationJob } from "./protocol.js";
+import { batchKey } from "./batch.js";
 
 /**
  * A small pool of child processes that run simulation jobs (DESIGN.md: isolates live in children, never in
@@ -22,11 +23,26 @@ export const CHILD_MEMORY_MB = Number(process.env.WORLDLINE_SANDBOX_CHILD_MB) ||
 // Where Node finds tsx from here: Worldline's node_modules, or the project's when npm hoisted it there.
 const TSX = import.meta.resolve("tsx/esm");
 
+interface Waiting {
+  job: SimulationJob;
+  resolve: (r: RunResult) => void;
+  /** Its batchKey, computed once. */
+  key: string | undefined;
+  /** Set for a job of a batch whose process died: it runs alone, so that only the job to blame fails. */
+  alone?: boolean;
+}
+
 interface Worker {
   proc: ChildProcess;
-  busy?: { id: number; job: SimulationJob; resolve: (r: RunResult) => void; timer: NodeJS.Timeout };
+  busy?: { id: number; jobs: Waiting[]; timer: NodeJS.Timeout };
   ready: boolean;
 }
+
+/**
+ * The most cases of one test file sent to a child as one batch. A batch runs its file's cases one after another
+ * in one isolate (runner.ts runBatch), so the file loads once; bounded so that the other children get work too.
+ */
+export const BATCH_MAX = 64;
 
 export function failedRun(job: SimulationJob, reason: string): RunResult {
   return { rev: job.rev, status: "error", error: { reason }, steps: [], trace: [], truncated: 0, effects: [], missingStubs: [], logs: [], modules: [], executed: [], functions: [], coverage: { files: {}, requests: [], env: [] }, ms: 0 };
@@ -34,7 +50,7 @@ export function failedRun(job: SimulationJob, reason: string): RunResult {
 
 export class SandboxPool {
   private readonly workers: Worker[] = [];
-  private readonly waiting: Array<{ job: SimulationJob; resolve: (r: RunResult) => void }> = [];
+  private readonly waiting: Waiting[] = [];
   private nextId = 1;
   private closed = false;
 
@@ -43,7 +59,7 @@ export class SandboxPool {
   run(job: SimulationJob): Promise<RunResult> {
     if (this.closed) return Promise.resolve(failedRun(job, "the simulation pool is closed"));
     return new Promise((resolve) => {
-      this.waiting.push({ job, resolve });
+      this.waiting.push({ job, resolve, key: batchKey(job) });
       this.dispatch();
     });
   }
@@ -54,7 +70,7 @@ export class SandboxPool {
     for (const w of this.workers) {
       if (w.busy) {
         clearTimeout(w.busy.timer);
-        w.busy.resolve(failedRun(w.busy.job, "the simulation pool closed during the run"));
+        for (const q of w.busy.jobs) q.resolve(failedRun(q.job, "the simulation pool closed during the run"));
       }
       w.proc.kill("SIGKILL");
     }
@@ -71,13 +87,14 @@ export class SandboxPool {
     const w: Worker = { proc, ready: false };
     let stderr = "";
     proc.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-    proc.on("message", (msg: { ready?: boolean; id?: number; result?: RunResult; retiring?: boolean }) => {
+    proc.on("message", (msg: { ready?: boolean; id?: number; result?: RunResult; results?: RunResult[]; retiring?: boolean }) => {
       if (msg.ready) {
         w.ready = true;
         this.dispatch();
         return;
       }
-      if (w.busy && msg.id === w.busy.id && msg.result) {
+      const answered = msg.results ?? (msg.result ? [msg.result] : undefined);
+      if (w.busy && msg.id === w.busy.id && answered) {
         const b = w.busy;
         w.busy = undefined;
         // A child that retires after this answer (child.ts) takes no next job: a fresh one is spawned for it.
@@ -87,7 +104,7 @@ export class SandboxPool {
           if (i >= 0) this.workers.splice(i, 1);
         }
         clearTimeout(b.timer);
-        b.resolve(msg.result);
+        b.jobs.forEach((q, i) => q.resolve(answered[i] ?? failedRun(q.job, "the simulation process answered no result for this job")));
         this.dispatch();
       }
     });
@@ -98,13 +115,30 @@ export class SandboxPool {
         clearTimeout(w.busy.timer);
         const why = signal ? `signal ${signal}` : `exit code ${code}`;
         const detail = /memory|allocation/i.test(stderr) ? ` after running out of memory (the isolate's heap limit, or the process bound of ${CHILD_MEMORY_MB} MiB)` : code === 97 ? " (the shell could not set its memory bound)" : "";
-        w.busy.resolve(failedRun(w.busy.job, `the simulation process died (${why})${detail}: the code may allocate without bound`));
+        const jobs = w.busy.jobs;
         w.busy = undefined;
+        // A batch's process died: which case is to blame cannot be told, so each runs again alone.
+        if (jobs.length > 1 && !this.closed) this.waiting.unshift(...jobs.map((q) => ({ ...q, alone: true })));
+        else for (const q of jobs) q.resolve(failedRun(q.job, `the simulation process died (${why})${detail}: the code may allocate without bound`));
       }
       if (!this.closed) this.dispatch();
     });
     this.workers.push(w);
     return w;
+  }
+
+  /** The waiting jobs that can run in one batch with `first` (same test file, same world), taken off the queue. */
+  private batchWith(first: Waiting): Waiting[] {
+    const key = first.alone ? undefined : first.key;
+    if (key === undefined) return [];
+    const taken: Waiting[] = [];
+    for (let i = 0; i < this.waiting.length && taken.length < BATCH_MAX - 1; i++) {
+      const q = this.waiting[i] as Waiting;
+      if (q.alone || q.key !== key) continue;
+      taken.push(q);
+      this.waiting.splice(i--, 1);
+    }
+    return taken;
   }
 
   private dispatch(): void {
@@ -116,13 +150,14 @@ export class SandboxPool {
       }
       const next = this.waiting.shift();
       if (!next) return;
+      const jobs = [next, ...this.batchWith(next)];
       const id = this.nextId++;
       // A child that stops answering (stuck outside the isolate) is killed; its run is an error. The timer holds
       // its own worker: the loop's variable moves on. The bound covers the run's reruns on a busy machine.
       const worker = w;
-      const timer = setTimeout(() => worker.proc.kill("SIGKILL"), next.job.limits.cpuMs * 20 + 60_000);
-      worker.busy = { id, job: next.job, resolve: next.resolve, timer };
-      worker.proc.send({ id, job: next.job });
+      const timer = setTimeout(() => worker.proc.kill("SIGKILL"), jobs.length * next.job.limits.cpuMs * 20 + 60_000);
+      worker.busy = { id, jobs, timer };
+      worker.proc.send(jobs.length > 1 ? { id, jobs: jobs.map((q) => q.job) } : { id, job: next.job });
       w = undefined;
     }
   }

@@ -38,6 +38,10 @@ export interface PreludeApi {
   tick(): boolean;
   report(): string;
   fatal(): string;
+  /** Batch mode: clears what the last case recorded (trace, effects, logs, its own hits) before the next case. */
+  reset(): void;
+  /** Whether a case's outcome recorded a tamper: in a batch, the cases after it run in a fresh isolate. */
+  spoiled(): boolean;
 }
 
 /** The `from` of modules the sandbox itself needs (the pure ports of Node's built-ins and what they use). */
@@ -165,10 +169,20 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   for (const k of objectKeys(cfg.stubs)) stubs[k] = cfg.stubs[k] as StubSpec[];
   const boundaryList: string[] = cfg.boundaries;
   const maxEvents = cfg.maxEvents;
+  /**
+   * Batch mode (runner.ts runBatch): the cases of one test file run one after another in this isolate, as the
+   * file's runner runs them, and each is reported on its own. What every later case shares (a module's top
+   * level, the file's collection, a suite's beforeAll/afterAll) is kept apart and counted in each case's record.
+   */
+  const batch = cfg.batch === true;
+  let sharedDepth = 0;
 
   // ---- the recorder ------------------------------------------------------------------------------
   /** Trace events as JSON text rows: [type, site, depth, value?]. */
   const events = list<string>();
+  /** Batch mode: the events of shared work, reported before each case's own. */
+  const sharedEvents = list<string>();
+  const record = (e: string) => add(batch && sharedDepth > 0 ? sharedEvents : events, e);
   let truncated = 0;
   let depth = 0;
   let lastSite = -1;
@@ -201,6 +215,12 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   let symbolicUses = 0;
   /** Coverage, kept whatever the event limit: every site (statement or function) that ran at least once. */
   const hits = dict<true>();
+  /** Batch mode: the sites shared work ran, kept in every case's hits. */
+  const sharedHits = dict<true>();
+  const hit = (at: number) => {
+    hits[at] = true;
+    if (batch && sharedDepth > 0) sharedHits[at] = true;
+  };
   /** Environment variables the code read, and the modules it asked for that are not there (stand-ins). */
   const envRead = dict<true>();
   /** Shared with the test API: while a matcher runs, every step of repo code is a moment to check the intrinsics. */
@@ -386,7 +406,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const recorder = (base: number, count: number) => {
     // Past the event limit only the count grows: no value is copied for an event that will not be kept.
     const full = () => {
-      if (events.n < maxEvents) return false;
+      if (events.n + sharedEvents.n < maxEvents) return false;
       truncated++;
       return true;
     };
@@ -396,12 +416,12 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         if (at < 0) return;
         if (testState.matcher > 0) watchTamper();
         lastSite = at;
-        hits[at] = true;
-        if (!full()) add(events, `[0,${at},${depth}]`);
+        hit(at);
+        if (!full()) record(`[0,${at},${depth}]`);
       },
       val(s: number, v: unknown) {
         const at = siteOf(base, count, s);
-        if (at >= 0 && !full()) add(events, `[1,${at},${depth},${snap(v, 2)}]`);
+        if (at >= 0 && !full()) record(`[1,${at},${depth},${snap(v, 2)}]`);
       },
       enter(s: number, args: unknown[]) {
         const caller = lastSite;
@@ -410,13 +430,13 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
         if (testState.matcher > 0) watchTamper();
         depth++;
         lastSite = at;
-        hits[at] = true;
-        if (!full()) add(events, `[2,${at},${depth},${snap(args, 2)}]`);
+        hit(at);
+        if (!full()) record(`[2,${at},${depth},${snap(args, 2)}]`);
         return caller;
       },
       ret(s: number, v?: unknown) {
         const at = siteOf(base, count, s);
-        if (at >= 0 && !full()) add(events, `[3,${at},${depth},${snap(v)}]`);
+        if (at >= 0 && !full()) record(`[3,${at},${depth},${snap(v)}]`);
         return v;
       },
       throw(s: number, e: unknown) {
@@ -436,7 +456,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
             thrownValueDepth = depth;
           }
           if (!fatal && isA(e, RealRangeError) && (apply(stringIndexOf, text(own(e as object).message, ""), ["call stack"]) as number) >= 0) fatal = { reason: "recursion without end: the call stack was exhausted", site };
-          if (!full()) add(events, `[4,${at},${depth},${snap(e, 1)}]`);
+          if (!full()) record(`[4,${at},${depth},${snap(e, 1)}]`);
         } catch {
           // Only an exhausted stack makes the recorder itself fail here.
           fatal ??= { reason: "recursion without end: the call stack was exhausted", site };
@@ -1301,7 +1321,13 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       const wrapper = indirectEval(`(function (exports, require, module, __filename, __dirname, __wl) {${answer.code ?? ""}\n})\n//# sourceURL=${filename}`) as Fn;
       const slash = apply(stringLastIndexOf, filename, ["/"]) as number;
       if (answer.siteCount) siteFiles[siteFiles.length] = [answer.siteBase ?? 0, answer.siteCount, id];
-      apply(wrapper, m.exports, [m.exports, requireFrom(id), m, filename, slice(filename, 0, slash), recorder(answer.siteBase ?? 0, answer.siteCount ?? 0)]);
+      // A module's top level runs once per isolate: in a batch, every later case depends on it.
+      sharedDepth++;
+      try {
+        apply(wrapper, m.exports, [m.exports, requireFrom(id), m, filename, slice(filename, 0, slash), recorder(answer.siteBase ?? 0, answer.siteCount ?? 0)]);
+      } finally {
+        sharedDepth--;
+      }
       stubRepoSymbols(id, m.exports);
     }
     m.loaded = true;
@@ -1327,6 +1353,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const outcomes = list<Outcome>();
   const stepRecords = list<StepRecord>();
   let effectsAtStart = 0;
+  /** Set when a case's outcome recorded a tamper (the realm is no longer one a later case can be judged in). */
+  let spoiled = false;
   // Read once, own fields only: the code may define `args_js` on Object.prototype before a later step.
   const steps: StepSpec[] = [];
   for (let i = 0; i < cfg.steps.length; i++) {
@@ -1379,6 +1407,10 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     host.state = testState;
     host.currentFile = () => fileOfSite(lastSite);
     host.currentSite = () => lastSite;
+    host.shared = (on: boolean) => {
+      if (on) sharedDepth++;
+      else if (sharedDepth > 0) sharedDepth--;
+    };
     testApiInstance = asLibrary(() => makeTestApi(freeze(host)));
     return testApiInstance;
   };
@@ -1388,7 +1420,16 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   }
   /** The outcome of each run step, as the test API built it: sealed again when the step finishes. */
   const testOutcomes = dict<unknown>();
-  const runEntry = (ref: TestRef): Promise<unknown> => testApi().run(ref, () => requireFrom("")(`/${ref.file}`));
+  /** The run steps after step `i` of the same file: the test API keeps their suites open (beforeAll once, afterAll after the last). */
+  const laterRuns = (i: number, file: string): TestRef[] => {
+    const out: TestRef[] = [];
+    for (let k = i + 1; k < steps.length; k++) {
+      const r = (steps[k] as StepSpec).run;
+      if (r && r.file === file) out[out.length] = r;
+    }
+    return out;
+  };
+  const runEntry = (ref: TestRef, i: number): Promise<unknown> => testApi().run(ref, () => requireFrom("")(`/${ref.file}`), laterRuns(i, ref.file));
 
   const entryOf = (call: string, construct: unknown[] | undefined, site: number): { fn: Fn; self: unknown; exports: unknown } => {
     const { file, owner, member } = splitTarget(call);
@@ -1459,7 +1500,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       if (spec.run) {
         let p: Promise<unknown>;
         try {
-          p = runEntry(spec.run);
+          p = runEntry(spec.run, i);
         } catch (e) {
           const site = caught(e);
           if (e instanceof SandboxViolation && !fatal) fatal = { reason: e.message, site };
@@ -1509,7 +1550,12 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     finish(i) {
       const o = outcomes.at[i] ?? ({ settled: false, threw: false } as Outcome);
       // A failure or a tamper after the case's own end (a timer it left behind) still decides its outcome.
-      if (hasOwn(testOutcomes, i) && testApiInstance) testApiInstance.seal(testOutcomes[i]);
+      if (hasOwn(testOutcomes, i) && testApiInstance) {
+        testApiInstance.seal(testOutcomes[i]);
+        const out = testOutcomes[i];
+        const error = out !== null && typeof out === "object" ? own(out).error : undefined;
+        if (error !== null && typeof error === "object" && own(error).name === "SandboxTamper") spoiled = true;
+      }
       const rec = objectCreate(null) as StepRecord;
       rec.effects = [effectsAtStart, effects.n];
       if (!o.settled) rec.pending = true;
@@ -1565,7 +1611,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       };
       const missingText = slice(keysText(missing), 0, -1);
       return (
-        `{"events":${joinList(events, 0, events.n, (e) => e)},"truncated":${num(truncated)},"effects":${joinList(effects, 0, effects.n, (e) => effectText(e, true))},` +
+        `{"events":${sharedEvents.n ? `${slice(joinList(sharedEvents, 0, sharedEvents.n, (e) => e), 0, -1)}${events.n ? "," : ""}${slice(joinList(events, 0, events.n, (e) => e), 1)}` : joinList(events, 0, events.n, (e) => e)},"truncated":${num(truncated)},"effects":${joinList(effects, 0, effects.n, (e) => effectText(e, true))},` +
         `"logs":${joinList(logs, 0, logs.n, quote)},"missingStubs":${missingText}],"steps":${joinList(stepRecords, 0, stepRecords.n, stepText)},"lastSite":${num(lastSite)},` +
         `"hits":${keysText(hits, false)},"env":${keysText(envRead)}` +
         (fatal ? `,"fatal":{"reason":${quote(fatal.reason)},"site":${num(fatal.site)}${fatal.missingModule ? `,"missingModule":${quote(fatal.missingModule)}` : ""}}` : "") +
@@ -1574,6 +1620,21 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     },
     fatal() {
       return fatal ? `{"reason":${quote(fatal.reason)},"site":${num(fatal.site)}}` : "";
+    },
+    spoiled: () => spoiled,
+    reset() {
+      if (!batch) return;
+      events.n = 0;
+      events.at = objectCreate(null) as Record<number, string>;
+      effects.n = 0;
+      effects.at = objectCreate(null) as Record<number, EffectRecord>;
+      logs.n = 0;
+      logs.at = objectCreate(null) as Record<number, string>;
+      truncated = 0;
+      const gone = objectKeys(missing);
+      for (let k = 0; k < gone.length; k++) delete missing[gone[k] as string];
+      const ran = objectKeys(hits);
+      for (let k = 0; k < ran.length; k++) if (!hasOwn(sharedHits, ran[k] as string)) delete hits[ran[k] as unknown as number];
     },
   };
   return freeze(api);

@@ -122,6 +122,8 @@ export interface PreludeConfig {
   boundaries: string[];
   services: WorldService[];
   maxEvents: number;
+  /** Each step is one case of a batch (runner.ts runBatch), reported on its own. */
+  batch?: boolean;
 }
 
 /** A bounded copy of a value: JSON, with tagged objects for what JSON cannot say. */

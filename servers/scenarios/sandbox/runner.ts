@@ -117,55 +117,77 @@ const PRELUDE_ROOT = "\u0000worldline:";
 /** The steps a job runs: a collection is one `run` of the file with no titles (test-api.ts `collect`). */
 const stepsOf = (job: SimulationJob): StepSpec[] => (job.collect ? [{ call: "", run: { file: job.collect.file, titles: [], nth: 1 }, expect: [] }] : job.steps);
 
-async function attemptJob(given: SimulationJob, wallFactor: number): Promise<Attempt> {
-  const started = performance.now();
-  const job: SimulationJob = { ...given, steps: stepsOf(given) };
-  /** The list a collection sent (its JSON), from the test API only. */
-  let collected: string | undefined;
-  let collections = 0;
+/** An isolate made ready for a job: the prelude installed, the expectation realm beside it, every call bounded. */
+interface Session {
+  loader: ModuleLoader;
+  source: RevisionFiles;
+  /** Runs step i (its call, its timers, its expectations); `last` runs every timer left first. Throws a Limit, or what the code broke. */
+  step(i: number, last: boolean): void;
+  /** Runs the timers left once the steps are done. */
+  drain(): void;
+  /** Whether the prelude stopped the run (a violation): no later step runs. */
+  stopped(): boolean;
+  /** Whether a case recorded a tamper: in a batch, no later case runs in this isolate. */
+  spoiled(): boolean;
+  /** Starts a new CPU budget (a batch gives each case its own). */
+  restartBudget(): void;
+  /** The prelude's record so far, undefined when a limit left the isolate unusable. */
+  report(): PreludeReport | undefined;
+  /** Batch mode: clears the last case's record. */
+  reset(): void;
+  expectations: ExpectationResult[][];
+  /** Where an expectation being checked is, while one is: a limit hit then is put there. */
+  checking(): string | undefined;
+  /** The isolate's CPU time when a wall-clock timeout cut a call short. */
+  cutAtCpuMs(): number | undefined;
+  hostMs(): number;
+  dispose(): void;
+}
+
+async function openSession(job: SimulationJob, wallFactor: number, opts: { batch?: boolean; collect?: (spec: string) => string | undefined } = {}): Promise<Session> {
   const source = await revisionFiles(job.repo, job.rev, job.overlay);
   const loader = new ModuleLoader(job.repo, source);
   const isolate = new ivm.Isolate({ memoryLimit: job.limits.memoryMb });
-  let report: PreludeReport | undefined;
-  let failure: { reason: string; at?: string } | undefined;
-  /** Set while an expectation is checked: where a limit hit in the checking is reported. */
   let checking: string | undefined;
   let cutAtCpuMs: number | undefined;
   const expectations: ExpectationResult[][] = [];
+  const config: PreludeConfig = {
+    clockMs: job.clock ? Date.parse(job.clock) : Date.UTC(2026, 0, 1),
+    env: Object.fromEntries(Object.entries(job.env).map(([k, v]) => [k, String(v)])),
+    seed: job.seed ?? 1,
+    stubs: Object.fromEntries(Object.entries(job.stubs).map(([k, v]): [string, StubSpec[]] => [k, Array.isArray(v) ? v : [v]])),
+    steps: job.steps,
+    boundaries: job.boundaryPackages,
+    services: job.services ?? [],
+    maxEvents: job.limits.maxEvents,
+    ...(opts.batch ? { batch: true } : {}),
+  };
+  // Reading and instrumenting modules is the host's work, not the simulated code's: it is kept off the budget
+  // (a cold pool child instruments hundreds of modules on its first run of a big repo).
+  let hostMs = 0;
+  let hostCpuUs = 0;
+  const load = new ivm.Callback((spec: string, from: string) => {
+    const t = performance.now();
+    const c = process.cpuUsage();
+    // Loading is off the run's budget, but not unbounded: a repo that makes it endless ends the run.
+    if (hostMs > HOST_BUDGET_MS) return JSON.stringify({ kind: "error", message: `loading modules took more than ${HOST_BUDGET_MS / 1000} s (the run asked for too many, or resolution is too costly)` });
+    if (opts.collect && String(from) === PRELUDE_ROOT && String(spec).startsWith(COLLECTED_PREFIX)) {
+      const answer = opts.collect(String(spec));
+      if (answer !== undefined) return answer;
+    }
+    try {
+      return loader.load(String(spec), String(from));
+    } finally {
+      hostMs += performance.now() - t;
+      const d = process.cpuUsage(c);
+      hostCpuUs += d.user + d.system;
+    }
+  });
+  let dispatch: ivm.Reference<(cmd: string, arg?: number) => unknown>;
+  let checker: ivm.Reference<(cmd: CheckerCommand, arg: string) => string>;
   try {
     const context = isolate.createContextSync();
-    const config: PreludeConfig = {
-      clockMs: job.clock ? Date.parse(job.clock) : Date.UTC(2026, 0, 1),
-      env: Object.fromEntries(Object.entries(job.env).map(([k, v]) => [k, String(v)])),
-      seed: job.seed ?? 1,
-      stubs: Object.fromEntries(Object.entries(job.stubs).map(([k, v]): [string, StubSpec[]] => [k, Array.isArray(v) ? v : [v]])),
-      steps: job.steps,
-      boundaries: job.boundaryPackages,
-      services: job.services ?? [],
-      maxEvents: job.limits.maxEvents,
-    };
-    // Reading and instrumenting modules is the host's work, not the simulated code's: it is kept off the budget
-    // (a cold pool child instruments hundreds of modules on its first run of a big repo).
-    let hostMs = 0;
-    let hostCpuUs = 0;
-    const load = new ivm.Callback((spec: string, from: string) => {
-      const t = performance.now();
-      const c = process.cpuUsage();
-      // Loading is off the run's budget, but not unbounded: a repo that makes it endless ends the run.
-      if (hostMs > HOST_BUDGET_MS) return JSON.stringify({ kind: "error", message: `loading modules took more than ${HOST_BUDGET_MS / 1000} s (the run asked for too many, or resolution is too costly)` });
-      if (given.collect && String(from) === PRELUDE_ROOT && String(spec).startsWith(COLLECTED_PREFIX)) {
-        collected ??= String(spec).slice(COLLECTED_PREFIX.length);
-        return JSON.stringify({ kind: "json", id: `${COLLECTED_PREFIX}${++collections}`, text: "true" });
-      }
-      try {
-        return loader.load(String(spec), String(from));
-      } finally {
-        hostMs += performance.now() - t;
-        const d = process.cpuUsage(c);
-        hostCpuUs += d.user + d.system;
-      }
-    });
-    const dispatch = context.evalClosureSync(
+    dispatch = context.evalClosureSync(
       // Strict first (a sloppy prelude would hand its frames' \`this\` to Error.prepareStackTrace), and the
       // commands captured before any repo code runs.
       // The test API and the services world are evaluated first, each in its own function scope, and handed to
@@ -175,107 +197,250 @@ async function attemptJob(given: SimulationJob, wallFactor: number): Promise<Att
       { result: { reference: true }, filename: "worldline:prelude.js" },
     ) as ivm.Reference<(cmd: string, arg?: number) => unknown>;
     // Expectations are checked in a second context the simulated code never touches (pristine built-ins).
-    const checker = isolate.createContextSync().evalClosureSync(
-      `"use strict"; const exports = {}; const module = { exports };\n${EXPECT_REALM}\nreturn exports.install();`,
-      [],
-      { result: { reference: true }, filename: "worldline:expect.js" },
-    ) as ivm.Reference<(cmd: CheckerCommand, arg: string) => string>;
+    checker = isolate.createContextSync().evalClosureSync(`"use strict"; const exports = {}; const module = { exports };\n${EXPECT_REALM}\nreturn exports.install();`, [], {
+      result: { reference: true },
+      filename: "worldline:expect.js",
+    }) as ivm.Reference<(cmd: CheckerCommand, arg: string) => string>;
+  } catch (err) {
+    if (!isolate.isDisposed) isolate.dispose();
+    throw err;
+  }
 
-    // isolated-vm's own cpuTime counts wall-clock time while the isolate runs; the process's CPU time does not
-    // (a pool child runs one job at a time, so it is the isolate's, less the host's module loading).
-    const cpuAtStart = process.cpuUsage();
-    const cpuMs = () => {
-      const c = process.cpuUsage(cpuAtStart);
-      return (c.user + c.system - hostCpuUs) / 1000;
-    };
-    const deadline = performance.now() + job.limits.cpuMs * wallFactor;
-    const remaining = () => Math.max(1, Math.round(deadline + hostMs - performance.now()));
-    const guard = <T>(run: () => T): T => {
-      try {
-        return run();
-      } catch (err) {
-        const message = (err as Error).message ?? String(err);
-        if (/timed out/i.test(message)) {
-          cutAtCpuMs = Math.max(0, cpuMs());
-          throw new Limit(`CPU time limit of ${job.limits.cpuMs} ms reached (an endless loop, or work too large to simulate)`, true);
-        }
-        if (/disposed|memory/i.test(message)) throw new Limit(`memory limit of ${job.limits.memoryMb} MiB reached`);
-        throw err;
-      }
-    };
-    // One call per timer: the isolate's microtasks run when a call returns, so each timer's promise work is done
-    // before the next timer, as in Node's event loop. Counted: see callsOfLastRun.
-    const call = (cmd: string, arg?: number): unknown => {
-      calls++;
-      return guard(() => dispatch.applySync(undefined, arg === undefined ? [cmd] : [cmd, arg], { timeout: remaining() }));
-    };
+  // isolated-vm's own cpuTime counts wall-clock time while the isolate runs; the process's CPU time does not
+  // (a pool child runs one job at a time, so it is the isolate's, less the host's module loading).
+  let cpuAtStart = process.cpuUsage();
+  let hostCpuAtStart = 0;
+  const cpuMs = () => {
+    const c = process.cpuUsage(cpuAtStart);
+    return (c.user + c.system - (hostCpuUs - hostCpuAtStart)) / 1000;
+  };
+  let deadline = performance.now() + job.limits.cpuMs * wallFactor;
+  let hostAtStart = 0;
+  const remaining = () => Math.max(1, Math.round(deadline + (hostMs - hostAtStart) - performance.now()));
+  const guard = <T>(run: () => T): T => {
     try {
-      for (let i = 0; i < job.steps.length; i++) {
-        call("begin", i);
-        for (let n = 0; n < 100_000 && call("pump") === "pending"; n++);
-        // What the last step scheduled (a flush, a retry) runs before its expectations: they see every effect.
-        if (i === job.steps.length - 1) for (let n = 0; n < 100_000 && call("tick") === true; n++);
-        else for (let n = 0; n < 100_000 && call("settle") === true; n++);
-        call("finish", i);
-        const expect = job.steps[i]?.expect ?? [];
-        if (expect.length) {
-          const payload = String(call("expectData", i));
-          const check = (cmd: CheckerCommand, arg: string) => String(guard(() => checker.applySync(undefined, [cmd, arg], { timeout: remaining() })));
-          // Rebuilding the values is where checking starts: a limit hit there is put on the first expectation.
-          checking = scenarioLocation(job.steps, i, 0);
-          let unreadable: string | undefined;
+      return run();
+    } catch (err) {
+      const message = (err as Error).message ?? String(err);
+      if (/timed out/i.test(message)) {
+        cutAtCpuMs = Math.max(0, cpuMs());
+        throw new Limit(`CPU time limit of ${job.limits.cpuMs} ms reached (an endless loop, or work too large to simulate)`, true);
+      }
+      if (/disposed|memory/i.test(message)) throw new Limit(`memory limit of ${job.limits.memoryMb} MiB reached`);
+      throw err;
+    }
+  };
+  // One call per timer: the isolate's microtasks run when a call returns, so each timer's promise work is done
+  // before the next timer, as in Node's event loop. Counted: see callsOfLastRun.
+  const call = (cmd: string, arg?: number): unknown => {
+    calls++;
+    return guard(() => dispatch.applySync(undefined, arg === undefined ? [cmd] : [cmd, arg], { timeout: remaining() }));
+  };
+  return {
+    loader,
+    source,
+    expectations,
+    checking: () => checking,
+    cutAtCpuMs: () => cutAtCpuMs,
+    hostMs: () => hostMs,
+    restartBudget() {
+      cpuAtStart = process.cpuUsage();
+      hostCpuAtStart = hostCpuUs;
+      hostAtStart = hostMs;
+      deadline = performance.now() + job.limits.cpuMs * wallFactor;
+    },
+    step(i, last) {
+      call("begin", i);
+      for (let n = 0; n < 100_000 && call("pump") === "pending"; n++);
+      // What the last step scheduled (a flush, a retry) runs before its expectations: they see every effect.
+      if (last) for (let n = 0; n < 100_000 && call("tick") === true; n++);
+      else for (let n = 0; n < 100_000 && call("settle") === true; n++);
+      call("finish", i);
+      const expect = job.steps[i]?.expect ?? [];
+      if (!expect.length) return;
+      const payload = String(call("expectData", i));
+      const check = (cmd: CheckerCommand, arg: string) => String(guard(() => checker.applySync(undefined, [cmd, arg], { timeout: remaining() })));
+      // Rebuilding the values is where checking starts: a limit hit there is put on the first expectation.
+      checking = scenarioLocation(job.steps, i, 0);
+      let unreadable: string | undefined;
+      try {
+        check("load", payload);
+      } catch (err) {
+        if (err instanceof Limit) throw err;
+        // A value the expectation realm could not rebuild: each expectation says so, the run goes on.
+        unreadable = `the values could not be checked: ${(err as Error).message}`;
+      }
+      expectations[i] = expect.map((e, k): ExpectationResult => {
+        const at = scenarioLocation(job.steps, i, k);
+        checking = at;
+        let r: ExpectationResult;
+        if (unreadable !== undefined) r = { expect: e, status: "threw", detail: unreadable };
+        else {
           try {
-            check("load", payload);
+            r = JSON.parse(check("check", e)) as ExpectationResult;
           } catch (err) {
             if (err instanceof Limit) throw err;
-            // A value the expectation realm could not rebuild: each expectation says so, the run goes on.
-            unreadable = `the values could not be checked: ${(err as Error).message}`;
+            r = { expect: e, status: "threw", detail: `the expectation could not be checked: ${(err as Error).message}` };
           }
-          expectations[i] = expect.map((e, k): ExpectationResult => {
-            const at = scenarioLocation(job.steps, i, k);
-            checking = at;
-            let r: ExpectationResult;
-            if (unreadable !== undefined) r = { expect: e, status: "threw", detail: unreadable };
-            else {
-              try {
-                r = JSON.parse(check("check", e)) as ExpectationResult;
-              } catch (err) {
-                if (err instanceof Limit) throw err;
-                r = { expect: e, status: "threw", detail: `the expectation could not be checked: ${(err as Error).message}` };
-              }
-            }
-            // An expectation that could not be judged says where the scenario holds it (the verdict quotes it).
-            if ((r.status === "threw" || r.status === "unchecked") && r.detail !== undefined) r.detail = `${at}: ${r.detail}`;
-            return r;
-          });
-          checking = undefined;
         }
-        if (call("fatal")) break;
-      }
+        // An expectation that could not be judged says where the scenario holds it (the verdict quotes it).
+        if ((r.status === "threw" || r.status === "unchecked") && r.detail !== undefined) r.detail = `${at}: ${r.detail}`;
+        return r;
+      });
+      checking = undefined;
+    },
+    drain() {
       for (let n = 0; n < 100_000 && call("tick") === true; n++);
-    } catch (err) {
-      // Anything else thrown out of the isolate's commands is the code's doing (it cannot happen otherwise):
-      // the run ends in error in its name, with the record kept.
-      failure = { reason: err instanceof Limit ? err.message : `the simulated code broke the run: ${String((err as Error)?.message ?? err).split("\n")[0]}` };
-      // Only the prelude's commands run the code under test: a limit hit while an expectation was checked is the scenario's.
-      if (err instanceof Limit && checking !== undefined) failure.at = checking;
-    }
-    if (!isolate.isDisposed) {
+    },
+    stopped: () => Boolean(call("fatal")),
+    spoiled: () => call("spoiled") === true,
+    report() {
+      if (isolate.isDisposed) return undefined;
       try {
-        report = JSON.parse(dispatch.applySync(undefined, ["report"], { timeout: 2000 }) as string) as PreludeReport;
+        return JSON.parse(dispatch.applySync(undefined, ["report"], { timeout: 2000 }) as string) as PreludeReport;
       } catch {
-        // a limit left the isolate unusable: the failure says why
+        return undefined; // a limit left the isolate unusable: the failure says why
       }
+    },
+    reset() {
+      call("reset");
+    },
+    dispose() {
+      if (!isolate.isDisposed) isolate.dispose();
+    },
+  };
+}
+
+/** A failure out of the isolate's commands: a limit, else the code's doing (nothing else can throw there). */
+function failureOf(err: unknown, s: Session): { reason: string; at?: string } {
+  const failure: { reason: string; at?: string } = { reason: err instanceof Limit ? err.message : `the simulated code broke the run: ${String((err as Error)?.message ?? err).split("\n")[0]}` };
+  // Only the prelude's commands run the code under test: a limit hit while an expectation was checked is the scenario's.
+  const checking = s.checking();
+  if (err instanceof Limit && checking !== undefined) failure.at = checking;
+  return failure;
+}
+
+/** A timeout that came before the CPU budget was used is the machine's load, not the code's: the failure says so. */
+function saysLoad(failure: { reason: string } | undefined, cut: number | undefined, job: SimulationJob): void {
+  if (cut !== undefined && cut < job.limits.cpuMs * 0.9 && failure) failure.reason += ` (wall-clock time ran out first, after ${Math.round(cut)} ms of CPU: the machine is busy)`;
+}
+
+async function attemptJob(given: SimulationJob, wallFactor: number): Promise<Attempt> {
+  const started = performance.now();
+  const job: SimulationJob = { ...given, steps: stepsOf(given) };
+  /** The list a collection sent (its JSON), from the test API only. */
+  let collected: string | undefined;
+  let collections = 0;
+  const collect = given.collect
+    ? (spec: string) => {
+        collected ??= spec.slice(COLLECTED_PREFIX.length);
+        return JSON.stringify({ kind: "json", id: `${COLLECTED_PREFIX}${++collections}`, text: "true" });
+      }
+    : undefined;
+  const s = await openSession(job, wallFactor, collect ? { collect } : {});
+  let report: PreludeReport | undefined;
+  let failure: { reason: string; at?: string } | undefined;
+  try {
+    try {
+      for (let i = 0; i < job.steps.length; i++) {
+        s.step(i, i === job.steps.length - 1);
+        if (s.stopped()) break;
+      }
+      s.drain();
+    } catch (err) {
+      failure = failureOf(err, s);
     }
-    // A timeout that came before the CPU budget was used is the machine's load, not the code's: say so.
-    if (cutAtCpuMs !== undefined && cutAtCpuMs < job.limits.cpuMs * 0.9 && failure) failure.reason += ` (wall-clock time ran out first, after ${Math.round(cutAtCpuMs)} ms of CPU: the machine is busy)`;
+    report = s.report();
+    saysLoad(failure, s.cutAtCpuMs(), job);
   } finally {
-    if (!isolate.isDisposed) isolate.dispose();
+    s.dispose();
   }
-  for (const [i, step] of (report?.steps ?? []).entries()) step.expectations = expectations[i] ?? [];
-  const result = toResult(job, loader, source, report, failure, performance.now() - started);
-  if (given.collect) collectedInto(result, given.collect.file, collected, loader.sites);
-  return { result, ...(cutAtCpuMs !== undefined ? { cutAtCpuMs } : {}) };
+  for (const [i, step] of (report?.steps ?? []).entries()) step.expectations = s.expectations[i] ?? [];
+  const result = toResult(job, s.loader, s.source, report, failure, performance.now() - started);
+  if (given.collect) collectedInto(result, given.collect.file, collected, s.loader.sites);
+  const cut = s.cutAtCpuMs();
+  return { result, ...(cut !== undefined ? { cutAtCpuMs: cut } : {}) };
+}
+
+/**
+ * The cases of one test file (jobs with one equal batchKey), run one after another in one isolate, as the
+ * file's runner runs them: the file loads once, a suite's beforeAll runs once, module state carries from case
+ * to case. Each case has its own CPU budget and its own record (trace, effects, coverage: its own sites and
+ * the shared ones, module top levels and hooks). A case that ends the isolate (a limit, a violation, a tamper)
+ * has its result; the cases after it run in a fresh isolate.
+ */
+export async function runBatch(jobs: SimulationJob[]): Promise<RunResult[]> {
+  calls = 0;
+  const results: RunResult[] = [];
+  let wallFactor = 1;
+  let attempts = 0;
+  const started = performance.now();
+  while (results.length < jobs.length) {
+    const rest = jobs.slice(results.length);
+    let a: { results: RunResult[]; cutAtCpuMs?: number };
+    try {
+      a = await attemptBatch(rest, wallFactor);
+    } catch (err) {
+      const reason = (err as Error).message.split("\n")[0] ?? "the simulation failed";
+      results.push(...rest.map((j) => failedRun(j, reason)));
+      break;
+    }
+    // A case cut by the wall clock before it used its CPU budget (a busy machine) runs again, from it on, with more time.
+    const cut = a.cutAtCpuMs;
+    const job = rest[a.results.length - 1] as SimulationJob;
+    const spent = performance.now() - started;
+    if (cut !== undefined && cut < job.limits.cpuMs * 0.9 && attempts < 4 && spent < job.limits.cpuMs * 16 * jobs.length + 10_000) {
+      attempts++;
+      wallFactor = Math.min(16, wallFactor * Math.max(2, (job.limits.cpuMs / Math.max(1, cut)) * 1.5));
+      results.push(...a.results.slice(0, -1).map(bounded));
+      continue;
+    }
+    results.push(...a.results.map(bounded));
+  }
+  return results;
+}
+
+async function attemptBatch(jobs: SimulationJob[], wallFactor: number): Promise<{ results: RunResult[]; cutAtCpuMs?: number }> {
+  const first = jobs[0] as SimulationJob;
+  const steps = jobs.map((j) => j.steps[0] as StepSpec);
+  const job: SimulationJob = { ...first, steps };
+  const s = await openSession(job, wallFactor, { batch: true });
+  const results: RunResult[] = [];
+  try {
+    for (let i = 0; i < jobs.length; i++) {
+      const started = performance.now();
+      s.restartBudget();
+      let failure: { reason: string; at?: string } | undefined;
+      let stopped = false;
+      try {
+        s.step(i, true);
+        stopped = s.stopped() || s.spoiled();
+      } catch (err) {
+        failure = failureOf(err, s);
+        stopped = true;
+      }
+      const report = s.report();
+      saysLoad(failure, s.cutAtCpuMs(), job);
+      const one = report ? caseReport(report, i, s.expectations[i] ?? []) : undefined;
+      const result = toResult({ ...(jobs[i] as SimulationJob), steps }, s.loader, s.source, one, failure, performance.now() - started);
+      result.steps = result.steps.slice(i, i + 1);
+      results.push(result);
+      if (stopped || !one) {
+        const cut = s.cutAtCpuMs();
+        return { results, ...(cut !== undefined && failure ? { cutAtCpuMs: cut } : {}) };
+      }
+      s.reset();
+    }
+    return { results };
+  } finally {
+    s.dispose();
+  }
+}
+
+/** Case i's part of a batch's record: its own step (earlier ones are left empty so that step indexes hold). */
+function caseReport(r: PreludeReport, i: number, expectations: ExpectationResult[]): PreludeReport {
+  const steps = r.steps.map((st, k) => (k === i ? { ...st, expectations } : { effects: [0, 0] as [number, number], expectations: [] }));
+  return { ...r, steps };
 }
 
 /** The list the test API sends, checked: it crosses from the realm the code under test shares. */

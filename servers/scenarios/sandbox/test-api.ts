@@ -32,13 +32,22 @@ export interface TestHost {
   currentFile(): string | undefined;
   /** The recorder's last site (a statement of repo code), when the prelude offers it: where a collected case was registered. */
   currentSite?(): number;
+  /**
+   * Marks the start (true) and end (false) of work every later case shares: a file's collection and a suite's
+   * beforeAll/afterAll. What runs then is counted in the coverage of each case that runs after it.
+   */
+  shared?(on: boolean): void;
 }
 
 export interface TestApi {
   /** The module a test file imports (`vitest`, `@jest/globals`, `mocha`, `node:test`), or undefined. */
   module(name: string): unknown;
-  /** Runs one case: `load` loads the test file through the sandbox's loader. Resolves to the outcome; rejects only when the case cannot be found or the file cannot load. */
-  run(ref: TestRef, load: () => unknown): Promise<unknown>;
+  /**
+   * Runs one case: `load` loads the test file through the sandbox's loader. Resolves to the outcome; rejects only
+   * when the case cannot be found or the file cannot load. `later` are the cases the run goes on to in this
+   * isolate: a suite's beforeAll runs once, when its first case runs, and its afterAll after its last (vitest's order).
+   */
+  run(ref: TestRef, load: () => unknown, later?: readonly TestRef[]): Promise<unknown>;
   /**
    * Loads a test file and lists the cases it registered, running none (COLLECTED_PREFIX says how the list
    * leaves the isolate). A `run` whose ref has no titles is a collection: the prelude reaches this through it.
@@ -136,6 +145,7 @@ export function installTestApi(host: TestHost): TestApi {
   const mapGet = RealMap.prototype.get;
   const mapSet = RealMap.prototype.set;
   const mapHas = RealMap.prototype.has;
+  const mapDelete = RealMap.prototype.delete;
   const stringSlice = String.prototype.slice;
   const stringIndexOf = String.prototype.indexOf;
   const stringReplace = String.prototype.replace;
@@ -739,19 +749,31 @@ export function installTestApi(host: TestHost): TestApi {
       await runFactories(item);
     }
   };
-  /** Loads a test file and builds its whole tree (factories awaited), once per run: a module runs once. */
+  const shared = (on: boolean) => {
+    if (typeof host.shared === "function") host.shared(on);
+  };
+  /**
+   * Loads a test file and builds its whole tree (factories awaited), once per run: a module runs once. A file
+   * that failed to load fails each case asked of it after, with the same error (vitest fails the whole file).
+   */
   const collectFile = async (file: string, load: () => unknown): Promise<Suite> => {
     const known = apply(mapGet, trees, [file]) as Suite | undefined;
     if (known) return known;
+    if (apply(mapHas, loadErrors, [file])) throw apply(mapGet, loadErrors, [file]);
     root = newSuite("", "run", undefined);
     current = root;
     collecting = true;
+    shared(true);
     try {
       load();
       await runFactories(root);
+    } catch (e) {
+      apply(mapSet, loadErrors, [file, e]);
+      throw e;
     } finally {
       collecting = false;
       current = root;
+      shared(false);
     }
     apply(mapSet, trees, [file, root]);
     return root;
@@ -1314,6 +1336,53 @@ export function installTestApi(host: TestHost): TestApi {
   const built = new WeakMap<object, Record_>();
 
   const trees = new RealMap<string, Suite>();
+  /** Files whose loading threw (the error), and failures recorded while a file loaded (each of its cases fails with it). */
+  const loadErrors = new RealMap<string, unknown>();
+  const loadFailures = new RealMap<string, Record_["failure"]>();
+  /** Suites whose beforeAll ran in this isolate, with the failure it recorded, if any. */
+  const opened = new RealMap<Suite, { failure: Record_["failure"]; skipped: boolean }>();
+  /** Runs a suite's beforeAll hooks the first time one of its cases runs; later cases of a suite whose hook failed fail with it. */
+  const openSuite = async (s: Suite): Promise<boolean> => {
+    const known = apply(mapGet, opened, [s]) as { failure: Record_["failure"]; skipped: boolean } | undefined;
+    if (known) {
+      if (known.failure) rec.failure ??= known.failure;
+      if (known.skipped) rec.skipped = true;
+      return !known.failure && !known.skipped;
+    }
+    const before = rec.failure;
+    shared(true);
+    let ok: boolean;
+    try {
+      ok = await sequence(hooksOf(s, "beforeAll"), "beforeAll");
+    } finally {
+      shared(false);
+    }
+    apply(mapSet, opened, [s, { failure: rec.failure !== before ? rec.failure : undefined, skipped: !ok && rec.failure === before && rec.skipped }]);
+    return ok;
+  };
+  const closeSuite = async (s: Suite): Promise<void> => {
+    apply(mapDelete, opened, [s]);
+    const hs = hooksOf(s, "afterAll");
+    shared(true);
+    try {
+      for (let k = 0; k < hs.length; k++) await attempt(() => invoke((hs[k] as Hook).fn, (hs[k] as Hook).style, (hs[k] as Hook).timeout, "afterAll", false));
+    } finally {
+      shared(false);
+    }
+  };
+  /** Whether one of the later cases of this run is in suite `s` of `file` (by the suite's titles from the file's root). */
+  const laterIn = (s: Suite, file: string, later: readonly TestRef[]): boolean => {
+    const path: string[] = [];
+    for (let x: Suite | undefined = s; x && x.parent; x = x.parent) path[path.length] = x.name;
+    for (let i = 0; i < later.length; i++) {
+      const r = later[i] as TestRef;
+      if (r.file !== file || r.titles.length <= path.length) continue;
+      let inside = true;
+      for (let k = 0; k < path.length && inside; k++) if (r.titles[k] !== path[path.length - 1 - k]) inside = false;
+      if (inside) return true;
+    }
+    return false;
+  };
   const installGlobals = () => {
     const g = styles.global;
     const names: Record<string, unknown> = { ...g, vi, jest };
@@ -1329,15 +1398,18 @@ export function installTestApi(host: TestHost): TestApi {
 
   const api: TestApi = {
     module: (name) => (hasOwn(MODULES, name) ? MODULES[name] : undefined),
-    async run(ref, load) {
+    async run(ref, load, later = []) {
       if (ref.titles.length === 0) return api.collect(ref.file, load);
       rec = fresh();
       finishers = [];
       check();
       installGlobals();
       // A file is collected once per run, when it first loads (a module runs once); a later step that runs
-      // another of its cases reuses that tree, its hooks run again for that case.
+      // another of its cases reuses that tree. A failure recorded while it loaded fails each of its cases.
+      const first = !apply(mapHas, trees, [ref.file]);
       root = await collectFile(ref.file, load);
+      if (first && rec.failure) apply(mapSet, loadFailures, [ref.file, rec.failure]);
+      else if (!rec.failure && apply(mapHas, loadFailures, [ref.file])) rec.failure = apply(mapGet, loadFailures, [ref.file]) as Record_["failure"];
       const found = find(ref);
       if (!found) throw named("Error", `no test case "${ref.titles.join(" > ")}" in ${ref.file}`);
       // The record starts afresh for the case: what the file did while it loaded is checked again below.
@@ -1350,12 +1422,11 @@ export function installTestApi(host: TestHost): TestApi {
       if (loadFailure) skipped = false;
       if (skipped) mine.skipped = true;
       else if (!loadFailure) {
-        // beforeAll outermost first, then beforeEach outermost first; after hooks innermost first.
+        // beforeAll outermost first, once per suite; then beforeEach outermost first; after hooks innermost first.
         const outer: Suite[] = [];
         for (let i = chain.length - 1; i >= 0; i--) outer[outer.length] = chain[i] as Suite;
-        let ranAll = 0;
         let ok = true;
-        for (; ranAll < outer.length && ok; ranAll++) ok = await sequence(hooksOf(outer[ranAll] as Suite, "beforeAll"), "beforeAll");
+        for (let i = 0; i < outer.length && ok; i++) ok = await openSuite(outer[i] as Suite);
         let ranEach = 0;
         if (ok) for (; ranEach < outer.length && ok; ranEach++) ok = await sequence(hooksOf(outer[ranEach] as Suite, "beforeEach"), "beforeEach");
         if (ok && !mine.skipped) {
@@ -1367,9 +1438,10 @@ export function installTestApi(host: TestHost): TestApi {
           for (let k = 0; k < hs.length; k++) await attempt(() => invoke((hs[k] as Hook).fn, (hs[k] as Hook).style, (hs[k] as Hook).timeout, "afterEach", false));
         }
         for (let i = 0; i < finishers.length; i++) await attempt(() => invoke(finishers[i] as Fn, "vitest", DEFAULT_TIMEOUT, "onTestFinished", false));
-        for (let i = ranAll - 1; i >= 0; i--) {
-          const hs = hooksOf(outer[i] as Suite, "afterAll");
-          for (let k = 0; k < hs.length; k++) await attempt(() => invoke((hs[k] as Hook).fn, (hs[k] as Hook).style, (hs[k] as Hook).timeout, "afterAll", false));
+        // A suite's afterAll runs once no later case of this run lies in it.
+        for (let i = 0; i < chain.length; i++) {
+          const s = chain[i] as Suite;
+          if (apply(mapHas, opened, [s]) && !laterIn(s, ref.file, later)) await closeSuite(s);
         }
       }
       useReal();
