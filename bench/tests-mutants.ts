@@ -1,8 +1,8 @@
 import { formatTable, invokedDirectly, NODE, ROOT } from "./common.js";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { z } from "zod";
 import { Report } from "../core/verdict.js";
 import { slug } from "../servers/scenarios/tests/as-scenarios.js";
@@ -58,6 +58,38 @@ function applyMutant(dir: string, m: Mutant): () => void {
   return () => writeFileSync(path, text);
 }
 
+/** The test files `vitest related` picks for a source file (the import-graph peer), run once on the unmutated tree. */
+function relatedFiles(dir: string, file: string, out: string): Set<string> {
+  spawnSync(NODE, [join(dir, "node_modules/vitest/vitest.mjs"), "related", "--run", file, "--reporter=json", `--outputFile=${out}`], { cwd: dir, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (!existsSync(out)) throw new Error(`vitest related ${file} wrote no report in ${dir}`);
+  const r = z.object({ testResults: z.array(z.object({ name: z.string() })) }).parse(JSON.parse(readFileSync(out, "utf8")));
+  rmSync(out);
+  return new Set(r.testResults.map((t) => relative(dir, t.name)));
+}
+
+/**
+ * A run of worldline check with the time its verdicts were ready: the first progress line about drafting a
+ * fix marks the end of selection and simulation (fix drafting is reported apart, as the issue asks).
+ */
+function checkTimed(args: string[], cwd: string): Promise<{ ms: number; verdictsMs: number; out: string; err: string; status: number | null }> {
+  return new Promise((done) => {
+    const started = performance.now();
+    let verdictsMs: number | undefined;
+    const child = spawn(NODE, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+      if (verdictsMs === undefined && /drafting and checking a fix/.test(err)) verdictsMs = performance.now() - started;
+    });
+    child.on("close", (status) => {
+      const ms = performance.now() - started;
+      done({ ms, verdictsMs: verdictsMs ?? ms, out, err, status });
+    });
+  });
+}
+
 function timed(cmd: string, args: string[], cwd: string): { ms: number; out: string; err: string; status: number | null } {
   const started = performance.now();
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
@@ -92,6 +124,13 @@ export async function testsMutantsBench(work: string): Promise<string> {
   const sample = usable.filter((_, i) => i % step === 0).slice(0, limit);
 
   const vitest = timed(NODE, [join(dir, "node_modules/vitest/vitest.mjs"), "run"], dir);
+  // The peer: vitest related, per mutated file (the import graph does not change with a mutant); a related file counts as all its cases.
+  const fileOfTest = new Map(Object.entries(report.testFiles).flatMap(([path, f]) => f.tests.map((t): [string, string] => [t.id, path])));
+  const casesOf = new Map(Object.entries(report.testFiles).map(([path, f]) => [path, f.tests.length]));
+  const related = new Map<string, Set<string>>();
+  let peerSelected = 0;
+  let peerKilledSelected = 0;
+  let peerKilling = 0;
   let killedSelected = 0;
   let killing = 0;
   let selected = 0;
@@ -100,11 +139,19 @@ export async function testsMutantsBench(work: string): Promise<string> {
   let failingMutants = 0;
   let rootOnLine = 0;
   const times: number[] = [];
+  const fixTimes: number[] = [];
   for (const m of sample) {
+    if (!related.has(m.file)) related.set(m.file, relatedFiles(dir, m.file, join(work, "related.json")));
+    const peer = related.get(m.file) ?? new Set<string>();
+    peerSelected += [...peer].reduce((n, f) => n + (casesOf.get(f) ?? 0), 0);
+    const killers = m.killedBy ?? [];
+    peerKilling += killers.length;
+    peerKilledSelected += killers.filter((t) => peer.has(fileOfTest.get(t) ?? "")).length;
     const restore = applyMutant(dir, m);
     try {
-      const r = timed(NODE, [join(ROOT, "bin/worldline.js"), "check", "--base", "HEAD", "--head", "WORKTREE", "--format", "json", "--quiet"], dir);
-      times.push(r.ms);
+      const r = await checkTimed([join(ROOT, "bin/worldline.js"), "check", "--base", "HEAD", "--head", "WORKTREE", "--format", "json"], dir);
+      times.push(r.verdictsMs);
+      fixTimes.push(r.ms - r.verdictsMs);
       if (!r.out.trim()) throw new Error(`worldline check on mutant ${m.id} (${m.file}:${m.location.start.line}) printed no report, exit ${r.status}: ${r.err.trim().split("\n").slice(-2).join(" ")}`);
       const verdicts = Report.parse(JSON.parse(r.out)).verdicts.filter((v) => !ambiguous.has(v.scenario));
       const kill = new Set((m.killedBy ?? []).map((t) => ids.get(t) ?? "").filter((id) => id && !ambiguous.has(id)));
@@ -119,7 +166,7 @@ export async function testsMutantsBench(work: string): Promise<string> {
         failingMutants++;
         if (fails.some((v) => v.rootCause?.location === `${m.file}:${m.location.start.line}`)) rootOnLine++;
       }
-      log(`tests-mutants: mutant ${m.id} ${m.file}:${m.location.start.line} ${m.mutatorName}: killing ${kill.size}, selected ${sim.length}, fail ${fails.length} (${(r.ms / 1000).toFixed(1)} s)`);
+      log(`tests-mutants: mutant ${m.id} ${m.file}:${m.location.start.line} ${m.mutatorName}: killing ${kill.size}, selected ${sim.length}, fail ${fails.length} (verdicts ${(r.verdictsMs / 1000).toFixed(1)} s, fix ${((r.ms - r.verdictsMs) / 1000).toFixed(1)} s)`);
     } finally {
       restore();
     }
@@ -128,9 +175,14 @@ export async function testsMutantsBench(work: string): Promise<string> {
   // The first check is cold (empty .worldline/); the next ones reuse its index and coverage.
   const sorted = times.slice(1).sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  const fixSorted = fixTimes.filter((t) => t > 1).sort((a, b) => a - b);
+  const fixMedian = fixSorted[Math.floor(fixSorted.length / 2)] ?? 0;
   return formatTable(
-    ["repo", "mutants", "recall (goal 0.99)", "precision (goal 0.30)", "gate precision", "root cause on the mutated line (goal 0.95)", "first check / vitest run", "median next check / vitest run"],
-    [[repo, `${sample.length} of ${all.length}`, ratio(killedSelected, killing), ratio(killedSelected, selected), ratio(reallyFail, reportedFail), `${rootOnLine}/${failingMutants}`, ratio(times[0] ?? 0, vitest.ms), ratio(median, vitest.ms)]],
+    ["repo", "selection", "mutants", "recall (goal 0.99)", "precision (goal 0.30)", "gate precision", "root cause on the mutated line (goal 0.95)", "first check / vitest run", "median next check / vitest run", "median fix drafting / vitest run"],
+    [
+      [repo, "worldline check", `${sample.length} of ${all.length}`, ratio(killedSelected, killing), ratio(killedSelected, selected), ratio(reallyFail, reportedFail), `${rootOnLine}/${failingMutants}`, ratio(times[0] ?? 0, vitest.ms), ratio(median, vitest.ms), ratio(fixMedian, vitest.ms)],
+      [repo, "vitest related (peer)", `${sample.length} of ${all.length}`, ratio(peerKilledSelected, peerKilling), ratio(peerKilledSelected, peerSelected), "", "", "", "", ""],
+    ],
   );
 }
 

@@ -291,7 +291,9 @@ export class ModuleLoader {
     }
   }
 
-  private resolveAndRead(specifier: string, from: string): Answer {
+  private resolveAndRead(asked: string, from: string): Answer {
+    // The repo lies at /repo in a simulation (its cwd, its modules' __dirname): an absolute path there is repo-rooted.
+    const specifier = from && !from.startsWith(PORT_PREFIX) && asked.startsWith("/repo/") ? asked.slice("/repo".length) : asked;
     const own = from === PORT_PREFIX && Object.hasOwn(OWN_PORTS, specifier) ? OWN_PORTS[specifier] : undefined;
     if (own) return ownPort(specifier, own);
     const bare = specifier.replace(/^node:/, "");

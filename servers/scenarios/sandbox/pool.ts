@@ -132,9 +132,14 @@ export class SandboxPool {
     const key = first.alone ? undefined : first.key;
     if (key === undefined) return [];
     const taken: Waiting[] = [];
+    // The same case asked twice waits for the next batch: in this one it would run on the state the first left.
+    const cases = new Set([JSON.stringify(first.job.steps)]);
     for (let i = 0; i < this.waiting.length && taken.length < BATCH_MAX - 1; i++) {
       const q = this.waiting[i] as Waiting;
       if (q.alone || q.key !== key) continue;
+      const steps = JSON.stringify(q.job.steps);
+      if (cases.has(steps)) continue;
+      cases.add(steps);
       taken.push(q);
       this.waiting.splice(i--, 1);
     }

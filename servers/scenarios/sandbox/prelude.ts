@@ -406,7 +406,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const recorder = (base: number, count: number) => {
     // Past the event limit only the count grows: no value is copied for an event that will not be kept.
     const full = () => {
-      if (events.n + sharedEvents.n < maxEvents) return false;
+      if ((batch && sharedDepth > 0 ? sharedEvents.n : events.n) < maxEvents) return false;
       truncated++;
       return true;
     };
@@ -1200,6 +1200,123 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     return { channel, tracingChannel, hasSubscribers: () => false, subscribe() {}, unsubscribe() { return false; }, Channel: function Channel() {} };
   };
 
+  // ---- fs: reads of the repo's files from the revision's tree, everything else a recording stand-in --------
+  /** As fs-tree.ts FS_PREFIX: the prelude's own requests to the host, which no repo path can imitate (NUL). */
+  const FS_PREFIX = "\u0000worldline-fs:";
+  /** The repo-relative path a path argument names inside /repo (the sandbox's working directory), else undefined. */
+  const repoPathOf = (p: unknown): string | undefined => {
+    let raw: string | undefined;
+    if (typeof p === "string") raw = p;
+    else if (p !== null && typeof p === "object" && isA(p, whatwgUrl().URL as object)) {
+      const href = String((p as { href: unknown }).href);
+      if (startsWith(href, "file://")) raw = decodeURIComponent(slice(href, 7));
+    }
+    if (raw === undefined) return undefined;
+    const parts = apply(String.prototype.split, startsWith(raw, "/") ? raw : `/repo/${raw}`, ["/"]) as string[];
+    const out: string[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as string;
+      if (part === "" || part === ".") continue;
+      if (part === "..") out.length = out.length > 0 ? out.length - 1 : 0;
+      else out[out.length] = part;
+    }
+    if (out[0] !== "repo") return undefined;
+    let rel = "";
+    for (let i = 1; i < out.length; i++) rel += (i > 1 ? "/" : "") + (out[i] as string);
+    return rel;
+  };
+  const fsError = (code: string, syscall: string, p: unknown, what: string): Error => {
+    const e = new RealError(`${code}: ${what}, ${syscall} '${String(p)}'`) as Error & Obj;
+    e.code = code;
+    e.errno = code === "ENOENT" ? -2 : code === "EISDIR" ? -21 : -20;
+    e.syscall = syscall;
+    e.path = String(p);
+    return e;
+  };
+  /** The host's answer for a path in the repo (fs-tree.ts), or undefined for a path outside it (the stand-in's). */
+  const fsQuery = (op: "read" | "list" | "stat", p: unknown, call: string): Obj | undefined => {
+    const rel = repoPathOf(p);
+    if (rel === undefined || apply(String.prototype.indexOf, `/${rel}/`, ["/node_modules/"]) >= 0) return undefined;
+    const a = jsonParse(load(`${FS_PREFIX}${op}:${rel}`, PORTS)) as Obj;
+    if (hasOwn(a, "unserved")) throw new RealError(`fs.${call}(${rel}): a simulation serves fs reads of the repo's code and JSON files at the revision only, not this kind of file`);
+    return a;
+  };
+  const fsText = (a: Obj, p: unknown, options: unknown): unknown => {
+    if (hasOwn(a, "dir")) throw fsError("EISDIR", "read", p, "illegal operation on a directory");
+    if (!hasOwn(a, "text")) throw fsError("ENOENT", "open", p, "no such file or directory");
+    const encoding = typeof options === "string" ? options : options !== null && typeof options === "object" ? (options as Obj).encoding : undefined;
+    const text = String(a.text);
+    return encoding === undefined || encoding === null ? ((requireFrom(PORTS)("buffer") as Obj).Buffer as { from(s: string): unknown }).from(text) : text;
+  };
+  const fsStats = (a: Obj, p: unknown, syscall: string): unknown => {
+    if (!hasOwn(a, "dir") && !hasOwn(a, "file")) throw fsError("ENOENT", syscall, p, "no such file or directory");
+    const dir = hasOwn(a, "dir");
+    const st = objectCreate(null) as Obj;
+    st.size = dir ? 4096 : Number(a.file);
+    st.isFile = () => !dir;
+    st.isDirectory = () => dir;
+    st.isSymbolicLink = () => false;
+    st.mtimeMs = cfg.clockMs;
+    st.mtime = new RealDate(cfg.clockMs);
+    return st;
+  };
+  const fsEntries = (a: Obj, p: unknown, options: unknown): unknown[] => {
+    if (hasOwn(a, "file")) throw fsError("ENOTDIR", "scandir", p, "not a directory");
+    if (!hasOwn(a, "entries")) throw fsError("ENOENT", "scandir", p, "no such file or directory");
+    const types = options !== null && typeof options === "object" && (options as Obj).withFileTypes === true;
+    const list = a.entries as Array<[string, boolean]>;
+    const out: unknown[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const [name, dir] = list[i] as [string, boolean];
+      if (!types) out[out.length] = name;
+      else out[out.length] = { name, isFile: () => !dir, isDirectory: () => dir, isSymbolicLink: () => false };
+    }
+    return out;
+  };
+  const fsModules = dict<unknown>();
+  /**
+   * Node's fs inside a simulation: reads of paths in the repo (readFileSync, readdirSync, statSync, existsSync and
+   * their promise forms) are answered from the revision's tree, so a test's fixtures load; a path outside the
+   * repo, and every write, goes to the recording stand-in as before (its calls are effects).
+   */
+  const fsModule = (name: "fs" | "fs/promises"): unknown => {
+    if (hasOwn(fsModules, name)) return fsModules[name];
+    const recorded = standIn(name) as Obj;
+    const sync = objectCreate(null) as Obj;
+    const served = <T>(op: "read" | "list" | "stat", call: string, answer: (a: Obj, p: unknown, o: unknown) => T) => (p: unknown, o?: unknown, ...rest: unknown[]): T => {
+      const a = fsQuery(op, p, call);
+      return a === undefined ? ((recorded[call] as Fn)(p, o, ...rest) as T) : answer(a, p, o);
+    };
+    sync.readFileSync = served("read", "readFileSync", fsText);
+    sync.readdirSync = served("list", "readdirSync", fsEntries);
+    sync.statSync = served("stat", "statSync", (a, p) => fsStats(a, p, "stat"));
+    sync.lstatSync = served("stat", "lstatSync", (a, p) => fsStats(a, p, "lstat"));
+    sync.existsSync = served("stat", "existsSync", (a) => hasOwn(a, "dir") || hasOwn(a, "file"));
+    const promises = objectCreate(null) as Obj;
+    const later = (f: Fn) => (...args: unknown[]) => {
+      try {
+        return promiseResolve(apply(f, undefined, args));
+      } catch (e) {
+        return promiseReject(e);
+      }
+    };
+    promises.readFile = later(sync.readFileSync as Fn);
+    promises.readdir = later(sync.readdirSync as Fn);
+    promises.stat = later(sync.statSync as Fn);
+    promises.lstat = later(sync.lstatSync as Fn);
+    const recordedPromises = name === "fs" ? (recorded.promises as Obj) : recorded;
+    // `import fs from "fs"` reads `default`: the served module itself, not the stand-in's.
+    const over = (served: Obj, rest: Obj): Obj => {
+      const self: Obj = new RealProxy(rest, { get: (t, k) => (k === "default" ? self : typeof k === "string" && hasOwn(served, k) ? served[k] : (t as Obj)[k as string]) });
+      return self;
+    };
+    const promisesModule = over(promises, recordedPromises);
+    if (name === "fs") sync.promises = promisesModule;
+    const m = name === "fs" ? over(sync, recorded) : promisesModule;
+    fsModules[name] = m;
+    return m;
+  };
+
   const internal: Record<string, () => unknown> = {
     process: () => processApi,
     // Node's url: the legacy API (the url port) with the WHATWG classes beside it.
@@ -1295,6 +1412,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       const routed = world.module(name);
       if (routed !== undefined) return routed;
     }
+    if ((name === "fs" || name === "fs/promises") && boundary(name)) return fsModule(name);
     if (boundary(name)) return standIn(name);
     const answer = answerOf(load(spec, fromId));
     if (answer.kind === "missing") {
@@ -1319,12 +1437,14 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     else {
       const filename = answer.filename ?? id;
       const wrapper = indirectEval(`(function (exports, require, module, __filename, __dirname, __wl) {${answer.code ?? ""}\n})\n//# sourceURL=${filename}`) as Fn;
-      const slash = apply(stringLastIndexOf, filename, ["/"]) as number;
       if (answer.siteCount) siteFiles[siteFiles.length] = [answer.siteBase ?? 0, answer.siteCount, id];
+      // The repo lies at /repo (process.cwd()): its modules' __filename and __dirname are absolute there, as in Node.
+      const path = startsWith(id, PORTS) ? filename : `/repo/${filename}`;
+      const slash = apply(stringLastIndexOf, path, ["/"]) as number;
       // A module's top level runs once per isolate: in a batch, every later case depends on it.
       sharedDepth++;
       try {
-        apply(wrapper, m.exports, [m.exports, requireFrom(id), m, filename, slice(filename, 0, slash), recorder(answer.siteBase ?? 0, answer.siteCount ?? 0)]);
+        apply(wrapper, m.exports, [m.exports, requireFrom(id), m, path, slice(path, 0, slash), recorder(answer.siteBase ?? 0, answer.siteCount ?? 0)]);
       } finally {
         sharedDepth--;
       }
@@ -1351,6 +1471,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     effects: [number, number];
   }
   const outcomes = list<Outcome>();
+  /** The step begun last (a batch runs its steps in the file's order, not their index order). */
+  let currentStep = -1;
   const stepRecords = list<StepRecord>();
   let effectsAtStart = 0;
   /** Set when a case's outcome recorded a tamper (the realm is no longer one a later case can be judged in). */
@@ -1420,10 +1542,14 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   }
   /** The outcome of each run step, as the test API built it: sealed again when the step finishes. */
   const testOutcomes = dict<unknown>();
-  /** The run steps after step `i` of the same file: the test API keeps their suites open (beforeAll once, afterAll after the last). */
+  /**
+   * The run steps of the same file still to run after step `i` (those not begun: a batch runs in the file's
+   * order, not the steps'): the test API keeps their suites open (beforeAll once, afterAll after the last).
+   */
   const laterRuns = (i: number, file: string): TestRef[] => {
     const out: TestRef[] = [];
-    for (let k = i + 1; k < steps.length; k++) {
+    for (let k = batch ? 0 : i + 1; k < steps.length; k++) {
+      if (k === i || (batch && outcomes.at[k] !== undefined)) continue;
       const r = (steps[k] as StepSpec).run;
       if (r && r.file === file) out[out.length] = r;
     }
@@ -1483,6 +1609,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       pending.threw = false;
       outcomes.at[i] = pending;
       if (outcomes.n <= i) outcomes.n = i + 1;
+      currentStep = i;
       if (!spec) return settle(i, { threw: true, error: new RealError(`no step ${i}`) });
       // The step starts in the scenario's own code: its call (or run) line, until repo code runs.
       const callSite = scenarioSite(i, CALL);
@@ -1540,7 +1667,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     },
     pump() {
       if (fatal) return "done";
-      const o = outcomes.at[outcomes.n - 1];
+      const o = outcomes.at[currentStep];
       if (o?.settled) return "done";
       const t = idleIntervals() ? undefined : nextTimer();
       if (!t) return "stuck";
@@ -1553,7 +1680,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       if (hasOwn(testOutcomes, i) && testApiInstance) {
         testApiInstance.seal(testOutcomes[i]);
         const out = testOutcomes[i];
-        const error = out !== null && typeof out === "object" ? own(out).error : undefined;
+        // The outcome is the test API's own object (no prototype, out of the code's reach): read directly.
+        const error = out !== null && typeof out === "object" && hasOwn(out, "error") ? (out as Obj).error : undefined;
         if (error !== null && typeof error === "object" && own(error).name === "SandboxTamper") spoiled = true;
       }
       const rec = objectCreate(null) as StepRecord;
@@ -1621,7 +1749,12 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     fatal() {
       return fatal ? `{"reason":${quote(fatal.reason)},"site":${num(fatal.site)}}` : "";
     },
-    spoiled: () => spoiled,
+    spoiled: () => {
+      // In a batch, work a case left behind (an interval, an unfinished body) would run in the next case's time
+      // and count in its record: the next case gets a fresh isolate instead.
+      const last = outcomes.at[currentStep];
+      return spoiled || (batch && (nextTimer() !== undefined || (last !== undefined && !last.settled)));
+    },
     reset() {
       if (!batch) return;
       events.n = 0;

@@ -6,6 +6,7 @@ import type { CheckerCommand } from "./expect-realm.js";
 import type { CollectedCase, Effect, ExecutedFunction, ExpectationResult, PreludeConfig, RunCoverage, PreludeReport, RawEffect, RunResult, SimulationJob, StepSpec, StubSpec, TraceEvent } from "./protocol.js";
 import { failedRun } from "./pool.js";
 import { revisionFiles, type RevisionFiles } from "./sources.js";
+import { FS_PREFIX, fsAnswer } from "./fs-tree.js";
 import { blobHash } from "../../../core/git.js";
 import { COLLECTED_PREFIX } from "./test-api.js";
 import { z } from "zod";
@@ -171,6 +172,7 @@ async function openSession(job: SimulationJob, wallFactor: number, opts: { batch
     const c = process.cpuUsage();
     // Loading is off the run's budget, but not unbounded: a repo that makes it endless ends the run.
     if (hostMs > HOST_BUDGET_MS) return JSON.stringify({ kind: "error", message: `loading modules took more than ${HOST_BUDGET_MS / 1000} s (the run asked for too many, or resolution is too costly)` });
+    if (String(from) === PRELUDE_ROOT && String(spec).startsWith(FS_PREFIX)) return fsAnswer(source, String(spec).slice(FS_PREFIX.length), (path) => loader.loaded.add(path));
     if (opts.collect && String(from) === PRELUDE_ROOT && String(spec).startsWith(COLLECTED_PREFIX)) {
       const answer = opts.collect(String(spec));
       if (answer !== undefined) return answer;
@@ -364,70 +366,110 @@ async function attemptJob(given: SimulationJob, wallFactor: number): Promise<Att
 
 /**
  * The cases of one test file (jobs with one equal batchKey), run one after another in one isolate, as the
- * file's runner runs them: the file loads once, a suite's beforeAll runs once, module state carries from case
- * to case. Each case has its own CPU budget and its own record (trace, effects, coverage: its own sites and
- * the shared ones, module top levels and hooks). A case that ends the isolate (a limit, a violation, a tamper)
- * has its result; the cases after it run in a fresh isolate.
+ * file's runner runs them: in the file's order, the file loaded once, a suite's beforeAll once, module state
+ * carried from case to case. Each case has its own CPU budget and its own record (trace, effects, coverage: its
+ * own sites and the shared ones, module top levels and hooks). A case that ends the isolate (a limit, a
+ * violation, a tamper, work left behind) has its result; the cases after it run in a fresh isolate, and a case
+ * that hit a limit after others ran before it runs again first in a fresh one (what they left may be to blame).
  */
 export async function runBatch(jobs: SimulationJob[]): Promise<RunResult[]> {
   calls = 0;
-  const results: RunResult[] = [];
+  const results = new Map<number, RunResult>();
   let wallFactor = 1;
   let attempts = 0;
   const started = performance.now();
-  while (results.length < jobs.length) {
-    const rest = jobs.slice(results.length);
-    let a: { results: RunResult[]; cutAtCpuMs?: number };
+  while (results.size < jobs.length) {
+    const rest = jobs.map((j, i) => ({ j, i })).filter(({ i }) => !results.has(i));
+    let a: BatchAttempt;
     try {
-      a = await attemptBatch(rest, wallFactor);
+      a = await attemptBatch(rest.map((r) => r.j), wallFactor);
     } catch (err) {
       const reason = (err as Error).message.split("\n")[0] ?? "the simulation failed";
-      results.push(...rest.map((j) => failedRun(j, reason)));
+      for (const r of rest) results.set(r.i, failedRun(r.j, reason));
       break;
     }
-    // A case cut by the wall clock before it used its CPU budget (a busy machine) runs again, from it on, with more time.
-    const cut = a.cutAtCpuMs;
-    const job = rest[a.results.length - 1] as SimulationJob;
+    if (a.alone) {
+      // The file's collection could not order the batch: each case runs alone, as a single job.
+      for (const r of rest) results.set(r.i, await runJob(r.j));
+      break;
+    }
+    for (const [k, r] of a.results) results.set((rest[k] as { i: number }).i, bounded(r));
+    const stop = a.stoppedAt;
+    if (!stop) continue;
+    const job = (rest[stop.index] as { j: SimulationJob }).j;
     const spent = performance.now() - started;
+    const cut = stop.cutAtCpuMs;
+    // A case cut by the wall clock before it used its CPU budget (a busy machine) runs again with more time.
     if (cut !== undefined && cut < job.limits.cpuMs * 0.9 && attempts < 4 && spent < job.limits.cpuMs * 16 * jobs.length + 10_000) {
       attempts++;
       wallFactor = Math.min(16, wallFactor * Math.max(2, (job.limits.cpuMs / Math.max(1, cut)) * 1.5));
-      results.push(...a.results.slice(0, -1).map(bounded));
-      continue;
-    }
-    results.push(...a.results.map(bounded));
+      results.delete((rest[stop.index] as { i: number }).i);
+    } else if (stop.limit && !stop.first) results.delete((rest[stop.index] as { i: number }).i);
   }
-  return results;
+  return jobs.map((j, i) => results.get(i) ?? failedRun(j, "the batch gave this case no result"));
 }
 
-async function attemptBatch(jobs: SimulationJob[], wallFactor: number): Promise<{ results: RunResult[]; cutAtCpuMs?: number }> {
+interface BatchAttempt {
+  /** Results by the index of the job in the attempt. */
+  results: Map<number, RunResult>;
+  /** The case the isolate ended at, when one did: whether a limit ended it, whether it ran first, and the CPU time when the wall clock cut it. */
+  stoppedAt?: { index: number; limit: boolean; first: boolean; cutAtCpuMs?: number };
+  /** Set when the file's collection could not order the batch. */
+  alone?: boolean;
+}
+
+async function attemptBatch(jobs: SimulationJob[], wallFactor: number): Promise<BatchAttempt> {
   const first = jobs[0] as SimulationJob;
-  const steps = jobs.map((j) => j.steps[0] as StepSpec);
+  const file = first.steps[0]?.run?.file ?? "";
+  // Step 0 collects the file in this isolate: its list of cases is the order they run in (the file's, whatever
+  // order the jobs came in), and its loading is shared by every case.
+  const steps: StepSpec[] = [{ call: "", run: { file, titles: [], nth: 1 }, expect: [] }, ...jobs.map((j) => j.steps[0] as StepSpec)];
   const job: SimulationJob = { ...first, steps };
-  const s = await openSession(job, wallFactor, { batch: true });
-  const results: RunResult[] = [];
+  let collected: string | undefined;
+  const s = await openSession(job, wallFactor, {
+    batch: true,
+    collect: (spec) => {
+      collected ??= spec.slice(COLLECTED_PREFIX.length);
+      return JSON.stringify({ kind: "json", id: `${COLLECTED_PREFIX}1`, text: "true" });
+    },
+  });
+  const results = new Map<number, RunResult>();
   try {
-    for (let i = 0; i < jobs.length; i++) {
+    try {
+      s.step(0, true);
+      if (s.stopped() || s.spoiled()) return { results, alone: true };
+    } catch {
+      return { results, alone: true };
+    }
+    const list = collected === undefined ? undefined : parseCollected(collected, () => undefined);
+    // A file that cannot load fails each case the same way when it runs: the order does not matter then.
+    const position = new Map((list && "cases" in list ? list.cases : []).map((c, k) => [JSON.stringify([c.titles, c.nth]), k]));
+    const order = jobs.map((_, k) => k).sort((x, y) => posOf(position, steps[x + 1]) - posOf(position, steps[y + 1]) || x - y);
+    s.reset();
+    for (const [n, k] of order.entries()) {
+      const i = k + 1;
       const started = performance.now();
       s.restartBudget();
       let failure: { reason: string; at?: string } | undefined;
+      let limit = false;
       let stopped = false;
       try {
         s.step(i, true);
         stopped = s.stopped() || s.spoiled();
       } catch (err) {
         failure = failureOf(err, s);
+        limit = err instanceof Limit;
         stopped = true;
       }
       const report = s.report();
       saysLoad(failure, s.cutAtCpuMs(), job);
       const one = report ? caseReport(report, i, s.expectations[i] ?? []) : undefined;
-      const result = toResult({ ...(jobs[i] as SimulationJob), steps }, s.loader, s.source, one, failure, performance.now() - started);
+      const result = toResult({ ...(jobs[k] as SimulationJob), steps }, s.loader, s.source, one, failure, performance.now() - started);
       result.steps = result.steps.slice(i, i + 1);
-      results.push(result);
+      results.set(k, result);
       if (stopped || !one) {
-        const cut = s.cutAtCpuMs();
-        return { results, ...(cut !== undefined && failure ? { cutAtCpuMs: cut } : {}) };
+        const cut = failure ? s.cutAtCpuMs() : undefined;
+        return { results, stoppedAt: { index: k, limit, first: n === 0, ...(cut !== undefined ? { cutAtCpuMs: cut } : {}) } };
       }
       s.reset();
     }
@@ -435,6 +477,12 @@ async function attemptBatch(jobs: SimulationJob[], wallFactor: number): Promise<
   } finally {
     s.dispose();
   }
+}
+
+/** Where a case's step is in the file's collected order (cases not in it last). */
+function posOf(position: ReadonlyMap<string, number>, step: StepSpec | undefined): number {
+  const run = step?.run;
+  return (run && position.get(JSON.stringify([run.titles, run.nth]))) ?? Number.MAX_SAFE_INTEGER;
 }
 
 /** Case i's part of a batch's record: its own step (earlier ones are left empty so that step indexes hold). */

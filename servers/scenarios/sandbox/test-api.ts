@@ -146,6 +146,9 @@ export function installTestApi(host: TestHost): TestApi {
   const mapSet = RealMap.prototype.set;
   const mapHas = RealMap.prototype.has;
   const mapDelete = RealMap.prototype.delete;
+  const RealSet = Set;
+  const setAdd = RealSet.prototype.add;
+  const setHas = RealSet.prototype.has;
   const stringSlice = String.prototype.slice;
   const stringIndexOf = String.prototype.indexOf;
   const stringReplace = String.prototype.replace;
@@ -1370,18 +1373,21 @@ export function installTestApi(host: TestHost): TestApi {
       shared(false);
     }
   };
-  /** Whether one of the later cases of this run is in suite `s` of `file` (by the suite's titles from the file's root). */
-  const laterIn = (s: Suite, file: string, later: readonly TestRef[]): boolean => {
-    const path: string[] = [];
-    for (let x: Suite | undefined = s; x && x.parent; x = x.parent) path[path.length] = x.name;
+  /** The suites of `file` that hold one of the later cases of this run (each case found as `find` finds it, so suites of equal names are told apart). */
+  const suitesOf = (file: string, later: readonly TestRef[]): Set<Suite> => {
+    const out = new RealSet<Suite>();
     for (let i = 0; i < later.length; i++) {
       const r = later[i] as TestRef;
-      if (r.file !== file || r.titles.length <= path.length) continue;
-      let inside = true;
-      for (let k = 0; k < path.length && inside; k++) if (r.titles[k] !== path[path.length - 1 - k]) inside = false;
-      if (inside) return true;
+      if (r.file !== file) continue;
+      let c: Case | undefined;
+      try {
+        c = find(r);
+      } catch {
+        c = undefined; // a case that cannot be told apart runs nothing: it keeps no suite open
+      }
+      for (let s = c?.parent; s; s = s.parent) apply(setAdd, out, [s]);
     }
-    return false;
+    return out;
   };
   const installGlobals = () => {
     const g = styles.global;
@@ -1438,13 +1444,15 @@ export function installTestApi(host: TestHost): TestApi {
           for (let k = 0; k < hs.length; k++) await attempt(() => invoke((hs[k] as Hook).fn, (hs[k] as Hook).style, (hs[k] as Hook).timeout, "afterEach", false));
         }
         for (let i = 0; i < finishers.length; i++) await attempt(() => invoke(finishers[i] as Fn, "vitest", DEFAULT_TIMEOUT, "onTestFinished", false));
-        // A suite's afterAll runs once no later case of this run lies in it.
-        for (let i = 0; i < chain.length; i++) {
-          const s = chain[i] as Suite;
-          if (apply(mapHas, opened, [s]) && !laterIn(s, ref.file, later)) await closeSuite(s);
-        }
       }
-      useReal();
+      // A suite's afterAll runs once no later case of this run lies in it (whatever this case did: a skipped
+      // case can be a suite's last). Fake timers stay until the file's last case, as the file's runner keeps them.
+      const open = suitesOf(ref.file, later);
+      for (let i = 0; i < chain.length; i++) {
+        const s = chain[i] as Suite;
+        if (apply(mapHas, opened, [s]) && !apply(setHas, open, [s])) await closeSuite(s);
+      }
+      if (!apply(setHas, open, [root])) useReal();
       check();
       const o = outcome();
       built.set(o as object, mine);
