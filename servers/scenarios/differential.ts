@@ -123,8 +123,11 @@ export function differentialVerdict(s: Scenario, base: RunResult, head: RunResul
     const f = (failing.find((x) => !uncertainOf(x)) ?? failing[0]) as Comparison["expectations"][number];
     const was = f.base === "pass" ? "passes on base" : `${f.base} on base`;
     const uncertain = uncertainOf(f);
-    verdict = uncertain ? "at-risk" : "fail";
-    reason = `step ${f.step}: expectation \`${f.expect}\` ${f.head === "threw" ? `threw (${f.detail ?? "error"})` : "fails"} on head (${was}).${cause}${uncertain ? " It reads values no stub answered, so the failure is not certain." : ""}${missing}`;
+    // Failing on base already, the scenario does not hold before the change: the change cannot be what breaks it
+    // (the gate blocks what passed at base), but a run that moved is worth a look.
+    const before = failing.every((x) => x.base !== "pass");
+    verdict = uncertain || before ? "at-risk" : "fail";
+    reason = `step ${f.step}: expectation \`${f.expect}\` ${f.head === "threw" ? `threw (${f.detail ?? "error"})` : "fails"} on head (${was}).${cause}${uncertain ? " It reads values no stub answered, so the failure is not certain." : ""}${before && !uncertain ? " It failed on base already, so the change did not break it." : ""}${missing}`;
   } else if (headThrew >= 0) {
     const e = head.steps[headThrew]?.error;
     verdict = newMissing.length === 0 && (symbolic || head.missingStubs.length) ? "at-risk" : "fail";
