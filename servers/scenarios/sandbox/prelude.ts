@@ -1246,7 +1246,10 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     if (!hasOwn(a, "text")) throw fsError("ENOENT", "open", p, "no such file or directory");
     const encoding = typeof options === "string" ? options : options !== null && typeof options === "object" ? (options as Obj).encoding : undefined;
     const text = String(a.text);
-    return encoding === undefined || encoding === null ? ((requireFrom(PORTS)("buffer") as Obj).Buffer as { from(s: string): unknown }).from(text) : text;
+    if (encoding === "utf8" || encoding === "utf-8") return text;
+    const bytes = ((requireFrom(PORTS)("buffer") as Obj).Buffer as { from(s: string): { toString(e?: string): string } }).from(text);
+    // Another encoding reads the same bytes in it (base64, hex, latin1), as Node does.
+    return encoding === undefined || encoding === null ? bytes : bytes.toString(String(encoding));
   };
   const fsStats = (a: Obj, p: unknown, syscall: string): unknown => {
     if (!hasOwn(a, "dir") && !hasOwn(a, "file")) throw fsError("ENOENT", syscall, p, "no such file or directory");
@@ -1282,37 +1285,55 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   const fsModule = (name: "fs" | "fs/promises"): unknown => {
     if (hasOwn(fsModules, name)) return fsModules[name];
     const recorded = standIn(name) as Obj;
-    const sync = objectCreate(null) as Obj;
-    const served = <T>(op: "read" | "list" | "stat", call: string, answer: (a: Obj, p: unknown, o: unknown) => T) => (p: unknown, o?: unknown, ...rest: unknown[]): T => {
-      const a = fsQuery(op, p, call);
-      return a === undefined ? ((recorded[call] as Fn)(p, o, ...rest) as T) : answer(a, p, o);
+    const recordedPromises = name === "fs" ? (recorded.promises as Obj) : recorded;
+    /** A flag that writes (`w`, `a`, `w+`...) makes a read a write: the stand-in records it. */
+    const writes = (o: unknown): boolean => {
+      const flag = o !== null && typeof o === "object" ? (o as Obj).flag : undefined;
+      return flag !== undefined && flag !== "r" && flag !== "rs" && flag !== "sr";
     };
-    sync.readFileSync = served("read", "readFileSync", fsText);
-    sync.readdirSync = served("list", "readdirSync", fsEntries);
-    sync.statSync = served("stat", "statSync", (a, p) => fsStats(a, p, "stat"));
-    sync.lstatSync = served("stat", "lstatSync", (a, p) => fsStats(a, p, "lstat"));
-    sync.existsSync = served("stat", "existsSync", (a) => hasOwn(a, "dir") || hasOwn(a, "file"));
-    const promises = objectCreate(null) as Obj;
-    const later = (f: Fn) => (...args: unknown[]) => {
+    const served = <T>(op: "read" | "list" | "stat", call: string, answer: (a: Obj, p: unknown, o: unknown) => T, fallback: Obj = recorded, as = call) => (p: unknown, o?: unknown, ...rest: unknown[]): T => {
+      const a = writes(o) ? undefined : fsQuery(op, p, call);
+      return a === undefined ? ((fallback[as] as Fn)(p, o, ...rest) as T) : answer(a, p, o);
+    };
+    const readText = (a: Obj, p: unknown, o: unknown) => fsText(a, p, o);
+    const stat = (a: Obj, p: unknown) => fsStats(a, p, "stat");
+    const lstat = (a: Obj, p: unknown) => fsStats(a, p, "lstat");
+    const exists = (a: Obj) => hasOwn(a, "dir") || hasOwn(a, "file");
+    // The promise forms answer as promises, and a path they do not serve goes to their own stand-in (fs/promises#readFile).
+    const later = <T>(f: (p: unknown, o?: unknown, ...rest: unknown[]) => T) => (p: unknown, o?: unknown, ...rest: unknown[]) => {
       try {
-        return promiseResolve(apply(f, undefined, args));
+        return promiseResolve(f(p, o, ...rest));
       } catch (e) {
         return promiseReject(e);
       }
     };
-    promises.readFile = later(sync.readFileSync as Fn);
-    promises.readdir = later(sync.readdirSync as Fn);
-    promises.stat = later(sync.statSync as Fn);
-    promises.lstat = later(sync.lstatSync as Fn);
-    const recordedPromises = name === "fs" ? (recorded.promises as Obj) : recorded;
-    // `import fs from "fs"` reads `default`: the served module itself, not the stand-in's.
-    const over = (served: Obj, rest: Obj): Obj => {
-      const self: Obj = new RealProxy(rest, { get: (t, k) => (k === "default" ? self : typeof k === "string" && hasOwn(served, k) ? served[k] : (t as Obj)[k as string]) });
+    const promises = objectCreate(null) as Obj;
+    promises.readFile = later(served("read", "readFile", readText, recordedPromises));
+    promises.readdir = later(served("list", "readdir", fsEntries, recordedPromises));
+    promises.stat = later(served("stat", "stat", stat, recordedPromises));
+    promises.lstat = later(served("stat", "lstat", lstat, recordedPromises));
+    /**
+     * The module: an ordinary object holding the served functions as own writable properties (so `vi.spyOn(fs,
+     * "readFileSync")`, assignment and Object.keys work as on Node's), every other member read from the stand-in.
+     * `import fs from "fs"` reads `default`: the module itself.
+     */
+    const over = (own: Obj, rest: Obj): Obj => {
+      const self: Obj = new RealProxy(own, { get: (t, k) => (k === "default" && !hasOwn(t, k) ? self : hasOwn(t, k) ? (t as Obj)[k as string] : rest[k as string]) });
       return self;
     };
     const promisesModule = over(promises, recordedPromises);
-    if (name === "fs") sync.promises = promisesModule;
-    const m = name === "fs" ? over(sync, recorded) : promisesModule;
+    if (name === "fs/promises") {
+      fsModules[name] = promisesModule;
+      return promisesModule;
+    }
+    const sync = objectCreate(null) as Obj;
+    sync.readFileSync = served("read", "readFileSync", readText);
+    sync.readdirSync = served("list", "readdirSync", fsEntries);
+    sync.statSync = served("stat", "statSync", stat);
+    sync.lstatSync = served("stat", "lstatSync", lstat);
+    sync.existsSync = served("stat", "existsSync", exists);
+    sync.promises = promisesModule;
+    const m = over(sync, recorded);
     fsModules[name] = m;
     return m;
   };
