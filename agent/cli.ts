@@ -227,8 +227,8 @@ function blocking(v: ScenarioVerdict): string {
 
 /** A command that talks to the servers: they start on first use and stop when it is done. */
 async function withServers<T>(repo: string, work: (hub: import("./hub.js").ToolHub) => Promise<T>): Promise<T> {
-  const { launches, ToolHub } = await import("./hub.js");
-  const hub = new ToolHub(launches(repo));
+  const { localHub } = await import("./serve.js");
+  const hub = await localHub(repo);
   try {
     return await work(hub);
   } finally {

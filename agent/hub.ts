@@ -96,15 +96,20 @@ export class ToolHub implements Tools {
   private readonly clients = new Map<ServerName, Promise<Client>>();
   private readonly stderr = new Map<ServerName, string>();
   private readonly connect: Connect;
+  private onClose: (() => void) | undefined;
 
   /** Starts each server as a child process over stdio, as `launches` says (or connects through `withConnector`'s function). */
-  constructor(starts: Record<ServerName, Launch> | Connect) {
+  constructor(starts: Record<ServerName, Launch> | Connect, onClose?: () => void) {
     this.connect = typeof starts === "function" ? starts : (name) => this.launch(starts[name], name);
+    this.onClose = onClose;
   }
 
-  /** A hub whose clients come from `connect` (e.g. servers in this process, over the SDK's in-memory transport). */
-  static withConnector(connect: Connect): ToolHub {
-    return new ToolHub(connect);
+  /**
+   * A hub whose clients come from `connect` (e.g. servers in this process, over the SDK's in-memory transport);
+   * `onClose` runs once its clients are closed (what the servers hold: their services, the workspace).
+   */
+  static withConnector(connect: Connect, onClose?: () => void): ToolHub {
+    return new ToolHub(connect, onClose);
   }
 
   /** The connected client of a server, started on first use. */
@@ -143,5 +148,8 @@ export class ToolHub implements Tools {
     const all = [...this.clients.values()];
     this.clients.clear();
     await Promise.all(all.map(async (c) => (await c.catch(() => undefined))?.close().catch(() => undefined)));
+    const done = this.onClose;
+    this.onClose = undefined;
+    done?.();
   }
 }

@@ -1,7 +1,8 @@
 import { resolveRevision, WORKTREE, defaultBase } from "../core/git.js";
 import { UserError } from "../core/errors.js";
 import type { Report, ScenarioVerdict } from "../core/verdict.js";
-import { launches, ToolHub } from "./hub.js";
+import type { ToolHub } from "./hub.js";
+import { localHub } from "./serve.js";
 import { embeddedPlan } from "./planner/embedded.js";
 import { llmSettings } from "./planner/model.js";
 
@@ -27,7 +28,7 @@ export async function produceReport(req: RunRequest, tools?: ToolHub): Promise<R
   const [b, h] = await Promise.all([resolveRevision(req.repo, req.base), resolveRevision(req.repo, req.head)]);
   const base = b.commit ?? req.base;
   const head = h.commit ?? WORKTREE;
-  const own = tools ? undefined : new ToolHub(launches(req.repo));
+  const own = tools ? undefined : await localHub(req.repo);
   const hub = (tools ?? own) as ToolHub;
   try {
     const plan = { base, head, scenario: req.scenario, ...(req.progress ? { progress: req.progress } : {}) };

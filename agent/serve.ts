@@ -3,6 +3,7 @@ import { UserError } from "../core/errors.js";
 import type { ServerPart, ToolOffer } from "../core/mcp.js";
 import { resolveRepo } from "../core/repo.js";
 import type { Workspace } from "../servers/workspace.js";
+import type { ToolHub } from "./hub.js";
 import { SERVERS, type ParsedCommand, type ServerName } from "./cli-parse.js";
 
 /**
@@ -133,6 +134,32 @@ export async function runServe(cmd: ParsedCommand, err: (line: string) => void):
   } finally {
     closeAll();
   }
+}
+
+/**
+ * The five servers in this process, on one workspace, reached over the SDK's in-memory transport: what `check`
+ * and the other commands talk to. The same tools and contracts as servers over stdio, without five processes
+ * each starting, indexing and opening the database on its own (seconds per command on a small machine).
+ * `WORLDLINE_SERVERS=stdio` starts them as child processes from mcp.json instead.
+ */
+export async function localHub(repo: string): Promise<ToolHub> {
+  const { launches, ToolHub: Hub } = await import("./hub.js");
+  if (process.env.WORLDLINE_SERVERS === "stdio") return new Hub(launches(repo));
+  const { openWorkspace } = await import("../servers/workspace.js");
+  const { inProcessConnector } = await import("./what-breaks/in-process.js");
+  const workspace = openWorkspace(repo);
+  let parts: ServerPart[] = [];
+  try {
+    parts = await Promise.all(SERVERS.map((s) => SERVER_PARTS[s](workspace, undefined)));
+  } catch (err) {
+    workspace.close();
+    throw err;
+  }
+  const byName = new Map(SERVERS.map((s, i): [ServerName, ServerPart] => [s, parts[i] as ServerPart]));
+  return Hub.withConnector(inProcessConnector(byName), () => {
+    for (const p of parts) p.service.close();
+    workspace.close();
+  });
 }
 
 async function serveOverStdio(name: string, repo: string, rev: string | undefined, offer: ToolOffer | undefined): Promise<void> {

@@ -2,6 +2,7 @@ import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { readWorktreeText } from "./confine.js";
+import { keptAnswer, sharedWhileRunning } from "./shared-call.js";
 import { UserError } from "./errors.js";
 
 /** The working tree (staged and unstaged changes), accepted wherever a revision is. */
@@ -90,22 +91,32 @@ export interface TreeEntry {
 
 /** Files of a commit: path and blob id, from one `git ls-tree`. */
 export async function listTree(repo: string, commit: string): Promise<TreeEntry[]> {
-  const out = await git(repo).raw(["ls-tree", "-r", "-z", "--full-tree", commitId(commit)]);
-  const entries: TreeEntry[] = [];
-  for (const record of out.split("\0")) {
-    if (!record) continue;
-    const tab = record.indexOf("\t");
-    const [, type, hash] = record.slice(0, tab).split(" ");
-    if (type === "blob" && hash) entries.push({ path: record.slice(tab + 1), hash });
-  }
-  return entries;
+  const id = commitId(commit);
+  // A commit's tree never changes: listed once per process (a check asks once per scenario).
+  const entries = await keptAnswer(trees, `${repo}\0${id}`, 16, async () => {
+    const out = await git(repo).raw(["ls-tree", "-r", "-z", "--full-tree", id]);
+    const list: TreeEntry[] = [];
+    for (const record of out.split("\0")) {
+      if (!record) continue;
+      const tab = record.indexOf("\t");
+      const [, type, hash] = record.slice(0, tab).split(" ");
+      if (type === "blob" && hash) list.push({ path: record.slice(tab + 1), hash });
+    }
+    return list;
+  });
+  return entries.map((e) => ({ ...e }));
 }
+const trees = new Map<string, Promise<TreeEntry[]>>();
 
 /** Paths of the working tree that git would see: tracked and untracked, less ignored files. */
 export async function listWorktree(repo: string): Promise<string[]> {
-  const out = await git(repo).raw(["ls-files", "-z", "-c", "-o", "--exclude-standard"]);
-  return [...new Set(out.split("\0").filter(Boolean))];
+  const paths = await sharedWhileRunning(listings, repo, async () => {
+    const out = await git(repo).raw(["ls-files", "-z", "-c", "-o", "--exclude-standard"]);
+    return [...new Set(out.split("\0").filter(Boolean))];
+  });
+  return [...paths];
 }
+const listings = new Map<string, Promise<string[]>>();
 
 /**
  * Reads many blobs through one `git cat-file --batch` process (DESIGN.md: never one `git show` per file).

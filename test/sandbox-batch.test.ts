@@ -114,6 +114,21 @@ describe("a test file's cases run as one batch", () => {
     expect(t2.coverage).toEqual(t.coverage);
   });
 
+  it("waits a moment for the file's other cases when they are asked one by one, and not for ever", async () => {
+    // Nothing else is waiting: without the wait, the first case would go alone and the second would see a fresh module.
+    const first = pool.run(calc("doubles"));
+    await new Promise((r) => setTimeout(r, 10));
+    const state = await pool.run(calc("sees module state left by the cases before it"));
+    expect(outcome(await first)?.status).toBe("pass");
+    expect(outcome(state)?.status).toBe("pass");
+    // Asked well after the wait ended, a case runs in its own batch.
+    const early = pool.run(calc("doubles"));
+    await new Promise((r) => setTimeout(r, 400));
+    const late = await pool.run(calc("sees module state left by the cases before it"));
+    expect(outcome(await early)?.status).toBe("pass");
+    expect(outcome(late)).toMatchObject({ status: "fail", error: { message: "expected +0 to be 1 // Object.is equality" } });
+  });
+
   it("gives a case that hits the CPU limit its error, and runs the cases after it in a fresh isolate", async () => {
     const [loop, after] = await together([calc("loops for ever", 300), calc("passes after the loop", 300)]);
     expect(loop?.status).toBe("error");

@@ -78,39 +78,34 @@ export async function blastRadius(tools: Tools, v: ScenarioVerdict, doc: Scenari
   const crossings = v.crossings ?? [];
   const services = [...new Set(crossings.flatMap((c) => [c.from, c.to, ...(c.consumers ?? [])]).concat(v.rootCause?.service).filter((x): x is string => typeof x === "string" && x !== "(scenario)"))];
   const upstream = [...new Set(crossings.filter((c) => c.kind !== "response" && c.from !== v.rootCause?.service && c.symbol).map((c) => c.symbol as string))].filter((x) => !symbols.includes(x));
-  const entryPoints = new Set<string>();
   const tickets = new Set<string>((doc.source ?? []).filter((s) => s.startsWith("ticket:") || s.startsWith("incident:")).map((s) => s.replace(/^incident:/, "ticket:")));
-  if (symbols.length) {
-    const impact = await optional(tools.call(symbolImpact, { targets: [...symbols, ...upstream].slice(0, 20), rev: head, limit: 200 }));
-    // Being exported from a package reaches everything; the routes, jobs and handlers are what say who is hit.
-    for (const i of impact?.items ?? []) for (const e of i.entryPoints) if (e !== "package-export") entryPoints.add(e);
-  }
-  for (const sym of symbols.slice(0, 10)) {
-    const linked = await optional(allPages(tools, contextNeighbors, { id: `symbol:${sym}`, direction: "in", rels: ["references"], limit: 100 }));
-    for (const n of linked ?? []) if (n.kind === "ticket") tickets.add(n.id);
-  }
-  const scenarios = all.filter((o) => o.scenario !== v.scenario && symbols.some((s) => onPath(o).has(s))).map((o) => o.scenario);
-  const owners = new Set<string>();
-  const fragility = { commits: 0, reverts: 0, incidents: [] as string[], failingSimulations: 0 };
   const location = v.rootCause?.location.split(" ")[0];
   const path = location ? Span.parse(location, "root cause location").path : symbols[0]?.split("#")[0];
   const target = location ?? symbols[0];
-  if (target) {
-    const why = await optional(tools.call(whyCode, { target, limit: 20 }));
-    // History is what happened before this run: its own simulations are not the code's past trouble.
-    for (const item of (why?.items ?? []).filter((i) => !i.time || i.time < started)) {
-      if (item.kind === "commit") {
-        fragility.commits++;
-        if (/^revert\b/i.test(item.summary)) fragility.reverts++;
-      } else if (item.kind === "ticket" && /incident|INC-|outage|sev[ -]?\d/i.test(`${item.id} ${item.summary}`)) fragility.incidents.push(item.id);
-      else if (item.kind === "simulation" && /: (fail|error)\b/.test(item.summary)) fragility.failingSimulations++;
-    }
-  }
   const upstreamPaths = upstream.map((u) => u.split("#")[0] as string);
-  for (const p of [...new Set([path, ...upstreamPaths])].filter((x): x is string => Boolean(x)).slice(0, 6)) {
-    const own = await optional(tools.call(fileOwnership, { path: p }));
-    for (const o of own?.items ?? []) owners.add(o.mainDeveloper.byAddedLines);
+  // The questions are independent: asked at once (each is a tool call, and a check asks them for every failing case).
+  const [impact, linked, why, owned] = await Promise.all([
+    symbols.length ? optional(tools.call(symbolImpact, { targets: [...symbols, ...upstream].slice(0, 20), rev: head, limit: 200 })) : undefined,
+    Promise.all(symbols.slice(0, 10).map((sym) => optional(allPages(tools, contextNeighbors, { id: `symbol:${sym}`, direction: "in", rels: ["references"], limit: 100 })))),
+    target ? optional(tools.call(whyCode, { target, limit: 20 })) : undefined,
+    Promise.all([...new Set([path, ...upstreamPaths])].filter((x): x is string => Boolean(x)).slice(0, 6).map((p) => optional(tools.call(fileOwnership, { path: p })))),
+  ]);
+  const entryPoints = new Set<string>();
+  // Being exported from a package reaches everything; the routes, jobs and handlers are what say who is hit.
+  for (const i of impact?.items ?? []) for (const e of i.entryPoints) if (e !== "package-export") entryPoints.add(e);
+  for (const n of linked.flatMap((l) => l ?? [])) if (n.kind === "ticket") tickets.add(n.id);
+  const scenarios = all.filter((o) => o.scenario !== v.scenario && symbols.some((s) => onPath(o).has(s))).map((o) => o.scenario);
+  const fragility = { commits: 0, reverts: 0, incidents: [] as string[], failingSimulations: 0 };
+  // History is what happened before this run: its own simulations are not the code's past trouble.
+  for (const item of (why?.items ?? []).filter((i) => !i.time || i.time < started)) {
+    if (item.kind === "commit") {
+      fragility.commits++;
+      if (/^revert\b/i.test(item.summary)) fragility.reverts++;
+    } else if (item.kind === "ticket" && /incident|INC-|outage|sev[ -]?\d/i.test(`${item.id} ${item.summary}`)) fragility.incidents.push(item.id);
+    else if (item.kind === "simulation" && /: (fail|error)\b/.test(item.summary)) fragility.failingSimulations++;
   }
+  const owners = new Set<string>();
+  for (const own of owned) for (const o of own?.items ?? []) owners.add(o.mainDeveloper.byAddedLines);
   return {
     customers: doc.customers ?? [],
     ...(services.length ? { services } : {}),
@@ -161,13 +156,18 @@ export async function selectFor(tools: Tools, req: { base: string; head: string;
 /** Blast radius for every failing or at-risk verdict (in place). */
 export async function addBlastRadius(hub: Tools, verdicts: ScenarioVerdict[], head: string, started: string, say: (line: string) => void): Promise<void> {
   const tools = memoReads(hub);
-  for (const v of verdicts) {
-    if (v.verdict !== "fail" && v.verdict !== "at-risk") continue;
-    say(`blast radius of ${v.scenario}…`);
-    // A scenario's front matter comes as a record: the fields the blast radius reads are checked where they are read.
-    const doc = scenarioDoc((await optional(tools.call(getScenario, { id: v.scenario, rev: head })))?.scenario, v.scenario);
-    v.blastRadius = await blastRadius(tools, v, doc, verdicts, head, started);
-  }
+  const hit = verdicts.filter((v) => v.verdict === "fail" || v.verdict === "at-risk");
+  // A few at a time: the reads they share are asked once (memoReads), and the servers answer them side by side.
+  let next = 0;
+  const worker = async () => {
+    for (let v = hit[next++]; v; v = hit[next++]) {
+      say(`blast radius of ${v.scenario}…`);
+      // A scenario's front matter comes as a record: the fields the blast radius reads are checked where they are read.
+      const doc = scenarioDoc((await optional(tools.call(getScenario, { id: v.scenario, rev: head })))?.scenario, v.scenario);
+      v.blastRadius = await blastRadius(tools, v, doc, verdicts, head, started);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, hit.length) }, worker));
 }
 
 /** One decision trace per verdict that needs explaining, citing the scenario, the code and the evidence. */

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { ts } from "@ts-morph/common";
+import { typescript } from "../../core/typescript.js";
 import { z } from "zod";
 
 /**
@@ -77,7 +77,7 @@ export function readPackage(path: string, text: string): PackageInfo | undefined
 }
 
 function readTsconfigPaths(path: string, text: string): ProjectSettings["paths"] {
-  const parsed = ts.parseConfigFileTextToJson(path, text);
+  const parsed = typescript().parseConfigFileTextToJson(path, text);
   const options = StringRecord.safeParse(StringRecord.safeParse(parsed.config).data?.compilerOptions ?? {});
   if (!options.success) return [];
   const dir = posix.dirname(path);
@@ -95,7 +95,7 @@ function readTsconfigPaths(path: string, text: string): ProjectSettings["paths"]
  * config's folder), so a frame in the built file can be mapped to its source.
  */
 export function readBuildRoot(path: string, text: string): { out: string; root: string } | undefined {
-  const parsed = ts.parseConfigFileTextToJson(path, text);
+  const parsed = typescript().parseConfigFileTextToJson(path, text);
   const options = StringRecord.safeParse(StringRecord.safeParse(parsed.config).data?.compilerOptions ?? {});
   if (!options.success || typeof options.data.outDir !== "string") return undefined;
   const dir = posix.dirname(path);

@@ -4,6 +4,7 @@ import { git, listWorktree, resolveRevision, WORKTREE } from "../../core/git.js"
 import type { CodeGraph, SymbolInfo } from "../code-graph/queries.js";
 import type { CodeGraphService } from "../code-graph/service.js";
 import { Span } from "../../core/span.js";
+import { keptAnswer, sharedWhileRunning } from "../../core/shared-call.js";
 
 /** What changed between two revisions: files and hunks, and the symbols those hunks touch on each side. */
 export interface Hunk {
@@ -87,11 +88,21 @@ export async function diffFiles(repo: string, base: string, head: string): Promi
   const b = await resolveRevision(repo, base);
   const h = await resolveRevision(repo, head);
   if (!b.commit) throw new UserError(`base "${base}" is the working tree: expected a commit, branch or tag to compare from`);
-  const args = ["diff", "-M", "-U0", "--no-color", "--no-ext-diff", "--end-of-options", b.commit];
-  if (h.commit) args.push(h.commit);
+  const key = `${repo}\0${b.commit}\0${h.commit ?? WORKTREE}`;
+  // Between commits the diff never changes (kept); to the working tree, overlapping calls share one.
+  const files = h.commit ? await keptAnswer(diffsKept, key, 32, () => diffOf(repo, b.commit as string, h.commit)) : await sharedWhileRunning(diffsRunning, key, () => diffOf(repo, b.commit as string, null));
+  return structuredClone(files);
+}
+const diffsKept = new Map<string, Promise<FileDiff[]>>();
+const diffsRunning = new Map<string, Promise<FileDiff[]>>();
+
+/** The diff from commit `base` to commit `head`, or to the working tree when head is null. */
+async function diffOf(repo: string, base: string, head: string | null): Promise<FileDiff[]> {
+  const args = ["diff", "-M", "-U0", "--no-color", "--no-ext-diff", "--end-of-options", base];
+  if (head) args.push(head);
   args.push("--");
   const files = parseDiff(await git(repo).raw(args));
-  if (!h.commit) {
+  if (!head) {
     // git diff leaves out untracked files; they are whole additions.
     const tracked = new Set((await git(repo).raw(["ls-files", "-z"])).split("\0"));
     for (const path of await listWorktree(repo)) {

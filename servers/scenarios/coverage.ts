@@ -166,16 +166,21 @@ export interface CoverageMeeting {
   where: string[];
 }
 
-/** A changed file's two sides parsed, with their code lines: computed once however many runs ask. */
-const parsed = new WeakMap<ChangedTexts, ParsedSides>();
+/**
+ * A changed file's two sides parsed, with their code lines: computed once however many runs ask. Keyed by the
+ * texts, not by the object holding them: a working tree's texts are read again for every scenario.
+ */
+const parsed = new Map<string, ParsedSides>();
 function sidesOf(t: ChangedTexts | undefined, path: string): ParsedSides | undefined {
   if (t?.base === undefined || t.head === undefined) return undefined;
-  let hit = parsed.get(t);
+  const key = `${path}\0${t.base}\0${t.head}`;
+  let hit = parsed.get(key);
   if (!hit) {
     const base = parseSource(t.base, path);
     const head = parseSource(t.head, path);
     hit = { base, head, code: { base: codeLines(base), head: codeLines(head) } };
-    parsed.set(t, hit);
+    if (parsed.size >= 64) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(key, hit);
   }
   return hit;
 }

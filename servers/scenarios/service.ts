@@ -141,6 +141,11 @@ function coverageStatus(run: RunResult): "ok" | "error" {
   return run.status === "ok" || run.error?.missingModule ? "ok" : "error";
 }
 
+/** The effects of a run's shared work (its file's loading, its suite's hooks), as comparable text. */
+function sharedEffects(run: RunResult): string {
+  return JSON.stringify(run.effects.filter((e) => e.shared).map((e) => [e.target, e.kind, e.args]));
+}
+
 export class ScenarioService {
   readonly repo: string;
   readonly codeGraph: CodeGraphService;
@@ -288,7 +293,7 @@ export class ScenarioService {
     // The repo's own test cases are generated memories beside the written ones; a written id wins.
     const ids = new Set(written.scenarios.map((s) => s.id));
     const loaded: LoadedScenarios = { scenarios: [...written.scenarios, ...tests.scenarios.filter((s) => !ids.has(s.id))], errors: written.errors };
-    await this.recordScenarios(loaded.scenarios.map((s) => scenarioBatch(s, atRev)));
+    await this.recordScenarios(loaded.scenarios, atRev);
     if (atRev !== WORKTREE) this.loadedAt.set(atRev, loaded);
     return loaded;
   }
@@ -300,11 +305,12 @@ export class ScenarioService {
    * Stores the scenario batches this service has not stored yet (the graph would add nothing for the others,
    * at a cost); questions asked at once share one write. A write that failed is tried again by the next question.
    */
-  private async recordScenarios(batches: IngestBatch[]): Promise<void> {
-    const keyed = batches.map((b) => ({ b, key: createHash("sha1").update(JSON.stringify(b)).digest("hex") }));
+  private async recordScenarios(scenarios: readonly Scenario[], atRev: string): Promise<void> {
+    // Keyed by the scenario itself: its batch (a rendering of the whole scenario) is built only when it is new.
+    const keyed = scenarios.map((s) => ({ s, key: createHash("sha1").update(JSON.stringify([s, atRev])).digest("hex") }));
     const fresh = keyed.filter(({ key }) => !this.recordedBatches.has(key));
     if (fresh.length > 0) {
-      const write = this.graph.ingestAll(fresh.map(({ b }) => b)).then(() => undefined);
+      const write = this.graph.ingestAll(fresh.map(({ s }) => scenarioBatch(s, atRev))).then(() => undefined);
       for (const { key } of fresh) this.recordedBatches.set(key, write);
       write.catch(() => {
         for (const { key } of fresh) if (this.recordedBatches.get(key) === write) this.recordedBatches.delete(key);
@@ -502,6 +508,8 @@ export class ScenarioService {
   /** Every scenario the change can affect, with the reasons; ranked, never capped. */
   async select(base: string, head: string, scenarioRev: string = head): Promise<{ selected: Selected[]; changed: string[]; errors: LoadedScenarios["errors"] }> {
     const { scenarios, errors } = await this.load(scenarioRev);
+    // Simulation follows selection: the sandbox's children start meanwhile (each takes a second or two).
+    if (scenarios.some((s) => s.simulate)) this.sandbox().warm();
     const { files, changes } = await this.change(base, head);
     const changedIds = new Set(changes.map((c) => c.head?.id ?? c.id));
     const changedNames = new Map(changes.map((c) => [(c.head?.id ?? c.id).split("#")[1]?.split(".").pop() ?? "", c.head?.id ?? c.id]));
@@ -666,7 +674,18 @@ export class ScenarioService {
     else if (!overlaid && !changeMeetsCoverage(baseRun.coverage, files, await this.changedTexts(base, headRev, files)).touched) verdict = unaffectedVerdict(s, baseRun);
     else {
       headRun = await pool.run(this.job(s, headRev, overlaid));
-      verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : differentialVerdict(s, baseRun, headRun, await compareRuns(baseRun, headRun, files, this.sourceText(base, headRev, overlaid)));
+      // A case's shared work (module top levels, suite hooks) is what ran before it in its batch. When it differs between
+      // the sides, that is a change to the loading or only a different batch: both sides run again alone to tell.
+      let baseCompared = baseRun;
+      if (test && headRun.status === "ok" && sharedEffects(baseRun) !== sharedEffects(headRun)) {
+        [baseCompared, headRun] = await Promise.all([pool.run({ ...this.job(s, base), alone: true }), pool.run({ ...this.job(s, headRev, overlaid), alone: true })]);
+      }
+      verdict =
+        headRun.status === "error"
+          ? errorVerdict(s, "head", headRun, baseRun)
+          : baseCompared.status === "error"
+            ? errorVerdict(s, "base", baseCompared)
+            : differentialVerdict(s, baseRun, headRun, await compareRuns(baseCompared, headRun, files, this.sourceText(base, headRev, overlaid)));
     }
     // A test whose own file the change edits is never simply fine: the statement of how the code must behave moved.
     if (test && files.some((f) => f.path === test.ref.file || f.oldPath === test.ref.file) && (verdict.verdict === "pass" || verdict.verdict === "unaffected")) {

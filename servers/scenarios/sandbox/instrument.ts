@@ -1,4 +1,5 @@
-import { ts } from "@ts-morph/common";
+import type { ts } from "@ts-morph/common";
+import { typescript } from "../../../core/typescript.js";
 
 /**
  * The instrumenting transpiler of the differential simulation (DESIGN.md, depth 2): TypeScript to CommonJS
@@ -30,6 +31,7 @@ function call(f: ts.NodeFactory, method: string, args: ts.Expression[]): ts.Expr
 }
 
 function functionName(node: ts.FunctionLikeDeclaration): string {
+  const ts = typescript();
   const own = node.name && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name)) ? node.name.text : undefined;
   const parent = node.parent;
   const owner = parent && ts.isClassLike(parent) && parent.name ? `${parent.name.text}.` : "";
@@ -42,6 +44,7 @@ function functionName(node: ts.FunctionLikeDeclaration): string {
 
 /** Instruments one module's source; `path` is only used for error positions and names. */
 export function instrument(path: string, text: string): Instrumented {
+  const ts = typescript();
   const sites: Site[] = [];
   let sourceFile: ts.SourceFile | undefined;
   const lineOf = (node: ts.Node) => (sourceFile ? sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1 : 0);

@@ -1,8 +1,9 @@
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, extname, isAbsolute, join, posix, relative, sep } from "node:path";
-import { ts } from "@ts-morph/common";
+import type { ts } from "@ts-morph/common";
+import { typescript } from "../../../core/typescript.js";
+import { compileKept, compiledKey } from "./compiled-cache.js";
 import { instrument, type Site } from "./instrument.js";
 import { isUnder } from "../../../core/confine.js";
 import { PACKAGES_ROOT, realPath, WORLDLINE_ROOT } from "./paths.js";
@@ -51,7 +52,8 @@ const ownPortCode = new Map<string, string>();
 function ownPort(specifier: string, file: string): Answer {
   let code = ownPortCode.get(file);
   if (code === undefined) {
-    code = ts.transpileModule(readFileSync(new URL(file, import.meta.url), "utf8"), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, removeComments: true } }).outputText;
+    const text = readFileSync(new URL(file, import.meta.url), "utf8");
+    code = compileKept("port", file, text, () => ({ code: typescript().transpileModule(text, { compilerOptions: { module: typescript().ModuleKind.CommonJS, target: typescript().ScriptTarget.ES2022, removeComments: true } }).outputText, sites: [] })).code;
     ownPortCode.set(file, code);
   }
   const name = specifier.slice("worldline:".length);
@@ -73,10 +75,10 @@ type Answer =
 const compiled = new Map<string, { code: string; sites: Site[] }>();
 
 function cached(kind: string, path: string, text: string, make: () => { code: string; sites: Site[] }): { code: string; sites: Site[] } {
-  const key = createHash("sha1").update(kind).update("\0").update(path).update("\0").update(text).digest("hex");
+  const key = compiledKey(kind, path, text);
   let hit = compiled.get(key);
   if (!hit) {
-    hit = make();
+    hit = compileKept(kind, path, text, make);
     if (compiled.size > 5000) compiled.delete(compiled.keys().next().value as string);
     compiled.set(key, hit);
   }
@@ -85,6 +87,7 @@ function cached(kind: string, path: string, text: string, make: () => { code: st
 
 function topLevelAwaitLine(path: string, text: string): number | undefined {
   if (!/\bawait\b/.test(text)) return undefined;
+  const ts = typescript();
   const sf = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
   let line: number | undefined;
   const walk = (n: ts.Node): void => {
@@ -378,15 +381,16 @@ export class ModuleLoader {
     const text = readFileSync(file, "utf8");
     if (file.endsWith(".json")) return { kind: "json", id, text };
     const esm = isEsm(this.realRoot(root), file, text);
-    if (esm) {
-      const line = topLevelAwaitLine(rel, text);
-      if (line !== undefined) throw new Error(`${rel}:${line}: top-level await cannot be simulated (modules are loaded as CommonJS)`);
-    }
+    // The top-level await check parses the file: done once, with its transpiling (a file that has one is never kept).
     const { code } = esm
-      ? cached("esm", rel, text, () => ({
-          code: ts.transpileModule(text, { fileName: rel.replace(/\.mjs$/, ".js"), compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, allowJs: true } }).outputText,
+      ? cached("esm", rel, text, () => {
+          const line = topLevelAwaitLine(rel, text);
+          if (line !== undefined) throw new Error(`${rel}:${line}: top-level await cannot be simulated (modules are loaded as CommonJS)`);
+          return {
+          code: typescript().transpileModule(text, { fileName: rel.replace(/\.mjs$/, ".js"), compilerOptions: { module: typescript().ModuleKind.CommonJS, target: typescript().ScriptTarget.ES2022, esModuleInterop: true, allowJs: true } }).outputText,
           sites: [],
-        }))
+          };
+        })
       : { code: text };
     return { kind: "code", id, filename, code, siteBase: 0, siteCount: 0 };
   }

@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { RunResult, SimulationJob } from "./protocol.js";
 import { batchKey } from "./batch.js";
+import { compiledCacheEnv } from "./compiled-cache.js";
 
 /**
  * A small pool of child processes that run simulation jobs (DESIGN.md: isolates live in children, never in
@@ -44,6 +45,13 @@ interface Worker {
  */
 export const BATCH_MAX = 64;
 
+/**
+ * How long a test case waits for more cases of its file before its batch goes (ms), and at most: callers ask
+ * for cases one by one, a few milliseconds apart, and each batch costs an isolate and the file's loading.
+ */
+const LINGER_MS = 30;
+const LINGER_MAX_MS = 250;
+
 export function failedRun(job: SimulationJob, reason: string): RunResult {
   return { rev: job.rev, status: "error", error: { reason }, steps: [], trace: [], truncated: 0, effects: [], missingStubs: [], logs: [], modules: [], executed: [], functions: [], coverage: { files: {}, requests: [], env: [] }, ms: 0 };
 }
@@ -59,14 +67,57 @@ export class SandboxPool {
   run(job: SimulationJob): Promise<RunResult> {
     if (this.closed) return Promise.resolve(failedRun(job, "the simulation pool is closed"));
     return new Promise((resolve) => {
-      this.waiting.push({ job, resolve, key: batchKey(job) });
+      const key = batchKey(job);
+      this.waiting.push({ job, resolve, key });
+      if (key !== undefined) this.linger(key);
       this.dispatch();
     });
+  }
+
+  /**
+   * Starts the children before the first job needs them (a child takes a second or two to start: the caller
+   * warms the pool while it does other work, such as selection).
+   */
+  warm(): void {
+    while (!this.closed && this.workers.length < this.size) this.spawnWorker();
+  }
+
+  /** When each test file's waiting cases may go: a little after the last one came, so that its siblings join the batch. */
+  private readonly lingering = new Map<string, { first: number; until: number }>();
+  private lingerTimer: NodeJS.Timeout | undefined;
+
+  private linger(key: string): void {
+    const now = performance.now();
+    const l = this.lingering.get(key) ?? { first: now, until: now };
+    l.until = Math.min(l.first + LINGER_MAX_MS, now + LINGER_MS);
+    this.lingering.set(key, l);
+  }
+
+  /** Dispatches again when the first lingering file's cases are due (dispatch found none due now). */
+  private wakeForLingering(now: number): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    const next = Math.min(...[...this.lingering.values()].map((x) => x.until));
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined;
+      this.dispatch();
+    }, Math.max(0, next - now) + 1);
+  }
+
+  /** Whether a waiting job may go now: not while its file's siblings are still arriving. */
+  private due(q: Waiting, now: number): boolean {
+    if (q.key === undefined || q.alone) return true;
+    const l = this.lingering.get(q.key);
+    if (!l || now >= l.until) {
+      this.lingering.delete(q.key);
+      return true;
+    }
+    return false;
   }
 
   /** Stops every child; pending jobs end as errors. */
   close(): void {
     this.closed = true;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
     for (const w of this.workers) {
       if (w.busy) {
         clearTimeout(w.busy.timer);
@@ -81,7 +132,7 @@ export class SandboxPool {
   private spawnWorker(): Worker {
     const node = [process.execPath, "--no-node-snapshot", "--no-expose-wasm", "--import", TSX, CHILD];
     const proc = spawn("/bin/sh", ["-c", 'ulimit -d "$1" || exit 97; shift; exec "$@"', "worldline-sandbox", String(CHILD_MEMORY_MB * 1024), ...node], {
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", TZ: "UTC" },
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", TZ: "UTC", ...compiledCacheEnv() },
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
     const w: Worker = { proc, ready: false };
@@ -153,9 +204,13 @@ export class SandboxPool {
         if (this.workers.length < this.size) this.spawnWorker();
         return;
       }
-      const next = this.waiting.shift();
+      const now = performance.now();
+      const at = this.waiting.findIndex((q) => this.due(q, now));
+      if (at < 0) return this.wakeForLingering(now);
+      const [next] = this.waiting.splice(at, 1);
       if (!next) return;
       const jobs = [next, ...this.batchWith(next)];
+      if (next.key !== undefined) this.lingering.delete(next.key);
       const id = this.nextId++;
       // A child that stops answering (stuck outside the isolate) is killed; its run is an error. The timer holds
       // its own worker: the loop's variable moves on. The bound covers the run's reruns on a busy machine.

@@ -670,10 +670,12 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     exact: string;
     site: number;
     answer: RawEffect["answer"];
+    /** Made by shared work (a module's top level, a suite's beforeAll/afterAll), not by the case itself. */
+    shared: boolean;
   }
   const effects = list<EffectRecord>();
   const effectText = (e: EffectRecord, withSite: boolean) =>
-    `{"target":${quote(e.target)},"kind":${quote(e.kind)},"args":${e.args},${withSite ? `"site":${num(e.site)},` : ""}"answer":${quote(e.answer)}}`;
+    `{"target":${quote(e.target)},"kind":${quote(e.kind)},"args":${e.args},${withSite ? `"site":${num(e.site)},` : ""}"answer":${quote(e.answer)}${e.shared ? ',"shared":true' : ""}}`;
   const stubUses = weak<number>();
   /** A plain copy of scenario data (stub answers, step arguments) made without JSON or prototypes the code owns. */
   const copy = (v: unknown): unknown => {
@@ -771,6 +773,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     effect.exact = exact.length > 4_000_000 ? '["x"]' : exact;
     effect.site = lastSite;
     effect.answer = "symbolic";
+    effect.shared = sharedDepth > 0;
     add(effects, effect);
     let stub: StubSpec | undefined;
     try {
@@ -1780,8 +1783,16 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       if (!batch) return;
       events.n = 0;
       events.at = objectCreate(null) as Record<number, string>;
-      effects.n = 0;
-      effects.at = objectCreate(null) as Record<number, EffectRecord>;
+      // Effects of shared work (the file's loading, a suite's hooks) stay: each case depends on them, as it does
+      // when it runs alone, so a change to what loading does is compared in every case of the batch.
+      const kept = objectCreate(null) as Record<number, EffectRecord>;
+      let k = 0;
+      for (let e = 0; e < effects.n; e++) {
+        const effect = effects.at[e];
+        if (effect && effect.shared) kept[k++] = effect;
+      }
+      effects.n = k;
+      effects.at = kept;
       logs.n = 0;
       logs.at = objectCreate(null) as Record<number, string>;
       truncated = 0;

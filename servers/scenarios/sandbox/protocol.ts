@@ -96,6 +96,8 @@ export interface SimulationJob {
   limits: Limits;
   /** Load this test file and list the cases it registers, running none (`steps` are ignored): RunResult.collected. */
   collect?: { file: string } | undefined;
+  /** Run this case in its own isolate, never batched with its file's other cases (so it carries the file's loading). */
+  alone?: true | undefined;
 }
 
 /** A case a test file registered when it loaded in the sandbox (SimulationJob.collect). */
@@ -139,6 +141,8 @@ export interface RawEffect {
   args: Snap[];
   site: number;
   answer: "stub" | "symbolic" | "threw";
+  /** Made by shared work (a module's top level, a suite's hooks): in a batch, by whichever case came first. */
+  shared?: boolean;
 }
 
 export type ExpectationStatus = "pass" | "fail" | "threw" | "unchecked";
@@ -196,6 +200,7 @@ export interface Effect {
   args: Snap[];
   at: string;
   answer: RawEffect["answer"];
+  shared?: true;
 }
 
 export interface StepOutcome {

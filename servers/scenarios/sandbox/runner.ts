@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import { ts } from "@ts-morph/common";
+import { typescript } from "../../../core/typescript.js";
 import ivm from "isolated-vm";
+import { compileKept } from "./compiled-cache.js";
 import { ModuleLoader, type SiteRef } from "./modules.js";
 import type { CheckerCommand } from "./expect-realm.js";
 import type { CollectedCase, Effect, ExecutedFunction, ExpectationResult, PreludeConfig, RunCoverage, PreludeReport, RawEffect, RunResult, SimulationJob, StepSpec, StubSpec, TraceEvent } from "./protocol.js";
@@ -16,10 +17,14 @@ import { z } from "zod";
  * a server's process or a test worker). All simulated code runs inside calls that carry the remaining CPU
  * budget as their timeout, so no code resumes unbounded: async work is driven from here one task at a time.
  */
-const transpile = (file: string) =>
-  ts.transpileModule(readFileSync(new URL(file, import.meta.url), "utf8"), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, removeComments: true },
-  }).outputText;
+const transpile = (file: string) => {
+  const text = readFileSync(new URL(file, import.meta.url), "utf8");
+  // Kept between processes: each pool child would transpile these thousands of lines again at its start.
+  return compileKept("own", file, text, () => {
+    const ts = typescript();
+    return { code: ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, removeComments: true } }).outputText, sites: [] };
+  }).code;
+};
 const PRELUDE = transpile("./prelude.ts");
 const EXPECT_REALM = transpile("./expect-realm.ts");
 const TEST_API = transpile("./test-api.ts");
@@ -587,7 +592,7 @@ function toResult(job: SimulationJob, loader: ModuleLoader, source: RevisionFile
       ...(value !== undefined ? { value } : {}),
     });
   }
-  const effect = (e: RawEffect): Effect => ({ target: e.target, kind: e.kind, args: e.args, at: at(e.site), answer: e.answer });
+  const effect = (e: RawEffect): Effect => ({ target: e.target, kind: e.kind, args: e.args, at: at(e.site), answer: e.answer, ...(e.shared ? { shared: true as const } : {}) });
   const effects = (report?.effects ?? []).map(effect);
   const known = (site: number | undefined) => {
     const where = locate(site);
