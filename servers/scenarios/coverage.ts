@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import type { FileDiff, Hunk } from "../git-history/diff.js";
-import { codeLines, hunkChangesShape, inertModuleHunk, parseSource, type ParsedSides } from "./runtime-change.js";
+import { codeLines, enclosingFunctions, hunkChangesShape, inertModuleHunk, parseSource, type ParsedSides } from "./runtime-change.js";
 import type { CoveredSite, RunCoverage } from "./sandbox/protocol.js";
 
 /**
@@ -87,6 +87,14 @@ function hunkMeets(sites: readonly CoveredSite[], h: Hunk): Meeting {
  * the declarations it replaces change shape. Without them, module-level code and declarations always meet.
  */
 function whyMeets(sites: readonly CoveredSite[], h: Hunk, all: readonly Hunk[], sides: ParsedSides | undefined): string | undefined {
+  // A change inside a function's body runs only when the function does, whatever else shares its lines (the
+  // `export const f = (x) => ...` whose statement ran at load): the innermost such function with a site decides.
+  for (const fn of sides ? enclosingFunctions(h, sides) : []) {
+    const own = sites.filter((s) => s[2] === "f" && s[0] === fn.line && s[1] === fn.endLine);
+    if (!own.length) continue;
+    const ran = own.find((s) => s[3]);
+    return ran ? `a function it ran (lines ${ran[0]}-${ran[1]})` : undefined;
+  }
   const m = hunkMeets(sites, h);
   const shapeChanged = () => !sides || hunkChangesShape(h, sides);
   // Held by code that never ran: only a declaration that hoists out of it (a var, a function) can still matter.

@@ -219,3 +219,49 @@ export function inertModuleHunk(h: Hunk, sides: ParsedSides, all: readonly Hunk[
   for (const n of names) if (new RegExp(`(?<![\\w$])${n.replace(/\$/g, "\\$")}(?![\\w$])`).test(outside)) return false;
   return true;
 }
+
+/** A function whose body a change lies in: where it starts and ends (as the instrumenter's function sites say). */
+export interface EnclosingFunction {
+  line: number;
+  endLine: number;
+}
+
+/**
+ * The functions, innermost first, whose bodies hold every character a modifying hunk changes, on both sides: such a
+ * change can matter to a run only if the function ran (an arrow on the line of a top-level `const` included, whose
+ * statement ran at load for every run). Empty when the hunk only inserts, or reaches outside a body on either side.
+ */
+export function enclosingFunctions(h: Hunk, sides: ParsedSides): EnclosingFunction[] {
+  if (h.oldLines === 0) return [];
+  const segment = (sf: ts.SourceFile, start: number, lines: number): [number, number] => {
+    const starts = sf.getLineStarts();
+    const from = lines > 0 ? (starts[start - 1] ?? sf.text.length) : (starts[start] ?? sf.text.length);
+    const to = lines > 0 ? (starts[start - 1 + lines] ?? sf.text.length) : from;
+    return [from, to];
+  };
+  const [b0, b1] = segment(sides.base, h.oldStart, h.oldLines);
+  const [h0, h1] = segment(sides.head, h.newStart, h.newLines);
+  const bt = sides.base.text.slice(b0, b1);
+  const ht = sides.head.text.slice(h0, h1);
+  let p = 0;
+  while (p < bt.length && p < ht.length && bt[p] === ht[p]) p++;
+  let q = 0;
+  while (q < bt.length - p && q < ht.length - p && bt[bt.length - 1 - q] === ht[ht.length - 1 - q]) q++;
+  const inBodies = (sf: ts.SourceFile, from: number, to: number): ts.FunctionLikeDeclaration[] => {
+    const out: ts.FunctionLikeDeclaration[] = [];
+    const visit = (n: ts.Node): void => {
+      if (n.getStart(sf) > from || n.getEnd() < to) return;
+      if (ts.isFunctionLike(n) && "body" in n && n.body && n.body.getStart(sf) <= from && to <= n.body.getEnd()) out.unshift(n as ts.FunctionLikeDeclaration);
+      n.forEachChild(visit);
+    };
+    visit(sf);
+    return out;
+  };
+  const base = inBodies(sides.base, b0 + p, b1 - q);
+  const head = inBodies(sides.head, h0 + p, h1 - q);
+  // The same functions on both sides (by kind and parameters): a change that moved a body's edge is not inside it.
+  const sig = (sf: ts.SourceFile, fn: ts.FunctionLikeDeclaration) => `${fn.kind}:${fn.parameters.map((x) => x.getText(sf)).join(",")}`;
+  if (base.length === 0 || base.length !== head.length || base.some((fn, i) => sig(sides.base, fn) !== sig(sides.head, head[i] as ts.FunctionLikeDeclaration))) return [];
+  const lineOf = (pos: number) => sides.base.getLineAndCharacterOfPosition(pos).line + 1;
+  return base.map((fn) => ({ line: lineOf(fn.getStart(sides.base)), endLine: lineOf(fn.getEnd()) }));
+}
