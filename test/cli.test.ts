@@ -82,6 +82,16 @@ describe("worldline command", () => {
     }
   });
 
+  it("answers the same from servers in its own process and from servers it launches (WORLDLINE_SERVERS=stdio)", async () => {
+    const run = promisify(execFile);
+    const args = [BIN, "hotspots", "--repo", tmp.dir, "--format", "json"];
+    const inProcess = await run(process.execPath, args);
+    const launched = await run(process.execPath, args, { env: { ...process.env, WORLDLINE_SERVERS: "stdio" } });
+    const items = (out: string) => (JSON.parse(out) as { items: unknown[] }).items;
+    expect(items(inProcess.stdout).length).toBeGreaterThan(0);
+    expect(items(launched.stdout)).toEqual(items(inProcess.stdout));
+  });
+
   it("runs as a real process from bin/worldline.js", async () => {
     const run = promisify(execFile);
     const { stdout } = await run(process.execPath, [BIN, "index", "--repo", tmp.dir]);

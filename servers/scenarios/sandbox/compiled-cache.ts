@@ -81,7 +81,7 @@ export function writeCompiled(key: string, entry: Entry): void {
   const folder = join(root, key.slice(0, 2));
   const tmp = join(folder, `${key}.${process.pid}.tmp`);
   try {
-    mkdirSync(folder, { recursive: true });
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
     writeFileSync(tmp, JSON.stringify(entry));
     renameSync(tmp, join(folder, `${key}.json`));
   } catch {
