@@ -167,7 +167,10 @@ export async function testsMutantsBench(work: string): Promise<string> {
         if (fails.some((v) => v.rootCause?.location === `${m.file}:${m.location.start.line}`)) rootOnLine++;
       }
       if (times.length % 10 === 0) log(`tests-mutants: after ${times.length} mutants: recall ${(killedSelected / Math.max(1, killing)).toFixed(3)} (${killedSelected}/${killing}), precision ${(killedSelected / Math.max(1, selected)).toFixed(3)}, gate precision ${(reallyFail / Math.max(1, reportedFail)).toFixed(3)}, root cause ${rootOnLine}/${failingMutants}; peer recall ${(peerKilledSelected / Math.max(1, peerKilling)).toFixed(3)}, precision ${(peerKilledSelected / Math.max(1, peerSelected)).toFixed(3)}`);
-      log(`tests-mutants: mutant ${m.id} ${m.file}:${m.location.start.line} ${m.mutatorName}: killing ${kill.size}, selected ${sim.length}, fail ${fails.length} (verdicts ${(r.verdictsMs / 1000).toFixed(1)} s, fix ${((r.ms - r.verdictsMs) / 1000).toFixed(1)} s)`);
+      // What a miss looks like, to read the causes from the log: where the root causes were, and which fails the runner does not see.
+      const rootMiss = fails.length && !fails.some((v) => v.rootCause?.location === `${m.file}:${m.location.start.line}`) ? `; root causes at ${[...new Set(fails.map((v) => v.rootCause?.location ?? "none"))].slice(0, 3).join(", ")}` : "";
+      const falseFails = fails.filter((v) => !kill.has(v.scenario)).map((v) => v.scenario);
+      log(`tests-mutants: mutant ${m.id} ${m.file}:${m.location.start.line} ${m.mutatorName}: killing ${kill.size}, selected ${sim.length}, fail ${fails.length} (verdicts ${(r.verdictsMs / 1000).toFixed(1)} s, fix ${((r.ms - r.verdictsMs) / 1000).toFixed(1)} s)${rootMiss}${falseFails.length ? `; fail but not killed: ${falseFails.slice(0, 3).join(", ")}` : ""}`);
     } finally {
       restore();
     }
