@@ -7,6 +7,9 @@ import { z } from "zod";
 export const VERDICTS = ["pass", "fail", "at-risk", "unaffected", "error"] as const;
 export const DEPTHS = ["static", "differential", "agent"] as const;
 
+/** How bad a verdict is for a change: what "gets worse" and "the worse of two" compare. */
+export const VERDICT_RANK: Record<(typeof VERDICTS)[number], number> = { pass: 0, unaffected: 0, "at-risk": 1, error: 2, fail: 3 };
+
 /** One step of the path from a changed definition to the first divergent use (filled by the provenance trace). */
 export const RootCauseVia = z.object({
   location: z.string().describe("path:line of this step"),

@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { COMPILER, compiledKey } from "../servers/scenarios/sandbox/compiled-cache.js";
 import { boundaries } from "../servers/scenarios/sandbox/boundaries.js";
 import { SandboxPool } from "../servers/scenarios/sandbox/pool.js";
 import { DEFAULT_LIMITS, type SimulationJob } from "../servers/scenarios/sandbox/protocol.js";
 import { makeRepo, tempDir } from "./helpers/git-fixture.js";
+import { filesUnder } from "./helpers/sandbox-run.js";
 
 /**
  * Compiled modules are kept on disk between processes (compiled-cache.ts): each pool child starts cold, and
@@ -43,20 +45,7 @@ async function runWithCache(cacheHome: string, off = false): Promise<unknown> {
   }
 }
 
-function entries(cacheHome: string): string[] {
-  const root = join(cacheHome, "worldline", "compiled");
-  if (!existsSync(root)) return [];
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(p);
-    }
-  };
-  walk(root);
-  return out;
-}
+const entries = (cacheHome: string): string[] => filesUnder(join(cacheHome, "worldline", "compiled"));
 
 /** The kept entry of the repo's own module: the one whose code holds its expression. */
 const answerEntry = (cacheHome: string) => entries(cacheHome).find((p) => readFileSync(p, "utf8").includes("40 + 2"));
@@ -92,5 +81,26 @@ describe("the compiled-module cache", () => {
     const home = join(tmp.dir, "cache-off");
     expect(await runWithCache(home, true)).toBe(42);
     expect(entries(home)).toEqual([]);
+  });
+
+  it("uses no folder another user could write, nor one in a git work tree (a checkout's files are the change's)", async () => {
+    const plant = (home: string, mode: number) => {
+      const key = compiledKey("repo", "src/answer.ts", files["src/answer.ts"]);
+      const folder = join(home, "worldline", "compiled", COMPILER, key.slice(0, 2));
+      mkdirSync(folder, { recursive: true });
+      chmodSync(join(home, "worldline", "compiled", COMPILER), mode);
+      writeFileSync(join(folder, `${key}.json`), JSON.stringify({ code: "exports.answer = () => 666;", sites: [] }));
+    };
+    const open = join(tmp.dir, "cache-open");
+    plant(open, 0o755);
+    expect(await runWithCache(open)).toBe(42);
+    // In the repo's own checkout, even a private folder is the change's to fill.
+    const inside = join(repo, ".cache");
+    plant(inside, 0o700);
+    expect(await runWithCache(inside)).toBe(42);
+    // The same private folder outside any work tree is the cache: the planted entry is what runs.
+    const own = join(tmp.dir, "cache-own");
+    plant(own, 0o700);
+    expect(await runWithCache(own)).toBe(666);
   });
 });

@@ -1,10 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IO_BUILTINS, IO_PACKAGES } from "../servers/scenarios/sandbox/boundaries.js";
 import { SandboxPool } from "../servers/scenarios/sandbox/pool.js";
-import { DEFAULT_LIMITS, type Limits, type RunResult, type SimulationJob } from "../servers/scenarios/sandbox/protocol.js";
+import { type Limits, type RunResult, type SimulationJob } from "../servers/scenarios/sandbox/protocol.js";
 import { makeRepo, tempDir } from "./helpers/git-fixture.js";
+import { caseJob } from "./helpers/sandbox-run.js";
 
 /**
  * Red team of batched test cases (commit 6a32562): the cases of one test file that wait together run one after
@@ -134,15 +134,7 @@ describe("red team: a test file's cases run as one batch", () => {
     tmp.cleanup();
   });
 
-  const job = (file: string, titles: string[], limits: Partial<Limits> = {}): SimulationJob => ({
-    repo,
-    rev: "WORKTREE",
-    env: {},
-    stubs: {},
-    steps: [{ call: "", run: { file, titles, nth: 1 }, expect: ["result.status === 'pass'"] }],
-    boundaryPackages: [...IO_BUILTINS, ...IO_PACKAGES],
-    limits: { ...DEFAULT_LIMITS, cpuMs: 3000, ...limits },
-  });
+  const job = (file: string, titles: string[], limits: Partial<Limits> = {}): SimulationJob => caseJob(repo, file, titles, { cpuMs: 3000, ...limits });
   const blocker = () => job("test/block.test.ts", ["blocks"]);
   /** Submitted at once behind a blocker of another file: they queue together and run as one batch. */
   const batch = async (jobs: SimulationJob[]): Promise<RunResult[]> => (await Promise.all([pool.run(blocker()), ...jobs.map((j) => pool.run(j))])).slice(1);

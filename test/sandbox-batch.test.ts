@@ -2,10 +2,10 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { batchKey } from "../servers/scenarios/sandbox/batch.js";
-import { IO_BUILTINS, IO_PACKAGES } from "../servers/scenarios/sandbox/boundaries.js";
 import { SandboxPool } from "../servers/scenarios/sandbox/pool.js";
-import { DEFAULT_LIMITS, type RunResult, type SimulationJob } from "../servers/scenarios/sandbox/protocol.js";
+import { type RunResult, type SimulationJob } from "../servers/scenarios/sandbox/protocol.js";
 import { makeRepo, tempDir } from "./helpers/git-fixture.js";
+import { caseJob } from "./helpers/sandbox-run.js";
 
 /**
  * The cases of one test file that wait in the pool together run as one batch in one isolate (runner.ts
@@ -73,15 +73,7 @@ describe("a test file's cases run as one batch", () => {
     tmp.cleanup();
   });
 
-  const job = (file: string, titles: string[], cpuMs = 10_000): SimulationJob => ({
-    repo,
-    rev: "WORKTREE",
-    env: {},
-    stubs: {},
-    steps: [{ call: "", run: { file, titles, nth: 1 }, expect: ["result.status === 'pass'"] }],
-    boundaryPackages: [...IO_BUILTINS, ...IO_PACKAGES],
-    limits: { ...DEFAULT_LIMITS, cpuMs },
-  });
+  const job = (file: string, titles: string[], cpuMs = 10_000): SimulationJob => caseJob(repo, file, titles, { cpuMs });
   const C = "test/calc.test.ts";
   const calc = (t: string, cpuMs?: number) => job(C, ["calc", t], cpuMs);
   /** All at once behind a case of another file, which keeps the one child busy: they wait together and the pool batches them. */

@@ -1,4 +1,4 @@
-import type { ScenarioVerdict } from "../../core/verdict.js";
+import { type ScenarioVerdict, VERDICT_RANK } from "../../core/verdict.js";
 import type { FixDraft, FixScope } from "./fix.js";
 
 /**
@@ -39,7 +39,7 @@ export interface LadderDeps {
   after(id: string, draft: FixDraft): Promise<ScenarioVerdict>;
 }
 
-const RANK: Record<Verdict, number> = { pass: 0, unaffected: 0, "at-risk": 1, error: 2, fail: 3 };
+const RANK = VERDICT_RANK;
 
 const brief = (reason: string) => (reason.length > 160 ? `${reason.slice(0, 160)}…` : reason);
 

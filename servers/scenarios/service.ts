@@ -7,10 +7,9 @@ import { UserError } from "../../core/errors.js";
 import { defaultBase, git, listTree, readFilesAt, resolveRevision, WORKTREE } from "../../core/git.js";
 import { confinePath, stateDir, type WorldlineConfig } from "../../core/repo.js";
 import { closest } from "../../core/suggest.js";
-import type { ScenarioVerdict } from "../../core/verdict.js";
+import { type ScenarioVerdict, VERDICT_RANK } from "../../core/verdict.js";
 import type { CodeGraphService } from "../code-graph/service.js";
 import { recordDecision } from "../context-graph/decisions.js";
-import type { IngestBatch } from "../context-graph/model.js";
 import type { ContextGraphStore } from "../context-graph/store.js";
 import { RemoteSimulations } from "../jobs/remote.js";
 import { workspaceOf, type Workspace } from "../workspace.js";
@@ -139,6 +138,12 @@ export interface Reproduction {
  */
 function coverageStatus(run: RunResult): "ok" | "error" {
   return run.status === "ok" || run.error?.missingModule ? "ok" : "error";
+}
+
+/** A run without its shared work's effects (see simulateDifferential). */
+function ownEffects(run: RunResult): RunResult {
+  const own = (effects: RunResult["effects"]) => effects.filter((e) => !e.shared);
+  return { ...run, effects: own(run.effects), steps: run.steps.map((st) => ({ ...st, effects: own(st.effects) })) };
 }
 
 /** The effects of a run's shared work (its file's loading, its suite's hooks), as comparable text. */
@@ -674,18 +679,21 @@ export class ScenarioService {
     else if (!overlaid && !changeMeetsCoverage(baseRun.coverage, files, await this.changedTexts(base, headRev, files)).touched) verdict = unaffectedVerdict(s, baseRun);
     else {
       headRun = await pool.run(this.job(s, headRev, overlaid));
-      // A case's shared work (module top levels, suite hooks) is what ran before it in its batch. When it differs between
-      // the sides, that is a change to the loading or only a different batch: both sides run again alone to tell.
-      let baseCompared = baseRun;
+      // A case's shared work (module top levels, suite hooks) is what ran before it in its batch. When its effects differ
+      // between the sides, that is a change to the loading or only a different batch: the batched runs are compared
+      // without them (outcomes, the case's own effects), both sides run again alone and are compared whole, and the
+      // worse verdict stands, so neither a batch's make-up nor a run alone that avoids what the batch did decides.
       if (test && headRun.status === "ok" && sharedEffects(baseRun) !== sharedEffects(headRun)) {
-        [baseCompared, headRun] = await Promise.all([pool.run({ ...this.job(s, base), alone: true }), pool.run({ ...this.job(s, headRev, overlaid), alone: true })]);
-      }
-      verdict =
-        headRun.status === "error"
-          ? errorVerdict(s, "head", headRun, baseRun)
-          : baseCompared.status === "error"
-            ? errorVerdict(s, "base", baseCompared)
-            : differentialVerdict(s, baseRun, headRun, await compareRuns(baseCompared, headRun, files, this.sourceText(base, headRev, overlaid)));
+        const batched = differentialVerdict(s, baseRun, headRun, await compareRuns(ownEffects(baseRun), ownEffects(headRun), files, this.sourceText(base, headRev, overlaid)));
+        const [baseAlone, headAlone] = await Promise.all([pool.run({ ...this.job(s, base), alone: true }), pool.run({ ...this.job(s, headRev, overlaid), alone: true })]);
+        const alone =
+          headAlone.status === "error"
+            ? errorVerdict(s, "head", headAlone, baseAlone)
+            : baseAlone.status === "error"
+              ? errorVerdict(s, "base", baseAlone)
+              : differentialVerdict(s, baseAlone, headAlone, await compareRuns(baseAlone, headAlone, files, this.sourceText(base, headRev, overlaid)));
+        verdict = VERDICT_RANK[alone.verdict] > VERDICT_RANK[batched.verdict] ? alone : batched;
+      } else verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : differentialVerdict(s, baseRun, headRun, await compareRuns(baseRun, headRun, files, this.sourceText(base, headRev, overlaid)));
     }
     // A test whose own file the change edits is never simply fine: the statement of how the code must behave moved.
     if (test && files.some((f) => f.path === test.ref.file || f.oldPath === test.ref.file) && (verdict.verdict === "pass" || verdict.verdict === "unaffected")) {

@@ -1,7 +1,10 @@
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { boundaries } from "../../servers/scenarios/sandbox/boundaries.js";
 import { SandboxPool } from "../../servers/scenarios/sandbox/pool.js";
-import { DEFAULT_LIMITS, type RunResult, type SimulationJob } from "../../servers/scenarios/sandbox/protocol.js";
+import { IO_BUILTINS, IO_PACKAGES } from "../../servers/scenarios/sandbox/boundaries.js";
+import { DEFAULT_LIMITS, type Limits, type RunResult, type SimulationJob } from "../../servers/scenarios/sandbox/protocol.js";
 import { makeRepo, tempDir } from "./git-fixture.js";
 
 /**
@@ -28,4 +31,32 @@ export function sandboxFixture(message: string, files: Record<string, string>): 
       return r;
     },
   };
+}
+
+/** A job that runs one case of a test file in the working tree (what a test-case scenario's run is), expecting it to pass. */
+export function caseJob(repo: string, file: string, titles: string[], limits: Partial<Limits> = {}): SimulationJob {
+  return {
+    repo,
+    rev: "WORKTREE",
+    env: {},
+    stubs: {},
+    steps: [{ call: "", run: { file, titles, nth: 1 }, expect: ["result.status === 'pass'"] }],
+    boundaryPackages: [...IO_BUILTINS, ...IO_PACKAGES],
+    limits: { ...DEFAULT_LIMITS, ...limits },
+  };
+}
+
+/** Every file under a folder, at any depth (none when it is absent). */
+export function filesUnder(root: string): string[] {
+  if (!existsSync(root)) return [];
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(p);
+    }
+  };
+  walk(root);
+  return out;
 }

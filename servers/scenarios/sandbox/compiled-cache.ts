@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { typescriptVersion } from "../../../core/typescript.js";
 import { z } from "zod";
 import type { Site } from "./instrument.js";
@@ -10,8 +10,10 @@ import type { Site } from "./instrument.js";
  * Transpiled and instrumented module code, kept on disk between processes (`~/.cache/worldline/compiled`, or
  * under XDG_CACHE_HOME). Every pool child starts cold: without it, each one transpiles the repo's files and the
  * matcher library again, seconds per `worldline check`. Content-addressed by the file's text and the
- * compiler's own source, so an entry never goes stale; only the host writes it (the simulated code has no
- * way to the host's file system), and it lives outside the repo, so a change under review cannot plant one.
+ * compiler's own source, so an entry never goes stale. The simulated code has no way to the host's file system,
+ * and the folder is used only when it is the user's own, private and outside any git work tree (cacheRoot), so a
+ * change under review cannot plant an entry. Code that already runs on the host as the user could, as it could
+ * edit Worldline's own install: `WORLDLINE_COMPILED_CACHE=off` where untrusted code runs on the host first.
  */
 const Entry = z.object({
   code: z.string(),
@@ -19,17 +21,43 @@ const Entry = z.object({
 });
 type Entry = { code: string; sites: Site[] };
 
-/** What made an entry: the instrumenter's and the loader's source and the TypeScript version. */
-const COMPILER = (() => {
-  const h = createHash("sha1").update(typescriptVersion());
+/** What made an entry: the instrumenter's and the loader's source and the TypeScript version (the cache's folder). */
+export const COMPILER = (() => {
+  const h = createHash("sha256").update(typescriptVersion());
   for (const file of ["./instrument.ts", "./modules.ts", "./runner.ts", "./compiled-cache.ts"]) h.update(readFileSync(new URL(file, import.meta.url)));
-  return h.digest("hex").slice(0, 16);
+  return h.digest("hex").slice(0, 24);
 })();
 
+/** Whether a folder lies in a git work tree: a checkout's files are what a change under review writes. */
+function inWorkTree(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, ".git"))) return true;
+    if (dirname(d) === d) return false;
+  }
+}
+
+/**
+ * The cache's folder, or undefined when it is off or cannot be trusted. An entry is code the sandbox runs as
+ * compiled, so the folder must be the user's own and no one else's to write (made 0700 here; one that already
+ * exists with other modes, or another owner, was not made by Worldline), must not be a link, and must not lie in a
+ * git work tree (CI often points XDG_CACHE_HOME into the checkout, whose files a pull request chooses). A relative
+ * XDG_CACHE_HOME is ignored, as the XDG spec says.
+ */
 function cacheRoot(): string | undefined {
   if (process.env.WORLDLINE_COMPILED_CACHE === "off") return undefined;
-  const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, ".cache") : join(homedir(), ".cache"));
-  return join(base, "worldline", "compiled", COMPILER);
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : join(process.env.HOME || homedir(), ".cache");
+  const root = join(base, "worldline", "compiled", COMPILER);
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    const st = lstatSync(root);
+    const uid = process.getuid?.();
+    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) return undefined;
+    const real = realpathSync(root);
+    return inWorkTree(real) ? undefined : real;
+  } catch {
+    return undefined; // no cache: every file is compiled, which is only slower
+  }
 }
 
 const root = cacheRoot();
@@ -45,7 +73,10 @@ export function compiledCacheEnv(): Record<string, string> {
 }
 
 export function compiledKey(kind: string, path: string, text: string): string {
-  return createHash("sha1").update(kind).update("\0").update(path).update("\0").update(text).digest("hex");
+  // Each part with its length: no shift of bytes between parts gives another file's key.
+  const h = createHash("sha256");
+  for (const part of [kind, path, text]) h.update(`${Buffer.byteLength(part)}:`).update(part);
+  return h.digest("hex");
 }
 
 /** The kept entry for a key, if one is there and whole (a damaged file is compiled again, never trusted). */
