@@ -165,7 +165,8 @@ export async function testsMutantsBench(work: string): Promise<string> {
       times.push(r.verdictsMs);
       fixTimes.push(r.ms - r.verdictsMs);
       if (!r.out.trim()) throw new Error(`worldline check on mutant ${m.id} (${m.file}:${m.location.start.line}) printed no report, exit ${r.status}: ${r.err.trim().split("\n").slice(-2).join(" ")}`);
-      const verdicts = Report.parse(JSON.parse(r.out)).verdicts.filter((v) => !ambiguous.has(v.scenario));
+      // Worldline numbers cases whose ids collide (`-2`, `-3`): those of an ambiguous id are left out with it.
+      const verdicts = Report.parse(JSON.parse(r.out)).verdicts.filter((v) => !ambiguous.has(v.scenario) && !ambiguous.has(v.scenario.replace(/-\d+$/, "")));
       const kill = new Set((m.killedBy ?? []).map((t) => ids.get(t) ?? "").filter((id) => id && !ambiguous.has(id)));
       const sim = verdicts.filter((v) => v.verdict !== "unaffected");
       const fails = verdicts.filter((v) => v.verdict === "fail");
