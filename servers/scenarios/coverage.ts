@@ -88,12 +88,13 @@ function hunkMeets(sites: readonly CoveredSite[], h: Hunk): Meeting {
  */
 function whyMeets(sites: readonly CoveredSite[], h: Hunk, all: readonly Hunk[], sides: ParsedSides | undefined): string | undefined {
   // A change inside a function's body runs only when the function does, whatever else shares its lines (the
-  // `export const f = (x) => ...` whose statement ran at load): the innermost such function with a site decides.
+  // `export const f = (x) => ...` whose statement ran at load): the innermost such function with a site decides
+  // when it never ran; when it ran, the sites within it say where (the tightest statement).
   for (const fn of sides ? enclosingFunctions(h, sides) : []) {
     const own = sites.filter((s) => s[2] === "f" && s[0] === fn.line && s[1] === fn.endLine);
     if (!own.length) continue;
-    const ran = own.find((s) => s[3]);
-    return ran ? `a function it ran (lines ${ran[0]}-${ran[1]})` : undefined;
+    if (!own.some((s) => s[3])) return undefined;
+    break;
   }
   const m = hunkMeets(sites, h);
   const shapeChanged = () => !sides || hunkChangesShape(h, sides);
