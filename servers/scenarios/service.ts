@@ -667,18 +667,22 @@ export class ScenarioService {
       const simulation = await this.record(s, base, headRev, verdict, { method: DIFFERENTIAL_METHOD, covered: [], evidence: [], reasoning: "a test case new at head: run on head alone", props: { effects: headRun.effects.slice(0, 50), trace: headRun.trace.slice(0, 200) } });
       return { verdict, base: headRun, head: headRun, simulation };
     }
-    const baseRun = await this.baseRun(s, base);
+    // Head does not wait for base: both sides run side by side on the pool's children (base decides only rarely that
+    // head is not needed, a scenario selected without a record of its coverage or one whose base run fails).
+    const baseStarted = this.baseRun(s, base);
+    const headStarted = pool.run(this.job(s, headRev, overlaid));
+    const baseRun = await baseStarted;
     // Every base run teaches selection this scenario's coverage, whatever its verdict.
     await this.keepCoverage(s, base, baseRun);
     let verdict: ScenarioVerdict;
     if (baseRun.status === "error" && baseRun.error?.missingModule) {
       // The scenario's code exists only on head (a new module): there is nothing to compare, so head is judged alone.
-      headRun = await pool.run(this.job(s, headRev, overlaid));
+      headRun = await headStarted;
       verdict = headRun.status === "error" ? errorVerdict(s, "head", headRun, baseRun) : headOnlyVerdict(s, baseRun, headRun);
     } else if (baseRun.status === "error") verdict = errorVerdict(s, "base", baseRun);
     else if (!overlaid && !changeMeetsCoverage(baseRun.coverage, files, await this.changedTexts(base, headRev, files)).touched) verdict = unaffectedVerdict(s, baseRun);
     else {
-      headRun = await pool.run(this.job(s, headRev, overlaid));
+      headRun = await headStarted;
       // A case's shared work (module top levels, suite hooks) is what ran before it in its batch. When its effects differ
       // between the sides, that is a change to the loading or only a different batch: the batched runs are compared
       // without them (outcomes, the case's own effects), both sides run again alone and are compared whole, and the
