@@ -738,10 +738,12 @@ describe("red team: the services world", () => {
       expect(r.steps[0]?.result).toBe("0");
     });
 
-    it("25 000 requests one after another end the run with a stated reason (the crossing limit, or the CPU budget first)", { timeout: 120_000 }, async () => {
+    it("25 000 requests one after another end the run with a stated reason (the crossing limit, or the CPU or memory budget first)", { timeout: 120_000 }, async () => {
       const r = await run("manySequential", [25_000]);
       expect(r.status).toBe("error");
-      expect(r.error?.reason).toMatch(/more than 20000 requests and messages between services|CPU time limit/);
+      // Which limit comes first depends on when the isolate collects garbage: near 20,000 crossings the kept trace
+      // is close to the heap limit (each crossing is kept whole). Any of them is a stated end, never a crash or hang.
+      expect(r.error?.reason).toMatch(/more than 20000 requests and messages between services|CPU time limit|memory limit of 128 MiB reached/);
       await stillServes();
     });
 
