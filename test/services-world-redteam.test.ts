@@ -700,7 +700,8 @@ describe("red team: the services world", () => {
       const r = await run("toBig");
       expect(died(r), r.error?.reason).toBe(false);
       if (r.status === "error") expect(r.error?.reason).toMatch(/memory limit|CPU time limit/);
-      else expect(r.steps[0]?.result).toBe(64 << 20);
+      // Near the heap limit the allocation may fail inside the code instead (its own error ends the step): also an end.
+      else if (!r.steps[0]?.error) expect(r.steps[0]?.result).toBe(64 << 20);
       await stillServes();
     });
 
