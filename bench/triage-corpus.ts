@@ -77,7 +77,8 @@ export function loadCorpus(only?: string[], dir = CORPUS_DIR): Array<{ name: str
     .filter((c) => !only?.length || only.includes(c.name) || only.includes(c.corpus.repo));
 }
 
-const TEST_OR_DOC = /(^|\/)(__tests__|tests?|docs?|spec)\/|\.(test|spec|test-d)\.[cm]?[jt]sx?$|\.md$/;
+// A top-level docs/ folder is documentation; a source folder named doc/ (yaml's src/doc/) is code.
+const TEST_OR_DOC = /^docs?\/|(^|\/)(__tests__|tests?|spec)\/|\.(test|spec|test-d)\.[cm]?[jt]sx?$|\.md$/;
 
 /** Files the fix changed, tests and docs left out: what a triage should point at. */
 export function fixFiles(clone: string, fix: string): string[] {
@@ -107,8 +108,9 @@ export function inducingCommits(clone: string, fix: string, files: string[]): st
   return [...found];
 }
 
-/** The files a triage names, in its order: its symbols first, then its resolved code references. */
+/** The files a triage names, in its order: where it says to look; else its symbols, then its resolved code references. */
 export function namedFiles(t: TicketTriage): string[] {
+  if (t.files.length) return t.files.map((f) => f.path);
   const files = [...t.symbols.map(fileOf), ...t.codeRefs.filter((r) => r.target && r.kind !== "commit" && r.kind !== "config").map((r) => fileOf(r.target as string))];
   return [...new Set(files)];
 }
@@ -164,7 +166,10 @@ export function score(repo: string, report: Report, byKey: Map<string, Report>, 
 function install(clone: string): string {
   if (existsSync(join(clone, "node_modules"))) return "node_modules present";
   const lock = existsSync(join(clone, "package-lock.json"));
-  const attempts = lock ? [["ci", "--no-audit", "--no-fund"], ["ci", "--no-audit", "--no-fund", "--ignore-scripts"]] : [["install", "--no-audit", "--no-fund", "--no-save", "--ignore-scripts"]];
+  // A yarn repo's peer ranges may not satisfy npm's resolver: the legacy resolver installs what yarn would.
+  const attempts = lock
+    ? [["ci", "--no-audit", "--no-fund"], ["ci", "--no-audit", "--no-fund", "--ignore-scripts"]]
+    : [["install", "--no-audit", "--no-fund", "--no-save", "--ignore-scripts"], ["install", "--no-audit", "--no-fund", "--no-save", "--ignore-scripts", "--legacy-peer-deps"]];
   let last = "";
   for (const args of attempts) {
     try {

@@ -41,6 +41,12 @@ export const Reproduction = z.object({
   variations: z.object({ tried: z.number().int(), failing: z.number().int(), passing: z.number().int(), errors: z.number().int() }).optional(),
 });
 
+export const WhereFile = z.object({
+  path: z.string(),
+  score: z.number().describe("The evidence's weights added up (agent/triage/files.ts); the report's words give the best-matching file 1"),
+  why: z.array(z.string()).describe("What points here: stack frames, the message's throw site, the reproduction, names, the report's words"),
+});
+
 /** The LLM planner's part of a triage: its judgement over the embedded evidence, and what the tools did not bear out. */
 export const Assessment = z.object({
   model: z.string(),
@@ -63,6 +69,7 @@ export const TicketTriage = z.object({
   duplicates: z.array(Duplicate),
   codeRefs: z.array(z.object({ kind: z.string(), text: z.string(), target: z.string().nullable() })).describe("Code the ticket names, resolved where it exists"),
   symbols: z.array(z.string()).describe("Symbols the references resolve to"),
+  files: z.array(WhereFile).describe("Where the fault can live, best first: every piece of evidence adds to a file's score"),
   suspects: z.array(Suspect).describe("Commits suspected of causing it, most likely first"),
   component: z.string().nullable(),
   owner: z.object({ name: z.string(), share: z.number(), basis: z.string() }).nullable(),
@@ -100,3 +107,4 @@ export type Duplicate = z.infer<typeof Duplicate>;
 export type Suspect = z.infer<typeof Suspect>;
 export type Assessment = z.infer<typeof Assessment>;
 export type Reproduction = z.infer<typeof Reproduction>;
+export type WhereFile = z.infer<typeof WhereFile>;

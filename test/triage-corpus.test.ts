@@ -28,7 +28,7 @@ const report = (over: Partial<Report> = {}): Report => ({ key: "TOT-1", issue: 7
 
 function triage(over: Partial<TicketTriage> = {}): TicketTriage {
   return {
-    key: "TOT-1", title: "t", source: "folder", revision: "r", planner: "p", confidence: "low", confidenceReason: "", duplicates: [], codeRefs: [], symbols: [],
+    key: "TOT-1", title: "t", source: "folder", revision: "r", planner: "p", confidence: "low", confidenceReason: "", duplicates: [], codeRefs: [], symbols: [], files: [],
     suspects: [], component: null, owner: null, relatedScenarios: [], draft: null, reproduction: null, severity: { level: "low", hints: [] }, decision: "d", ...over,
   };
 }

@@ -20,6 +20,7 @@ function facts(t: TicketTriage, code: (s: string) => string): string[] {
     const resolved = t.codeRefs.filter((r) => r.target);
     if (resolved.length) lines.push(`Code: ${resolved.slice(0, 6).map((r) => code(r.target ?? "")).join(", ")}`);
   }
+  if (t.files.length) lines.push(`Where to look: ${t.files.slice(0, 3).map((f) => `${code(f.path)} (${f.why.slice(0, 2).join("; ")})`).join(", ")}`);
   if (t.suspects.length) {
     lines.push(`Suspect commits: ${t.suspects.slice(0, 3).map((s) => `${code(s.commit.slice(0, 12))}${s.summary ? ` "${s.summary}"` : ""} (${s.method}, confidence ${s.confidence}, via ${s.via})`).join("; ")}`);
   }

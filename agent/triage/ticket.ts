@@ -1,14 +1,15 @@
-import type { Duplicate, Reproduction, Suspect, TicketTriage } from "../../core/triage.js";
+import type { Duplicate, Suspect, TicketTriage } from "../../core/triage.js";
 import { z } from "zod";
 import { ContractError, type AnswerOf } from "../../core/contract.js";
 import { contextNeighbors, getContextNode } from "../../servers/context-graph/contracts.js";
 import { draftScenario, getScenario, listScenarios } from "../../servers/scenarios/contracts.js";
-import { getTicket, similarTicketsTool, ticketCodeLinks, ticketSuspects } from "../../servers/tickets/contracts.js";
+import { getTicket, locateTicketTool, similarTicketsTool, ticketCodeLinks, ticketSuspects } from "../../servers/tickets/contracts.js";
 import type { Tools } from "../hub.js";
 import { allPages, optional, scenarioDoc } from "../planner/evidence.js";
 import { fileOf } from "../../core/span.js";
 import { reproducedAt, reproductionOf, reproductionSuspects, symbolsAt } from "./reproduction.js";
 import { severityOf } from "./severity.js";
+import { whereToLook } from "./files.js";
 
 export { reproductionOf };
 
@@ -146,11 +147,12 @@ function confidenceOf(symbols: string[], refs: CodeRefOut[], suspects: Suspect[]
 export async function triageTicket(tools: Tools, key: string, revision: string, at: string, docs: ScenarioDocs): Promise<Triaged> {
   // Evidence as of the triage commit: code in its tree, and only the commits it reaches (not the later fix).
   const { ticket: t, codeRefs } = await readTicket(tools, key, at);
-  const [links, similar, suspectsOut, drafted] = await Promise.all([
+  const [links, similar, suspectsOut, drafted, located] = await Promise.all([
     tools.call(ticketCodeLinks, { key, at }),
     tools.call(similarTicketsTool, { key, limit: 8, at }),
     tools.call(ticketSuspects, { key, at }),
     tools.call(draftScenario, { ticket: key, reproduceAt: at }),
+    tools.call(locateTicketTool, { key, at }),
   ]);
   const duplicates = similar.items.map(duplicateOf).filter((d): d is Duplicate => d !== undefined).slice(0, 5);
   // A test that quotes the message is where it was checked, not where it lives: tests count only when nothing else does.
@@ -200,6 +202,7 @@ export async function triageTicket(tools: Tools, key: string, revision: string, 
     duplicates,
     codeRefs: codeRefs.slice(0, 30).map((r) => ({ kind: r.kind, text: r.text, target: r.target })),
     symbols,
+    files: whereToLook({ refs: codeRefs, reproduced: ranInto, located: located.files }),
     suspects,
     component: links.component,
     owner: links.owner,

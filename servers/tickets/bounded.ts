@@ -3,6 +3,7 @@ import { fileOf } from "../../core/span.js";
 import type { GraphEdge } from "../context-graph/model.js";
 import { ageAdjusted, suspectsOfLocations } from "../git-history/suspects.js";
 import { extractCodeRefs } from "./code-refs.js";
+import { locateTicket } from "./locate-at.js";
 import type { CodeRef } from "./model.js";
 import { redactJson } from "../../core/redact.js";
 import type { TicketService } from "./service.js";
@@ -97,5 +98,8 @@ export async function suspectsAt(service: TicketService, key: string, bound: Bou
     if (!bound.reaches(fix.src.slice(7))) continue;
     for (const e of await service.graph.edgesOf(fix.src, { direction: "out", rels: ["induced-by"] })) items.push(fromEdge(e, e.dst.slice(7), `fix ${fix.src.slice(7, 19)}`));
   }
-  return items.filter((s) => bound.reaches(s.commit)).sort((x, y) => y.confidence - x.confidence).slice(0, 50);
+  // The lines most like the report, in the files its words point at, come last: the weakest evidence.
+  const known = new Set(items.map((s) => s.commit));
+  const words = (await locateTicket(service, key, bound)).suspects.filter((s) => !known.has(s.commit));
+  return [...items.filter((s) => bound.reaches(s.commit)).sort((x, y) => y.confidence - x.confidence), ...words].slice(0, 50);
 }

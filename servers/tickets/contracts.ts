@@ -168,7 +168,7 @@ export const ticketSuspects = defineTool({
   server,
   name: "ticket_suspects",
   title: "Ticket suspects",
-  description: "Commits suspected of causing a ticket: from its stack frames (blame, recent first) and, once a commit fixed it, from that fix (SZZ). Each with method and confidence. With at: only commits that revision reaches, frames blamed there.",
+  description: "Commits suspected of causing a ticket: from its stack frames (blame, recent first), once a commit fixed it from that fix (SZZ), and last, weakest, the commits that wrote the lines most like the report in the files locate_ticket ranks first (blame-report-words). Each with method and confidence. With at: only commits that revision reaches, lines blamed there.",
   input: toolArgs({ key, at }),
   output: z.object({
     items: z.array(z.object({ commit: z.string(), method: z.string(), confidence: z.number(), via: z.string(), evidence: z.array(z.string()) })),
@@ -176,5 +176,24 @@ export const ticketSuspects = defineTool({
   annotations: READ_ONLY,
 });
 
+export const locateTicketTool = defineTool({
+  server,
+  name: "locate_ticket",
+  title: "Locate a ticket in the code",
+  description:
+    "Where a report's fault can live, by its words: the repo's shipped source files (tests, build output, configs, docs and examples left out) ranked against the ticket's title and text, identifiers split into words (BM25). Weaker than a stack frame, a throw site or a reproduction: use it when the ticket names none. With at: that revision's files.",
+  input: toolArgs({ key, at, limit: z.number().int().min(1).max(50).optional().describe("How many files (default 10)") }),
+  output: z.object({
+    files: z.array(
+      z.object({
+        path: z.string(),
+        score: z.number().describe("Relative to the first file's (1)"),
+        terms: z.array(z.string()).describe("The report's words the file matched, most telling first"),
+      }),
+    ),
+  }),
+  annotations: READ_ONLY,
+});
+
 /** Every tool the tickets server registers, in its order. */
-export const ticketContracts = [importTicketsTool, listTickets, commentTicket, searchTicketsTool, getTicket, similarTicketsTool, ticketCodeLinks, ticketSuspects] as const;
+export const ticketContracts = [importTicketsTool, listTickets, commentTicket, searchTicketsTool, getTicket, similarTicketsTool, ticketCodeLinks, ticketSuspects, locateTicketTool] as const;

@@ -12,9 +12,11 @@ import {
   similarTicketsTool,
   ticketCodeLinks,
   ticketSuspects,
+  locateTicketTool,
 } from "./contracts.js";
 import { postComment, ticketRevision, trackerFor, WORLDLINE_MARK } from "./comments.js";
 import { boundAt, refsAt, suspectsAt } from "./bounded.js";
+import { locateTicket } from "./locate-at.js";
 import { importTickets } from "./importer.js";
 import { similarityContext } from "./similarity-context.js";
 import type { CodeRef } from "./model.js";
@@ -129,6 +131,11 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
   registerContract(server, ticketSuspects, async (a) => {
     await requireTicket(a.key);
     return { items: await suspectsAt(service, a.key, await boundAt(service, a.at)) };
+  });
+
+  registerContract(server, locateTicketTool, async (a) => {
+    await requireTicket(a.key);
+    return { files: (await locateTicket(service, a.key, await boundAt(service, a.at), a.limit ?? 10)).files };
   });
 }
 
