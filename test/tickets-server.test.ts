@@ -22,7 +22,7 @@ describe("tickets MCP server over stdio", () => {
 
   it("imports, searches, reads and relates tickets", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["comment_ticket", "get_ticket", "import_tickets", "list_tickets", "search_tickets", "similar_tickets", "ticket_code_links", "ticket_suspects"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["comment_ticket", "get_ticket", "import_tickets", "list_tickets", "locate_ticket", "search_tickets", "similar_tickets", "ticket_code_links", "ticket_suspects"]);
     const folder = structured<{ added: number; errors: Array<{ file: string }> }>(await client.callTool({ name: "import_tickets", arguments: { source: "folder" } }));
     expect(folder.added).toBe(5);
     expect(folder.errors.map((e) => e.file)).toEqual(["tickets/broken.json"]);
