@@ -363,6 +363,25 @@ describe("overlapping reproduction coverage", () => {
   });
 });
 
+describe("a library that exports bound methods", () => {
+  // `export const produceWithPatches = engine.produceWithPatches.bind(engine)`: the public symbol is the const,
+  // but a report naming the API resolves to the class method that holds its code.
+  const ticket = (key: string, text: string, target: string): Prepared => ({ key, terms: termCounts(text), text: text.toLowerCase(), refs: [{ kind: "symbol", text: "produceWithPatches", target }] });
+  const ctx = { templateTerms: new Set<string>(), publicNames: new Set(["produce", "producewithpatches", "immerish"]), publicSymbols: new Set(["src/index.ts#produceWithPatches"]), known: true };
+
+  it("counts the method behind an exported name as the public API, not as shared internal code", () => {
+    const a = ticket("IMM-1", "produceWithPatches loses a deleted array element", "src/core/engine.ts#Engine.produceWithPatches");
+    const b = ticket("IMM-2", "produceWithPatches puts the nothing symbol in a replace patch", "src/core/engine.ts#Engine.produceWithPatches");
+    const both = similarity(a, b, corpusOf([a, b]), ctx);
+    expect(both.parts.map((p) => p.part)).not.toContain("internal-code");
+    expect(both.match).not.toBe("likely");
+    // An internal method both name still counts.
+    const c = ticket("IMM-3", "finalize skips symbol keys", "src/core/engine.ts#Engine.finalizeProperty");
+    const d = ticket("IMM-4", "symbol-keyed values come out as proxies", "src/core/engine.ts#Engine.finalizeProperty");
+    expect(similarity(c, d, corpusOf([c, d]), ctx).parts.map((p) => p.part)).toContain("internal-code");
+  });
+});
+
 describe("the similar_tickets tool in a triage round", () => {
   const tmp = tempDir("worldline-dups-triage-");
   let hub: Awaited<ReturnType<typeof inProcessHub>>;

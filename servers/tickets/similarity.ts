@@ -165,7 +165,13 @@ function textSimilarity(va: Map<string, number>, normA: number, b: Prepared, w: 
   return { score: denominator ? dot / denominator : 0, shared, discounted };
 }
 
-const isPublic = (target: string, ctx: RepoContext) => ctx.publicSymbols.has(target) || ctx.publicSymbols.has(target.replace(/\.[^.#]+$/, ""));
+/**
+ * The public API: an export of the entry, a member of one, or a symbol by an exported name. A library that
+ * exports bound methods (`export const produce = immer.produce.bind(immer)`) has its API's code under other
+ * ids (src/core/immerClass.ts#Immer.produce), which every report of that API resolves to.
+ */
+const isPublic = (target: string, ctx: RepoContext) =>
+  ctx.publicSymbols.has(target) || ctx.publicSymbols.has(target.replace(/\.[^.#]+$/, "")) || (target.includes("#") && ctx.publicNames.has((target.split(/[#.]/).pop() ?? "").toLowerCase()));
 
 /** In-repo frames, top first: resolved, not a test's. */
 function inRepoFrames(t: Prepared): string[] {
