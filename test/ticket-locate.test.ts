@@ -55,6 +55,15 @@ describe("the report's words", () => {
     expect(files[0]?.why).toEqual(["stack frame #1", "the report's words: bracket"]);
     expect(files.some((f) => f.path.startsWith("tests/"))).toBe(false);
   });
+
+  it("count a symbol by a public API name for little: every report of a library names its API", () => {
+    const refs = [{ kind: "symbol", target: "src/parse/lexer.ts#Lexer.parseDocument" }];
+    const located = [{ path: "src/stringify/fold.ts", score: 0.25, terms: ["fold"] }];
+    expect(whereToLook({ refs, reproduced: [], located })[0]?.path).toBe("src/parse/lexer.ts");
+    const files = whereToLook({ refs, reproduced: [], located, api: new Set(["parsedocument"]) });
+    expect(files.map((f) => f.path)).toEqual(["src/stringify/fold.ts", "src/parse/lexer.ts"]);
+    expect(files[1]?.why).toEqual(["the report names Lexer.parseDocument (a public API name)"]);
+  });
 });
 
 const flow = (close: string[]) =>
@@ -135,7 +144,8 @@ describe("locate_ticket and the suspects by the report's words, at the fix's par
 
   it("ranks the parser's file first and never a test, a build file or a config", { timeout: 120_000 }, async () => {
     const at = shas[3] as string;
-    const { files } = await hub.tools.call(locateTicketTool, { key: "FLOW-3", at });
+    const { files, api } = await hub.tools.call(locateTicketTool, { key: "FLOW-3", at });
+    expect(api).toContain("flowish");
     expect(files[0]?.path).toBe("src/parse/flow.ts");
     expect(files[0]?.score).toBe(1);
     expect(files[0]?.terms).toContain("bracket");

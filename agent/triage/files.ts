@@ -9,7 +9,8 @@ import { fileOf } from "../../core/span.js";
  * - a message found at its source site, and a file path the report gives, are nearly as direct (0.8);
  * - where a reproduction threw or the lines it ran that passing inputs did not (0.5: a library often throws
  *   from a wrapper that re-throws, so the site is a hint, not the fault);
- * - a symbol the report names (0.3: reports of a library name its public API, which rarely holds the fault);
+ * - a symbol the report names (0.3; 0.1 when its name is the package's public API, which every report of a
+ *   library names: `parseDocument` resolving to a lexer method of that name says little);
  * - the report's words (locate_ticket), the file's score relative to the best file's.
  * A test that quotes the message is where it was checked, not where it lives: it adds nothing.
  */
@@ -19,9 +20,11 @@ export interface FileEvidence {
   reproduced: readonly string[];
   /** locate_ticket's files. */
   located: ReadonlyArray<{ path: string; score: number; terms: string[] }>;
+  /** The package's public API names, lower-cased (locate_ticket's api). */
+  api?: ReadonlySet<string>;
 }
 
-const WEIGHTS = { frame: 1, message: 0.8, file: 0.8, reproduction: 0.5, symbol: 0.3, words: 1 } as const;
+const WEIGHTS = { frame: 1, message: 0.8, file: 0.8, reproduction: 0.5, symbol: 0.3, apiSymbol: 0.1, words: 1 } as const;
 const FRAME_DECAY = 0.7;
 
 export function whereToLook(e: FileEvidence, limit = 10): WhereFile[] {
@@ -39,7 +42,11 @@ export function whereToLook(e: FileEvidence, limit = 10): WhereFile[] {
     if (r.kind === "frame") add(path, WEIGHTS.frame * FRAME_DECAY ** frames++, `stack frame #${(r.order ?? frames - 1) + 1}`);
     else if (r.kind === "message") add(path, WEIGHTS.message, "the reported message is thrown here");
     else if (r.kind === "file") add(path, WEIGHTS.file, "the report names this file");
-    else if (r.kind === "symbol") add(path, WEIGHTS.symbol, `the report names ${r.target.split("#")[1] ?? r.target}`);
+    else if (r.kind === "symbol") {
+      const name = r.target.split("#")[1] ?? r.target;
+      const api = e.api?.has((name.split(".").pop() ?? name).toLowerCase()) ?? false;
+      add(path, api ? WEIGHTS.apiSymbol : WEIGHTS.symbol, `the report names ${name}${api ? " (a public API name)" : ""}`);
+    }
   }
   for (const [i, location] of e.reproduced.entries()) add(fileOf(location), i === 0 ? WEIGHTS.reproduction : WEIGHTS.reproduction / 2, i === 0 ? "the reproduction threw or ran here" : "the reproduction ran here");
   for (const f of e.located) add(f.path, WEIGHTS.words * f.score, `the report's words: ${f.terms.slice(0, 4).join(", ")}`);

@@ -191,6 +191,7 @@ export const locateTicketTool = defineTool({
         terms: z.array(z.string()).describe("The report's words the file matched, most telling first"),
       }),
     ),
+    api: z.array(z.string()).describe("The package's public API names at that revision (its name, its entry's exports), lower-cased: reports name them whether or not the fault is there"),
   }),
   annotations: READ_ONLY,
 });

@@ -135,7 +135,9 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
 
   registerContract(server, locateTicketTool, async (a) => {
     await requireTicket(a.key);
-    return { files: (await locateTicket(service, a.key, await boundAt(service, a.at), a.limit ?? 10)).files };
+    const bound = await boundAt(service, a.at);
+    const { files } = await locateTicket(service, a.key, bound, a.limit ?? 10);
+    return { files, api: [...(await similarityContext(service, bound.commit)).publicNames].sort() };
   });
 }
 
