@@ -79,7 +79,9 @@ describe("triage bounded by --at", () => {
     const report = await triageRound(hub.tools, { repo: tmp.dir, tickets: ["YAML-7"], at: induced });
     expect(report.at).toBe(induced);
     const t = report.tickets[0];
-    expect(t?.suspects.map((s) => [s.commit, s.method])).toEqual([[induced, "blame-frames@1"]]);
+    // The frame's blame first; after it only the weaker suspects by the report's words, never the later fix.
+    expect(t?.suspects.map((s) => [s.commit, s.method])[0]).toEqual([induced, "blame-frames@1"]);
+    expect(t?.suspects.slice(1).every((s) => s.method === "blame-report-words@1" && s.commit !== fix)).toBe(true);
     expect(t?.suspects[0]?.evidence).toEqual(["src/parse/lexer.ts:4"]);
     expect(t?.codeRefs.map((r) => r.target)).not.toContain("src/parse/tabs.ts");
     expect(t?.symbols).toEqual(["src/parse/lexer.ts#Lexer.column"]);

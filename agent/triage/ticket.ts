@@ -172,9 +172,12 @@ export async function triageTicket(tools: Tools, key: string, revision: string, 
     symbols.unshift(s);
   }
   const reproduced = await reproductionSuspects(tools, ranInto, at);
-  // One line per commit: a commit found by SZZ and by blame is one suspect, at its best confidence.
+  // One line per commit: a commit found by SZZ and by blame is one suspect, at its best confidence. The
+  // reproduction's lines and the ticket's own evidence take turns: a reproduction that ran into a wrapper
+  // (a library re-throwing from its public entry) names the wrapper's authors, and must not fill every place.
   const byCommit = new Map<string, Suspect>();
-  for (const s of [...reproduced, ...suspectsOut.items]) {
+  const turns = Array.from({ length: Math.max(reproduced.length, suspectsOut.items.length) }, (_, i) => [reproduced[i], suspectsOut.items[i]]).flat();
+  for (const s of turns.filter((x): x is Suspect => x !== undefined)) {
     const seen = byCommit.get(s.commit);
     if (!seen) byCommit.set(s.commit, { ...s });
     else {

@@ -29,6 +29,8 @@ export interface Located {
 const SUSPECT_FILES = 3;
 const WINDOW = 8;
 const WINDOWS = 12;
+/** A report whose best file shares fewer words than this ("my bill looks strange") is too vague to blame lines for. */
+const MIN_TERMS = 3;
 /** A suspect by words is weaker evidence than blame of a frame or of a reproduction's lines: it ranks after them. */
 const MAX_CONFIDENCE = 0.3;
 
@@ -70,7 +72,8 @@ export async function locateTicket(service: TicketService, key: string, bound: B
   const ranked = index.rank(query, limit);
   const best = ranked[0]?.score ?? 1;
   const files = ranked.map((r) => ({ path: r.path, score: Math.round((r.score / best) * 1000) / 1000, terms: r.terms.slice(0, 6) }));
-  return { files, suspects: await wordSuspects(service, query, files.slice(0, SUSPECT_FILES), texts, bound) };
+  const telling = (ranked[0]?.terms.length ?? 0) >= MIN_TERMS;
+  return { files, suspects: telling ? await wordSuspects(service, query, files.slice(0, SUSPECT_FILES), texts, bound) : [] };
 }
 
 interface Window {
