@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { triageRound } from "../agent/triage/round.js";
 import { whereToLook } from "../agent/triage/files.js";
 import { isShippedSourcePath } from "../core/paths.js";
-import { importTicketsTool, locateTicketTool, ticketSuspects } from "../servers/tickets/contracts.js";
+import { importTicketsTool, locateTicketTool, ticketCodeLinks, ticketSuspects } from "../servers/tickets/contracts.js";
 import { REPORT_WORDS_METHOD } from "../servers/tickets/locate-at.js";
 import { codeTerms, SourceIndex, stem } from "../servers/tickets/locate.js";
 import { gitIn, makeRepo, tempDir } from "./helpers/git-fixture.js";
@@ -169,6 +169,9 @@ describe("locate_ticket and the suspects by the report's words, at the fix's par
     expect(t?.files[0]?.path).toBe("src/parse/flow.ts");
     expect(t?.files[0]?.why.join(" ")).toMatch(/the report's words: .*bracket/);
     expect(t?.suspects.slice(0, 3).map((s) => s.commit)).toContain(induced);
+    // Naming no code, its component comes from the files its words point at.
+    expect(t?.component).toBe("src/parse");
+    expect((await hub.tools.call(ticketCodeLinks, { key: "FLOW-3", at })).componentBasis).toBe("report-words");
   });
 
   it("refuses an unknown ticket, an unknown revision and a bad limit with one line each", { timeout: 60_000 }, async () => {

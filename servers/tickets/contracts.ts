@@ -158,7 +158,7 @@ export const ticketCodeLinks = defineTool({
     codeRefs: z.array(RefOut),
     commits: z.array(z.object({ commit: z.string(), rel: z.string(), time: z.string().nullable() })),
     component: z.string().nullable(),
-    componentBasis: z.string(),
+    componentBasis: z.string().describe("references: the files the ticket names; similar-tickets: those of its likely duplicates; report-words: the files its words point at (locate_ticket); none"),
     owner: z.object({ name: z.string(), share: z.number(), basis: z.string() }).nullable(),
   }),
   annotations: READ_ONLY,

@@ -64,16 +64,17 @@ async function queryOf(service: TicketService, key: string): Promise<string | un
   return [t.title, t.title, t.body, ...t.comments.map((c) => c.body)].join("\n\n");
 }
 
-/** Files best first for a ticket at the bound, and the commits that wrote their lines most like the report. */
-export async function locateTicket(service: TicketService, key: string, bound: Bound, limit = 10): Promise<Located> {
+/** Files best first for a ticket at the bound, and (unless `files` only) the commits that wrote their lines most like the report. */
+export async function locateTicket(service: TicketService, key: string, bound: Bound, limit = 10, only?: "files"): Promise<Located> {
   const query = await queryOf(service, key);
   if (query === undefined) return { files: [], suspects: [] };
   const { index, texts } = await indexAt(service, bound.commit);
-  const ranked = index.rank(query, limit);
+  const ranked = index.rank(query, Math.max(limit, SUSPECT_FILES));
   const best = ranked[0]?.score ?? 1;
   const files = ranked.map((r) => ({ path: r.path, score: Math.round((r.score / best) * 1000) / 1000, terms: r.terms.slice(0, 6) }));
   const telling = (ranked[0]?.terms.length ?? 0) >= MIN_TERMS;
-  return { files, suspects: telling ? await wordSuspects(service, query, files.slice(0, SUSPECT_FILES), texts, bound) : [] };
+  const suspects = telling && only !== "files" ? await wordSuspects(service, query, files.slice(0, SUSPECT_FILES), texts, bound) : [];
+  return { files: files.slice(0, limit), suspects };
 }
 
 interface Window {

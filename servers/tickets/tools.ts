@@ -117,7 +117,9 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
     const bound = await boundAt(service, a.at);
     const refs = await refsAt(service, a.key, bound);
     const edges = await service.graph.edgesOf(`ticket:${a.key}`, { direction: "in", rels: ["fixes", "references"] });
-    const guess = await componentAndOwner(service.store, service.repo, a.key, bound.commit && !bound.head ? { rev: bound.commit, refs } : {});
+    // The best file by the report's words alone: a folder vote among weaker ones would pick by name.
+    const located = (await locateTicket(service, a.key, bound, 1, "files")).files.map((f) => f.path);
+    const guess = await componentAndOwner(service.store, service.repo, a.key, bound.commit && !bound.head ? { rev: bound.commit, refs, located } : { located });
     return {
       codeRefs: refs.slice(0, 100).map(refOut),
       // A commit after the revision (the ticket's own fix, later) is not part of what was known then.
@@ -136,7 +138,7 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
   registerContract(server, locateTicketTool, async (a) => {
     await requireTicket(a.key);
     const bound = await boundAt(service, a.at);
-    const { files } = await locateTicket(service, a.key, bound, a.limit ?? 10);
+    const { files } = await locateTicket(service, a.key, bound, a.limit ?? 10, "files");
     return { files, api: [...(await similarityContext(service, bound.commit)).publicNames].sort() };
   });
 }
