@@ -34,6 +34,8 @@ describe("messages to their throw sites", () => {
           // A committed declaration bundle of an old release (immer keeps one): generated, not where a name lives.
           "compat/pre-1/dist/yamlish.d.ts": "export declare function resolveEnd(type: string, offset: number): number;\nexport declare function composeDoc(src: string): unknown;\n",
           "src/compose/compose-doc.ts": "export function composeDoc(src: string): unknown {\n  return src.length;\n}\n",
+          "src/doc/traps.ts": "export const docTraps = {\n  getPrototypeOf(target: object) {\n    return Object.getPrototypeOf(target);\n  },\n};\n",
+          "tickets/YAML-4.md": ["---", "key: YAML-4", "title: composeDoc across realms", "created: 2026-03-04T09:00:00Z", "---", "`composeDoc` checks `Object.getPrototypeOf(x) === Object.prototype`, which fails for an object of another realm.", ""].join("\n"),
           "tickets/YAML-3.md": ["---", "key: YAML-3", "title: composeDoc returns a number", "created: 2026-03-03T09:00:00Z", "---", "Calling `composeDoc` gives back a number, not a document.", ""].join("\n"),
           "tests/doc/errors.ts": 'import { resolveEnd } from "../../src/compose/resolve-end.js";\n\nexpect(() => resolveEnd("scalar", -1)).toThrow("Unexpected scalar at node end");\n',
           "tickets/YAML-2.md": [
@@ -54,7 +56,7 @@ describe("messages to their throw sites", () => {
     ]);
     service = new TicketService(tmp.dir);
     const read = await readTicketFolder(tmp.dir);
-    expect(await importTickets(service.importContext(), read.tickets, read.errors)).toMatchObject({ added: 2 });
+    expect(await importTickets(service.importContext(), read.tickets, read.errors)).toMatchObject({ added: 3 });
   });
   afterAll(() => {
     service.close();
@@ -72,6 +74,11 @@ describe("messages to their throw sites", () => {
 
   it("a name found in the source and in a committed declaration bundle names the source only", async () => {
     const refs = (await service.store.codeRefs("YAML-3")).filter((r) => r.kind === "symbol");
+    expect(refs.map((r) => r.target)).toEqual(["src/compose/compose-doc.ts#composeDoc"]);
+  });
+
+  it("a member of a JavaScript built-in the report writes (Object.getPrototypeOf) is the built-in, not the repo's symbol of that name", async () => {
+    const refs = (await service.store.codeRefs("YAML-4")).filter((r) => r.kind === "symbol");
     expect(refs.map((r) => r.target)).toEqual(["src/compose/compose-doc.ts#composeDoc"]);
   });
 

@@ -14,6 +14,8 @@ const QUOTED = /(?<=^|[\s:(\[])["“']([^"”'\n]{6,160}?)["”'](?=$|[\s.,;:)\]
 const CONFIG = /\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b/g;
 const SHA = /\b([0-9a-f]{7,40})\b/g;
 const PR = /(?:\bPR\s*|pull request\s*|(?<![\w&/])#)(\d+)\b/gi;
+/** Right before a name: a member of one of JavaScript's built-in namespaces or classes (`Array.isArray`). */
+const BUILT_IN_MEMBER = /\b(?:Object|Array|JSON|Reflect|Math|Number|String|Promise|Symbol|Proxy|Date|RegExp|Map|Set|WeakMap|WeakSet|BigInt|Intl|Atomics|globalThis|console|process)(?:\.prototype)?\.$/;
 const IDENT = /\b([a-z][a-zA-Z0-9]*[A-Z][a-zA-Z0-9]*|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+)(?:\.([a-zA-Z_$][\w$]*))?\b/g;
 
 export interface RepoView {
@@ -208,6 +210,8 @@ export async function extractCodeRefs(text: string, repo: RepoView): Promise<Cod
   }
 
   for (const m of text.matchAll(IDENT)) {
+    // `Object.getPrototypeOf(x)` names the language's own function, not the repo's proxy trap of that name.
+    if (BUILT_IN_MEMBER.test(text.slice(Math.max(0, m.index - 24), m.index))) continue;
     const name = m[2] ? `${m[1]}.${m[2]}` : (m[1] ?? "");
     const hits = repo.symbolsNamed(name);
     if (hits.length > 0 && hits.length <= 3) for (const h of hits) add({ kind: "symbol", text: name, target: h });
