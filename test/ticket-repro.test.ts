@@ -1,6 +1,7 @@
+import { existsSync } from "node:fs";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseScenario } from "../servers/scenarios/format.js";
+import { parseScenario, type Scenario } from "../servers/scenarios/format.js";
 import { ScenarioService } from "../servers/scenarios/service.js";
 import { packageApi } from "../servers/scenarios/ticket-repro-api.js";
 import { snippetCalls } from "../servers/scenarios/ticket-repro-call.js";
@@ -298,5 +299,263 @@ describe("draft_scenario over MCP", () => {
     expect(written.drafts[0]).toMatchObject({ executable: true, written: expect.stringMatching(/^scenarios\/gh-1-.*\.md$/) });
     const list = structured<{ items: Array<{ id: string; executable: boolean }> }>(await client.callTool({ name: "list_scenarios", arguments: {} }));
     expect(list.items.filter((s) => s.id.startsWith("gh-1")).map((s) => s.executable)).toEqual([true]);
+  });
+});
+
+/**
+ * An immer-like package: `produce(base, recipe)` hands the recipe a draft and returns the base when nothing
+ * changed; `produceWithPatches` also returns the patches, once `enablePatches()` ran. Two planted bugs, fixed
+ * in one commit: writing the value a key already has counts as a change, and a delete makes no patch. Its
+ * source reads `__DEV__`, which only its test config defines.
+ */
+const MINI_BUGGY = [
+  "declare const __DEV__: boolean;",
+  "export type Patch = { op: \"add\" | \"replace\" | \"remove\"; path: Array<string | number>; value?: unknown };",
+  'export const nothing: unique symbol = Symbol.for("minimmer.nothing");',
+  "let patching = false;",
+  "",
+  "export function enablePatches(): void {",
+  "  patching = true;",
+  "}",
+  "",
+  "export function produce<T extends object>(base: T, recipe: (draft: T) => unknown): T {",
+  "  return run(base, recipe, [], []);",
+  "}",
+  "",
+  "export function produceWithPatches<T extends object>(base: T, recipe: (draft: T) => unknown): [T, Patch[], Patch[]] {",
+  '  if (!patching) throw new Error("[minimmer] patches are off: call `enablePatches()` when your app starts");',
+  "  const patches: Patch[] = [];",
+  "  const inverse: Patch[] = [];",
+  "  return [run(base, recipe, patches, inverse), patches, inverse];",
+  "}",
+  "",
+  "function run<T extends object>(base: T, recipe: (draft: T) => unknown, patches: Patch[], inverse: Patch[]): T {",
+  '  if (__DEV__ && typeof recipe !== "function") throw new TypeError("[minimmer] the recipe must be a function");',
+  "  const copy = (Array.isArray(base) ? [...base] : { ...base }) as Record<string | symbol, unknown>;",
+  "  let modified = false;",
+  "  const draft = new Proxy(copy, {",
+  "    set(target, key, value) {",
+  "      const had = key in target;",
+  "      modified = true;",
+  '      if (typeof key === "string") patches.push({ op: had ? "replace" : "add", path: [key], value });',
+  "      target[key] = value;",
+  "      return true;",
+  "    },",
+  "    deleteProperty(target, key) {",
+  "      modified = true;",
+  "      delete target[key];",
+  "      return true;",
+  "    },",
+  "  });",
+  "  const out = recipe(draft as T);",
+  "  if (out === nothing) return undefined as T;",
+  "  return modified ? (copy as T) : base;",
+  "}",
+  "",
+].join("\n");
+
+const MINI_FIXED = MINI_BUGGY.replace("      modified = true;\n      if (typeof key", "      if (had && Object.is(target[key], value)) return true;\n      modified = true;\n      if (typeof key").replace(
+  "      modified = true;\n      delete target[key];",
+  '      modified = true;\n      if (typeof key === "string") {\n        patches.push({ op: "remove", path: [key] });\n        inverse.push({ op: "add", path: [key], value: target[key] });\n      }\n      delete target[key];',
+);
+
+const MINI_TICKETS: Record<string, string> = {
+  // A recipe function, a logged comparison with an argument, "Expected true", a `> false` output line.
+  "tickets/IM-1.md": ticket("IM-1", "Writing the same value breaks identity", [
+    "Assigning a property the value it already has gives a new object.",
+    "",
+    `${F}js`,
+    'const { produce } = require("minimmer");',
+    "const foo = { bar: undefined };",
+    "console.log(produce(foo, draft => { draft.bar = undefined; }) === foo);",
+    "> false",
+    F,
+    "",
+    "Expected true.",
+  ]),
+  // TypeScript: annotations, an interface, `import { type … }`; a setup call; a destructured result.
+  "tickets/IM-2.md": ticket("IM-2", "Deleting an element gives no patches", [
+    `${F}ts`,
+    'import { produceWithPatches, enablePatches as turnOnPatches, type Patch } from "minimmer";',
+    "turnOnPatches();",
+    "interface Row { id: number }",
+    "const rows: Row[] = [{ id: 1 }, { id: 2 }];",
+    "const [next, patches, inversePatches] = produceWithPatches(rows, (draft: Row[]) => {",
+    "  delete draft[1];",
+    "});",
+    "console.log(patches as Patch[], inversePatches);",
+    "// [] []",
+    F,
+    "",
+    "Expected non-empty patches and inverse patches.",
+  ]),
+  // A helper the snippet never defines and the package does not export.
+  "tickets/IM-3.md": ticket("IM-3", "Out-of-range writes are lost", [
+    `${F}js`,
+    "const state = { field: [] }",
+    "produce(state, draft => {",
+    "  set(draft, 'field[2]', '2')",
+    "})",
+    F,
+    "",
+    "Result is `{ field: [] }`; expected `{ field: [undefined, undefined, '2'] }`.",
+  ]),
+  // The snippet is a test case: its expect line is the expectation.
+  "tickets/IM-4.md": ticket("IM-4", "Same value is a change", [
+    `${F}js`,
+    'it("returns the base when nothing changed", () => {',
+    "  const state = { a: 1 }",
+    "  const next = produce(state, (d) => { d.a = 1 })",
+    "  expect(next).toBe(state)",
+    "})",
+    F,
+  ]),
+  // Leaves out the setup its app does: the package's error asks for it.
+  "tickets/IM-5.md": ticket("IM-5", "A delete makes no patch", [
+    `${F}js`,
+    'const { produceWithPatches } = require("minimmer");',
+    "const [next, patches] = produceWithPatches({ a: 1 }, (d) => { delete d.a; });",
+    F,
+    "",
+    "`patches` should be non-empty.",
+  ]),
+};
+
+const MINI_FILES: Record<string, string> = {
+  "package.json": JSON.stringify({ name: "minimmer", version: "1.0.0", main: "dist/index.js", types: "dist/index.d.ts" }, null, 2),
+  "tsconfig.json": JSON.stringify({ compilerOptions: { outDir: "dist", rootDir: "src", strict: true } }),
+  "jest.config.js": "module.exports = {\n  globals: { __DEV__: true },\n};\n",
+  "README.md": ["# minimmer", "", "```js", 'import { produce } from "minimmer"', "", "const next = produce(state, (draft) => { draft.done = true })", "```", ""].join("\n"),
+  "src/index.ts": MINI_BUGGY,
+  ...MINI_TICKETS,
+};
+
+describe("reading a snippet whose arguments are code", () => {
+  const api = { name: "minimmer", entry: "src/index.ts", exports: new Set(["produce", "produceWithPatches", "enablePatches", "nothing"]), aliases: new Set<string>() };
+
+  it("builds args_js from the declarations the arguments need and the setup calls before the call, types dropped, names mapped", () => {
+    const step = ticketStep(MINI_TICKETS["tickets/IM-2.md"] as string, api).step;
+    expect(step?.args).toBeUndefined();
+    // The alias is the export's own name; `interface Row` and the annotations are gone; the logging stays out.
+    expect(step?.args_js).toBe("(() => {\n    enablePatches();\n    const rows = [{ id: 1 }, { id: 2 }];\n    return [rows, (draft) => {\n            delete draft[1];\n        }];\n})()");
+    expect(step?.expect).toEqual(["result[1]?.length > 0", "result[2]?.length > 0"]);
+    expect(step?.how).toMatch(/after its `turnOnPatches\(\)`/);
+    // A namespace's members are the exports themselves.
+    const ns = ticketStep('```js\nimport * as M from "minimmer"\nM.enablePatches()\nconst [s, patches] = M.produceWithPatches({ a: 1 }, (d) => M.nothing)\n```\n`patches[0].value` should be `undefined`', api).step;
+    expect(ns).toMatchObject({ call: "src/index.ts#produceWithPatches", args_js: "(() => {\n    enablePatches();\n    return [{ a: 1 }, (d) => nothing];\n})()", expect: ["result[1][0].value === undefined"] });
+  });
+
+  it("reads the expectation from a logged comparison, a comment, an expect line, and a throw", () => {
+    expect(ticketStep(MINI_TICKETS["tickets/IM-1.md"] as string, api).step?.expect).toEqual(["result === args[0]"]);
+    expect(ticketStep("```js\nconst f = { a: 1 }\nconsole.log(produce(f, (d) => { d.a = 2 }) === f)\n```\nExpected false", api).step?.expect).toEqual(["!(result === args[0])"]);
+    const comment = "```js\nenablePatches()\nlet [s, patches] = produceWithPatches({ a: 1 }, (d) => nothing)\n// patches[0].value === nothing: should be undefined\n```";
+    expect(ticketStep(comment, api).step?.expect).toEqual(["result[1][0].value === undefined"]);
+    expect(ticketStep(MINI_TICKETS["tickets/IM-4.md"] as string, api).step?.expect).toEqual(["Object.is(result, args[0])"]);
+    expect(ticketStep("```js\nconst s = { a: [1] }\nexpect(produce(s, (d) => { d.a.push(2) })).toEqual({ a: [1, 2] })\n```", api).step?.expect).toEqual([`JSON.stringify(result) === ${JSON.stringify('{"a":[1,2]}')}`]);
+    expect(ticketStep("```js\nexpect(() => produce({}, (d) => { d.x = 1 })).not.toThrow()\n```", api).step?.expect).toEqual(["error === undefined"]);
+    expect(ticketStep("```js\nproduce({ a: new Uint8Array(2) }, (x) => x)\n```\n```\nTypeError: Cannot freeze\n    at freeze (node_modules/minimmer/dist/index.js:3:5)\n```", api).step).toMatchObject({ args_js: "[{ a: new Uint8Array(2) }, (x) => x]", expect: ["error === undefined"] });
+    // A throw said of a later statement is not the call's: the draft says so instead of checking the call.
+    const later = ticketStep("```js\nconst o = produce({ c: { v: 5 } }, (d) => { d.x = 1 })\no.c.v = 6\n```\nThe last line throws.", api);
+    expect(later.step).toBeUndefined();
+    expect(later.missing).toEqual([expect.stringMatching(/^the outcome of the call itself: the report says what happens at a later statement \(`o\.c\.v = 6`\)/)]);
+  });
+
+  it("stays not executable, naming what is missing, when the arguments read a name the snippet never defines", () => {
+    const r = ticketStep(MINI_TICKETS["tickets/IM-3.md"] as string, api);
+    expect(r.step).toBeUndefined();
+    expect(r.missing).toEqual(["`set` in `produce(state, draft => { set(draft, 'field[2]', '2') })`: the snippet never defines it and minimmer does not export it; define it in the snippet"]);
+    // Another module is not loaded for a report: what the snippet takes from it is missing.
+    expect(ticketStep("```js\nconst fs = require('fs')\nconst s = JSON.parse(fs.readFileSync('s.json', 'utf8'))\nconsole.log(produce(s, (d) => d) === s)\n```\nExpected true", api).missing[0]).toMatch(/^`require\("fs"\)` in `produce\(s, \(d\) => d\)`: only minimmer itself loads in a reproduction/);
+    // A literal call is read as before: its arguments stay `args`.
+    expect(ticketStep('```js\nconsole.log(produce({ a: 1 }, "x"))\n```\nIt should not throw.', api).step).toMatchObject({ args: [{ a: 1 }, "x"], expect: ["error === undefined"] });
+  });
+});
+
+describe("reproducing reports whose snippet builds its arguments, in the sandbox", () => {
+  const tmp = tempDir();
+  let service: ScenarioService;
+  let buggy: string;
+  let fixed: string;
+  const mark = () => `${tmp.dir}/escaped.txt`;
+
+  beforeAll(async () => {
+    const attack = ticket("IM-6", "Hostile snippet", [
+      `${F}js`,
+      'import { produce } from "minimmer";',
+      "const state = {",
+      `  wrote: (() => { try { globalThis.process.getBuiltinModule("fs").writeFileSync(${JSON.stringify(mark())}, "escaped"); return "wrote"; } catch { return "no fs"; } })(),`,
+      "  where: typeof process.exit,",
+      "  exit: process.exit(7),",
+      "};",
+      "console.log(produce(state, (d) => { d.where = d.where; }) === state);",
+      F,
+      "Expected true.",
+    ]);
+    makeRepo(tmp.dir, [{ message: "minimmer 1.0.0", files: { ...MINI_FILES, "tickets/IM-6.md": attack } }]);
+    buggy = commitFiles(tmp.dir, { message: "docs", files: { "CHANGELOG.md": "1.0.0\n" } }, 1);
+    fixed = commitFiles(tmp.dir, { message: "A write of the same value is no change; a delete makes its patches", files: { "src/index.ts": MINI_FIXED } }, 2);
+    const tickets = new TicketService(tmp.dir);
+    await importTickets(tickets.importContext(), (await readTicketFolder(tmp.dir)).tickets);
+    tickets.close();
+    service = new ScenarioService(tmp.dir);
+  }, 60_000);
+  afterAll(() => {
+    service.close();
+    tmp.cleanup();
+  });
+
+  it("drafts a recipe call with its build-time globals; it reproduces before the fix and not after", async () => {
+    const [d] = await draftTicket(service, "IM-1", false, buggy);
+    expect(d?.executable).toBe(true);
+    expect(d?.scenario.simulate?.world.globals).toEqual({ __DEV__: true });
+    expect(d?.scenario.simulate?.steps).toEqual([{ call: "src/index.ts#produce", args_js: "(() => {\n    const foo = { bar: undefined };\n    return [foo, draft => { draft.bar = undefined; }];\n})()", expect: ["result === args[0]"] }]);
+    // The written draft loads back as the same step.
+    expect(parseScenario("scenarios/x.md", d?.text ?? "").simulate?.steps[0]?.args_js).toBe(d?.scenario.simulate?.steps[0]?.args_js);
+    expect(await service.reproduce(d!.scenario, buggy)).toMatchObject({ status: "reproduces", failing: ["result === args[0]: fail"], results: [{ bar: { $undefined: true } }] });
+    expect(await service.reproduce(d!.scenario, fixed)).toMatchObject({ status: "does-not-reproduce", failing: [] });
+  });
+
+  it("reproduces a TypeScript snippet with a setup call and a destructured result, and a test-case snippet", async () => {
+    const [ts2] = await draftTicket(service, "IM-2", false, buggy);
+    expect(ts2?.executable).toBe(true);
+    expect((await service.reproduce(ts2!.scenario, buggy)).status).toBe("reproduces");
+    expect((await service.reproduce(ts2!.scenario, fixed)).status).toBe("does-not-reproduce");
+    const [test] = await draftTicket(service, "IM-4", false, buggy);
+    expect((await service.reproduce(test!.scenario, buggy)).status).toBe("reproduces");
+    expect((await service.reproduce(test!.scenario, fixed)).status).toBe("does-not-reproduce");
+  });
+
+  it("adds the setup the package's error asks for when the snippet leaves it out", async () => {
+    const [d] = await draftTicket(service, "IM-5", false, buggy);
+    expect(d?.scenario.simulate?.steps[0]?.args_js).toBe("(() => {\n    enablePatches();\n    return [{ a: 1 }, (d) => { delete d.a; }];\n})()");
+    expect(d?.scenario.prose).toMatch(/after `enablePatches\(\)`, which minimmer's error asked for/);
+    expect(await service.reproduce(d!.scenario, buggy)).toMatchObject({ status: "reproduces", failing: ["result[1]?.length > 0: fail"] });
+    expect((await service.reproduce(d!.scenario, fixed)).status).toBe("does-not-reproduce");
+  });
+
+  it("keeps a report with an undefined helper prose-only, saying what is missing", async () => {
+    const [d] = await draftTicket(service, "IM-3", false, buggy);
+    expect(d?.executable).toBe(false);
+    expect(d?.missing).toContain("`set` in `produce(state, draft => { set(draft, 'field[2]', '2') })`: the snippet never defines it and minimmer does not export it; define it in the snippet");
+    expect((await service.reproduce(d!.scenario, buggy)).status).toBe("not-executable");
+  });
+
+  it("runs a hostile snippet's code in the isolate only: process.exit and fs reach nothing of the host", async () => {
+    const [d] = await draftTicket(service, "IM-6", false, buggy);
+    // Drafting reads the code; it runs none of it.
+    expect(d?.scenario.simulate?.steps[0]?.args_js).toContain("process.exit(7)");
+    expect(existsSync(mark())).toBe(false);
+    const r = await service.reproduce(d!.scenario, buggy);
+    // The sandbox's process.exit is a violation that ends the run; the host's process goes on.
+    expect(r.status).toBe("error");
+    expect(r.reason).toMatch(/process\.exit/);
+    expect(existsSync(mark())).toBe(false);
+    expect(process.exitCode).toBeUndefined();
+    // Without the exit, the write is tried inside the isolate, where no host fs is to be had.
+    const step = d!.scenario.simulate!.steps[0]!;
+    const noExit: Scenario = { ...d!.scenario, simulate: { ...d!.scenario.simulate!, steps: [{ ...step, args_js: step.args_js!.replace(/,\s*exit: process\.exit\(7\)/, "") }] } };
+    expect(noExit.simulate?.steps[0]?.args_js).not.toContain("process.exit(7)");
+    expect((await service.reproduce(noExit, buggy)).results?.[0]).toMatchObject({ wrote: "no fs", where: "function" });
+    expect(existsSync(mark())).toBe(false);
   });
 });

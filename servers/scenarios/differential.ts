@@ -18,6 +18,7 @@ export function jobFor(s: Scenario, repo: string, rev: string, boundaryPackages:
     clock: sim.world.clock,
     env: sim.world.env,
     seed: sim.world.seed,
+    ...(sim.world.globals ? { globals: sim.world.globals } : {}),
     stubs: sim.world.stubs,
     steps: sim.steps.map(stepSpec),
     boundaryPackages,

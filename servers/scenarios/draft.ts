@@ -95,12 +95,12 @@ export function draftFromTicket(t: Ticket, refs: readonly CodeRef[], entryByShap
   // A library's report: its snippet's call of the package's API (or its input for the documented entry) and what it should do.
   const fromReport = api ? ticketStep(text, api) : undefined;
   if (fromReport?.step) {
-    const { call: stepCall, args, expect } = fromReport.step;
+    const { call: stepCall, args, args_js, expect, globals } = fromReport.step;
     const scenario: Scenario = {
       ...base,
       entry: [],
       prose: `${base.prose}\n\nThe step is ${fromReport.step.how}.`,
-      simulate: { world: { env: {}, stubs: {} }, steps: [{ call: stepCall, args, expect }] },
+      simulate: { world: { env: {}, stubs: {}, ...(globals ? { globals } : {}) }, steps: [{ call: stepCall, ...(args_js !== undefined ? { args_js } : { args: args ?? [] }), expect }] },
     };
     return { scenario, text: renderScenario(scenario), executable: true, missing: [] };
   }

@@ -33,7 +33,7 @@ export const Step = z
     args: z.array(z.unknown()).optional(),
     args_js: z.string().optional().describe("A JS expression for the arguments, the entry module's exports in scope"),
     construct: z.array(z.unknown()).optional().describe("Constructor arguments for path#Class.method"),
-    expect: z.array(z.string()).default([]).describe("JS expressions over result and effects that must hold (a run step also expects its case to pass)"),
+    expect: z.array(z.string()).default([]).describe("JS expressions over result, error, effects, steps and args (the call's arguments after it ran) that must hold (a run step also expects its case to pass)"),
   })
   .strict()
   .refine((s) => (s.call === undefined) !== (s.run === undefined), { message: "a step has a call or a run, not both and not neither" })
@@ -50,6 +50,10 @@ export const Simulate = z
         env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
         stubs: z.record(z.string(), z.union([Stub, z.array(Stub)])).default({}),
         seed: z.number().int().optional(),
+        globals: z
+          .record(z.string().regex(/^[A-Za-z_$][\w$]*$/, "a global is a JS identifier, e.g. __DEV__"), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+          .optional()
+          .describe("Build-time constants the code reads as globals (`__DEV__`, as a bundler or the test config defines them), set before it loads"),
       })
       .strict()
       .default({ env: {}, stubs: {} }),

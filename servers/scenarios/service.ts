@@ -18,7 +18,7 @@ import type { TicketStore } from "../tickets/store.js";
 import { draftFromTest, draftFromTicket, expectedValue, requestIn, type Draft } from "./draft.js";
 import type { CodeRef, Ticket } from "../tickets/model.js";
 import type { CodeGraph } from "../code-graph/queries.js";
-import type { Scenario } from "./format.js";
+import { linesOfStep, type Scenario, type Step } from "./format.js";
 import { findEntries, markTouched, walkTrace, type EntryCandidate, type TraceStep } from "./static-trace.js";
 import { loadScenarios, scenarioBatch, type LoadedScenarios } from "./store.js";
 import { compareRuns } from "./compare.js";
@@ -151,6 +151,13 @@ function sharedEffects(run: RunResult): string {
   return JSON.stringify(run.effects.filter((e) => e.shared).map((e) => [e.target, e.kind, e.args]));
 }
 
+/** Whether an error's site is a step's args_js (the scenario's code, not the repo's): "step 2 args_js", or its line in the file. */
+function argsJsThrew(at: string, step: Step | undefined): boolean {
+  if (/(?:^|\s)step \d+ args_js$/.test(at)) return true;
+  const lines = step ? linesOfStep(step) : undefined;
+  return lines?.args_js !== undefined && at === `${lines.file}:${lines.args_js}`;
+}
+
 export class ScenarioService {
   readonly repo: string;
   readonly codeGraph: CodeGraphService;
@@ -273,8 +280,14 @@ export class ScenarioService {
     // A stand-in's answer says nothing about the code: its module could not be loaded (a build output absent at this revision).
     const standIn = results.find((r): r is { $symbolic: string } => typeof r === "object" && r !== null && "$symbolic" in r);
     if (standIn) return { rev: commit, status: "error", failing: [], results, reason: `the step's call answered a stand-in value (${String(standIn.$symbolic)}): its code did not load at this revision, e.g. a build output that is not committed` };
-    const failing = unmet(run);
     const thrown = run.steps.find((st) => st.error)?.error;
+    // The scenario's own code failing (a report's snippet in args_js) or a build-time constant nothing defined
+    // says nothing about the report: the run did not get to the behaviour it is about.
+    const own = run.steps.findIndex((st, i) => st.error && argsJsThrew(st.error.at, s.simulate?.steps[i]));
+    if (own >= 0) return { rev: commit, status: "error", failing: [], results, reason: `step ${own + 1}'s args_js threw before its call ran (${run.steps[own]?.error?.name}: ${run.steps[own]?.error?.message.split("\n")[0]}): the arguments' own code failed; fix it in the scenario` };
+    const constant = thrown?.name === "ReferenceError" ? /^(__\w+__) is not defined/.exec(thrown.message)?.[1] : undefined;
+    if (constant) return { rev: commit, status: "error", failing: [], results, reason: `the code reads \`${constant}\` (${thrown?.at}), a build-time constant nothing defined: set it in the scenario's world.globals, as the repo's build or test config does` };
+    const failing = unmet(run);
     const out: Reproduction = { rev: commit, status: failing.length ? "reproduces" : "does-not-reproduce", failing, results, ...(thrown ? { throwSite: thrown.at, thrown: `${thrown.name}: ${thrown.message}` } : {}) };
     if (!failing.length) return out;
     // Where the fault can live: the failing run's statements weighed against runs of smaller inputs.

@@ -22,6 +22,35 @@ export interface PackageApi {
   aliases: ReadonlySet<string>;
   /** The export the README shows taking a text input, if it shows one. */
   textEntry?: string;
+  /** Build-time constants the repo's test or bundler config defines (`__DEV__: true`): its source reads them as globals. */
+  globals?: Record<string, string | number | boolean | null>;
+}
+
+/** Config files that define build-time constants: jest's `globals`, vite's and vitest's `define`, and package.json's `jest` field. */
+const DEFINING = /^(?:package\.json|jest\.config\.[cm]?[jt]s|jest\.config\.json|vitest\.config\.[cm]?[jt]s|vite\.config\.[cm]?[jt]s)$/;
+
+/**
+ * `__NAME__: value` pairs of such files, by their text (a config is code: it is read, never run). A vite or
+ * vitest `define` value is code in a string (`"true"`), so its content is the value.
+ */
+export function definedGlobals(files: ReadonlyArray<{ path: string; text: string }>): Record<string, string | number | boolean | null> {
+  const out: Record<string, string | number | boolean | null> = {};
+  for (const f of files) {
+    const asCode = /^vite(?:st)?\.config/.test(f.path);
+    for (const m of f.text.matchAll(/["']?(__[A-Za-z][\w]*__)["']?\s*:\s*(true|false|null|-?\d+(?:\.\d+)?|"[^"\n]*"|'[^'\n]*')/g)) {
+      const [, name, raw] = m as unknown as [string, string, string];
+      let value: unknown = /^['"]/.test(raw) ? raw.slice(1, -1) : JSON.parse(raw);
+      if (asCode && typeof value === "string") {
+        try {
+          value = JSON.parse(value);
+        } catch {
+          continue; // an expression, not a literal: left undefined
+        }
+      }
+      if (value === null || ["string", "number", "boolean"].includes(typeof value)) out[name] ??= value as string | number | boolean | null;
+    }
+  }
+  return out;
 }
 
 const SOURCE_EXT: Record<string, string[]> = { ".js": [".ts", ".tsx", ".js"], ".mjs": [".mts", ".ts", ".mjs"], ".cjs": [".cts", ".ts", ".cjs"], ".ts": [".ts"] };
@@ -75,7 +104,7 @@ function stringTaker(path: string, text: string): string | undefined {
 /** The public API of the package at the repo root at `rev`; undefined when package.json names no package or no entry source is found. */
 export async function packageApi(repo: string, rev: string): Promise<PackageApi | undefined> {
   const revision = await resolveRevision(repo, rev);
-  const meta = await readFilesAt(repo, revision, (p) => p === "package.json" || /^tsconfig(\.[\w-]+)?\.json$/.test(p) || /^readme(\.md)?$/i.test(p));
+  const meta = await readFilesAt(repo, revision, (p) => p === "package.json" || /^tsconfig(\.[\w-]+)?\.json$/.test(p) || /^readme(\.md)?$/i.test(p) || DEFINING.test(p));
   const pkgFile = meta.find((f) => f.path === "package.json");
   const pkg = pkgFile ? readPackage("package.json", pkgFile.text) : undefined;
   if (!pkg?.name) return undefined;
@@ -111,5 +140,14 @@ export async function packageApi(repo: string, rev: string): Promise<PackageApi 
     return first !== undefined && "value" in first && typeof first.value === "string";
   };
   const textEntry = read.flatMap((r) => r.calls).find(takesText)?.member ?? stringTaker(entryPath, entryText);
-  return { name: pkg.name, entry: entryPath, ...(via ? { via } : {}), exports, aliases: new Set(read.flatMap((r) => r.namespaces)), ...(textEntry ? { textEntry } : {}) };
+  const globals = definedGlobals(meta.filter((f) => DEFINING.test(f.path)));
+  return {
+    name: pkg.name,
+    entry: entryPath,
+    ...(via ? { via } : {}),
+    exports,
+    aliases: new Set(read.flatMap((r) => r.namespaces)),
+    ...(textEntry ? { textEntry } : {}),
+    ...(Object.keys(globals).length ? { globals } : {}),
+  };
 }

@@ -48,6 +48,13 @@ export function literalValue(node: ts.Expression, consts: ReadonlyMap<string, un
     }
     return { value: out };
   }
+  // `objs[0]`, `table.a` of a literal the snippet bound: the element it names.
+  if ((ts.isElementAccessExpression(node) || ts.isPropertyAccessExpression(node)) && !node.questionDotToken) {
+    const of = literalValue(node.expression, consts);
+    const key = ts.isPropertyAccessExpression(node) ? { value: node.name.text } : literalValue(node.argumentExpression, consts);
+    if (!of || !key || of.value === null || typeof of.value !== "object" || (typeof key.value !== "string" && typeof key.value !== "number")) return undefined;
+    return Object.hasOwn(of.value, key.value) ? { value: (of.value as Record<string, unknown>)[key.value] } : undefined;
+  }
   if (ts.isObjectLiteralExpression(node)) {
     const out: Record<string, unknown> = {};
     for (const p of node.properties) {
@@ -84,19 +91,46 @@ function requireOf(node: ts.Expression | undefined, pkg: string): boolean {
 /** A bare name for the package, as reports write it without an import (`YAML` for yaml, `miniyaml`). */
 const looseName = (s: string) => s.replace(/^@[^/]+\//, "").replace(/[^a-z0-9]/gi, "").toLowerCase();
 
+/** A line a person types as code, not a banner ("Welcome to Node.js v22") or a shell prompt ("$ node"). */
+const CODE_LINE = /[=(;{]|^\s*(?:const|let|var|import|require)\b/;
+
+/**
+ * What a REPL transcript typed: its `> ` lines (and `... ` continuations). A snippet whose code comes before
+ * its first `> ` line is a program, not a transcript: its `> ` lines show what it printed and become comments.
+ */
+export function typedCode(code: string): string {
+  const lines = code.split("\n");
+  const first = lines.findIndex((l) => /^> \S/.test(l));
+  if (first < 0) return code;
+  if (lines.slice(0, first).some((l) => CODE_LINE.test(l))) return lines.map((l) => (/^> /.test(l) ? `// ${l}` : l)).join("\n");
+  return lines.flatMap((l) => (/^(?:>|\.\.\.) /.test(l) ? [l.replace(/^(?:>|\.\.\.) /, "")] : [])).join("\n");
+}
+
+/** A snippet read against a package: its parsed code, how it names the package, and its calls of the API with their nodes. */
+export interface SnippetRead {
+  file: ts.SourceFile;
+  calls: Array<{ call: SnippetCall; node: ts.CallExpression }>;
+  /** Whether the snippet imports or requires the package. */
+  imports: boolean;
+  /** Names that stand for the whole package (`YAML` of `import YAML from "yaml"`). */
+  namespaces: ReadonlySet<string>;
+  /** Local name to the export it names (`p` to `produce` for `import { produce as p }`). */
+  named: ReadonlyMap<string, string>;
+  /** Names the snippet binds to a literal, with the literal's value. */
+  consts: ReadonlyMap<string, unknown>;
+}
+
 /**
  * The snippet's calls of `pkg`'s API, in text order. `exports` (when known) keeps calls to names the entry
  * exports; a namespace the snippet never imported still counts when it is the package's own name (`YAML.parse`)
  * or one of `aliases`, the names the package's README imports it as.
  */
-/** What a REPL transcript typed: its `> ` lines (and `... ` continuations); other text is as it was. */
-export function typedCode(code: string): string {
-  const lines = code.split("\n");
-  if (!lines.some((l) => /^> \S/.test(l))) return code;
-  return lines.flatMap((l) => (/^(?:>|\.\.\.) /.test(l) ? [l.replace(/^(?:>|\.\.\.) /, "")] : [])).join("\n");
+export function snippetCalls(snippet: string, pkg: string, exports: ReadonlySet<string>, aliases: ReadonlySet<string> = new Set()): { calls: SnippetCall[]; imports: boolean; namespaces: string[] } {
+  const r = readSnippet(snippet, pkg, exports, aliases);
+  return { calls: r.calls.map((c) => c.call), imports: r.imports, namespaces: [...r.namespaces] };
 }
 
-export function snippetCalls(snippet: string, pkg: string, exports: ReadonlySet<string>, aliases: ReadonlySet<string> = new Set()): { calls: SnippetCall[]; imports: boolean; namespaces: string[] } {
+export function readSnippet(snippet: string, pkg: string, exports: ReadonlySet<string>, aliases: ReadonlySet<string> = new Set()): SnippetRead {
   const code = typedCode(snippet);
   const file = ts.createSourceFile("snippet.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TSX);
   const namespaces = new Set<string>();
@@ -128,7 +162,7 @@ export function snippetCalls(snippet: string, pkg: string, exports: ReadonlySet<
     ts.forEachChild(node, visitDecl);
   };
   visitDecl(file);
-  const calls: SnippetCall[] = [];
+  const calls: SnippetRead["calls"] = [];
   const visitCall = (node: ts.Node): void => {
     if (ts.isCallExpression(node)) {
       const callee = node.expression;
@@ -142,11 +176,11 @@ export function snippetCalls(snippet: string, pkg: string, exports: ReadonlySet<
       }
       if (member && (exports.size === 0 || exports.has(member))) {
         const args = node.arguments.map((a) => literalValue(a, consts) ?? { unresolved: ts.isIdentifier(a) ? a.text : a.getText(file).slice(0, 40) });
-        calls.push({ member, args, text: node.getText(file).replace(/\s+/g, " ").slice(0, 120) });
+        calls.push({ call: { member, args, text: node.getText(file).replace(/\s+/g, " ").slice(0, 120) }, node });
       }
     }
     ts.forEachChild(node, visitCall);
   };
   visitCall(file);
-  return { calls, imports, namespaces: [...namespaces] };
+  return { file, calls, imports, namespaces, named, consts };
 }

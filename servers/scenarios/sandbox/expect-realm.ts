@@ -16,6 +16,8 @@ type Node = null | boolean | number | string | [string, ...unknown[]];
 interface Payload {
   result: Node;
   error: Node;
+  /** The arguments the step's call was given, as they are after it ran. */
+  args: Node;
   steps: Array<{ result: Node; error: Node }>;
   effects: unknown[];
   symbolic: boolean;
@@ -119,31 +121,33 @@ export function install(): (cmd: CheckerCommand, arg: string) => string {
   };
 
   /** The values of the step being checked: every expectation of a step reads the same ones. */
-  let values: { result: unknown; error: unknown; effects: unknown[]; steps: unknown[]; symbolic: boolean } | undefined;
+  let values: { result: unknown; error: unknown; args: unknown; effects: unknown[]; steps: unknown[]; symbolic: boolean } | undefined;
   const load = (payloadText: string): string => {
     values = undefined;
     const p = JSON.parse(payloadText) as Payload;
     const refs = new Map<number, unknown>();
     const result = decode(p.result, refs);
     const error = decode(p.error, refs);
+    // After the result, as encoded: an argument the call handed back (`produce(base, r) === base`) is the same object.
+    const args = decode(p.args, refs);
     const steps = p.steps.map((s) => ({ result: decode(s.result, refs), error: decode(s.error, refs) }));
     // Effects' arguments come exactly as the code passed them (each call's own encoding).
     const effects = p.effects.map((e) => ({ ...(e as Obj), args: decode((e as { args: unknown }).args, new Map()) }));
-    values = { result, error, effects, steps, symbolic: p.symbolic };
+    values = { result, error, args, effects, steps, symbolic: p.symbolic };
     return "";
   };
   const check = (expr: string): string => {
     if (!values) throw new Error("no values loaded: load the step's values before checking its expectations");
     let fn: Fn;
     try {
-      fn = new Function("result", "error", "effects", "steps", `"use strict"; return (${expr});`) as Fn;
+      fn = new Function("result", "error", "effects", "steps", "args", `"use strict"; return (${expr});`) as Fn;
     } catch {
       return JSON.stringify({ expect: expr, status: "unchecked", detail: "prose: not a JavaScript expression" } satisfies ExpectationResult);
     }
     const before = uses;
     let r: ExpectationResult;
     try {
-      r = { expect: expr, status: fn(values.result, values.error, values.effects, values.steps) ? "pass" : "fail" };
+      r = { expect: expr, status: fn(values.result, values.error, values.effects, values.steps, values.args) ? "pass" : "fail" };
     } catch (e) {
       r = { expect: expr, status: "threw", detail: String((e as Error)?.message ?? e) };
     }

@@ -901,6 +901,12 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
   G.process = processApi;
   defineProperty(G, "require", { get: () => violation("a global require"), configurable: false });
   G.global = G;
+  // Build-time constants (`__DEV__`) are plain globals for the code, as a bundler's define leaves them; they
+  // never replace one the sandbox has (a scenario cannot swap out `process` or `Object` this way).
+  const worldGlobals = cfg.globals ?? {};
+  for (const name of objectKeys(worldGlobals)) {
+    if (!(name in G)) defineProperty(G, name, { value: (worldGlobals as Obj)[name], writable: true, enumerable: false, configurable: true });
+  }
   // WebAssembly memory lives outside the isolate's heap limit: the simulated code gets none.
   delete G.WebAssembly;
   // A wait sleeps on the clock, not the CPU budget; in one isolate nobody could wake it: it times out at once.
@@ -1495,6 +1501,8 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
     effects: [number, number];
   }
   const outcomes = list<Outcome>();
+  /** The arguments each step's call was given (read by its expectations as `args`, after the call ran). */
+  const stepArgs = list<unknown[]>();
   /** The step begun last (a batch runs its steps in the file's order, not their index order). */
   let currentStep = -1;
   const stepRecords = list<StepRecord>();
@@ -1676,6 +1684,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
           if (!isArray(args)) stop(`args_js of step ${i + 1} must evaluate to an array of arguments`);
         }
         lastSite = callSite;
+        stepArgs.at[i] = args as unknown[];
         const r = apply(fn, self, args as unknown[]);
         if (isA(r, RealPromise) && !symbolics.has(r as object)) {
           // A native promise settles through the captured `then`: the code cannot swap it out.
@@ -1725,7 +1734,7 @@ export function install(G: Obj, load: (spec: string, from: string) => string, co
       // own result and error come first: the realm rebuilds values in this order, and later ones refer back.
       const enc = encoder();
       const o = outcomes.at[i];
-      const head = `{"result":${enc(o?.result)},"error":${enc(o?.error)}`;
+      const head = `{"result":${enc(o?.result)},"error":${enc(o?.error)},"args":${enc(stepArgs.at[i])}`;
       let stepsText = "[";
       for (let k = 0; k < outcomes.n; k++) {
         const x = outcomes.at[k];

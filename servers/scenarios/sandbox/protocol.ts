@@ -87,6 +87,8 @@ export interface SimulationJob {
   clock?: string | undefined;
   env: Record<string, string | number | boolean>;
   seed?: number | undefined;
+  /** Build-time constants the code reads as globals (`__DEV__`): defined before any repo code loads. */
+  globals?: Record<string, string | number | boolean | null> | undefined;
   stubs: Record<string, StubSpec | StubSpec[]>;
   steps: StepSpec[];
   /** Package names (and `scope/*` patterns) whose calls are recorded and answered by stand-ins. */
@@ -119,6 +121,7 @@ export interface PreludeConfig {
   clockMs: number;
   env: Record<string, string>;
   seed: number;
+  globals?: Record<string, string | number | boolean | null>;
   stubs: Record<string, StubSpec[]>;
   steps: StepSpec[];
   boundaries: string[];

@@ -161,6 +161,7 @@ async function openSession(job: SimulationJob, wallFactor: number, opts: { batch
     clockMs: job.clock ? Date.parse(job.clock) : Date.UTC(2026, 0, 1),
     env: Object.fromEntries(Object.entries(job.env).map(([k, v]) => [k, String(v)])),
     seed: job.seed ?? 1,
+    ...(job.globals ? { globals: job.globals } : {}),
     stubs: Object.fromEntries(Object.entries(job.stubs).map(([k, v]): [string, StubSpec[]] => [k, Array.isArray(v) ? v : [v]])),
     steps: job.steps,
     boundaries: job.boundaryPackages,
