@@ -185,6 +185,9 @@ describe("reading a bug report", () => {
     expect(exp(TICKETS["tickets/GH-2.md"] as string)).toEqual(["error === undefined"]);
     expect(exp("Parsing `a: [` should throw an error but returns a string")).toEqual(["error !== undefined"]);
     expect(exp("Expected:\n```yaml\na: 1\n```\n")).toEqual(['String(result).trim() === "a: 1"']);
+    // "the number `0.8`" may be one field of the result (`{ foo: 0.8 }`): not read as the whole value.
+    expect(exp("Expected the number `0.8`.")).toBeUndefined();
+    expect(exp("A tab there should be an error, but this parses without one")).toEqual(["error !== undefined"]);
     expect(exp("It is slow.")).toBeUndefined();
   });
 
