@@ -170,6 +170,9 @@ describe("reading a bug report", () => {
     const api = { name: "miniyaml", entry: "src/index.ts", exports: new Set(["parse"]), aliases: new Set(["YAML"]), textEntry: "parse" };
     const text = ["```yaml", "- |+", "___", "```", "Where `_` is a space.", "", "**To Reproduce**", "```", "require('miniyaml').parse(fs.readFileSync('./t.yaml','utf8'))", "```", 'Should be `["\\n"]`'].join("\n");
     expect(ticketStep(text, api).step).toMatchObject({ call: "src/index.ts#parse", args: ["- |+\n   \n"], expect: [`JSON.stringify(result) === ${JSON.stringify('["\\n"]')}`] });
+    // No call at all: a lone fenced block with no language is the input, "spaces shown as `_`" put back.
+    const bare = ["A keep-chomped literal gives the wrong value. Input (spaces shown as `_`):", "", "```", "- |+", "___", "```", "", 'Expected `["\\n"]`.'].join("\n");
+    expect(ticketStep(bare, api).step).toMatchObject({ call: "src/index.ts#parse", args: ["- |+\n   \n"] });
     // Without the data block the call's input is what is missing.
     expect(ticketStep("```js\nYAML.parse(src)\n```\nIt should not throw.", api).missing).toEqual(["the value of `src` in `YAML.parse(src)`: bind it to a literal in the snippet or give the input in a code block"]);
   });

@@ -47,6 +47,11 @@ function withPlaceholders(input: string, prose: string): string {
     const mark = m[1] as string;
     out = out.split(mark).join(m[2]?.toLowerCase() === "tab" ? "\t" : " ");
   }
+  // The other order: "spaces shown as `_`", "tabs written as `→`".
+  for (const m of prose.matchAll(/\b(spaces?|tabs?)\s+(?:are\s+|is\s+)?(?:shown|written|marked|drawn)\s+(?:as|with)\s+`(\S)`/gi)) {
+    const mark = m[2] as string;
+    out = out.split(mark).join(m[1]?.toLowerCase().startsWith("tab") ? "\t" : " ");
+  }
   return out;
 }
 
@@ -143,7 +148,8 @@ export function ticketStep(text: string, api: PackageApi): { step?: TicketStep; 
   }
   if (candidates.length === 0 && calls.length > 0) missing.push(unbuilt ?? `the arguments of ${shown((calls[0] as FoundCall).call)}`);
   if (candidates.length === 0 && calls.length === 0) {
-    const input = data.find((b) => REPRODUCE_SECTION.test(b.section) || (b.section === "" && b.lang !== ""));
+    // A report with one data block and no call gives its input there, fenced with or without a language.
+    const input = data.find((b) => REPRODUCE_SECTION.test(b.section) || (b.section === "" && (b.lang !== "" || data.length === 1)));
     if (input && api.textEntry && stated) {
       const step: TicketStep = {
         call: `${api.entry}#${api.via ? `${api.via}.` : ""}${api.textEntry}`,
