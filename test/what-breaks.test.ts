@@ -121,8 +121,8 @@ describe("serve all --tools", () => {
     const all = await connectServer("all", tmp.dir, ["--tools", "all"]);
     try {
       const list = await all.client.listTools();
-      expect(list.tools.length).toBe(51);
-      expect(new Set(list.tools.map((t) => t.name)).size).toBe(51);
+      expect(list.tools.length).toBe(52);
+      expect(new Set(list.tools.map((t) => t.name)).size).toBe(52);
     } finally {
       await all.close();
     }
