@@ -1,6 +1,6 @@
 import { UserError } from "../../core/errors.js";
 import type { CodeRef, Ticket } from "../tickets/model.js";
-import { renderScenario, type Scenario } from "./format.js";
+import { parseScenario, renderScenario, type Scenario } from "./format.js";
 import { fullName, testScenarios } from "./tests/as-scenarios.js";
 import { discoverCases } from "./tests/discover.js";
 import type { PackageApi } from "./ticket-repro-api.js";
@@ -106,15 +106,20 @@ export function draftFromTicket(t: Ticket, refs: readonly CodeRef[], entryByShap
   }
   // The report's own gap (a call and an input of the package) is said beside the generic ones, once.
   for (const m of fromReport?.missing ?? []) if (!(m.startsWith("the expected outcome") && missing.some((x) => x.startsWith("the expected outcome")))) missing.push(m);
+  // Each line of the skeleton stays one comment line: a report's value with a line break (or any other line
+  // terminator YAML knows) would end the comment and write keys of its own into the front matter.
+  const oneLine = (v: string) => v.replace(/[\r\n\u0085\u2028\u2029]+/g, " ");
   const skeleton = [
     "# simulate:   TODO: fill in and uncomment to make this scenario executable",
     "#   steps:",
-    `#     - call: ${call ?? "TODO path#function"}`,
-    `#       args: ${request === undefined ? "[TODO]" : JSON.stringify([request])}`,
+    `#     - call: ${oneLine(call ?? "TODO path#function")}`,
+    `#       args: ${request === undefined ? "[TODO]" : oneLine(JSON.stringify([request]))}`,
     "#       expect:",
-    `#         - ${expected ? `${expected.field ? `result.${expected.field}` : "result"} === ${expected.expected}` : "TODO what must hold"}`,
+    `#         - ${expected ? oneLine(`${expected.field ? `result.${expected.field}` : "result"} === ${expected.expected}`) : "TODO what must hold"}`,
   ].join("\n");
   const rendered = renderScenario(base).replace(/\n---\n/, `\n${skeleton}\n---\n`);
+  // What the file says must be what the draft is: prose-only, whatever the report wrote.
+  if (parseScenario(base.path, rendered).simulate !== undefined) throw new Error(`internal: the draft of ${base.id} would write a simulate block it does not have; report this with the ticket's text`);
   return { scenario: base, text: rendered, executable: false, missing };
 }
 

@@ -24,7 +24,7 @@ export function valueOfText(text: string): { value: unknown } | undefined {
   return parseLiteralText(t);
 }
 
-const EXPECTED_INLINE = /\b(?:should(?: have)? (?:be(?:en)?|return(?:ed)?|give|produce[ds]?|equal|output|parse (?:to|as|into))|expected(?: it)?(?: to (?:be|return|get|give|parse (?:to|as|into)))?|expecting|i'd expect|want(?:ed)?)\s*:?\s*`([^`\n]+)`/i;
+const EXPECTED_INLINE = /\b(?:should(?: have)? (?:be(?:en)?|return(?:ed)?|give|produce[ds]?|equal|output|parse (?:to|as|into))|expected(?: it)?(?: to (?:be|return|get|give|parse (?:to|as|into)))?|expecting|i'd expect|want(?:ed)?)\s*(?::\s*)?`([^`\n]+)`/i;
 const INSTEAD = /`([^`\n]+)`[^`\n]{0,40}?\binstead of\s+`([^`\n]+)`/i;
 const NOT_THROW = /\b(?:should(?:n't| not) (?:throw|fail|crash|error)|(?:throws|crash(?:es)?|fails with|raises)\b|(?:generates|gives|causes|produces) an? (?:\w+ )?error|uncaught)|[A-Z]\w*Error\b|\bError:/i;
 const SHOULD_THROW = /\b(?:should (?:throw|fail|raise|error|reject)|should be (?:an? )?(?:error|exception|rejected|invalid)|expected (?:an? )?(?:error|exception|throw)|does(?:n't| not) throw)\b/i;

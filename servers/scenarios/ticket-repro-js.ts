@@ -153,7 +153,9 @@ export function argsJs(read: SnippetRead, node: ts.CallExpression, api: PackageA
   const args = `[${node.arguments.map(text).join(", ")}]`;
   const statements = [...included].sort((a, b) => a.pos - b.pos).map((st) => {
     const t = text(st).trim();
-    return /[;}]$/.test(t) ? t : `${t};`;
+    // Always ended: a kept `{ … }` object literal must not run into a next kept statement starting with `[` or `(`
+    // (an extra `;` after a block is an empty statement).
+    return t.endsWith(";") ? t : `${t};`;
   });
   const js = expressionJs(statements.length ? `(() => {\n${statements.join("\n")}\nreturn ${args};\n})()` : args);
   if (js === undefined) return { missing: `the code of ${shown} as JavaScript: the snippet does not parse; fix its syntax`, undefinedNames: [] };

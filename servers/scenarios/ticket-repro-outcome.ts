@@ -266,24 +266,28 @@ function shouldBeLine(subjectText: string, valueText: string, ctx: Context): str
 // Names are a word or a few: the bound keeps the pattern linear on long prose.
 const NON_EMPTY = /\bnon-?empty\s+([a-z]\w*(?: [a-z]\w*){0,3}?)(?:\s+and\s+(?:non-?empty\s+)?([a-z]\w*(?: [a-z]\w*){0,3}?))?\s*(?=[.,;:!?)]|$)/gim;
 const SHOULD_NOT_BE_EMPTY = /\b([a-z]\w*(?: [a-z]\w*)?) should(?: not be empty| be non-?empty)\b/gi;
-const BARE_EXPECTED = /\b(?:expected|expecting|should (?:be|return|log|print|output))\s*:?\s*(true|false|null|undefined|NaN|-?\d+(?:\.\d+)?)\b/i;
+// One optional-whitespace run, then an optional colon and its own: two adjacent `\s*` backtrack over long spaces.
+const BARE_EXPECTED = /\b(?:expected|expecting|should (?:be|return|log|print|output))\s*(?::\s*)?(true|false|null|undefined|NaN|-?\d+(?:\.\d+)?)\b/i;
+/** How many statements and comments after the call are read for its expectation. */
+const MAX_READ = 20;
 const COMPARISON = new Set([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken, ts.SyntaxKind.LessThanToken, ts.SyntaxKind.GreaterThanToken, ts.SyntaxKind.LessThanEqualsToken, ts.SyntaxKind.GreaterThanEqualsToken, ts.SyntaxKind.InstanceOfKeyword, ts.SyntaxKind.InKeyword]);
 
 /** The expectations the snippet and its report give for one call (strongest reading first); undefined when they give none. */
 export function snippetOutcome(read: SnippetRead, node: ts.CallExpression, prose: string, stated: StatedExpectation | undefined): SnippetOutcome | undefined {
   const ctx: Context = { file: read.file, node, subjects: subjectsOf(node), consts: read.consts };
   const after = statementsFrom(ctx);
-  const asserted = after.flatMap((st) => assertionLine(st, ctx) ?? []);
+  // A reproduction checks a few things: the first assertions are read, not thousands.
+  const asserted = after.slice(0, MAX_READ).flatMap((st) => assertionLine(st, ctx) ?? []);
   if (asserted.length) return { lines: asserted.map((a) => a.line), from: `the snippet's ${asserted.map((a) => `\`${a.text}\``).join(", ")}` };
   // Comments right after the call, then sentences with inline code: "x should be v".
-  const comments = commentsAfter(ctx);
+  const comments = commentsAfter(ctx).slice(0, MAX_READ);
   for (const c of comments) {
     // A comment is a line or two: a longer one is not read (the pattern backtracks over its length).
     const m = c.length <= 300 ? SHOULD_BE.exec(c) : null;
     const line = m?.[1] && m[2] ? shouldBeLine(m[1], m[2], ctx) : undefined;
     if (line) return { lines: [line], from: `the comment "${c.slice(0, 80)}"` };
   }
-  for (const m of [...prose.matchAll(/`([^`\n]+)`\s*[:,]?\s+should(?: have)?(?: be(?:en)?| equal| return)\s+(`[^`\n]+`|non-?empty|empty)/gi)].slice(0, 20)) {
+  for (const m of [...prose.matchAll(/`([^`\n]+)`(?:[:,]\s*|\s+(?:[:,]\s*)?)should(?: have)?(?: be(?:en)?| equal| return)\s+(`[^`\n]+`|non-?empty|empty)/gi)].slice(0, 20)) {
     const line = m[1] && m[2] ? shouldBeLine(m[1], m[2], ctx) : undefined;
     if (line) return { lines: [line], from: `"${m[0].slice(0, 80)}"` };
   }

@@ -124,9 +124,24 @@ function outcomeOf(k: Candidate, prose: string, stated: StatedExpectation | unde
   return "missing" in own ? own : { outcome: own, expectation: stated };
 }
 
+/** Past these sizes a report is not a reproduction to read (its parsers are linear, their constants are not small). */
+const MAX_REPORT = 64_000;
+const MAX_SNIPPET = 16_000;
+
 export function ticketStep(text: string, api: PackageApi): { step?: TicketStep; missing: string[] } {
+  if (text.length > MAX_REPORT) return { missing: [`a report under ${MAX_REPORT / 1000} KB: this one is ${Math.round(text.length / 1000)} KB; put the reproduction (a call, its input, what should happen) in a short snippet`] };
+  try {
+    return readReport(text, api);
+  } catch (err) {
+    // A snippet nested deeper than the parser's stack (thousands of brackets) is no reproduction.
+    if (err instanceof RangeError) return { missing: [`a snippet the reader can follow: this one is nested too deeply (${err.message}); shorten it to the call and its input`] };
+    throw err;
+  }
+}
+
+function readReport(text: string, api: PackageApi): { step?: TicketStep; missing: string[] } {
   const parts = reportParts(text);
-  const code = parts.blocks.filter((b) => JS_LANGS.has(b.lang) || (b.lang === "" && !OUTCOME_SECTION.test(b.section)));
+  const code = parts.blocks.filter((b) => (JS_LANGS.has(b.lang) || (b.lang === "" && !OUTCOME_SECTION.test(b.section))) && b.code.length <= MAX_SNIPPET);
   const found = [...code.map((b) => ({ b, r: readSnippet(b.code, api.name, api.exports, api.aliases) })), ...parts.inline.map((t) => ({ b: undefined, r: readSnippet(t, api.name, api.exports, api.aliases) }))];
   const all: FoundCall[] = found.flatMap((f) => f.r.calls.map((c) => ({ ...c, read: f.r })));
   // A setup call (`enablePatches()`) with a later call in its snippet is not the report's call: it runs before it.
