@@ -56,6 +56,13 @@ describe("the report's words", () => {
     expect(files.some((f) => f.path.startsWith("tests/"))).toBe(false);
   });
 
+  it("count a reproduction's lines once per file: many ranked lines of one file do not outweigh the report's words", () => {
+    const reproduced = ["src/compose/seq.ts:10", "src/compose/seq.ts:11", "src/compose/seq.ts:12", "src/compose/seq.ts:13", "src/compose/map.ts:4"];
+    const located = [{ path: "src/compose/scalar.ts", score: 1, terms: ["literal", "chomp"] }];
+    const files = whereToLook({ refs: [], reproduced, located });
+    expect(files.map((f) => [f.path, f.score])).toEqual([["src/compose/scalar.ts", 1], ["src/compose/seq.ts", 0.5], ["src/compose/map.ts", 0.25]]);
+  });
+
   it("count a symbol by a public API name for little: every report of a library names its API", () => {
     const refs = [{ kind: "symbol", target: "src/parse/lexer.ts#Lexer.parseDocument" }];
     const located = [{ path: "src/stringify/fold.ts", score: 0.25, terms: ["fold"] }];

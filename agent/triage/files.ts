@@ -48,7 +48,9 @@ export function whereToLook(e: FileEvidence, limit = 10): WhereFile[] {
       add(path, api ? WEIGHTS.apiSymbol : WEIGHTS.symbol, `the report names ${name}${api ? " (a public API name)" : ""}`);
     }
   }
-  for (const [i, location] of e.reproduced.entries()) add(fileOf(location), i === 0 ? WEIGHTS.reproduction : WEIGHTS.reproduction / 2, i === 0 ? "the reproduction threw or ran here" : "the reproduction ran here");
+  // Once per file: ten ranked lines of one file are one place the reproduction points at, not ten.
+  const reproducedFiles = [...new Set(e.reproduced.map(fileOf))];
+  for (const [i, path] of reproducedFiles.entries()) add(path, i === 0 ? WEIGHTS.reproduction : WEIGHTS.reproduction / 2, i === 0 ? "the reproduction threw or ran here" : "the reproduction ran here");
   for (const f of e.located) add(f.path, WEIGHTS.words * f.score, `the report's words: ${f.terms.slice(0, 4).join(", ")}`);
   return [...files]
     .sort((a, b) => b[1].score - a[1].score || a[0].localeCompare(b[0]))
