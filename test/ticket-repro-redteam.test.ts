@@ -254,11 +254,11 @@ describe("red team: report text and code under review against the drafted scenar
     expect(await service.reproduce(d!.scenario, "HEAD")).toMatchObject({ status: "reproduces" });
   });
 
-  // HOLE: the prelude's encoder writes a value it cannot read (a revoked proxy: isArray throws; a throwing getter;
+  // FIXED (was a hole): the prelude's encoder writes a value it cannot read (a revoked proxy: isArray throws; a throwing getter;
   // past depth 40 or 200k nodes) as `["x"]`, and expect-realm.ts decodes `["x"]` as `undefined`: "should be
   // undefined" (`result.value === undefined`, which the new outcome reader writes) passes for a leaked revoked
   // draft. Fix in expect-realm.ts: decode `x` to a marker that equals nothing (or mark the expectation unchecked).
-  it.fails("a value the sandbox cannot copy (a revoked draft) is not `undefined` to an expectation", async () => {
+  it("a value the sandbox cannot copy (a revoked draft) is not `undefined` to an expectation", async () => {
     const [d] = await draftTicket(service, "FG-4", false, "HEAD");
     expect(d?.scenario.simulate?.steps[0]).toMatchObject({ call: "src/index.ts#lastPatch", expect: ["result.value === undefined"] });
     expect(await service.reproduce(d!.scenario, "HEAD")).toMatchObject({ status: "reproduces" });

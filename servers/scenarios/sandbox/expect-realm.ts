@@ -63,8 +63,11 @@ export function install(): (cmd: CheckerCommand, arg: string) => string {
     };
     switch (tag) {
       case "u":
-      case "x":
         return undefined;
+      case "x":
+        // A value the sandbox could not copy (a revoked proxy, a getter that throws, past the depth or size
+        // limit) is not `undefined`: `=== undefined` must not pass for it. It equals nothing an expectation builds.
+        return Object.freeze({ $unreadable: "the sandbox could not copy this value: a revoked proxy, a getter that throws, or past the depth or size limit" });
       case "n":
         return a === "-0" ? -0 : Number(a);
       case "b":
