@@ -4,13 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { draftFromTicket, expectedValue, requestIn } from "../servers/scenarios/draft.js";
 import { parseScenario } from "../servers/scenarios/format.js";
 import { ScenarioService } from "../servers/scenarios/service.js";
-import { importTickets } from "../servers/tickets/importer.js";
 import { Ticket } from "../servers/tickets/model.js";
-import { TicketService } from "../servers/tickets/service.js";
-import { readTicketFolder } from "../servers/tickets/sources/folder.js";
 import { V1_FILES } from "./helpers/code-fixture.js";
 import { makeRepo, tempDir } from "./helpers/git-fixture.js";
 import { TICKET_FILES } from "./helpers/ticket-fixture.js";
+import { importTicketFolder } from "./helpers/ticket-folder.js";
 
 const WRONG_TOTAL = [
   "---",
@@ -57,10 +55,7 @@ describe("drafting scenarios", () => {
 
   beforeAll(async () => {
     makeRepo(tmp.dir, [{ message: "v1", files: { ...V1_FILES, ...TICKET_FILES, "tickets/SUP-140.md": WRONG_TOTAL, "test/fx.test.ts": TEST_FILE } }]);
-    const tickets = new TicketService(tmp.dir);
-    const read = await readTicketFolder(tmp.dir);
-    await importTickets(tickets.importContext(), read.tickets);
-    tickets.close();
+    await importTicketFolder(tmp.dir);
     scenarios = new ScenarioService(tmp.dir);
   });
   afterAll(() => {

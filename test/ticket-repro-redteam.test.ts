@@ -8,10 +8,8 @@ import { DEFAULT_LIMITS, type SimulationJob } from "../servers/scenarios/sandbox
 import { ScenarioService } from "../servers/scenarios/service.js";
 import { draftTicket } from "../servers/scenarios/ticket-repro-draft.js";
 import { ticketStep } from "../servers/scenarios/ticket-repro.js";
-import { importTickets } from "../servers/tickets/importer.js";
-import { TicketService } from "../servers/tickets/service.js";
-import { readTicketFolder } from "../servers/tickets/sources/folder.js";
 import { makeRepo, tempDir } from "./helpers/git-fixture.js";
+import { importTicketFolder } from "./helpers/ticket-folder.js";
 
 /**
  * Red-team attacks on commit 4674d0a (reports drafted as args_js scenarios, world.globals, `args` in
@@ -155,9 +153,7 @@ describe("red team: report text and code under review against the drafted scenar
         },
       },
     ]);
-    const tickets = new TicketService(tmp.dir);
-    await importTickets(tickets.importContext(), (await readTicketFolder(tmp.dir)).tickets);
-    tickets.close();
+    await importTicketFolder(tmp.dir);
     service = new ScenarioService(tmp.dir);
   }, 60_000);
   afterAll(() => {

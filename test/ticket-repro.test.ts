@@ -10,11 +10,9 @@ import { ticketStep } from "../servers/scenarios/ticket-repro.js";
 import { expectationLines, statedExpectation } from "../servers/scenarios/ticket-repro-expect.js";
 import { rankLines, shrinkings } from "../servers/scenarios/ticket-repro-spectrum.js";
 import { reportParts } from "../servers/scenarios/ticket-repro-text.js";
-import { importTickets } from "../servers/tickets/importer.js";
-import { TicketService } from "../servers/tickets/service.js";
-import { readTicketFolder } from "../servers/tickets/sources/folder.js";
 import { commitFiles, makeRepo, tempDir } from "./helpers/git-fixture.js";
 import { connectServer, structured } from "./helpers/mcp-client.js";
+import { importTicketFolder } from "./helpers/ticket-folder.js";
 
 const F = "```";
 
@@ -212,9 +210,7 @@ describe("reproducing real-looking reports in the sandbox", () => {
     makeRepo(tmp.dir, [{ message: "miniyaml 1.0.0", files: FILES }]);
     buggy = commitFiles(tmp.dir, { message: "docs", files: { "CHANGELOG.md": "1.0.0\n" } }, 1);
     fixed = commitFiles(tmp.dir, { message: "Keep the final line break of block scalars (GH-1, GH-2, GH-3)", files: { "src/parse.ts": PARSE_FIXED } }, 2);
-    const tickets = new TicketService(tmp.dir);
-    await importTickets(tickets.importContext(), (await readTicketFolder(tmp.dir)).tickets);
-    tickets.close();
+    await importTicketFolder(tmp.dir);
     service = new ScenarioService(tmp.dir);
   }, 60_000);
   afterAll(() => {
@@ -286,9 +282,7 @@ describe("draft_scenario over MCP", () => {
   let close: () => Promise<void>;
   beforeAll(async () => {
     makeRepo(tmp.dir, [{ message: "miniyaml 1.0.0", files: FILES }]);
-    const tickets = new TicketService(tmp.dir);
-    await importTickets(tickets.importContext(), (await readTicketFolder(tmp.dir)).tickets);
-    tickets.close();
+    await importTicketFolder(tmp.dir);
     ({ client, close } = await connectServer("scenarios", tmp.dir));
   }, 60_000);
   afterAll(async () => {
@@ -500,9 +494,7 @@ describe("reproducing reports whose snippet builds its arguments, in the sandbox
     makeRepo(tmp.dir, [{ message: "minimmer 1.0.0", files: { ...MINI_FILES, "tickets/IM-6.md": attack } }]);
     buggy = commitFiles(tmp.dir, { message: "docs", files: { "CHANGELOG.md": "1.0.0\n" } }, 1);
     fixed = commitFiles(tmp.dir, { message: "A write of the same value is no change; a delete makes its patches", files: { "src/index.ts": MINI_FIXED } }, 2);
-    const tickets = new TicketService(tmp.dir);
-    await importTickets(tickets.importContext(), (await readTicketFolder(tmp.dir)).tickets);
-    tickets.close();
+    await importTicketFolder(tmp.dir);
     service = new ScenarioService(tmp.dir);
   }, 60_000);
   afterAll(() => {
