@@ -557,3 +557,30 @@ describe("reproducing reports whose snippet builds its arguments, in the sandbox
     expect(existsSync(mark())).toBe(false);
   });
 });
+
+describe("a package whose entry is a barrel of re-exports", () => {
+  const tmp = tempDir("worldline-barrel-");
+  beforeAll(() => {
+    makeRepo(tmp.dir, [
+      {
+        message: "remeda-like barrel",
+        files: {
+          "package.json": JSON.stringify({ name: "barrelish", main: "src/index.ts" }),
+          "src/index.ts": 'export * from "./floor";\nexport * from "./round.js";\nexport type * from "./types";\nexport { pipe } from "./pipe";\n',
+          "src/floor.ts": "export function floor(value: number, precision: number): number {\n  return Math.floor(value / 10 ** -precision) * 10 ** -precision;\n}\n",
+          "src/round.ts": "export const round = (value: number): number => Math.round(value);\n",
+          "src/types.ts": "export type Shape = { kind: string };\n",
+          "src/pipe.ts": "export function pipe<T>(x: T): T {\n  return x;\n}\n",
+        },
+      },
+    ]);
+  });
+  afterAll(() => tmp.cleanup());
+
+  it("knows the names its entry re-exports whole (`export * from`), so a report's bare `floor(…)` is a call of it", async () => {
+    const api = await packageApi(tmp.dir, "HEAD");
+    expect([...(api?.exports ?? [])].sort()).toEqual(["floor", "pipe", "round"]);
+    const step = api && ticketStep("```ts\nexpect(floor(123456, -5)).toBe(100000) // actual 100000.00000000001\n```\n", api).step;
+    expect(step).toMatchObject({ call: "src/index.ts#floor", args: [123456, -5] });
+  });
+});

@@ -90,6 +90,34 @@ export function exportedNames(path: string, text: string, fromDefault = false): 
   return names;
 }
 
+/** The relative modules an entry re-exports whole (`export * from "./floor"`): their names are the entry's too. */
+export function starExports(path: string, text: string): string[] {
+  const file = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, false);
+  const out: string[] = [];
+  for (const st of file.statements) {
+    if (ts.isExportDeclaration(st) && !st.exportClause && !st.isTypeOnly && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) && st.moduleSpecifier.text.startsWith(".")) {
+      const target = posix.normalize(posix.join(posix.dirname(path), st.moduleSpecifier.text)).replace(/\.[cm]?js$/, "");
+      out.push(target);
+    }
+  }
+  return out;
+}
+
+/** The names of the modules an entry re-exports whole, one level down (a barrel of files, as remeda's index is). */
+async function starExportNames(repo: string, revision: Awaited<ReturnType<typeof resolveRevision>>, entryPath: string, entryText: string): Promise<string[]> {
+  const stems = starExports(entryPath, entryText);
+  if (!stems.length) return [];
+  const forms = (stem: string) => [".ts", ".tsx", ".mts", ".js", ".mjs", "/index.ts", "/index.js"].map((e) => `${stem}${e}`);
+  const wanted = new Set(stems.flatMap(forms));
+  const files = await readFilesAt(repo, revision, (p) => wanted.has(p));
+  const names: string[] = [];
+  for (const stem of stems) {
+    const f = forms(stem).map((c) => files.find((x) => x.path === c)).find((x) => x !== undefined);
+    if (f) names.push(...exportedNames(f.path, f.text));
+  }
+  return names;
+}
+
 /** An exported function of the entry whose first parameter is a string: the entry that takes text. */
 function stringTaker(path: string, text: string): string | undefined {
   const file = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true);
@@ -131,6 +159,7 @@ export async function packageApi(repo: string, rev: string): Promise<PackageApi 
   }
   if (!entryPath || entryText === undefined) return undefined;
   const exports = exportedNames(entryPath, entryText, via === "default");
+  if (via !== "default") for (const n of await starExportNames(repo, revision, entryPath, entryText)) exports.add(n);
   const readme = meta.find((f) => /^readme/i.test(f.path))?.text ?? "";
   const read = reportParts(readme)
     .blocks.filter((b) => JS_LANGS.has(b.lang) || b.lang === "")
