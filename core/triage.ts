@@ -6,6 +6,8 @@ import { z } from "zod";
  */
 export const CONFIDENCES = ["high", "medium", "low"] as const;
 export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
+/** The method of suspects by the report's words (servers/tickets/locate-at.ts): the weakest evidence of a triage. */
+export const REPORT_WORDS_METHOD = "blame-report-words@1";
 
 export const Duplicate = z.object({
   key: z.string(),

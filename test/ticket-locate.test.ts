@@ -3,7 +3,7 @@ import { triageRound } from "../agent/triage/round.js";
 import { whereToLook } from "../agent/triage/files.js";
 import { isShippedSourcePath } from "../core/paths.js";
 import { importTicketsTool, locateTicketTool, ticketCodeLinks, ticketSuspects } from "../servers/tickets/contracts.js";
-import { REPORT_WORDS_METHOD } from "../servers/tickets/locate-at.js";
+import { REPORT_WORDS_METHOD } from "../core/triage.js";
 import { codeTerms, SourceIndex, stem } from "../servers/tickets/locate.js";
 import { gitIn, makeRepo, tempDir } from "./helpers/git-fixture.js";
 import { inProcessHub } from "./helpers/triage-hub.js";
@@ -176,6 +176,8 @@ describe("locate_ticket and the suspects by the report's words, at the fix's par
     expect(t?.files[0]?.path).toBe("src/parse/flow.ts");
     expect(t?.files[0]?.why.join(" ")).toMatch(/the report's words: .*bracket/);
     expect(t?.suspects.slice(0, 3).map((s) => s.commit)).toContain(induced);
+    // Suspects by words alone raise no confidence: the ticket names no code.
+    expect(t?.confidence).toBe("low");
     // Naming no code, its component comes from the files its words point at.
     expect(t?.component).toBe("src/parse");
     expect((await hub.tools.call(ticketCodeLinks, { key: "FLOW-3", at })).componentBasis).toBe("report-words");

@@ -1,4 +1,4 @@
-import type { Duplicate, Suspect, TicketTriage } from "../../core/triage.js";
+import { REPORT_WORDS_METHOD, type Duplicate, type Suspect, type TicketTriage } from "../../core/triage.js";
 import { z } from "zod";
 import { ContractError, type AnswerOf } from "../../core/contract.js";
 import { contextNeighbors, getContextNode } from "../../servers/context-graph/contracts.js";
@@ -132,8 +132,10 @@ async function relatedScenarios(tools: Tools, key: string, symbols: string[], fi
   return [...out.values()];
 }
 
-function confidenceOf(symbols: string[], refs: CodeRefOut[], suspects: Suspect[], reproduction: TicketTriage["reproduction"]): Pick<TicketTriage, "confidence" | "confidenceReason"> {
+function confidenceOf(symbols: string[], refs: CodeRefOut[], allSuspects: Suspect[], reproduction: TicketTriage["reproduction"]): Pick<TicketTriage, "confidence" | "confidenceReason"> {
   const resolved = refs.filter((r) => r.target);
+  // Suspects by the report's words alone are a guess from where its words point: they raise no confidence.
+  const suspects = allSuspects.filter((s) => !s.method.split(" + ").every((m) => m === REPORT_WORDS_METHOD));
   if (reproduction?.status === "reproduces") return { confidence: "high", confidenceReason: "a drafted scenario reproduces the reported behaviour" };
   if (reproduction?.status === "does-not-reproduce") return { confidence: "medium", confidenceReason: "a drafted scenario runs the ticket's inputs, and the expected behaviour holds at this commit: already fixed, or the inputs differ" };
   if (symbols.length && suspects.length) return { confidence: "high", confidenceReason: `the ticket names ${symbols.length} symbol(s) of the code, and history names suspect commits` };

@@ -1,4 +1,5 @@
 import { readFilesAt, resolveRevision, WORKTREE } from "../../core/git.js";
+import { REPORT_WORDS_METHOD } from "../../core/triage.js";
 import { isShippedSourcePath } from "../../core/paths.js";
 import { blameRows, hasIgnoreRevs, ZERO } from "../git-history/blame.js";
 import type { Bound, TicketSuspect } from "./bounded.js";
@@ -10,7 +11,7 @@ import type { TicketService } from "./service.js";
  * commits that wrote the lines of those files that match the report best (blame of the best-matching windows).
  * The suspects stand in for what only a stack trace or a reproduction could say better: they come after those.
  */
-export const REPORT_WORDS_METHOD = "blame-report-words@1";
+
 
 export interface LocatedFile {
   path: string;
