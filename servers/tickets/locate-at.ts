@@ -9,10 +9,9 @@ import type { TicketService } from "./service.js";
 /**
  * A ticket located by its words at a revision (locate.ts): the source files ranked against the report, and the
  * commits that wrote the lines of those files that match the report best (blame of the best-matching windows).
- * The suspects stand in for what only a stack trace or a reproduction could say better: they come after those.
+ * The suspects stand in for what only a stack trace or a reproduction could say better: they come after those
+ * (method REPORT_WORDS_METHOD).
  */
-
-
 export interface LocatedFile {
   path: string;
   /** Relative to the best file's (1 for the first). */
