@@ -218,12 +218,14 @@ describe("red team: report text and code under review against the drafted scenar
 
   // ---- 3. forging the verdict ------------------------------------------------------------------------
 
-  // HOLE: the prelude evaluates args_js inside `with (__exports)`, so every free name of the snippet's code is
+  // FIXED in the drafter (was a hole): the prelude evaluates args_js inside `with (__exports)`, so every free name of the snippet's code is
   // looked up in the package's exports first: a package exporting `Map` (immutable does; `URL`, `Buffer`, `Promise`
   // are exported by others) replaces the native Map the snippet built, and a reproducing report comes out
   // does-not-reproduce. Fix in the prelude/args_js: bind only the names the draft mapped to exports
   // (`const { size } = __exports;`), never the whole exports object as a scope.
-  it.fails("a package exporting a global's name cannot replace the native value the snippet builds", async () => {
+  // The drafter now binds the globals a snippet uses that the package also exports from globalThis first
+  // (`const { Map } = globalThis;`); a hand-written args_js keeps the exports in scope, as the format says.
+  it("a package exporting a global's name cannot replace the native value the snippet builds", async () => {
     const [d] = await draftTicket(service, "FG-1", false, "HEAD");
     expect(d?.scenario.simulate?.steps[0]).toMatchObject({ call: "src/index.ts#size", expect: ["result === 1"] });
     expect(await service.reproduce(d!.scenario, "HEAD")).toMatchObject({ status: "reproduces" });

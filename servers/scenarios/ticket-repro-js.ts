@@ -134,6 +134,9 @@ export function argsJs(read: SnippetRead, node: ts.CallExpression, api: PackageA
   }
   const bound = new Set([...included].flatMap((st) => [...declaredBy(st)]));
   const undefinedNames: string[] = [];
+  // A global the snippet uses that the package also exports (immutable's Map) is the native one: args_js is
+  // read with the package's exports in scope, which would put the export in its place.
+  const nativeNames = [...needed].filter((n) => !bound.has(n) && SANDBOX_GLOBALS.has(n) && api.exports.has(n) && n !== "globalThis");
   for (const name of needed) {
     if (bound.has(name) || SANDBOX_GLOBALS.has(name)) continue;
     if (api.exports.has(name)) {
@@ -157,6 +160,7 @@ export function argsJs(read: SnippetRead, node: ts.CallExpression, api: PackageA
     // (an extra `;` after a block is an empty statement).
     return t.endsWith(";") ? t : `${t};`;
   });
+  if (nativeNames.length) statements.unshift(`const { ${nativeNames.sort().join(", ")} } = globalThis;`);
   const js = expressionJs(statements.length ? `(() => {\n${statements.join("\n")}\nreturn ${args};\n})()` : args);
   if (js === undefined) return { missing: `the code of ${shown} as JavaScript: the snippet does not parse; fix its syntax`, undefinedNames: [] };
   return { js, setup: setup.map((st) => st.getText(file).trim()) };
