@@ -2,14 +2,13 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseScenario } from "../servers/scenarios/format.js";
-import { boundaries } from "../servers/scenarios/sandbox/boundaries.js";
-import { SandboxPool } from "../servers/scenarios/sandbox/pool.js";
-import { DEFAULT_LIMITS, type SimulationJob } from "../servers/scenarios/sandbox/protocol.js";
+import type { SimulationJob } from "../servers/scenarios/sandbox/protocol.js";
+import { sandboxFixture } from "./helpers/sandbox-run.js";
 import { ScenarioService } from "../servers/scenarios/service.js";
 import { draftTicket } from "../servers/scenarios/ticket-repro-draft.js";
 import { ticketStep } from "../servers/scenarios/ticket-repro.js";
 import { makeRepo, tempDir } from "./helpers/git-fixture.js";
-import { importTicketFolder } from "./helpers/ticket-folder.js";
+import { FENCE as F, importTicketFolder, ticketMarkdown as ticket } from "./helpers/ticket-folder.js";
 
 /**
  * Red-team attacks on commit 4674d0a (reports drafted as args_js scenarios, world.globals, `args` in
@@ -17,8 +16,6 @@ import { importTicketFolder } from "./helpers/ticket-folder.js";
  * with the mechanism beside it.
  */
 
-const F = "```";
-const ticket = (key: string, title: string, body: string[]) => ["---", `key: ${key}`, `title: ${title}`, "created: 2026-03-01T10:00:00Z", "---", ...body].join("\n");
 
 /** A tiny immer-like package plus planted functions for the attacks. */
 const FORGE_SRC = [
@@ -272,34 +269,20 @@ describe("red team: report text and code under review against the drafted scenar
 });
 
 describe("red team: world.globals against the sandbox's own globals and the checker", () => {
-  const tmp = tempDir("worldline-redteam-globals-");
-  let pool: SandboxPool;
-  beforeAll(() => {
-    makeRepo(tmp.dir, [
-      {
-        message: "probe",
-        files: {
-          "package.json": JSON.stringify({ name: "probe", type: "module" }),
-          "src/index.ts": [
-            "export function kinds(): Record<string, string> {",
-            "  const g = globalThis as Record<string, unknown>;",
-            '  const names = ["globalThis", "Function", "JSON", "Object", "Reflect", "Proxy", "Symbol", "console", "fetch", "URL", "process", "Date", "Math", "setTimeout", "structuredClone", "WebAssembly"];',
-            "  const out: Record<string, string> = {};",
-            "  for (const n of names) out[n] = typeof g[n];",
-            '  out.proto = String(Object.getPrototypeOf({}) === Object.prototype);',
-            '  out.json = JSON.stringify({ a: 1 });',
-            "  return out;",
-            "}",
-            "",
-          ].join("\n"),
-        },
-      },
-    ]);
-    pool = new SandboxPool(1);
-  });
-  afterAll(() => {
-    pool.close();
-    tmp.cleanup();
+  const { runJob } = sandboxFixture("probe", {
+    "package.json": JSON.stringify({ name: "probe", type: "module" }),
+    "src/index.ts": [
+      "export function kinds(): Record<string, string> {",
+      "  const g = globalThis as Record<string, unknown>;",
+      '  const names = ["globalThis", "Function", "JSON", "Object", "Reflect", "Proxy", "Symbol", "console", "fetch", "URL", "process", "Date", "Math", "setTimeout", "structuredClone", "WebAssembly"];',
+      "  const out: Record<string, string> = {};",
+      "  for (const n of names) out[n] = typeof g[n];",
+      '  out.proto = String(Object.getPrototypeOf({}) === Object.prototype);',
+      '  out.json = JSON.stringify({ a: 1 });',
+      "  return out;",
+      "}",
+      "",
+    ].join("\n"),
   });
 
   it("globals named like the sandbox's own (globalThis, Function, JSON, console, fetch, URL, __proto__) replace none of them, nor the checker's", { timeout: 60_000 }, async () => {
@@ -307,19 +290,10 @@ describe("red team: world.globals against the sandbox's own globals and the chec
       JSON.stringify({ __DEV__: true, globalThis: 1, Function: "x", JSON: null, Object: 1, Reflect: 1, Proxy: 1, Symbol: 1, console: "x", fetch: "x", URL: "x", process: "x", Date: 1, Math: 1, setTimeout: 1, structuredClone: 1, WebAssembly: 1, constructor: 1, toString: 1, hasOwnProperty: 1 }),
     ) as Record<string, string | number | boolean | null>;
     globals["__proto__"] = 1; // own key, as JSON.parse makes it
-    const job: SimulationJob = {
-      repo: tmp.dir,
-      rev: "HEAD",
-      env: {},
-      stubs: {},
-      globals,
-      steps: [{ call: "src/index.ts#kinds", expect: ['result.globalThis === "object"', 'result.Function === "function"', 'result.JSON === "object"', 'result.json === "{\\"a\\":1}"', 'result.proto === "true"', 'typeof JSON.stringify === "function"', 'result.console === "object"', 'result.fetch === "function"', 'result.URL === "function"', 'result.WebAssembly === "undefined"'] }],
-      boundaryPackages: boundaries([]),
-      limits: DEFAULT_LIMITS,
-    };
-    const r = await pool.run(job);
+    const steps: SimulationJob["steps"] = [{ call: "src/index.ts#kinds", expect: ['result.globalThis === "object"', 'result.Function === "function"', 'result.JSON === "object"', 'result.json === "{\\"a\\":1}"', 'result.proto === "true"', 'typeof JSON.stringify === "function"', 'result.console === "object"', 'result.fetch === "function"', 'result.URL === "function"', 'result.WebAssembly === "undefined"'] }];
+    const r = await runJob({ steps, globals });
     expect(r.error, JSON.stringify(r.error)).toBeUndefined();
-    expect(r.steps[0]?.expectations.map((e) => `${e.expect}: ${e.status}`)).toEqual(job.steps[0]!.expect.map((e) => `${e}: pass`));
+    expect(r.steps[0]?.expectations.map((e) => `${e.expect}: ${e.status}`)).toEqual(steps[0]!.expect.map((e) => `${e}: pass`));
   });
 });
 

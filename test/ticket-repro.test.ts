@@ -12,9 +12,8 @@ import { rankLines, shrinkings } from "../servers/scenarios/ticket-repro-spectru
 import { reportParts } from "../servers/scenarios/ticket-repro-text.js";
 import { commitFiles, makeRepo, tempDir } from "./helpers/git-fixture.js";
 import { connectServer, structured } from "./helpers/mcp-client.js";
-import { importTicketFolder } from "./helpers/ticket-folder.js";
+import { FENCE as F, importTicketFolder, ticketMarkdown as ticket } from "./helpers/ticket-folder.js";
 
-const F = "```";
 
 /** A tiny YAML-like parser with two bugs: a block scalar loses its final newline, and `key: |` at the end throws. */
 const PARSE_BUGGY = [
@@ -77,7 +76,6 @@ const PARSE_FIXED = PARSE_BUGGY.replace('return [body.join("\\n"), i];', 'return
   "const indent = (lines[start] ?? \"\").match(/^ */)![0].length || 1;",
 );
 
-const ticket = (key: string, title: string, body: string[]) => ["---", `key: ${key}`, `title: ${title}`, "created: 2026-03-01T10:00:00Z", "---", ...body].join("\n");
 
 const TICKETS: Record<string, string> = {
   // Expected/Actual blocks, a default import and a name bound to a literal.

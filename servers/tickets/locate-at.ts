@@ -94,9 +94,9 @@ async function wordSuspects(service: TicketService, query: string, files: readon
   const docs: Array<{ path: string; text: string }> = [];
   for (const f of files) {
     const text = texts.get(f.path) ?? "";
+    if (!text) continue;
     // git counts a last line only when text follows the final line break.
     const lines = (text.endsWith("\n") ? text.slice(0, -1) : text).split("\n");
-    if (!text) continue;
     for (let i = 0; i < lines.length; i += WINDOW / 2) {
       windows.push({ path: f.path, start: i + 1, end: Math.min(lines.length, i + WINDOW), fileScore: f.score });
       docs.push({ path: String(docs.length), text: lines.slice(i, i + WINDOW).join("\n") });
@@ -108,15 +108,26 @@ async function wordSuspects(service: TicketService, query: string, files: readon
     .map((r) => ({ w: windows[Number(r.path)] as Window, score: r.score * (windows[Number(r.path)] as Window).fileScore, terms: r.terms }))
     .sort((a, b) => b.score - a.score)
     .slice(0, WINDOWS);
+  // One blame per file, over the span of its chosen windows: windows overlap, and each git blame is a process.
   const ignoreRevs = await hasIgnoreRevs(service.repo);
+  const writer = new Map<string, Map<number, string>>();
+  for (const path of new Set(best.map((b) => b.w.path))) {
+    const mine = best.filter((b) => b.w.path === path).map((b) => b.w);
+    const range = { start: Math.min(...mine.map((w) => w.start)), end: Math.max(...mine.map((w) => w.end)) };
+    const rows = await blameRows(service.repo, path, range, bound.commit, { follow: false, ignoreRevs });
+    writer.set(path, new Map(rows.map((r) => [r.line, r.commit])));
+  }
   const byCommit = new Map<string, { score: number; evidence: string[] }>();
   for (const { w, score, terms } of best) {
-    const rows = await blameRows(service.repo, w.path, { start: w.start, end: w.end }, bound.commit, { follow: false, ignoreRevs });
     const lines = new Map<string, number>();
-    for (const r of rows) if (r.commit !== ZERO) lines.set(r.commit, (lines.get(r.commit) ?? 0) + 1);
+    const blamed = writer.get(w.path) as Map<number, string>;
+    for (let line = w.start; line <= w.end; line++) {
+      const commit = blamed.get(line);
+      if (commit !== undefined && commit !== ZERO) lines.set(commit, (lines.get(commit) ?? 0) + 1);
+    }
     for (const [commit, n] of lines) {
       const c = byCommit.get(commit) ?? { score: 0, evidence: [] };
-      c.score += (score * n) / rows.length;
+      c.score += (score * n) / (w.end - w.start + 1);
       if (c.evidence.length < 4) c.evidence.push(`${w.path}:${w.start}-${w.end} matches ${terms.slice(0, 4).join(", ")}`);
       byCommit.set(commit, c);
     }

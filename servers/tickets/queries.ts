@@ -104,7 +104,7 @@ export interface ComponentGuess {
  * A ticket's likely component (its files' common folder) and owner (main developer of those files). With a
  * revision, from its references at that revision and the history up to it.
  */
-export async function componentAndOwner(store: TicketStore, repo: string, key: string, at: { rev?: string; refs?: readonly CodeRef[]; located?: readonly string[] } = {}): Promise<ComponentGuess> {
+export async function componentAndOwner(store: TicketStore, repo: string, key: string, at: { rev?: string; refs?: readonly CodeRef[]; located?: () => Promise<readonly string[]> } = {}): Promise<ComponentGuess> {
   const refs = at.refs ?? (await store.codeRefs(key));
   // Tests that quote its message say where it was checked: they count only when the ticket names nothing else.
   const inCode = refs.filter((r) => r.kind !== "test-message" && pathOf(r) !== undefined);
@@ -117,9 +117,9 @@ export async function componentAndOwner(store: TicketStore, repo: string, key: s
     files = [...new Set(files)];
   }
   // Last, the file the report's words point at (locate_ticket's first): weaker than any reference.
-  if (files.length === 0 && at.located?.length) {
-    basis = "report-words";
-    files = [...at.located];
+  if (files.length === 0 && at.located) {
+    files = [...(await at.located())];
+    if (files.length) basis = "report-words";
   }
   if (files.length === 0) return { component: null, files: [], basis: "none", owner: null };
   const folders = new Map<string, number>();

@@ -118,7 +118,8 @@ export function registerTicketTools(server: McpServer, service: TicketService): 
     const refs = await refsAt(service, a.key, bound);
     const edges = await service.graph.edgesOf(`ticket:${a.key}`, { direction: "in", rels: ["fixes", "references"] });
     // The best file by the report's words alone: a folder vote among weaker ones would pick by name.
-    const located = (await locateTicket(service, a.key, bound, 1, "files")).files.map((f) => f.path);
+    // Asked only when nothing else names a file.
+    const located = async () => (await locateTicket(service, a.key, bound, 1, "files")).files.map((f) => f.path);
     const guess = await componentAndOwner(service.store, service.repo, a.key, bound.commit && !bound.head ? { rev: bound.commit, refs, located } : { located });
     return {
       codeRefs: refs.slice(0, 100).map(refOut),

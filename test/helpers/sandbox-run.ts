@@ -9,9 +9,10 @@ import { makeRepo, tempDir } from "./git-fixture.js";
 
 /**
  * A fixture repo of one commit and a one-child pool for a describe block: `run(call)` runs that one step at HEAD and
- * asserts the run and the step ended without error.
+ * asserts the run and the step ended without error; `runJob(over)` runs a job at HEAD with `over`'s fields
+ * (steps, globals, …) and asserts nothing.
  */
-export function sandboxFixture(message: string, files: Record<string, string>): { run: (call: string) => Promise<RunResult> } {
+export function sandboxFixture(message: string, files: Record<string, string>): { run: (call: string) => Promise<RunResult>; runJob: (over: Partial<SimulationJob>) => Promise<RunResult> } {
   const tmp = tempDir();
   let pool: SandboxPool;
   beforeAll(() => {
@@ -22,10 +23,11 @@ export function sandboxFixture(message: string, files: Record<string, string>): 
     pool.close();
     tmp.cleanup();
   });
+  const jobOf = (over: Partial<SimulationJob>): SimulationJob => ({ repo: tmp.dir, rev: "HEAD", env: {}, stubs: {}, steps: [], boundaryPackages: boundaries([]), limits: DEFAULT_LIMITS, ...over });
   return {
+    runJob: (over) => pool.run(jobOf(over)),
     run: async (call) => {
-      const job: SimulationJob = { repo: tmp.dir, rev: "HEAD", env: {}, stubs: {}, steps: [{ call, expect: [] }], boundaryPackages: boundaries([]), limits: DEFAULT_LIMITS };
-      const r = await pool.run(job);
+      const r = await pool.run(jobOf({ steps: [{ call, expect: [] }] }));
       expect(r.error, JSON.stringify(r.error)).toBeUndefined();
       expect(r.steps[0]?.error, JSON.stringify(r.steps[0]?.error)).toBeUndefined();
       return r;

@@ -11,3 +11,9 @@ export async function importTicketFolder(dir: string): Promise<void> {
     tickets.close();
   }
 }
+
+/** A Markdown code fence, for report bodies written as lines. */
+export const FENCE = "```";
+
+/** A ticket file of the tickets/ folder: front matter with its key, title and a fixed creation time, then its body lines. */
+export const ticketMarkdown = (key: string, title: string, body: string[]): string => ["---", `key: ${key}`, `title: ${title}`, "created: 2026-03-01T10:00:00Z", "---", ...body].join("\n");
